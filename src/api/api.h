@@ -1,0 +1,66 @@
+#pragma once
+// vigil::api — protocol adapters. Engines know nothing of AWS formats; this module turns
+// HTTP requests into engine calls and engine Status into each protocol's error document, in
+// exactly one place per protocol.
+//
+//   CloudWatchService  POST /  CloudWatch query protocol (form POST, XML, 2010-08-01, as sent
+//                      by awscli 2.9) and JSON 1.0 (X-Amz-Target GraniteServiceVersion20100801.*,
+//                      x-amzn-query-mode, gzip bodies, as sent by botocore >= 1.42).
+//   RemoteWriteService POST /api/v1/write  Prometheus remote-write 1.0 (snappy + protobuf).
+//   RenderPrometheusText  GET /metrics: a Registry in the Prometheus text format 0.0.4.
+#include <cstdint>
+#include <string>
+
+#include "auth/auth.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "http/http.h"
+#include "tsdb/tsdb.h"
+
+namespace vigil::api {
+
+struct CloudWatchOptions {
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  size_t max_body_bytes = 1 << 20;  // CloudWatch's 1 MB PutMetricData limit (after gunzip)
+};
+
+// Thread-safe; Handle() runs on HTTP worker threads. db, verifier, clock and logger must
+// outlive the service.
+class CloudWatchService {
+ public:
+  CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier, const Clock* clock,
+                    Logger* logger, Registry* metrics, CloudWatchOptions options);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+struct RemoteWriteOptions {
+  // CloudWatch namespace given to remote-written series; a request may override it with the
+  // query parameter ?namespace=NAME.
+  std::string default_namespace = "Prometheus";
+  // Prometheus' remote_write `sigv4:` block signs requests; unsigned requests are refused
+  // unless this is set.
+  bool allow_unsigned = false;
+  size_t max_body_bytes = 32 << 20;  // after snappy decompression
+};
+
+class RemoteWriteService {
+ public:
+  RemoteWriteService(tsdb::Db* db, const auth::SigV4Verifier* verifier, Logger* logger,
+                     Registry* metrics, RemoteWriteOptions options);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// The Prometheus text exposition format (version 0.0.4) of every metric in `registry`.
+std::string RenderPrometheusText(const Registry& registry);
+
+}  // namespace vigil::api

@@ -1,0 +1,98 @@
+#pragma once
+// vigil::http — the HTTP/1.1 server (Boost.Beast on Asio, C++20 coroutines) and its router.
+//
+// Threads: `io_threads` run the event loop (accept, read, write); handlers run on a separate
+// pool of `worker_threads` because they may block (a PutMetricData waits for the WAL fsync),
+// and an I/O thread must never block. Shutdown drains: Stop() stops accepting, lets requests
+// in flight finish (up to a deadline), then closes idle keep-alive connections.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/status.h"
+
+namespace vigil::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as received: path + "?" + query
+  std::string path;    // percent-decoding NOT applied
+  std::string query;   // raw, without '?'
+  // Header fields in the order received, names as received (case kept).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;    // raw bytes as received (Content-Encoding NOT undone)
+  std::string remote_address;  // "127.0.0.1:53412"
+
+  // Value of the first header with this name (ASCII case-insensitive), or nullopt.
+  std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added
+  std::string body;
+
+  static Response Text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
+};
+
+// Runs on a worker thread. Must not throw; a thrown exception becomes a 500.
+using Handler = std::function<Response(const Request&)>;
+
+// Maps (method, exact path) to a handler; a path may also have a fallback for any method.
+// Not thread-safe for registration: register everything before Server::Start().
+class Router {
+ public:
+  void Handle(std::string method, std::string path, Handler handler);
+  // Dispatches: 404 for an unknown path, 405 (with Allow) for a known path and other method.
+  Response Dispatch(const Request& request) const;
+
+ private:
+  struct Route {
+    std::string method, path;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4510;  // 0 = pick a free port (see Server::port())
+  int io_threads = 2;
+  int worker_threads = 16;
+  size_t max_body_bytes = 8 << 20;  // larger bodies get 413 before the handler runs
+  int shutdown_grace_ms = 10'000;
+  Logger* logger = nullptr;      // required
+  Registry* metrics = nullptr;   // optional
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router* router);  // router must outlive the server
+  ~Server();  // Stop()s if running
+
+  // Binds and starts serving. Unavailable when the address cannot be bound.
+  Status Start();
+  // The bound port (after Start), useful with port 0.
+  uint16_t port() const;
+  // Stops accepting, waits for requests in flight (up to shutdown_grace_ms), closes
+  // connections and joins all threads. Idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Undoes Content-Encoding gzip/deflate; InvalidArgument on corrupt data or when the result
+// would exceed max_bytes.
+StatusOr<std::string> Gunzip(std::string_view data, size_t max_bytes);
+
+}  // namespace vigil::http

@@ -1,0 +1,25 @@
+#pragma once
+// Small POSIX file helpers. Every failure is a Status naming the path and errno text.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vigil::storage {
+
+Status CreateDirs(const std::string& path, int mode = 0755);  // mkdir -p
+StatusOr<std::string> ReadFile(const std::string& path);
+// Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory.
+Status WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644);
+Status SyncDir(const std::string& dir);
+// Names (not paths) of the entries of `dir`, sorted, without "." and "..".
+StatusOr<std::vector<std::string>> ListDir(const std::string& dir);
+Status RemoveAll(const std::string& path);  // rm -rf; OK when missing
+StatusOr<uint64_t> FileSize(const std::string& path);
+// Total size of the regular files below `path` (recursively).
+uint64_t DiskUsage(const std::string& path);
+bool PathExists(const std::string& path);
+
+}  // namespace vigil::storage

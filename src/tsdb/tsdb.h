@@ -1,0 +1,106 @@
+#pragma once
+// vigil::tsdb — the embedded, compressed, crash-safe metrics store.
+//
+// Data flow: Append() logs samples to the WAL (group commit, fsync) and adds them to the
+// in-memory head (Gorilla-compressed chunks in a lock-striped series map). The head is cut
+// into immutable on-disk blocks (docs/format/block.md) by a background thread; blocks are
+// compacted and expired whole by retention. Queries read head and blocks alike.
+//
+// Thread-safety: a Db is safe for concurrent use by any number of threads.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/status.h"
+#include "tsdb/tsdb_types.h"
+
+namespace vigil::tsdb {
+
+struct Options {
+  // Root directory; the store uses <dir>/wal and <dir>/blocks. Created when missing.
+  std::string dir;
+  // Raw samples older than this are dropped, a whole block at a time. CloudWatch keeps
+  // 1-minute data 15 days.
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  // Samples with timestamps older than now - max_sample_age_ms, or newer than
+  // now + max_future_ms, are refused (CloudWatch: two weeks back, two hours ahead).
+  int64_t max_sample_age_ms = 14LL * 24 * 3600 * 1000;
+  int64_t max_future_ms = 2LL * 3600 * 1000;
+  // The head is cut into a block when its samples span more than this much time, or when it
+  // holds more than head_max_samples samples, whichever comes first.
+  int64_t block_range_ms = 2LL * 3600 * 1000;
+  size_t head_max_samples = 8'000'000;
+  // WAL segment size before a new segment is started.
+  size_t wal_segment_bytes = 64 << 20;
+  // Run the background flush/compaction/retention thread. Tests may turn it off and call
+  // Flush()/Compact()/ApplyRetention() themselves.
+  bool background = true;
+
+  const Clock* clock = nullptr;  // required; must outlive the Db
+  Logger* logger = nullptr;      // required; must outlive the Db
+  Registry* metrics = nullptr;   // optional; self-metrics are registered here
+};
+
+class Db {
+ public:
+  // Opens (creating when missing) the store at options.dir and replays its WAL. A torn or
+  // corrupt WAL tail is cut, with a log line naming file and offset; it never fails Open.
+  // Fails on an unusable directory (Unavailable) or a corrupt block index (DataLoss, naming
+  // the file and offset).
+  static StatusOr<std::unique_ptr<Db>> Open(const Options& options);
+
+  // Flushes nothing (the WAL already holds everything acknowledged) and stops background
+  // work. Use Close() to also cut the head into a block.
+  virtual ~Db() = default;
+
+  // Appends the samples and returns once they are durable (WAL fsync, shared by concurrent
+  // callers). All-or-nothing: InvalidArgument (nothing stored) when any key is not canonical,
+  // a value is NaN/Inf, a count is not > 0, or a timestamp is outside the accepted window.
+  // Unavailable when the WAL cannot be written; after a failed sync every later Append also
+  // fails until the Db is reopened.
+  virtual Status Append(std::span<const SeriesSamples> batch) = 0;
+
+  // Per-period statistics of one series over [start, end). Periods without samples are
+  // omitted. NotFound is never returned: an unknown series has no datapoints.
+  virtual StatusOr<std::vector<Datapoint>> GetStatistics(const StatisticsQuery& query) const = 0;
+
+  // Series matching the query, in canonical key order, at most query.limit of them.
+  virtual StatusOr<ListResult> ListSeries(const ListQuery& query) const = 0;
+
+  // Cuts the whole head into a block (synchronously). No-op when the head is empty.
+  virtual Status Flush() = 0;
+  // Merges small or overlapping blocks. Runs in the background too.
+  virtual Status Compact() = 0;
+  // Deletes blocks whose newest sample is older than now - retention.
+  virtual Status ApplyRetention() = 0;
+  // Flush() and stop background work. Appends after Close() fail with FailedPrecondition.
+  virtual Status Close() = 0;
+
+  struct Stats {
+    uint64_t series = 0;          // known series (head + blocks)
+    uint64_t head_series = 0;     // series with samples in the head
+    uint64_t head_samples = 0;
+    uint64_t blocks = 0;
+    uint64_t block_bytes = 0;     // bytes of every block on disk
+    uint64_t block_samples = 0;   // samples stored in blocks
+    uint64_t wal_bytes = 0;
+  };
+  virtual Stats GetStats() const = 0;
+};
+
+// Builds a canonical key: sorts dimensions by name. InvalidArgument when ns or metric is
+// empty, a dimension name is empty, or two dimensions share a name.
+StatusOr<SeriesKey> MakeSeriesKey(std::string ns, std::string metric,
+                                  std::vector<Dimension> dimensions);
+
+// The canonical text form of a key, used for ordering and continuation tokens:
+// ns \x00 metric \x00 (name \x01 value \x00)*. Injective for keys without NUL bytes.
+std::string CanonicalKeyString(const SeriesKey& key);
+
+}  // namespace vigil::tsdb

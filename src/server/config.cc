@@ -1,0 +1,181 @@
+#include "server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace vigil::server {
+namespace {
+
+Status ReadText(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgumentError("cannot read config file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return OkStatus();
+}
+
+StatusOr<int64_t> ParseInt(const std::string& text, int64_t min, int64_t max,
+                           const std::string& what) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < min || v > max) {
+    return InvalidArgumentError(what + ": expected an integer in [" + std::to_string(min) + ", " +
+                                std::to_string(max) + "], got '" + text + "'");
+  }
+  return v;
+}
+
+StatusOr<bool> ParseBool(const std::string& text, const std::string& what) {
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  return InvalidArgumentError(what + ": expected true or false, got '" + text + "'");
+}
+
+}  // namespace
+
+Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgumentError("listen address must be HOST:PORT, got '" + text + "'");
+  }
+  std::string h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  ASSIGN_OR_RETURN(int64_t p, ParseInt(text.substr(colon + 1), 0, 65535, "listen port"));
+  *host = h;
+  *port = static_cast<uint16_t>(p);
+  return OkStatus();
+}
+
+StatusOr<int64_t> ParseDurationMillis(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == 0) return InvalidArgumentError("bad duration '" + text + "' (want e.g. 15m, 2h, 15d)");
+  std::string unit = text.substr(i);
+  int64_t mult = 0;
+  if (unit == "ms") mult = 1;
+  else if (unit == "s") mult = 1000;
+  else if (unit == "m") mult = 60'000;
+  else if (unit == "h") mult = 3'600'000;
+  else if (unit == "d") mult = 86'400'000;
+  else return InvalidArgumentError("bad duration '" + text + "' (units: ms, s, m, h, d)");
+  ASSIGN_OR_RETURN(int64_t n, ParseInt(text.substr(0, i), 0, INT64_MAX / 86'400'000, "duration"));
+  return n * mult;
+}
+
+Status ApplyYaml(const std::string& yaml, Config* c) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(std::string("config: ") + e.what());
+  }
+  if (root.IsNull()) return OkStatus();
+  if (!root.IsMap()) return InvalidArgumentError("config: the top level must be a mapping");
+
+  // Walks a mapping, calling fn(key, scalar text) for scalars and failing on unknown keys.
+  for (const auto& top : root) {
+    std::string key = top.first.as<std::string>();
+    const YAML::Node& node = top.second;
+    auto scalar = [&](const std::string& name, const YAML::Node& n) -> StatusOr<std::string> {
+      if (!n.IsScalar()) return InvalidArgumentError("config: " + name + " must be a scalar");
+      return n.as<std::string>();
+    };
+    auto section = [&](const std::string& name,
+                       auto&& fn) -> Status {  // fn(subkey, text) -> Status
+      if (!node.IsMap()) return InvalidArgumentError("config: " + name + " must be a mapping");
+      for (const auto& kv : node) {
+        std::string sub = kv.first.as<std::string>();
+        ASSIGN_OR_RETURN(std::string text, scalar(name + "." + sub, kv.second));
+        RETURN_IF_ERROR(fn(sub, text).WithContext("config: " + name + "." + sub));
+      }
+      return OkStatus();
+    };
+
+    if (key == "listen") {
+      ASSIGN_OR_RETURN(std::string t, scalar(key, node));
+      RETURN_IF_ERROR(ParseListen(t, &c->listen_host, &c->listen_port).WithContext("config"));
+    } else if (key == "data_dir") {
+      ASSIGN_OR_RETURN(c->data_dir, scalar(key, node));
+    } else if (key == "region") {
+      ASSIGN_OR_RETURN(c->region, scalar(key, node));
+    } else if (key == "auth") {
+      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+        if (k != "max_clock_skew") return InvalidArgumentError("unknown key");
+        ASSIGN_OR_RETURN(c->max_clock_skew_ms, ParseDurationMillis(t));
+        return OkStatus();
+      }));
+    } else if (key == "tsdb") {
+      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+        if (k == "retention") {
+          ASSIGN_OR_RETURN(c->retention_ms, ParseDurationMillis(t));
+        } else if (k == "block_range") {
+          ASSIGN_OR_RETURN(c->block_range_ms, ParseDurationMillis(t));
+        } else {
+          return InvalidArgumentError("unknown key");
+        }
+        return OkStatus();
+      }));
+    } else if (key == "remote_write") {
+      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+        if (k == "namespace") {
+          c->remote_write_namespace = t;
+        } else if (k == "allow_unsigned") {
+          ASSIGN_OR_RETURN(c->remote_write_allow_unsigned, ParseBool(t, k));
+        } else {
+          return InvalidArgumentError("unknown key");
+        }
+        return OkStatus();
+      }));
+    } else if (key == "http") {
+      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+        if (k == "io_threads") {
+          ASSIGN_OR_RETURN(int64_t n, ParseInt(t, 1, 256, k));
+          c->io_threads = static_cast<int>(n);
+        } else if (k == "worker_threads") {
+          ASSIGN_OR_RETURN(int64_t n, ParseInt(t, 1, 1024, k));
+          c->worker_threads = static_cast<int>(n);
+        } else {
+          return InvalidArgumentError("unknown key");
+        }
+        return OkStatus();
+      }));
+    } else {
+      return InvalidArgumentError("config: unknown key '" + key + "'");
+    }
+  }
+  return OkStatus();
+}
+
+Status ParseServerFlags(const std::vector<std::string>& args, Config* config) {
+  static constexpr const char* kUsage =
+      "usage: vigil server [--config FILE] [--data-dir DIR] [--listen HOST:PORT]";
+  // --config first, so that flags given alongside it override the file.
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" || args[i] == "-c") {
+      if (i + 1 >= args.size()) return InvalidArgumentError(kUsage);
+      std::string text;
+      RETURN_IF_ERROR(ReadText(args[i + 1], &text));
+      RETURN_IF_ERROR(ApplyYaml(text, config));
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool has_value = i + 1 < args.size();
+    if (a == "--config" || a == "-c") {
+      ++i;
+    } else if (a == "--data-dir" && has_value) {
+      config->data_dir = args[++i];
+    } else if (a == "--listen" && has_value) {
+      RETURN_IF_ERROR(ParseListen(args[++i], &config->listen_host, &config->listen_port));
+    } else {
+      return InvalidArgumentError(std::string("unexpected argument '") + a + "'\n" + kUsage);
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,50 @@
+// vigil: one binary, several subcommands.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "server/config.h"
+#include "server/server.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vigil <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  server [--config FILE] [--data-dir DIR] [--listen HOST:PORT]\n"
+    "         run the daemon (defaults: ./vigil-data, 127.0.0.1:4510)\n"
+    "  version  print the version\n"
+    "  help     print this text\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "version" || command == "--version") {
+    std::puts("vigil 0.1.0");
+    return 0;
+  }
+  if (command == "server") {
+    vigil::server::Config config;
+    vigil::Status s = vigil::server::ParseServerFlags(args, &config);
+    if (!s.ok()) {
+      std::fprintf(stderr, "vigil server: %s\n", s.message().c_str());
+      return 2;
+    }
+    s = vigil::server::RunServer(config);
+    if (!s.ok()) {
+      std::fprintf(stderr, "vigil server: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,107 @@
+#include "server/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "http/http.h"
+#include "storage/file_util.h"
+#include "tsdb/tsdb.h"
+
+namespace vigil::server {
+namespace {
+
+std::string EnvOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+}  // namespace
+
+Status RunServer(const Config& config) {
+  // Block the stop signals in every thread we create; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Logger logger(stderr);
+  SystemClock clock;
+  Registry metrics;
+
+  RETURN_IF_ERROR(storage::CreateDirs(config.data_dir));
+  ASSIGN_OR_RETURN(auth::AccessKey root,
+                   auth::LoadOrCreateRootKey(config.data_dir, EnvOr("VIGIL_ROOT_ACCESS_KEY_ID"),
+                                             EnvOr("VIGIL_ROOT_SECRET_ACCESS_KEY")));
+  auth::KeyStore keys;
+  keys.Put(root);
+  auth::SigV4Verifier verifier(&keys, &clock,
+                               auth::VerifierOptions{.max_skew_ms = config.max_clock_skew_ms});
+
+  tsdb::Options db_options;
+  db_options.dir = config.data_dir + "/tsdb";
+  db_options.retention_ms = config.retention_ms;
+  db_options.block_range_ms = config.block_range_ms;
+  db_options.clock = &clock;
+  db_options.logger = &logger;
+  db_options.metrics = &metrics;
+  ASSIGN_OR_RETURN(std::unique_ptr<tsdb::Db> db, tsdb::Db::Open(db_options));
+
+  api::CloudWatchService cloudwatch(db.get(), &verifier, &clock, &logger, &metrics,
+                                    api::CloudWatchOptions{.region = config.region});
+  api::RemoteWriteService remote_write(
+      db.get(), &verifier, &logger, &metrics,
+      api::RemoteWriteOptions{.default_namespace = config.remote_write_namespace,
+                              .allow_unsigned = config.remote_write_allow_unsigned});
+
+  http::Router router;
+  router.Handle("POST", "/", [&](const http::Request& r) { return cloudwatch.Handle(r); });
+  router.Handle("POST", "/api/v1/write",
+                [&](const http::Request& r) { return remote_write.Handle(r); });
+  router.Handle("GET", "/metrics", [&](const http::Request&) {
+    return http::Response::Text(200, api::RenderPrometheusText(metrics),
+                                "text/plain; version=0.0.4; charset=utf-8");
+  });
+  router.Handle("GET", "/healthz",
+                [](const http::Request&) { return http::Response::Text(200, "ok\n"); });
+
+  http::ServerOptions http_options;
+  http_options.host = config.listen_host;
+  http_options.port = config.listen_port;
+  http_options.io_threads = config.io_threads;
+  http_options.worker_threads = config.worker_threads;
+  http_options.logger = &logger;
+  http_options.metrics = &metrics;
+  http::Server server(http_options, &router);
+  RETURN_IF_ERROR(server.Start());
+
+  std::printf("vigil listening on http://%s:%u\n", config.listen_host.c_str(), server.port());
+  std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),
+              root.access_key_id.c_str());
+  std::fflush(stdout);
+  logger.Info("server", "ready");
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  logger.Info("server", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                            ", draining");
+  server.Stop();
+  Status closed = db->Close();
+  if (!closed.ok()) {
+    logger.Error("server", "closing the metrics store: " + closed.ToString());
+    return closed;
+  }
+  logger.Info("server", "stopped");
+  return OkStatus();
+}
+
+}  // namespace vigil::server

@@ -156,7 +156,9 @@ bool DetectHardware() {
 
 #else  // !VIGIL_CRC32C_HAVE_SSE42
 
-uint32_t ExtendSse42(uint32_t init, const uint8_t* p, size_t n) { return ExtendPortable(init, p, n); }
+uint32_t ExtendSse42(uint32_t init, const uint8_t* p, size_t n) {
+  return ExtendPortable(init, p, n);
+}
 bool DetectHardware() { return false; }
 
 #endif

@@ -15,7 +15,7 @@
 namespace vigil::storage {
 
 struct WalOptions {
-  // A segment is closed and a new one started once it holds at least this many bytes.
+  // A segment is closed once it holds at least this many bytes; the next append starts a new one.
   size_t segment_bytes = 64 << 20;
   // When false, Append() does not fsync (for tests and benchmarks of everything else).
   bool sync = true;
@@ -59,7 +59,10 @@ class WalWriter {
 // A torn or corrupt record ends replay there: the segment is truncated at that offset and any
 // later segments are deleted (they could only hold records written after the damaged one),
 // with a warning naming file and offset. The WAL is then consistent for WalWriter::Open.
-// Returns an error only when the directory cannot be read or repaired, or when fn fails.
+// Returns an error only when the directory cannot be read or repaired, or when fn fails (that
+// error, unchanged, with nothing repaired). An intact segment header of an unknown format
+// version is FailedPrecondition, also with nothing changed. A missing directory is an empty WAL.
+// `record` is valid only during the call to fn.
 Status WalReplay(const std::string& dir, Logger& logger,
                  const std::function<Status(uint64_t segment, std::string_view record)>& fn);
 

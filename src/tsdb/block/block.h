@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -34,13 +35,46 @@ struct BlockMeta {
   int level = 0;             // 0 for a head flush; compaction output is max(input levels)+1
   // Room for rollup tiers (next issue): 0 = raw. A rollup block stores per-period StatSamples.
   int64_t resolution_ms = 0;
+  // Ids of the blocks merged into this one (empty for a head flush). After a crash between
+  // writing a merged block and deleting its inputs, the inputs named here are the ones to
+  // delete, so their samples are not counted twice.
+  std::vector<std::string> parents;
 };
 
 // Writes `series` (sorted by CanonicalKeyString of key, keys unique) as block `id` under
 // `blocks_dir`, atomically (tmp dir + fsync + rename). Fills *meta.
 // Unavailable on I/O failure (nothing is left behind); InvalidArgument on unsorted input.
+// Samples of a series must be sorted by timestamp (InvalidArgument otherwise). A leftover
+// <blocks_dir>/<id>.tmp from a crash is removed; AlreadyExists when <blocks_dir>/<id> exists.
 Status WriteBlock(const std::string& blocks_dir, const std::string& id,
                   std::span<const SeriesData> series, int level, BlockMeta* meta);
+
+// Streams series into a new block, one at a time, for callers that cannot hold every series
+// in memory (compaction, large head flushes). WriteBlock is this writer over a span.
+// Memory: the series being encoded plus ~60 bytes a series for the index. Not thread-safe.
+class BlockWriter {
+ public:
+  struct Options {
+    int level = 0;
+    int64_t resolution_ms = 0;
+    std::vector<std::string> parents;
+  };
+  // Starts block `id` in the temporary directory <blocks_dir>/<id>.tmp (a stale one is
+  // removed first). AlreadyExists when <blocks_dir>/<id> exists; Unavailable on I/O failure.
+  static StatusOr<std::unique_ptr<BlockWriter>> Create(const std::string& blocks_dir,
+                                                       const std::string& id, Options options);
+  // Unless Finish() succeeded, removes the temporary directory: nothing is left behind.
+  virtual ~BlockWriter() = default;
+
+  // Appends one series. InvalidArgument (nothing written, the writer stays usable) when its
+  // key does not sort strictly after the previous one's, its dimensions are not canonical, or
+  // its samples are not sorted by timestamp. Unavailable on I/O failure; every later call then
+  // fails too.
+  virtual Status Add(const SeriesData& series) = 0;
+  // Writes index and meta.json, fsyncs files and directory, renames the directory into place
+  // and fsyncs <blocks_dir>. Fills *meta. Unavailable on I/O failure (nothing left behind).
+  virtual Status Finish(BlockMeta* meta) = 0;
+};
 
 // A read-only view of one block. The index (series keys, units, offsets) is held in memory;
 // sample data is read from the chunks file on demand (pread), so a reader is cheap per series.
@@ -53,16 +87,44 @@ class BlockReader {
 
   virtual const BlockMeta& meta() const = 0;
   virtual const std::string& dir() const = 0;
+
+  // The series of the block, in CanonicalKeyString order, i in [0, num_series()). The index
+  // keeps keys interned (~20 bytes a series, the block's strings stored once), and these
+  // accessors materialize one key on demand: use them to walk a block.
+  virtual size_t num_series() const = 0;
+  virtual SeriesKey key(size_t i) const = 0;
+  // CanonicalKeyString(key(i)), built straight from the interned strings (one allocation).
+  virtual std::string CanonicalKey(size_t i) const = 0;
+  virtual std::string_view unit(size_t i) const = 0;
+  virtual int64_t last_append_ms(size_t i) const = 0;
+
   // Every series of the block in CanonicalKeyString order, with unit and last_append_ms set and
-  // raw/stats left empty.
+  // raw/stats left empty. Built on the first call and kept for the reader's life: it costs a
+  // few hundred bytes a series, which the compact index above avoids, so prefer num_series()
+  // and key()/unit()/last_append_ms() in long-lived code.
   virtual const std::vector<SeriesData>& series() const = 0;
-  // Index into series() of `key`, or -1.
+  // Index into series() of `key`, or -1. O(log n) key comparisons.
   virtual int64_t Find(const SeriesKey& key) const = 0;
   // Loads the samples of series() [i] with timestamps in [min_ms, max_ms) into out->raw and
-  // out->stats (appending; key/unit are set too). DataLoss on a checksum mismatch.
+  // out->stats (appending; key/unit are set too). Reads and decodes only that series' record.
+  // DataLoss naming the chunks file and offset on a checksum mismatch or a malformed record;
+  // Unavailable on a read error. REQUIRES: i < num_series().
   virtual Status ReadSeries(size_t i, int64_t min_ms, int64_t max_ms, SeriesData* out) const = 0;
   // Bytes of the block's files.
   virtual uint64_t SizeBytes() const = 0;
+  // Heap bytes held by the reader (index, symbols; series() once built).
+  virtual size_t MemoryBytes() const = 0;
 };
+
+// Compaction: writes block `id` under `blocks_dir` holding the union of the inputs' series
+// (in canonical key order). A series present in several inputs gets their samples merged by
+// timestamp, ties in input order (duplicates are kept); its unit is the one of the last input
+// holding it, its last_append_ms the largest. The output has level max(input levels) + 1, the
+// inputs' resolution_ms, and the input ids as parents. Memory: one series of every input at a
+// time plus the output index, never whole blocks. InvalidArgument when inputs is empty or
+// their resolutions differ; DataLoss from a corrupt input (nothing written); otherwise as
+// BlockWriter. The inputs are not modified or deleted.
+Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
+                   std::span<const BlockReader* const> inputs, BlockMeta* meta);
 
 }  // namespace vigil::tsdb::block

@@ -1,0 +1,120 @@
+#include "tsdb/block/series_codec.h"
+
+#include <algorithm>
+#include <bit>
+#include <memory>
+#include <vector>
+
+#include "storage/coding.h"
+#include "tsdb/block/column_codec.h"
+
+namespace vigil::tsdb::block {
+namespace {
+
+constexpr uint8_t kHasRaw = 1;
+constexpr uint8_t kHasStats = 2;
+constexpr uint8_t kUnitCounts = 4;  // every raw count is 1.0: the count column is omitted
+// A bound on the sample count of one record, so a malformed count cannot make the decoder
+// allocate without limit (a constant column legitimately holds many samples in few bytes).
+constexpr uint64_t kMaxSamples = uint64_t{1} << 32;
+
+bool IsOne(double v) { return std::bit_cast<uint64_t>(v) == std::bit_cast<uint64_t>(1.0); }
+
+template <typename Sample, typename Field>
+void EncodeFloats(const std::vector<Sample>& samples, Field field, std::vector<double>* scratch,
+                  std::string* out) {
+  scratch->clear();
+  for (const Sample& s : samples) scratch->push_back(s.*field);
+  EncodeFloatColumn(*scratch, out);
+}
+
+// Decodes the timestamp column of a section of `n` samples and finds the range [lo, hi) of
+// the wanted ones.
+bool DecodeTimes(std::string_view* in, size_t n, int64_t origin, int64_t min_ms, int64_t max_ms,
+                 int64_t* ts, size_t* lo, size_t* hi) {
+  if (!DecodeIntColumn(in, n, origin, n, ts)) return false;
+  *lo = std::lower_bound(ts, ts + n, min_ms) - ts;
+  *hi = std::max(*lo, static_cast<size_t>(std::lower_bound(ts, ts + n, max_ms) - ts));
+  return true;
+}
+
+}  // namespace
+
+void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::string* out) {
+  const bool unit_counts = std::all_of(series.raw.begin(), series.raw.end(),
+                                       [](const RawSample& s) { return IsOne(s.count); });
+  uint8_t flags = 0;
+  if (!series.raw.empty()) flags |= kHasRaw | (unit_counts ? kUnitCounts : 0);
+  if (!series.stats.empty()) flags |= kHasStats;
+  out->push_back(static_cast<char>(flags));
+  std::vector<int64_t> ts;
+  std::vector<double> scratch;
+  if (!series.raw.empty()) {
+    storage::PutVarint64(out, series.raw.size());
+    for (const RawSample& s : series.raw) ts.push_back(s.timestamp_ms);
+    EncodeIntColumn(ts, time_origin, out);
+    EncodeFloats(series.raw, &RawSample::value, &scratch, out);
+    if (!unit_counts) EncodeFloats(series.raw, &RawSample::count, &scratch, out);
+  }
+  if (!series.stats.empty()) {
+    storage::PutVarint64(out, series.stats.size());
+    ts.clear();
+    for (const StatSample& s : series.stats) ts.push_back(s.timestamp_ms);
+    EncodeIntColumn(ts, time_origin, out);
+    EncodeFloats(series.stats, &StatSample::sample_count, &scratch, out);
+    EncodeFloats(series.stats, &StatSample::sum, &scratch, out);
+    EncodeFloats(series.stats, &StatSample::minimum, &scratch, out);
+    EncodeFloats(series.stats, &StatSample::maximum, &scratch, out);
+  }
+}
+
+bool DecodeSeriesRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
+                        SeriesData* out) {
+  if (in.empty()) return false;
+  const uint8_t flags = static_cast<uint8_t>(in.front());
+  in.remove_prefix(1);
+  if ((flags & ~(kHasRaw | kHasStats | kUnitCounts)) != 0) return false;
+  if ((flags & kUnitCounts) != 0 && (flags & kHasRaw) == 0) return false;
+  // Scratch without value-initialization: every element is written before it is read.
+  std::unique_ptr<int64_t[]> ts;
+  size_t lo = 0;
+  size_t hi = 0;
+  uint64_t n = 0;
+  if ((flags & kHasRaw) != 0) {
+    if (!storage::GetVarint64(&in, &n) || n == 0 || n > kMaxSamples) return false;
+    ts = std::make_unique_for_overwrite<int64_t[]>(n);
+    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts.get(), &lo, &hi)) return false;
+    const auto values = std::make_unique_for_overwrite<double[]>(hi);
+    if (!DecodeFloatColumn(&in, n, hi, values.get())) return false;
+    std::unique_ptr<double[]> counts;
+    if ((flags & kUnitCounts) == 0) {
+      counts = std::make_unique_for_overwrite<double[]>(hi);
+      if (!DecodeFloatColumn(&in, n, hi, counts.get())) return false;
+    }
+    const size_t old = out->raw.size();
+    out->raw.resize(old + (hi - lo));
+    RawSample* dst = out->raw.data() + old;
+    for (size_t i = lo; i < hi; ++i, ++dst) {
+      dst->timestamp_ms = ts[i];
+      dst->value = values[i];
+      dst->count = counts ? counts[i] : 1.0;
+    }
+  }
+  if ((flags & kHasStats) != 0) {
+    if (!storage::GetVarint64(&in, &n) || n == 0 || n > kMaxSamples) return false;
+    ts = std::make_unique_for_overwrite<int64_t[]>(n);
+    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts.get(), &lo, &hi)) return false;
+    std::unique_ptr<double[]> cols[4];
+    for (std::unique_ptr<double[]>& col : cols) {
+      col = std::make_unique_for_overwrite<double[]>(hi);
+      if (!DecodeFloatColumn(&in, n, hi, col.get())) return false;
+    }
+    out->stats.reserve(out->stats.size() + (hi - lo));
+    for (size_t i = lo; i < hi; ++i) {
+      out->stats.push_back(StatSample{ts[i], cols[0][i], cols[1][i], cols[2][i], cols[3][i]});
+    }
+  }
+  return in.empty();
+}
+
+}  // namespace vigil::tsdb::block

@@ -75,17 +75,37 @@ struct VerifierOptions {
 class SigV4Verifier {
  public:
   SigV4Verifier(const KeyStore* keys, const Clock* clock, VerifierOptions options);
+  // On success sets identity. Failures, in the order checked: no Authorization header →
+  // kMissingAuthenticationToken; malformed Authorization, missing or malformed X-Amz-Date, or
+  // host / x-amz-date not signed → kIncompleteSignature; scope date != X-Amz-Date's day →
+  // kSignatureDoesNotMatch; unknown key id → kInvalidClientTokenId; X-Amz-Date further than
+  // max_skew_ms from the clock → kRequestExpired; X-Amz-Content-SHA256 present but not the
+  // body's hash (UNSIGNED-PAYLOAD is refused), or a wrong signature → kSignatureDoesNotMatch.
+  // The payload hash is always computed from `body`. keys and clock must outlive the verifier.
   VerifyResult Verify(const SignedRequest& request) const;
 
  private:
+  // The SigV4 signing key for (secret, date, region, service), from the cache or derived.
+  std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
+                         std::string_view service) const;
+
   const KeyStore* keys_;
   const Clock* clock_;
   VerifierOptions options_;
+  // Signing keys by "<secret>\n<date>/<region>/<service>". Deriving one costs 4 HMACs and a
+  // client keeps one scope all day, so nearly every request hits. Cleared when it grows past a
+  // bound (a new day's keys simply refill it).
+  mutable std::mutex cache_mu_;
+  mutable std::map<std::string, std::string, std::less<>> signing_keys_;  // guarded by cache_mu_
 };
 
 // Loads <data_dir>/credentials (AWS shared-credentials format, [default] profile) or, when it
 // does not exist, creates it (mode 0600) from env_key_id/env_secret when both are non-empty,
 // else from a freshly generated random key pair. Returns the root key.
+// An existing file wins: env_key_id/env_secret are then ignored (to rotate, edit or delete
+// the file). data_dir is created when missing; the file is written atomically (tmp + fsync +
+// rename). InvalidArgument when the file lacks either field or the env values contain
+// whitespace; Unavailable (IoError) on filesystem failure.
 StatusOr<AccessKey> LoadOrCreateRootKey(const std::string& data_dir,
                                         const std::string& env_key_id,
                                         const std::string& env_secret);

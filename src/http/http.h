@@ -46,8 +46,10 @@ struct Response {
 // Runs on a worker thread. Must not throw; a thrown exception becomes a 500.
 using Handler = std::function<Response(const Request&)>;
 
-// Maps (method, exact path) to a handler; a path may also have a fallback for any method.
-// Not thread-safe for registration: register everything before Server::Start().
+// Maps (method, exact path) to a handler; a path may also have a fallback for any method
+// (registered with method "*" or ""), used when no handler matches the exact method.
+// Not thread-safe for registration: register everything before Server::Start(); Dispatch()
+// may then run concurrently.
 class Router {
  public:
   void Handle(std::string method, std::string path, Handler handler);
@@ -83,7 +85,9 @@ class Server {
   // The bound port (after Start), useful with port 0.
   uint16_t port() const;
   // Stops accepting, waits for requests in flight (up to shutdown_grace_ms), closes
-  // connections and joins all threads. Idempotent.
+  // connections and joins all threads. Idempotent. A handler still running after the grace
+  // period is waited for (it cannot be interrupted); must not be called from a handler.
+  // A stopped server cannot be started again.
   void Stop();
 
  private:

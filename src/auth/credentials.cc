@@ -1,0 +1,179 @@
+// LoadOrCreateRootKey: the root access key in <data_dir>/credentials (AWS shared-credentials
+// INI format, so the same file works with AWS_SHARED_CREDENTIALS_FILE for the CLI).
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <string_view>
+
+#include "auth/auth.h"
+#include "auth/crypto.h"
+
+namespace vigil::auth {
+namespace {
+
+constexpr std::string_view kFileName = "credentials";
+constexpr std::string_view kProfile = "default";
+constexpr std::string_view kKeyIdField = "aws_access_key_id";
+constexpr std::string_view kSecretField = "aws_secret_access_key";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool IsPrintableToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c <= ' ' || c == 0x7f) return false;
+  }
+  return true;
+}
+
+Status CreateDirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string prefix = path.substr(0, pos);
+    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      return IoError("mkdir", prefix, errno);
+    }
+  }
+  return OkStatus();
+}
+
+// Returns the file's contents, or NotFound when it does not exist.
+StatusOr<std::string> ReadFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFoundError(path);
+    return IoError("open", path, errno);
+  }
+  std::string data;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return IoError("read", path, err);
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+// tmp + fsync + rename + fsync(dir): a crash leaves either the old file or the new one, and
+// the secret is never readable by others, not even briefly (mode 0600 from creation).
+Status WriteFileAtomic(const std::string& dir, const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return IoError("open", tmp, errno);
+  Status status;
+  if (::fchmod(fd, 0600) != 0) status = IoError("chmod", tmp, errno);
+  for (size_t off = 0; status.ok() && off < data.size();) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = IoError("write", tmp, errno);
+      break;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (status.ok() && ::fsync(fd) != 0) status = IoError("fsync", tmp, errno);
+  if (::close(fd) != 0 && status.ok()) status = IoError("close", tmp, errno);
+  if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    status = IoError("rename", tmp, errno);
+  }
+  if (!status.ok()) {
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return IoError("open", dir, errno);
+  int rc = ::fsync(dfd);
+  int err = errno;
+  ::close(dfd);
+  return rc == 0 ? OkStatus() : IoError("fsync", dir, err);
+}
+
+StatusOr<AccessKey> ParseCredentials(const std::string& path, std::string_view text) {
+  AccessKey key;
+  bool in_profile = false;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = Trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? "" : text.substr(nl + 1);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      in_profile = Trim(line.substr(1, line.size() - 2)) == kProfile;
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (!in_profile || eq == std::string_view::npos) continue;
+    std::string_view name = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
+    if (name == kKeyIdField) key.access_key_id = value;
+    if (name == kSecretField) key.secret_access_key = value;
+  }
+  if (key.access_key_id.empty() || key.secret_access_key.empty()) {
+    return InvalidArgumentError(path + ": the [default] profile needs both " +
+                                std::string(kKeyIdField) + " and " + std::string(kSecretField));
+  }
+  return key;
+}
+
+// "AKIA" + 16 characters of the RFC 4648 base32 alphabet, like AWS's own key ids, and a
+// 40-character base64 secret (30 random bytes), like AWS's secrets.
+StatusOr<AccessKey> GenerateKey() {
+  static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  ASSIGN_OR_RETURN(std::string id_bytes, RandomBytes(16));
+  ASSIGN_OR_RETURN(std::string secret_bytes, RandomBytes(30));
+  AccessKey key;
+  key.access_key_id = "AKIA";
+  for (char b : id_bytes) key.access_key_id += kBase32[static_cast<unsigned char>(b) % 32];
+  key.secret_access_key.resize(41);  // EVP_EncodeBlock writes 40 characters and a NUL
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(key.secret_access_key.data()),
+                          reinterpret_cast<const unsigned char*>(secret_bytes.data()), 30);
+  key.secret_access_key.resize(static_cast<size_t>(n));
+  return key;
+}
+
+}  // namespace
+
+StatusOr<AccessKey> LoadOrCreateRootKey(const std::string& data_dir, const std::string& env_key_id,
+                                        const std::string& env_secret) {
+  const std::string path = data_dir + "/" + std::string(kFileName);
+  StatusOr<std::string> existing = ReadFile(path);
+  if (existing.ok()) return ParseCredentials(path, *existing);
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+
+  AccessKey key;
+  if (!env_key_id.empty() && !env_secret.empty()) {
+    if (!IsPrintableToken(env_key_id) || !IsPrintableToken(env_secret)) {
+      return InvalidArgumentError(
+          "root access key id and secret must not contain whitespace or control characters");
+    }
+    key.access_key_id = env_key_id;
+    key.secret_access_key = env_secret;
+  } else {
+    ASSIGN_OR_RETURN(key, GenerateKey());
+  }
+  RETURN_IF_ERROR(CreateDirs(data_dir));
+  std::string text = "[" + std::string(kProfile) + "]\n" + std::string(kKeyIdField) + " = " +
+                     key.access_key_id + "\n" + std::string(kSecretField) + " = " +
+                     key.secret_access_key + "\n";
+  RETURN_IF_ERROR(WriteFileAtomic(data_dir, path, text));
+  return key;
+}
+
+}  // namespace vigil::auth

@@ -1,0 +1,17 @@
+#pragma once
+// Private to vigil::auth: small wrappers over OpenSSL used by SigV4 and key generation.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace vigil::auth {
+
+// Lower-case hex of raw bytes.
+std::string HexEncode(std::string_view raw);
+
+// `n` bytes from OpenSSL's CSPRNG; Internal if the generator fails (unseeded).
+StatusOr<std::string> RandomBytes(size_t n);
+
+}  // namespace vigil::auth

@@ -1,0 +1,75 @@
+// Request/Response helpers and the Router: plain value code, no I/O.
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/http.h"
+
+namespace vigil::http {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool IsAnyMethod(std::string_view method) { return method.empty() || method == "*"; }
+
+}  // namespace
+
+std::optional<std::string_view> Request::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+Response Response::Text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", std::move(content_type));
+  r.body = std::move(body);
+  return r;
+}
+
+void Router::Handle(std::string method, std::string path, Handler handler) {
+  routes_.push_back(Route{std::move(method), std::move(path), std::move(handler)});
+}
+
+// A linear scan: a server registers a dozen routes, and comparing short strings is cheaper than
+// hashing the path. An exact method match wins over a fallback registered for any method.
+Response Router::Dispatch(const Request& request) const {
+  const Route* fallback = nullptr;
+  std::vector<std::string_view> allowed;
+  for (const Route& route : routes_) {
+    if (route.path != request.path) continue;
+    if (route.method == request.method) return route.handler(request);
+    if (IsAnyMethod(route.method)) {
+      if (fallback == nullptr) fallback = &route;
+      continue;
+    }
+    if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+      allowed.push_back(route.method);
+    }
+  }
+  if (fallback != nullptr) return fallback->handler(request);
+  if (allowed.empty()) return Response::Text(404, "404 page not found\n");
+  std::string allow;
+  for (std::string_view m : allowed) {
+    if (!allow.empty()) allow += ", ";
+    allow += m;
+  }
+  Response r = Response::Text(405, "405 method not allowed\n");
+  r.headers.emplace_back("Allow", std::move(allow));
+  return r;
+}
+
+}  // namespace vigil::http

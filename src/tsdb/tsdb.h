@@ -95,7 +95,8 @@ class Db {
 };
 
 // Builds a canonical key: sorts dimensions by name. InvalidArgument when ns or metric is
-// empty, a dimension name is empty, or two dimensions share a name.
+// empty, a dimension name is empty, two dimensions share a name, or a part holds a NUL byte
+// (or a dimension name a \x01 byte), which would make CanonicalKeyString ambiguous.
 StatusOr<SeriesKey> MakeSeriesKey(std::string ns, std::string metric,
                                   std::vector<Dimension> dimensions);
 

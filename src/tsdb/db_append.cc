@@ -1,0 +1,188 @@
+// Append: validation, WAL record, head insert.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <shared_mutex>
+
+#include "tsdb/db_impl.h"
+#include "tsdb/series_key.h"
+#include "tsdb/wal_records.h"
+
+namespace vigil::tsdb {
+namespace {
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+// OK when every sample of `s` may be stored; otherwise InvalidArgument naming the series,
+// the sample and the problem.
+Status ValidateSamples(const SeriesSamples& s, int64_t min_t, int64_t max_t) {
+  RETURN_IF_ERROR(ValidateSeriesKey(s.key));
+  auto fail = [&](std::string what) {
+    return InvalidArgumentError("series " + FormatSeriesKey(s.key) + ": " + what);
+  };
+  auto check_time = [&](int64_t t, const std::string& which) -> Status {
+    if (t < min_t || t > max_t) {
+      return fail(which + " timestamp " + std::to_string(t) + " is outside the accepted window [" +
+                  std::to_string(min_t) + ", " + std::to_string(max_t) + "]");
+    }
+    return OkStatus();
+  };
+  for (size_t i = 0; i < s.raw.size(); ++i) {
+    const RawSample& r = s.raw[i];
+    const std::string which = "value " + std::to_string(i);
+    if (!std::isfinite(r.value)) return fail(which + " is " + Num(r.value) + ", not finite");
+    if (!(r.count > 0) || !std::isfinite(r.count)) {
+      return fail(which + " has count " + Num(r.count) + ", must be finite and > 0");
+    }
+    RETURN_IF_ERROR(check_time(r.timestamp_ms, which));
+  }
+  for (size_t i = 0; i < s.stats.size(); ++i) {
+    const StatSample& st = s.stats[i];
+    const std::string which = "statistic set " + std::to_string(i);
+    if (!std::isfinite(st.sample_count) || !std::isfinite(st.sum) || !std::isfinite(st.minimum) ||
+        !std::isfinite(st.maximum)) {
+      return fail(which + " holds a non-finite number");
+    }
+    if (!(st.sample_count > 0))
+      return fail(which + " has SampleCount " + Num(st.sample_count) + ", must be > 0");
+    if (st.minimum > st.maximum) {
+      return fail(which + " has Minimum " + Num(st.minimum) + " > Maximum " + Num(st.maximum));
+    }
+    RETURN_IF_ERROR(check_time(st.timestamp_ms, which));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status DbImpl::Append(std::span<const SeriesSamples> batch) {
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t now = options_.clock->NowMillis();
+  const int64_t min_t = now - options_.max_sample_age_ms;
+  const int64_t max_t = now + options_.max_future_ms;
+
+  struct Item {
+    const SeriesSamples* in;
+    std::string canonical;
+    size_t hash;
+    uint16_t unit;
+    MemSeries* series = nullptr;
+  };
+  std::vector<Item> items;
+  items.reserve(batch.size());
+  uint64_t num_samples = 0;
+  const std::string* last_unit = nullptr;
+  uint16_t last_unit_id = 0;
+  for (const SeriesSamples& s : batch) {
+    RETURN_IF_ERROR(ValidateSamples(s, min_t, max_t));
+    if (s.raw.empty() && s.stats.empty()) continue;
+    if (last_unit == nullptr || *last_unit != s.unit) {
+      std::optional<uint16_t> id = units_.Intern(s.unit);
+      if (!id) return InvalidArgumentError("too many distinct units; refusing unit " + s.unit);
+      last_unit = &s.unit;
+      last_unit_id = *id;
+    }
+    Item item{&s, CanonicalKeyString(s.key), 0, last_unit_id};
+    item.hash = HashCanonicalKey(item.canonical);
+    items.push_back(std::move(item));
+    num_samples += s.raw.size() + s.stats.size();
+  }
+  if (items.empty()) {
+    std::shared_lock g(gate_);
+    return closed_ ? FailedPreconditionError("tsdb: Append after Close") : OkStatus();
+  }
+  RETURN_IF_ERROR(WaitForHeadRoom());
+
+  bool cut_wanted;
+  {
+    std::shared_lock g(gate_);
+    if (closed_) return FailedPreconditionError("tsdb: Append after Close");
+    // head_ is only replaced with gate_ held exclusively, so it is stable here.
+    Head* head = head_.get();
+    std::vector<WalSeriesDef> defs;
+    std::vector<WalSeriesSamples> samples;
+    samples.reserve(items.size());
+    for (Item& item : items) {
+      bool created;
+      item.series = head->GetOrCreate(item.canonical, item.hash, &next_series_id_, &created);
+      if (created) NoteNewSeries(item.canonical, item.hash);
+      bool define;
+      {
+        auto lock = head->Lock(*item.series);
+        // Defined again when its definition may not be durable yet (another append may be
+        // writing it concurrently: duplicates are harmless) or its unit changes.
+        define = !item.series->wal_defined || item.series->unit != item.unit;
+      }
+      if (define) {
+        defs.push_back(WalSeriesDef{item.series->id, item.series->key, units_.Name(item.unit)});
+      }
+      samples.push_back(WalSeriesSamples{item.series->id, item.in->raw, item.in->stats});
+    }
+    std::string record;
+    EncodeWalBatch(now, defs, samples, &record);
+    RETURN_IF_ERROR(wal_->Append(record));
+    for (Item& item : items) {
+      auto lock = head->Lock(*item.series);
+      head->AppendLocked(item.series, item.in->raw, item.in->stats, item.unit, now,
+                         /*wal_defined=*/true);
+    }
+    cut_wanted = CutWanted(*head, now);
+  }
+  if (cut_wanted && options_.background) {
+    std::lock_guard l(bg_mu_);
+    bg_wake_ = true;
+    bg_cv_.notify_one();
+  }
+  NoteAppendMetrics(
+      num_samples,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return OkStatus();
+}
+
+Status DbImpl::WaitForHeadRoom() {
+  std::unique_lock l(state_mu_);
+  // Bounded memory: with one frozen head still being written, a full head waits for it.
+  room_cv_.wait(l, [&] {
+    return frozen_ == nullptr || !frozen_error_.ok() ||
+           head_->num_samples() < options_.head_max_samples;
+  });
+  if (frozen_ != nullptr && !frozen_error_.ok() &&
+      head_->num_samples() >= options_.head_max_samples) {
+    return UnavailableError("tsdb: head is full and the previous head cannot be written: " +
+                            frozen_error_.ToString());
+  }
+  return OkStatus();
+}
+
+bool DbImpl::CutWanted(const Head& head, int64_t now_ms) const {
+  const uint64_t n = head.num_samples();
+  if (n == 0) return false;
+  if (n >= options_.head_max_samples) return true;
+  // Late samples (accepted up to max_sample_age_ms back) can widen the span at once; requiring
+  // the head to have lived an eighth of a block range keeps a backfilling client from
+  // producing a block per append. With current timestamps the span grows with wall time, so
+  // this never delays an ordinary cut.
+  const uint64_t span =
+      static_cast<uint64_t>(head.max_time()) - static_cast<uint64_t>(head.min_time());
+  return span > static_cast<uint64_t>(options_.block_range_ms) &&
+         now_ms - head.created_ms() >= options_.block_range_ms / 8;
+}
+
+void DbImpl::NoteNewSeries(std::string_view canonical, size_t hash) {
+  std::shared_ptr<const std::vector<uint64_t>> hashes;
+  std::shared_ptr<const Head> frozen;
+  {
+    std::lock_guard l(state_mu_);
+    hashes = block_key_hashes_;
+    frozen = frozen_;
+  }
+  if (hashes && std::binary_search(hashes->begin(), hashes->end(), hash)) return;
+  if (frozen && frozen->Find(canonical, hash) != nullptr) return;
+  unblocked_series_.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace vigil::tsdb

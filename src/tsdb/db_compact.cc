@@ -1,0 +1,114 @@
+// Compaction (merging blocks into day blocks) and retention.
+#include <algorithm>
+#include <map>
+
+#include "storage/file_util.h"
+#include "tsdb/db_impl.h"
+#include "tsdb/query.h"
+
+namespace vigil::tsdb {
+namespace {
+
+constexpr char kComponent[] = "tsdb";
+constexpr int64_t kCompactionRangeMs = 24LL * 3600 * 1000;
+
+using Entries = std::vector<std::shared_ptr<const BlockEntry>>;
+
+// The next group of blocks to merge, or empty. Blocks are grouped by the UTC day that holds
+// their newest sample; a day is merged once some block reaches past its end, i.e. the head has
+// moved on. Blocks of one day overlap a little anyway (a cut does not split series at one
+// instant) and late samples widen a block backwards, so grouping by day also merges the
+// overlapping blocks; the newest sample is used because it is bounded by now + max_future,
+// whereas late samples may reach weeks back.
+Entries PlanCompaction(const Entries& blocks) {
+  int64_t newest = std::numeric_limits<int64_t>::min();
+  for (const auto& b : blocks) newest = std::max(newest, b->reader->meta().max_time_ms);
+  std::map<int64_t, Entries> days;
+  for (const auto& b : blocks) {
+    const int64_t day = AlignDown(b->reader->meta().max_time_ms, kCompactionRangeMs);
+    if (day + kCompactionRangeMs <= newest) days[day].push_back(b);
+  }
+  for (auto& [day, group] : days) {
+    if (group.size() >= 2) return group;
+  }
+  return {};
+}
+
+}  // namespace
+
+Status DbImpl::Compact() {
+  std::lock_guard m(maintenance_mu_);
+  if (crashed_) return OkStatus();
+  Status s = CompactLocked();
+  UpdateGauges();
+  return s;
+}
+
+Status DbImpl::CompactLocked() {
+  for (;;) {
+    Entries blocks;
+    {
+      std::lock_guard l(state_mu_);
+      blocks = blocks_;
+    }
+    const Entries group = PlanCompaction(blocks);
+    if (group.empty()) return OkStatus();
+    std::vector<const block::BlockReader*> inputs;
+    uint64_t marker = 0;
+    for (const auto& b : group) {
+      inputs.push_back(b->reader.get());
+      marker = std::max(marker, b->wal_marker);
+    }
+    // The output keeps the largest WAL marker of its inputs, so Open still skips the segments
+    // they made obsolete; its meta names the inputs as parents, so Open deletes inputs that a
+    // crash left behind.
+    const std::string id = NewBlockId(marker);
+    block::BlockMeta meta;
+    RETURN_IF_ERROR(block::MergeBlocks(blocks_dir_, id, inputs, &meta));
+    if (crash_point_ == CrashPoint::kAfterMerge) {
+      crashed_ = true;
+      return OkStatus();
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<BlockEntry> entry, OpenBlock(id));
+    InstallBlocks(group, entry, /*clear_frozen=*/false);
+    for (const auto& b : group) {
+      // Queries still holding the reader keep its open files; only the names go.
+      Status rm = storage::RemoveAll(b->reader->dir());
+      if (!rm.ok()) options_.logger->Error(kComponent, "removing merged block: " + rm.ToString());
+    }
+    options_.logger->Info(kComponent, "compacted " + std::to_string(group.size()) +
+                                          " blocks into " + id + " (" +
+                                          std::to_string(meta.num_samples) + " samples)");
+  }
+}
+
+Status DbImpl::ApplyRetention() {
+  std::lock_guard m(maintenance_mu_);
+  if (crashed_) return OkStatus();
+  const int64_t cutoff = options_.clock->NowMillis() - options_.retention_ms;
+  Entries blocks, expired;
+  {
+    std::lock_guard l(state_mu_);
+    blocks = blocks_;
+  }
+  uint64_t marker = 0;
+  for (const auto& b : blocks) {
+    marker = std::max(marker, b->wal_marker);
+    if (b->reader->meta().max_time_ms < cutoff) expired.push_back(b);
+  }
+  if (expired.empty()) return OkStatus();
+  // The block ids carry the WAL marker; keep it in the checkpoint file before the blocks that
+  // hold it may all be gone.
+  if (marker > checkpoint_) RETURN_IF_ERROR(WriteCheckpoint(marker));
+  InstallBlocks(expired, nullptr, /*clear_frozen=*/false);
+  for (const auto& b : expired) {
+    Status rm = storage::RemoveAll(b->reader->dir());
+    if (!rm.ok()) options_.logger->Error(kComponent, "removing expired block: " + rm.ToString());
+  }
+  options_.logger->Info(kComponent,
+                        "retention removed " + std::to_string(expired.size()) + " blocks");
+  UpdateGauges();
+  return OkStatus();
+}
+
+}  // namespace vigil::tsdb

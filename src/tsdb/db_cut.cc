@@ -1,0 +1,255 @@
+// Cutting the head into level-0 blocks, the served block set, and the background thread.
+#include <algorithm>
+#include <chrono>
+
+#include "storage/file_util.h"
+#include "tsdb/block_ids.h"
+#include "tsdb/db_impl.h"
+#include "tsdb/series_key.h"
+
+namespace vigil::tsdb {
+namespace {
+
+constexpr char kComponent[] = "tsdb";
+// Background cadence: cut checks on every wake-up (at least this often), compaction and
+// retention at most this often unless a cut just happened.
+constexpr auto kBackgroundTick = std::chrono::seconds(1);
+constexpr auto kMaintenanceInterval = std::chrono::seconds(60);
+constexpr auto kWriteRetryInterval = std::chrono::seconds(10);
+
+bool ByMinTime(const std::shared_ptr<const BlockEntry>& a,
+               const std::shared_ptr<const BlockEntry>& b) {
+  return std::pair(a->reader->meta().min_time_ms, a->seq) <
+         std::pair(b->reader->meta().min_time_ms, b->seq);
+}
+
+}  // namespace
+
+std::string DbImpl::NewBlockId(uint64_t wal_marker) {
+  return FormatBlockId(next_block_seq_.fetch_add(1), wal_marker);
+}
+
+Status DbImpl::Flush() {
+  std::lock_guard m(maintenance_mu_);
+  if (crashed_) return OkStatus();
+  Status s = CutLocked(/*write_block=*/true);
+  UpdateGauges();
+  return s;
+}
+
+Status DbImpl::CutForTest() {
+  std::lock_guard m(maintenance_mu_);
+  return CutLocked(/*write_block=*/false);
+}
+
+void DbImpl::SetCrashPointForTest(CrashPoint point) {
+  std::lock_guard m(maintenance_mu_);
+  crash_point_ = point;
+}
+
+Status DbImpl::CutLocked(bool write_block) {
+  bool has_frozen;
+  {
+    std::lock_guard l(state_mu_);
+    has_frozen = frozen_ != nullptr;
+  }
+  if (has_frozen) {
+    // One frozen head at a time: finish the previous one (left by a failed write) first.
+    if (!write_block) return FailedPreconditionError("tsdb: a frozen head is pending");
+    RETURN_IF_ERROR(WriteFrozenLocked());
+    if (crashed_) return OkStatus();
+  }
+  {
+    std::lock_guard g(gate_);
+    if (head_->num_samples() == 0) return OkStatus();
+    // Records appended from now on land in segments >= seq: exactly the new head's data.
+    ASSIGN_OR_RETURN(const uint64_t seq, wal_->Rotate());
+    auto fresh = std::make_shared<Head>(&units_, options_.clock->NowMillis());
+    std::lock_guard l(state_mu_);
+    frozen_ = std::move(head_);
+    head_ = std::move(fresh);
+    frozen_wal_seq_ = seq;
+    frozen_error_ = OkStatus();
+  }
+  if (crash_point_ == CrashPoint::kAfterCut) {
+    crashed_ = true;
+    return OkStatus();
+  }
+  if (!write_block) return OkStatus();
+  return WriteFrozenLocked();
+}
+
+Status DbImpl::WriteFrozenLocked() {
+  std::shared_ptr<const Head> frozen;
+  uint64_t wal_seq;
+  {
+    std::lock_guard l(state_mu_);
+    frozen = frozen_;
+    wal_seq = frozen_wal_seq_;
+  }
+  if (!frozen) return OkStatus();
+  const std::string id = NewBlockId(wal_seq);
+  const auto started = std::chrono::steady_clock::now();
+  // Streamed series by series: the block writer never needs the whole head decoded at once.
+  Status s = [&]() -> Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<block::BlockWriter> writer,
+                     block::BlockWriter::Create(blocks_dir_, id, block::BlockWriter::Options{}));
+    RETURN_IF_ERROR(
+        frozen->ExportSorted([&](const block::SeriesData& d) { return writer->Add(d); }));
+    block::BlockMeta meta;
+    return writer->Finish(&meta);
+  }();
+  std::shared_ptr<BlockEntry> entry;
+  if (s.ok()) {
+    StatusOr<std::shared_ptr<BlockEntry>> opened = OpenBlock(id);
+    if (opened.ok()) {
+      entry = std::move(opened).value();
+    } else {
+      // Unusable as written: drop it so that a retry does not store the samples twice.
+      s = opened.status();
+      Status rm = storage::RemoveAll(blocks_dir_ + "/" + id);
+      if (!rm.ok()) options_.logger->Error(kComponent, "removing bad block: " + rm.ToString());
+    }
+  }
+  if (!s.ok()) {
+    options_.logger->Error(kComponent, "writing head block " + id + ": " + s.ToString());
+    {
+      std::lock_guard l(state_mu_);
+      frozen_error_ = s;
+    }
+    room_cv_.notify_all();
+    return s;
+  }
+  if (crash_point_ == CrashPoint::kAfterBlockWrite) {
+    crashed_ = true;
+    return OkStatus();
+  }
+  InstallBlocks({}, entry, /*clear_frozen=*/true);
+  room_cv_.notify_all();
+  // The block is durable (renamed and fsynced) and its id records wal_seq: now the segments
+  // holding the same samples may go.
+  Status rm = wal_->RemoveSegmentsBefore(wal_seq);
+  if (!rm.ok()) options_.logger->Warning(kComponent, "removing flushed WAL: " + rm.ToString());
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  options_.logger->Info(
+      kComponent, "wrote block " + id + ": " + std::to_string(entry->reader->meta().num_series) +
+                      " series, " + std::to_string(entry->reader->meta().num_samples) +
+                      " samples in " + std::to_string(secs) + " s");
+  return OkStatus();
+}
+
+void DbImpl::InstallBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& remove,
+                           std::shared_ptr<const BlockEntry> add, bool clear_frozen) {
+  {
+    std::lock_guard l(state_mu_);
+    std::vector<std::shared_ptr<const BlockEntry>> next;
+    next.reserve(blocks_.size() + 1);
+    for (auto& b : blocks_) {
+      if (std::find(remove.begin(), remove.end(), b) == remove.end()) next.push_back(b);
+    }
+    if (add) next.push_back(std::move(add));
+    std::sort(next.begin(), next.end(), ByMinTime);
+    blocks_ = std::move(next);
+    // In the same critical section as adding its block: a query sees the frozen head or its
+    // block, never both and never neither.
+    if (clear_frozen) {
+      frozen_.reset();
+      frozen_error_ = OkStatus();
+    }
+  }
+  RecountSeriesLocked();
+}
+
+void DbImpl::RecountSeriesLocked() {
+  std::vector<std::shared_ptr<const BlockEntry>> blocks;
+  std::shared_ptr<const Head> head, frozen;
+  {
+    std::lock_guard l(state_mu_);
+    blocks = blocks_;
+    head = head_;
+    frozen = frozen_;
+  }
+  auto hashes = std::make_shared<std::vector<uint64_t>>();
+  for (const auto& b : blocks) {
+    hashes->insert(hashes->end(), b->key_hashes.begin(), b->key_hashes.end());
+  }
+  std::sort(hashes->begin(), hashes->end());
+  hashes->erase(std::unique(hashes->begin(), hashes->end()), hashes->end());
+  int64_t unblocked = 0;
+  auto in_blocks = [&](const std::string& key) {
+    return std::binary_search(hashes->begin(), hashes->end(), HashCanonicalKey(key));
+  };
+  if (frozen) {
+    frozen->ForEachSeries([&](const MemSeries& s) { unblocked += !in_blocks(s.key); });
+  }
+  if (head) {
+    std::vector<std::string_view> keys;
+    head->ForEachSeries([&](const MemSeries& s) { keys.push_back(s.key); });
+    for (std::string_view k : keys) {
+      const size_t h = HashCanonicalKey(k);
+      if (std::binary_search(hashes->begin(), hashes->end(), h)) continue;
+      if (frozen && frozen->Find(k, h) != nullptr) continue;
+      ++unblocked;
+    }
+  }
+  std::lock_guard l(state_mu_);
+  block_key_hashes_ = std::move(hashes);
+  unblocked_series_.store(unblocked, std::memory_order_relaxed);
+}
+
+void DbImpl::StartBackground() {
+  bg_ = std::thread([this] { BackgroundLoop(); });
+}
+
+void DbImpl::StopBackground() {
+  {
+    std::lock_guard l(bg_mu_);
+    bg_stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (bg_.joinable()) bg_.join();
+}
+
+void DbImpl::BackgroundLoop() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_maintenance = Clock::now() - kMaintenanceInterval;
+  Clock::time_point last_write_failure = Clock::now() - kWriteRetryInterval;
+  for (;;) {
+    {
+      std::unique_lock l(bg_mu_);
+      bg_cv_.wait_for(l, kBackgroundTick, [&] { return bg_stop_ || bg_wake_; });
+      if (bg_stop_) return;
+      bg_wake_ = false;
+    }
+    bool cut = false;
+    {
+      std::lock_guard m(maintenance_mu_);
+      if (crashed_) return;
+      std::shared_ptr<const Head> head;
+      bool has_frozen;
+      {
+        std::lock_guard l(state_mu_);
+        head = head_;
+        has_frozen = frozen_ != nullptr;
+      }
+      const bool retry_ok = Clock::now() - last_write_failure >= kWriteRetryInterval;
+      if ((has_frozen && retry_ok) ||
+          (!has_frozen && CutWanted(*head, options_.clock->NowMillis()))) {
+        Status s = CutLocked(/*write_block=*/true);
+        if (!s.ok()) last_write_failure = Clock::now();
+        cut = s.ok();
+      }
+    }
+    if (cut || Clock::now() - last_maintenance >= kMaintenanceInterval) {
+      last_maintenance = Clock::now();
+      Status s = Compact();
+      if (!s.ok()) options_.logger->Error(kComponent, "compaction: " + s.ToString());
+      s = ApplyRetention();
+      if (!s.ok()) options_.logger->Error(kComponent, "retention: " + s.ToString());
+    }
+    UpdateGauges();
+  }
+}
+
+}  // namespace vigil::tsdb

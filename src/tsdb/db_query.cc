@@ -1,0 +1,194 @@
+// Reads: GetStatistics, ListSeries, GetStats.
+#include <algorithm>
+#include <limits>
+
+#include "tsdb/db_impl.h"
+#include "tsdb/query.h"
+#include "tsdb/series_key.h"
+
+namespace vigil::tsdb {
+
+DbImpl::Snapshot DbImpl::TakeSnapshot() const {
+  Snapshot s;
+  std::lock_guard l(state_mu_);
+  s.blocks = blocks_;
+  s.frozen = frozen_;
+  s.head = head_;
+  return s;
+}
+
+StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& query) const {
+  RETURN_IF_ERROR(ValidateStatisticsQuery(query));
+  const std::string canonical = CanonicalKeyString(query.key);
+  const size_t hash = HashCanonicalKey(canonical);
+  const Snapshot snap = TakeSnapshot();
+  PeriodAggregator agg(query);
+  const int64_t lo = agg.min_time(), hi = agg.max_time();
+
+  // Oldest source first, so a period reports the unit of the newest data in it.
+  block::SeriesData buf;
+  for (const auto& b : snap.blocks) {
+    const block::BlockReader& r = *b->reader;
+    if (r.meta().max_time_ms < lo || r.meta().min_time_ms >= hi) continue;
+    if (!std::binary_search(b->key_hashes.begin(), b->key_hashes.end(), hash)) continue;
+    const int64_t i = r.Find(query.key);
+    if (i < 0) continue;
+    const std::string_view unit = r.unit(static_cast<size_t>(i));
+    if (query.unit && unit != *query.unit) continue;
+    buf.raw.clear();
+    buf.stats.clear();
+    RETURN_IF_ERROR(r.ReadSeries(static_cast<size_t>(i), lo, hi, &buf));
+    agg.SetUnit(unit);
+    agg.OnRaw(buf.raw);
+    agg.OnStats(buf.stats);
+  }
+  for (const Head* head : {snap.frozen.get(), snap.head.get()}) {
+    if (head == nullptr) continue;
+    const MemSeries* s = head->Find(canonical, hash);
+    if (s == nullptr) continue;
+    auto lock = head->Lock(*s);
+    const std::string& unit = units_.Name(s->unit);
+    if (query.unit && unit != *query.unit) continue;
+    agg.SetUnit(unit);
+    head->ScanLocked(*s, lo, hi, &agg);
+  }
+  return agg.Finish();
+}
+
+namespace {
+
+struct Candidate {
+  std::string key;  // canonical
+  int64_t last_append_ms;
+};
+
+// True when the canonical key `k` starts with namespace `ns`.
+bool InNamespace(std::string_view k, std::string_view ns) {
+  return k.size() > ns.size() && k.substr(0, ns.size()) == ns && k[ns.size()] == '\0';
+}
+
+}  // namespace
+
+StatusOr<ListResult> DbImpl::ListSeries(const ListQuery& query) const {
+  const std::string after = query.after ? CanonicalKeyString(*query.after) : std::string();
+  // Canonical keys sort by namespace first: with a namespace filter, sources are walked from
+  // the first key of that namespace (or after `after`) and stop when it ends.
+  std::string from = after;
+  if (query.ns) {
+    std::string ns_start = *query.ns + std::string(1, '\0');
+    if (ns_start > from) from = std::move(ns_start);
+  }
+  // Without RecentlyActive each source need give only its first limit+1 matches (sources are
+  // sorted and merged); with it, activity is the newest append over all sources, so a series
+  // inactive in one source may be active in another: take every match.
+  const size_t per_source =
+      query.active_since_ms || query.limit == std::numeric_limits<size_t>::max()
+          ? std::numeric_limits<size_t>::max()
+          : query.limit + 1;
+  const Snapshot snap = TakeSnapshot();
+  std::vector<Candidate> cands;
+  auto accept = [&](std::string_view k) {
+    if (query.after && !(k > std::string_view(after))) return false;
+    return MatchesListFilters(k, query);
+  };
+
+  for (const auto& b : snap.blocks) {
+    const block::BlockReader& r = *b->reader;
+    // First series >= from (binary search, materializing O(log n) keys).
+    size_t lo = 0, hi = r.num_series();
+    if (!from.empty()) {
+      while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (CanonicalKeyString(r.key(mid)) < from) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+    }
+    size_t taken = 0;
+    for (size_t i = lo; i < r.num_series() && taken < per_source; ++i) {
+      std::string k = CanonicalKeyString(r.key(i));
+      if (query.ns && !InNamespace(k, *query.ns)) break;
+      if (!accept(k)) continue;
+      cands.push_back(Candidate{std::move(k), r.last_append_ms(i)});
+      ++taken;
+    }
+  }
+  for (const Head* head : {snap.frozen.get(), snap.head.get()}) {
+    if (head == nullptr) continue;
+    const size_t begin = cands.size();
+    head->ForEachSeries([&](const MemSeries& s) {
+      if (s.num_raw == 0 && (!s.extra || s.extra->stats.empty())) return;  // failed append
+      if (!accept(s.key)) return;
+      cands.push_back(Candidate{s.key, s.last_append_ms});
+    });
+    if (cands.size() - begin > per_source) {
+      auto first = cands.begin() + static_cast<std::ptrdiff_t>(begin);
+      auto keep = first + static_cast<std::ptrdiff_t>(per_source);
+      std::nth_element(first, keep, cands.end(),
+                       [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
+      cands.erase(keep, cands.end());
+    }
+  }
+
+  std::sort(cands.begin(), cands.end(),
+            [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
+  ListResult result;
+  for (size_t i = 0; i < cands.size();) {
+    size_t j = i;
+    int64_t last = cands[i].last_append_ms;
+    while (++j < cands.size() && cands[j].key == cands[i].key) {
+      last = std::max(last, cands[j].last_append_ms);
+    }
+    if (!query.active_since_ms || last >= *query.active_since_ms) {
+      if (result.series.size() == query.limit) {
+        result.more = true;
+        break;
+      }
+      SeriesKey key;
+      ParseCanonicalKey(cands[i].key, &key);
+      result.series.push_back(std::move(key));
+    }
+    i = j;
+  }
+  return result;
+}
+
+Db::Stats DbImpl::GetStats() const {
+  Stats st;
+  std::shared_ptr<const std::vector<uint64_t>> hashes;
+  Snapshot snap;
+  {
+    std::lock_guard l(state_mu_);
+    snap.blocks = blocks_;
+    snap.frozen = frozen_;
+    snap.head = head_;
+    hashes = block_key_hashes_;
+  }
+  const int64_t unblocked = unblocked_series_.load(std::memory_order_relaxed);
+  st.series =
+      (hashes ? hashes->size() : 0) + static_cast<uint64_t>(std::max<int64_t>(0, unblocked));
+  for (const Head* h : {snap.frozen.get(), snap.head.get()}) {
+    if (h == nullptr) continue;
+    st.head_series += h->num_series();
+    st.head_samples += h->num_samples();
+  }
+  st.blocks = snap.blocks.size();
+  for (const auto& b : snap.blocks) {
+    st.block_bytes += b->reader->SizeBytes();
+    st.block_samples += b->reader->meta().num_samples;
+  }
+  st.wal_bytes = wal_ ? wal_->SizeBytes() : 0;
+  return st;
+}
+
+Head::MemoryUse DbImpl::HeadMemoryForTest() const { return TakeSnapshot().head->Memory(); }
+
+std::vector<std::string> DbImpl::BlockIdsForTest() const {
+  std::vector<std::string> ids;
+  for (const auto& b : TakeSnapshot().blocks) ids.push_back(b->reader->meta().id);
+  return ids;
+}
+
+}  // namespace vigil::tsdb

@@ -1,0 +1,172 @@
+#include "tsdb/query.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace vigil::tsdb {
+namespace {
+
+constexpr int64_t kMaxDensePeriods = 1 << 16;
+
+}  // namespace
+
+int64_t AlignDown(int64_t t, int64_t period) {
+  int64_t q = t / period;
+  if (t % period != 0 && t < 0) --q;
+  return q * period;
+}
+
+Status ValidateStatisticsQuery(const StatisticsQuery& query) {
+  if (query.period_ms <= 0) {
+    return InvalidArgumentError("period must be > 0, got " + std::to_string(query.period_ms));
+  }
+  if (query.end_ms <= query.start_ms) {
+    return InvalidArgumentError("end time must be after start time");
+  }
+  for (double p : query.percentiles) {
+    if (!(p >= 0 && p <= 100)) {
+      return InvalidArgumentError("percentile must be within [0, 100], got " + std::to_string(p));
+    }
+  }
+  return OkStatus();
+}
+
+PeriodAggregator::PeriodAggregator(const StatisticsQuery& query)
+    : query_(query),
+      period_(query.period_ms),
+      start_(AlignDown(query.start_ms, query.period_ms)),
+      end_(query.end_ms),
+      want_percentiles_(!query.percentiles.empty()) {
+  // Computed in unsigned arithmetic: end - start can exceed int64 for absurd ranges.
+  const uint64_t span = static_cast<uint64_t>(end_) - static_cast<uint64_t>(start_);
+  const uint64_t n = span / static_cast<uint64_t>(period_) + (span % period_ != 0 ? 1 : 0);
+  num_periods_ = static_cast<int64_t>(std::min<uint64_t>(n, std::numeric_limits<int64_t>::max()));
+  dense_ = num_periods_ <= kMaxDensePeriods;
+  if (dense_) dense_acc_.resize(static_cast<size_t>(num_periods_));
+  units_.push_back("None");
+}
+
+void PeriodAggregator::SetUnit(std::string_view unit) {
+  if (units_.back() != unit) units_.emplace_back(unit);
+  cur_unit_ = static_cast<uint32_t>(units_.size() - 1);
+}
+
+PeriodAggregator::Acc* PeriodAggregator::Locate(int64_t t) {
+  if (t >= cur_lo_ && t < cur_hi_) return cur_;
+  if (t < start_ || t >= end_) return nullptr;
+  const uint64_t off = static_cast<uint64_t>(t) - static_cast<uint64_t>(start_);
+  cur_idx_ = static_cast<int64_t>(off / static_cast<uint64_t>(period_));
+  cur_lo_ = start_ + cur_idx_ * period_;
+  cur_hi_ = cur_lo_ + std::min<int64_t>(period_, end_ - cur_lo_);
+  cur_ = dense_ ? &dense_acc_[static_cast<size_t>(cur_idx_)] : &sparse_acc_[cur_idx_];
+  return cur_;
+}
+
+void PeriodAggregator::Add(Acc* a, double value_min, double value_max, double count, double sum) {
+  if (!a->any) {
+    a->any = true;
+    a->min = value_min;
+    a->max = value_max;
+  } else {
+    a->min = std::min(a->min, value_min);
+    a->max = std::max(a->max, value_max);
+  }
+  a->count += count;
+  a->sum += sum;
+  a->unit = cur_unit_;
+}
+
+void PeriodAggregator::OnRaw(std::span<const RawSample> samples) {
+  // Runs of samples in one period are summed in registers and merged once: updating the
+  // accumulator in memory per sample made the loop wait on store-to-load forwarding.
+  size_t i = 0;
+  const size_t n = samples.size();
+  while (i < n) {
+    Acc* a = Locate(samples[i].timestamp_ms);
+    if (a == nullptr) {
+      ++i;
+      continue;
+    }
+    const int64_t lo = cur_lo_, hi = cur_hi_;
+    double count = 0, sum = 0;
+    double mn = samples[i].value, mx = samples[i].value;
+    for (; i < n && samples[i].timestamp_ms >= lo && samples[i].timestamp_ms < hi; ++i) {
+      const RawSample& s = samples[i];
+      count += s.count;
+      sum += s.value * s.count;
+      mn = std::min(mn, s.value);
+      mx = std::max(mx, s.value);
+      if (want_percentiles_) entries_.push_back(Entry{cur_idx_, s.value, s.count});
+    }
+    Add(a, mn, mx, count, sum);
+  }
+}
+
+void PeriodAggregator::OnStats(std::span<const StatSample> samples) {
+  for (const StatSample& s : samples) {
+    Acc* a = Locate(s.timestamp_ms);
+    if (a == nullptr) continue;
+    Add(a, s.minimum, s.maximum, s.sample_count, s.sum);
+    a->has_stats = true;
+  }
+}
+
+std::vector<Datapoint> PeriodAggregator::Finish() {
+  std::vector<std::pair<int64_t, const Acc*>> periods;
+  if (dense_) {
+    for (size_t i = 0; i < dense_acc_.size(); ++i) {
+      if (dense_acc_[i].any) periods.emplace_back(static_cast<int64_t>(i), &dense_acc_[i]);
+    }
+  } else {
+    for (const auto& [idx, acc] : sparse_acc_) periods.emplace_back(idx, &acc);
+    std::sort(periods.begin(), periods.end());
+  }
+  if (want_percentiles_) {
+    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return a.period != b.period ? a.period < b.period : a.value < b.value;
+    });
+  }
+  std::vector<Datapoint> out;
+  out.reserve(periods.size());
+  size_t e = 0;  // first entry of the current period
+  for (const auto& [idx, acc] : periods) {
+    Datapoint dp;
+    dp.timestamp_ms = start_ + idx * period_;
+    dp.sample_count = acc->count;
+    dp.sum = acc->sum;
+    dp.minimum = acc->min;
+    dp.maximum = acc->max;
+    dp.unit = units_[acc->unit];
+    if (want_percentiles_) {
+      while (e < entries_.size() && entries_[e].period < idx) ++e;
+      size_t end = e;
+      double total = 0;
+      while (end < entries_.size() && entries_[end].period == idx) total += entries_[end++].count;
+      dp.percentiles.reserve(query_.percentiles.size());
+      for (double p : query_.percentiles) {
+        if (acc->has_stats || end == e) {
+          dp.percentiles.push_back(std::nullopt);
+          continue;
+        }
+        const double threshold = p / 100 * total;
+        double cum = 0;
+        double v = entries_[end - 1].value;  // when rounding leaves cum just short of total
+        for (size_t i = e; i < end; ++i) {
+          cum += entries_[i].count;
+          if (cum >= threshold) {
+            v = entries_[i].value;
+            break;
+          }
+        }
+        dp.percentiles.push_back(v);
+      }
+      e = end;
+    }
+    out.push_back(std::move(dp));
+  }
+  return out;
+}
+
+}  // namespace vigil::tsdb

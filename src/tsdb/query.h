@@ -1,0 +1,92 @@
+#pragma once
+// Per-period statistics (GetMetricStatistics) over samples fed from any number of sources
+// (blocks, frozen head, head), combined as CloudWatch does:
+//   SampleCount = sum of raw counts + sum of stat-set sample counts
+//   Sum = sum of value*count + sum of stat-set sums;  Minimum/Maximum over both.
+// Percentiles come from raw values only, weighted nearest-rank: the smallest value v such that
+// the cumulative count of values <= v is >= p/100 * total count (p = 0 gives the minimum);
+// a period that holds any statistic set gets no percentile.
+//
+// Not thread-safe: one aggregator per query.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "tsdb/head.h"
+#include "tsdb/tsdb_types.h"
+
+namespace vigil::tsdb {
+
+// InvalidArgument unless period_ms > 0, start < end (after alignment) and every percentile is
+// within [0, 100].
+Status ValidateStatisticsQuery(const StatisticsQuery& query);
+
+// Period start for `t`: floor(t / period) * period, also for negative t.
+int64_t AlignDown(int64_t t, int64_t period);
+
+class PeriodAggregator final : public SampleSink {
+ public:
+  // REQUIRES: ValidateStatisticsQuery(query).ok(). `query` must outlive the aggregator.
+  explicit PeriodAggregator(const StatisticsQuery& query);
+
+  // The time range sources must feed: [aligned start, end).
+  int64_t min_time() const { return start_; }
+  int64_t max_time() const { return end_; }
+
+  // Unit stored with the samples of the following OnRaw/OnStats calls. A period's datapoint
+  // reports the unit of the last source that contributed to it (sources go oldest first).
+  void SetUnit(std::string_view unit);
+
+  void OnRaw(std::span<const RawSample> samples) override;
+  void OnStats(std::span<const StatSample> samples) override;
+
+  // Datapoints of the periods that received samples, in time order.
+  std::vector<Datapoint> Finish();
+
+ private:
+  struct Acc {
+    double count = 0;
+    double sum = 0;
+    double min = 0;
+    double max = 0;
+    uint32_t unit = 0;  // index into units_
+    bool any = false;
+    bool has_stats = false;
+  };
+  // One raw sample kept for percentiles.
+  struct Entry {
+    int64_t period;
+    double value;
+    double count;
+  };
+  // The accumulator of the period containing t, or null when t is outside the range.
+  Acc* Locate(int64_t t);
+  void Add(Acc* a, double value_min, double value_max, double count, double sum);
+
+  const StatisticsQuery& query_;
+  const int64_t period_;
+  int64_t start_;
+  int64_t end_;
+  int64_t num_periods_;
+  bool dense_;
+  bool want_percentiles_;
+  // Dense mode (ordinary queries): one slot per period. Sparse mode (more periods than
+  // kMaxDensePeriods, e.g. a 1 ms period over a year): a hash map of touched periods.
+  std::vector<Acc> dense_acc_;
+  std::unordered_map<int64_t, Acc> sparse_acc_;
+  std::vector<Entry> entries_;      // raw samples, only when percentiles are wanted
+  std::vector<std::string> units_;  // copied: sources reuse their buffers
+  uint32_t cur_unit_ = 0;
+  // Cache of the last period located: samples mostly arrive in time order, so this avoids a
+  // 64-bit division per sample.
+  int64_t cur_lo_ = 1;
+  int64_t cur_hi_ = 0;
+  int64_t cur_idx_ = 0;
+  Acc* cur_ = nullptr;
+};
+
+}  // namespace vigil::tsdb

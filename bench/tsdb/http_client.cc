@@ -1,0 +1,94 @@
+#include "bench/tsdb/http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+namespace vigil::bench {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+StatusOr<Url> ParseUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.rfind(kScheme, 0) != 0) return InvalidArgumentError("not an http:// URL: " + url);
+  std::string rest = url.substr(kScheme.size());
+  Url out;
+  size_t slash = rest.find('/');
+  if (slash != std::string::npos) {
+    out.path = rest.substr(slash);
+    rest.resize(slash);
+  }
+  size_t colon = rest.rfind(':');
+  if (colon == std::string::npos) {
+    out.host = rest;
+  } else {
+    out.host = rest.substr(0, colon);
+    int port = std::atoi(rest.c_str() + colon + 1);
+    if (port <= 0 || port > 65535) return InvalidArgumentError("bad port in URL: " + url);
+    out.port = static_cast<uint16_t>(port);
+  }
+  if (out.host.empty()) return InvalidArgumentError("no host in URL: " + url);
+  return out;
+}
+
+struct HttpConnection::Impl {
+  asio::io_context io;
+  asio::ip::tcp::socket socket{io};
+  beast::flat_buffer buffer;
+  bool connected = false;
+};
+
+HttpConnection::HttpConnection(Url url) : url_(std::move(url)), impl_(std::make_unique<Impl>()) {}
+HttpConnection::~HttpConnection() = default;
+
+StatusOr<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request) {
+  http::request<http::string_body> req;
+  req.method(http::string_to_verb(request.method));
+  req.target(request.target);
+  req.version(11);
+  req.set(http::field::host, url_.HostHeader());
+  for (const auto& [name, value] : request.headers) req.insert(name, value);
+  req.body() = request.body;
+  req.prepare_payload();
+
+  std::string last_error;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    boost::system::error_code ec;
+    bool reused = impl_->connected;
+    if (!impl_->connected) {
+      asio::ip::tcp::resolver resolver(impl_->io);
+      auto endpoints = resolver.resolve(url_.host, std::to_string(url_.port), ec);
+      if (!ec) asio::connect(impl_->socket, endpoints, ec);
+      if (ec) return UnavailableError("connect " + url_.HostHeader() + ": " + ec.message());
+      impl_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
+      impl_->connected = true;
+      impl_->buffer.clear();
+    }
+    http::write(impl_->socket, req, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ULL << 30);
+    if (!ec) http::read(impl_->socket, impl_->buffer, parser, ec);
+    if (ec) {
+      last_error = ec.message();
+      impl_->socket.close(ec);
+      impl_->connected = false;
+      if (reused) continue;  // the server may have closed an idle keep-alive connection
+      break;
+    }
+    auto& res = parser.get();
+    HttpResponse out;
+    out.status = static_cast<int>(res.result_int());
+    out.body = std::move(res.body());
+    if (!res.keep_alive()) {
+      impl_->socket.close(ec);
+      impl_->connected = false;
+    }
+    return out;
+  }
+  return UnavailableError("HTTP round trip to " + url_.HostHeader() + ": " + last_error);
+}
+
+}  // namespace vigil::bench

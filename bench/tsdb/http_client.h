@@ -1,0 +1,60 @@
+#pragma once
+// A blocking HTTP/1.1 client on one keep-alive connection (Boost.Beast), for load generation
+// and latency measurement: no pooling, no redirects, no TLS.
+//
+// Thread-safety: one HttpConnection per thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vigil::bench {
+
+// "http://HOST:PORT[/path]" split into its parts. InvalidArgument for anything else.
+struct Url {
+  std::string host;
+  uint16_t port = 80;
+  std::string path;  // "" when the URL has none
+  std::string HostHeader() const { return host + ":" + std::to_string(port); }
+};
+StatusOr<Url> ParseUrl(const std::string& url);
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string target = "/";  // path + optional "?query"
+  Headers headers;           // Host, Content-Length and Connection are added by the client
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+class HttpConnection {
+ public:
+  explicit HttpConnection(Url url);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Sends the request on the kept-alive connection (connecting first when needed) and reads
+  // the whole response. A request that fails on a reused connection (the server closed it while
+  // idle) is retried once on a fresh one. Unavailable when the server cannot be reached.
+  StatusOr<HttpResponse> RoundTrip(const HttpRequest& request);
+
+  const Url& url() const { return url_; }
+
+ private:
+  struct Impl;
+  Url url_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::bench

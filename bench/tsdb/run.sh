@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# Side-by-side metrics-store benchmark: Vigil vs VictoriaMetrics vs Prometheus (bench/README.md).
+#
+#   bench/tsdb/run.sh BUILD_DIR [--runs N] [--series N] [--hours H] [--connections C]
+#                     [--targets LIST] [--no-per-kind] [--pmd-hours H] [--keep]
+#
+# BUILD_DIR holds `vigil` and `bench/tsdb/vigil_bench_tsdb`. Targets (comma-separated, default all):
+# vm, prometheus, vigil-rw, vigil-pmd, vigil-inproc. Per-kind on-disk size loads each kind of
+# series into a fresh VictoriaMetrics, Prometheus and Vigil store (in-process) unless
+# --no-per-kind. Every server runs in a fresh temp dir on free 127.0.0.1 ports and is stopped
+# at the end, even on failure. The peers come from Debian (scripts/install-deps --bench).
+# --pmd-hours loads Vigil's PutMetricData path with a shorter day than the others (its JSON
+# path is the slowest; the default is the same day as every other target).
+set -euo pipefail
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 1 ]] || usage
+BUILD=$(cd "$1" && pwd); shift
+RUNS=1 SERIES=10000 HOURS=24 CONNECTIONS=4 PER_KIND=1 KEEP=0 PMD_HOURS=
+TARGETS=vm,prometheus,vigil-rw,vigil-pmd,vigil-inproc
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --runs) RUNS=$2; shift 2 ;;
+    --series) SERIES=$2; shift 2 ;;
+    --hours) HOURS=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    --targets) TARGETS=$2; shift 2 ;;
+    --no-per-kind) PER_KIND=0; shift ;;
+    --pmd-hours) PMD_HOURS=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    *) usage ;;
+  esac
+done
+
+LOADER="$BUILD/bench/tsdb/vigil_bench_tsdb"
+[[ -x $LOADER ]] || LOADER="$BUILD/vigil_bench_tsdb"
+VIGIL="$BUILD/vigil"
+HERE=$(cd "$(dirname "$0")" && pwd)
+bins=("$LOADER")
+[[ ",$TARGETS," == *,vigil-rw,* || ",$TARGETS," == *,vigil-pmd,* ]] && bins+=("$VIGIL")
+for bin in "${bins[@]}"; do
+  [[ -x "$bin" ]] || { echo "run.sh: $bin is missing; build it first" >&2; exit 1; }
+done
+for bin in victoria-metrics prometheus curl python3 awk du; do
+  command -v "$bin" >/dev/null || { echo "run.sh: $bin missing (scripts/install-deps --bench)" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d /tmp/vigil-bench.XXXXXX)
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+SERVER_PIDS=()
+ACCESS_KEY=AKIDVIGILBENCH0000001
+SECRET_KEY=vigil-bench-secret-key-0000000000000000000
+CLK_TCK=$(getconf CLK_TCK)
+
+cleanup() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if [[ $KEEP == 1 ]]; then echo "run.sh: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE  # output cut (e.g. | head): still stop the servers
+
+# Debian's interpreter: a `python3` earlier on PATH may be a slow-starting shim.
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=python3
+calc() { awk "BEGIN {printf \"$1\", $2}"; }  # calc FORMAT EXPR
+log() { printf "[%s] %s\n" "$(date +%H:%M:%S.%N | cut -c1-12)" "$*" >&2; }
+free_port() {
+  $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+cpu_seconds() {  # user+system CPU of a live process, in seconds
+  awk -v t="$CLK_TCK" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"
+}
+status_kb() { awk -v f="$2:" '$1==f {print $2}' "/proc/$1/status"; }
+dir_bytes() { du -sb "$1" | cut -f1; }
+record() { printf '%s\t%s\t%s\t%s\n' "$RUN" "$1" "$2" "$3" >>"$RESULTS"; }  # target metric value
+result_field() { grep '^RESULT' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1==k {print $2}' | tail -1; }
+
+wait_ready() {  # URL PID NAME
+  for _ in $(seq 600); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || { log "$3 died; log:"; tail -20 "$WORK/$3.log" >&2; return 1; }
+    sleep 0.1
+  done
+  log "$3 not ready after 60 s"; return 1
+}
+
+# Starts a server in the background: start NAME CMD... ; sets PID.
+start() {
+  local name=$1; shift
+  "$@" >>"$WORK/$name.log" 2>&1 &
+  PID=$!
+  SERVER_PIDS+=("$PID")
+}
+
+# Stops PID with SIGTERM, following its CPU and peak RSS until it exits (Vigil flushes its head
+# on the way out). Sets STOP_CPU and STOP_HWM_KB to the last values seen.
+stop_and_follow() {
+  local pid=$1 cpu hwm
+  STOP_CPU=$(cpu_seconds "$pid"); STOP_HWM_KB=$(status_kb "$pid" VmHWM)
+  kill -TERM "$pid"
+  for _ in $(seq 3000); do
+    cpu=$(cpu_seconds "$pid" 2>/dev/null) || break
+    hwm=$(status_kb "$pid" VmHWM 2>/dev/null) || break
+    [[ -n $cpu && -n $hwm ]] || break
+    STOP_CPU=$cpu STOP_HWM_KB=$hwm
+    sleep 0.05
+  done
+  wait "$pid" 2>/dev/null || true
+}
+
+# load_into TARGET PID MODE URL [loader args...]: the first step alone (every series gets its
+# first sample, for memory per new series), then the rest; records rate, CPU and memory.
+load_into() {
+  local target=$1 pid=$2 mode=$3 url=$4; shift 4
+  local out="$WORK/$target.load"
+  local rss0 rss1 cpu0 cpu1 s0 s1 t0 t1 n
+  sleep 1
+  rss0=$(status_kb "$pid" VmRSS); cpu0=$(cpu_seconds "$pid")
+  "$LOADER" load "$mode" "$url" "${DATA[@]}" --to-step 1 "$@" >"$out.0"
+  rss1=$(status_kb "$pid" VmRSS)
+  "$LOADER" load "$mode" "$url" "${DATA[@]}" --from-step 1 "$@" >"$out.1"
+  cpu1=$(cpu_seconds "$pid")
+  s0=$(result_field "$out.0" samples); s1=$(result_field "$out.1" samples)
+  t0=$(result_field "$out.0" seconds); t1=$(result_field "$out.1" seconds)
+  n=$((s0 + s1))
+  LOADED_SAMPLES=$n
+  record "$target" samples "$n"
+  record "$target" seconds "$(calc %.3f "$t0+$t1")"
+  record "$target" samples_per_s "$(calc %.0f "$n/($t0+$t1)")"
+  record "$target" server_cpu_s "$(calc %.2f "$cpu1-$cpu0")"
+  record "$target" samples_per_cpu_s "$(calc %.0f "$n/($cpu1-$cpu0 > 0.01 ? $cpu1-$cpu0 : 0.01)")"
+  record "$target" client_cpu_s "$(calc %.3f "$(result_field "$out.0" client_cpu_s)+$(result_field "$out.1" client_cpu_s)")"
+  record "$target" bytes_per_new_series "$(calc %.0f "($rss1-$rss0)*1024/$SERIES_LOADED")"
+  record "$target" rss_loaded_mib "$(calc %.1f "$(status_kb "$pid" VmRSS)/1024")"
+  log "$target: $(grep -v '^RESULT' "$out.1")"
+}
+
+query_into() {  # TARGET KIND(vigil|promql) URL [args...]
+  local target=$1 kind=$2 url=$3; shift 3
+  local out="$WORK/$target.query"
+  "$LOADER" query "$kind" "$url" "${DATA[@]}" --query-series "$QUERY_SERIES" "$@" >"$out"
+  record "$target" q1_median_ms "$(result_field "$out" q1_median_ms)"
+  record "$target" q1_p99_ms "$(result_field "$out" q1_p99_ms)"
+  record "$target" q1_points "$(result_field "$out" points)"
+  log "$target: $(grep -v '^RESULT' "$out")"
+}
+
+start_vm() {  # DIR -> PID, URL
+  local port; port=$(free_port)
+  start vm victoria-metrics -storageDataPath="$1" -httpListenAddr="127.0.0.1:$port" \
+    -retentionPeriod=30d -loggerLevel=ERROR
+  URL="http://127.0.0.1:$port"
+  wait_ready "$URL/health" "$PID" vm
+}
+# VictoriaMetrics: flush buffered rows, wait until parts on disk hold every loaded sample (1.79
+# writes them a few seconds after /internal/force_flush; a part's directory name starts with its
+# row count), then until no merge has run for 3 s.
+flush_vm() {  # URL DIR SAMPLES
+  curl -fsS "$1/internal/force_flush" >/dev/null
+  local rows active quiet=0
+  for _ in $(seq 600); do
+    rows=$(find "$2/data/small" "$2/data/big" -mindepth 2 -maxdepth 2 -type d 2>/dev/null |
+      awk -F/ '{split($NF, a, "_"); s+=a[1]} END {print s+0}')
+    [[ $rows -ge $3 ]] && break
+    sleep 0.2
+  done
+  [[ $rows -ge $3 ]] || log "vm: only $rows of $3 rows on disk after 120 s"
+  for _ in $(seq 600); do
+    active=$(curl -fsS "$1/metrics" | awk '/^vm_active_merges/ {s+=$2} END {print s+0}')
+    if [[ $active == 0 ]]; then quiet=$((quiet + 1)); else quiet=0; fi
+    [[ $quiet -ge 6 ]] && break
+    sleep 0.5
+  done
+}
+
+start_prometheus() {  # DIR -> PID, URL
+  local port; port=$(free_port)
+  printf 'global: {}\nscrape_configs: []\n' >"$WORK/prometheus.yml"
+  start prometheus prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$1" \
+    --storage.tsdb.retention.time=30d --web.listen-address="127.0.0.1:$port" \
+    --web.enable-remote-write-receiver --web.enable-admin-api --log.level=warn
+  URL="http://127.0.0.1:$port"
+  wait_ready "$URL/-/ready" "$PID" prometheus
+}
+# Prometheus keeps the newest ~2-3 h in its head (memory + WAL). A snapshot writes the head as a
+# block beside hard links to the persisted blocks: its size is the data set, flushed.
+snapshot_prometheus() {  # URL DIR -> SNAPSHOT_BYTES
+  local name
+  name=$(curl -fsS -XPOST "$1/api/v1/admin/tsdb/snapshot" |
+    $PY -c 'import json,sys; print(json.load(sys.stdin)["data"]["name"])')
+  SNAPSHOT_BYTES=$(dir_bytes "$2/snapshots/$name")
+}
+
+start_vigil() {  # DIR -> PID, URL
+  local port; port=$(free_port)
+  VIGIL_ROOT_ACCESS_KEY_ID=$ACCESS_KEY VIGIL_ROOT_SECRET_ACCESS_KEY=$SECRET_KEY \
+    start vigil "$VIGIL" server --data-dir "$1" --listen "127.0.0.1:$port"
+  URL="http://127.0.0.1:$port"
+  wait_ready "$URL/healthz" "$PID" vigil
+}
+
+bench_vm() {  # TARGET [loader args...]: load, flush, size, (query when all kinds)
+  local target=$1; shift
+  local dir="$WORK/$target.data" cpu0
+  mkdir -p "$dir"; start_vm "$dir"
+  local pid=$PID url=$URL
+  load_into "$target" "$pid" vm-import "$url" "$@"
+  cpu0=$(cpu_seconds "$pid")
+  flush_vm "$url" "$dir" "$LOADED_SAMPLES"
+  record "$target" flush_cpu_s "$(calc %.2f "$(cpu_seconds "$pid")-$cpu0")"
+  record "$target" disk_bytes "$(dir_bytes "$dir")"
+  if [[ $# -eq 0 ]]; then query_into "$target" promql "$url"; fi
+  stop_and_follow "$pid"
+  record "$target" peak_rss_mib "$(calc %.1f "$STOP_HWM_KB/1024")"
+  rm -rf "$dir"
+}
+
+bench_prometheus() {
+  local target=$1; shift
+  local dir="$WORK/$target.data" cpu0
+  mkdir -p "$dir"; start_prometheus "$dir"
+  local pid=$PID url=$URL
+  load_into "$target" "$pid" remote-write "$url" "$@"
+  cpu0=$(cpu_seconds "$pid")
+  snapshot_prometheus "$url" "$dir"
+  record "$target" flush_cpu_s "$(calc %.2f "$(cpu_seconds "$pid")-$cpu0")"
+  record "$target" disk_bytes "$SNAPSHOT_BYTES"
+  if [[ $# -eq 0 ]]; then query_into "$target" promql "$url"; fi
+  stop_and_follow "$pid"
+  record "$target" peak_rss_mib "$(calc %.1f "$STOP_HWM_KB/1024")"
+  rm -rf "$dir"
+}
+
+bench_vigil() {  # TARGET MODE NAMESPACE
+  local target=$1 mode=$2 ns=$3
+  local dir="$WORK/$target.data" cpu0
+  start_vigil "$dir"
+  local pid=$PID url=$URL
+  load_into "$target" "$pid" "$mode" "$url" --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY"
+  cpu0=$(cpu_seconds "$pid")
+  stop_and_follow "$pid"  # SIGTERM: drain, cut the head into a block, exit
+  record "$target" flush_cpu_s "$(calc %.2f "$STOP_CPU-$cpu0")"
+  record "$target" peak_rss_mib "$(calc %.1f "$STOP_HWM_KB/1024")"
+  record "$target" disk_bytes "$(dir_bytes "$dir")"
+  record "$target" wal_bytes "$(dir_bytes "$dir/tsdb/wal" 2>/dev/null || echo 0)"
+  start_vigil "$dir"
+  query_into "$target" vigil "$URL" --namespace "$ns" --access-key "$ACCESS_KEY" \
+    --secret-key "$SECRET_KEY"
+  stop_and_follow "$PID"
+  rm -rf "$dir"
+}
+
+bench_vigil_inproc() {  # TARGET [loader args...]
+  local target=$1; shift
+  local out="$WORK/$target.inproc"
+  "$LOADER" in-process "$WORK/$target.data" "${DATA[@]}" --connections "$CONNECTIONS" \
+    --query-series "$QUERY_SERIES" "$@" >"$out"
+  local n secs
+  n=$(result_field "$out" samples); secs=$(result_field "$out" seconds)
+  record "$target" samples "$n"
+  record "$target" seconds "$secs"
+  record "$target" samples_per_s "$(result_field "$out" samples_per_s)"
+  record "$target" client_cpu_s "$(result_field "$out" client_cpu_s)"
+  record "$target" flush_s "$(result_field "$out" close_s)"
+  record "$target" disk_bytes "$(result_field "$out" dir_bytes)"
+  record "$target" block_bytes "$(result_field "$out" block_bytes)"
+  record "$target" wal_bytes "$(result_field "$out" wal_bytes)"
+  record "$target" peak_rss_mib "$(calc %.1f "$(result_field "$out" peak_rss)/1048576")"
+  record "$target" bytes_per_new_series "$(result_field "$out" bytes_per_new_series)"
+  record "$target" q1_median_ms "$(result_field "$out" q1_median_ms)"
+  record "$target" q1_p99_ms "$(result_field "$out" q1_p99_ms)"
+  record "$target" q1_points "$(result_field "$out" q1_points)"
+  log "$target: $(grep -v '^RESULT' "$out")"
+  rm -rf "$WORK/$target.data"
+}
+
+has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
+
+log "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); work dir $WORK"
+log "peers: victoria-metrics $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null)," \
+  "prometheus $(dpkg-query -W -f='${Version}' prometheus 2>/dev/null)"
+for RUN in $(seq "$RUNS"); do
+  # One data set per run, the day ending now (every peer accepts it), the same for every target.
+  END_MS=$(( $(date +%s) / 60 * 60000 ))
+  DATA=(--series "$SERIES" --hours "$HOURS" --end-ms "$END_MS" --connections "$CONNECTIONS")
+  SERIES_LOADED=$SERIES
+  info=$("$LOADER" info "${DATA[@]}")
+  QUERY_SERIES=$(result_field <(echo "$info") query_series)  # a latency series
+  log "run $RUN/$RUNS: $(result_field <(echo "$info") samples) samples ($SERIES series x $HOURS h at 10 s)"
+  if has_target vm; then bench_vm vm; fi
+  if has_target prometheus; then bench_prometheus prometheus; fi
+  if has_target vigil-rw; then bench_vigil vigil-rw remote-write Prometheus; fi
+  if has_target vigil-pmd; then
+    if [[ -n $PMD_HOURS ]]; then
+      DATA=(--series "$SERIES" --hours "$PMD_HOURS" --end-ms "$END_MS" --connections "$CONNECTIONS")
+      log "vigil-pmd: $PMD_HOURS h only (--pmd-hours)"
+    fi
+    bench_vigil vigil-pmd put-metric-data Fleet
+    DATA=(--series "$SERIES" --hours "$HOURS" --end-ms "$END_MS" --connections "$CONNECTIONS")
+  fi
+  if has_target vigil-inproc; then bench_vigil_inproc vigil-inproc; fi
+  if [[ $PER_KIND == 1 ]]; then
+    # On-disk bytes per sample of each kind alone, each in a fresh store.
+    for kind in counter latency gauge; do
+      SERIES_LOADED=$(result_field <("$LOADER" info "${DATA[@]}" --kind "$kind") series)
+      if has_target vm; then bench_vm "vm.$kind" --kind "$kind"; fi
+      if has_target prometheus; then bench_prometheus "prometheus.$kind" --kind "$kind"; fi
+      if has_target vigil-inproc; then
+        bench_vigil_inproc "vigil-inproc.$kind" --kind "$kind" --query-series 0
+      fi
+    done
+    SERIES_LOADED=$SERIES
+  fi
+done
+
+$PY "$HERE/report.py" "$RESULTS"

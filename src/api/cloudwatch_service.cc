@@ -1,0 +1,247 @@
+// CloudWatchService: the HTTP edge of the CloudWatch API. Per request: pick the protocol
+// (X-Amz-Target or form), verify SigV4 on the raw body, undo Content-Encoding, decode, run the
+// operation, render — every error through the one renderer of its protocol.
+#include <zlib.h>
+
+#include <array>
+#include <cctype>
+#include <map>
+#include <mutex>
+
+#include "api/api.h"
+#include "api/cloudwatch_decode.h"
+#include "api/cloudwatch_ops.h"
+#include "api/cloudwatch_render.h"
+#include "api/request_id.h"
+#include "api/text.h"
+
+namespace vigil::api {
+namespace {
+
+constexpr std::string_view kJsonTargetPrefix = "GraniteServiceVersion20100801.";
+constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True when the gzip/zlib stream inflates to more than max_bytes. Only run after Gunzip
+// failed, to tell "too large" (413) from "corrupt" (400); output is discarded as it comes.
+bool InflatesBeyond(std::string_view data, size_t max_bytes) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return false;  // +32: gzip or zlib header
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::array<unsigned char, 64 * 1024> buf;
+  size_t total = 0;
+  int rc = Z_OK;
+  while (rc == Z_OK && total <= max_bytes) {
+    zs.next_out = buf.data();
+    zs.avail_out = static_cast<uInt>(buf.size());
+    rc = inflate(&zs, Z_NO_FLUSH);
+    total += buf.size() - zs.avail_out;
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+  }
+  inflateEnd(&zs);
+  return total > max_bytes;
+}
+
+// CloudWatch's 413: "Request size N exceeded 1048576 bytes". `size` is unknown when only
+// decompression showed the body too large (the inflation was stopped at the limit).
+ApiError TooLarge(std::optional<size_t> size, size_t max_bytes) {
+  std::string message = "Request size ";
+  message += size ? std::to_string(*size) + " " : std::string("after decompression ");
+  message += "exceeded " + std::to_string(max_bytes) + " bytes";
+  return {ErrorCode::kRequestEntityTooLarge, std::move(message)};
+}
+
+}  // namespace
+
+struct CloudWatchService::Impl {
+  tsdb::Db* db;
+  const auth::SigV4Verifier* verifier;
+  const Clock* clock;
+  Logger* logger;
+  Registry* metrics;
+  CloudWatchOptions options;
+  RequestIdGenerator ids;
+
+  // Self-metrics: vigil_api_requests_total{protocol, operation, code}. Successes of the four
+  // operations are registered up front (lock-free hot path); error series are registered on
+  // first use and cached under errors_mu.
+  std::array<Counter*, 8> ok_counters{};  // [protocol * 4 + operation]
+  mutable std::mutex errors_mu;
+  mutable std::map<std::string, Counter*, std::less<>> error_counters;  // guarded by errors_mu
+
+  http::Response Handle(const http::Request& request) const;
+  http::Response Fail(Protocol protocol, std::string_view op, const ApiError& error,
+                      const std::string& id) const;
+  void Count(Protocol protocol, std::string_view op, std::string_view code) const;
+};
+
+void CloudWatchService::Impl::Count(Protocol protocol, std::string_view op,
+                                    std::string_view code) const {
+  if (metrics == nullptr) return;
+  const std::string_view protocol_name = protocol == Protocol::kQuery ? "query" : "json";
+  // Unknown action names are client-controlled: fold them into one series.
+  const std::string_view op_label = IsCloudWatchOperation(op) ? op : "Other";
+  std::string key(protocol_name);
+  key += '|';
+  key += op_label;
+  key += '|';
+  key += code;
+  std::lock_guard lock(errors_mu);
+  auto it = error_counters.find(key);
+  if (it == error_counters.end()) {
+    Counter* c = metrics->NewCounter("vigil_api_requests_total",
+                                     "CloudWatch API requests by protocol, operation and result",
+                                     {{"protocol", std::string(protocol_name)},
+                                      {"operation", std::string(op_label)},
+                                      {"code", std::string(code)}});
+    it = error_counters.emplace(std::move(key), c).first;
+  }
+  it->second->Add();
+}
+
+http::Response CloudWatchService::Impl::Fail(Protocol protocol, std::string_view op,
+                                             const ApiError& error, const std::string& id) const {
+  const ErrorInfo& info = GetErrorInfo(error.code);
+  Count(protocol, op, info.query_code);
+  if (info.http_status >= 500) {
+    logger->Warning("api", Printable(op, 64) + " failed: " + error.message);
+  } else {
+    logger->Log(LogLevel::kDebug, "api",
+                Printable(op, 64) + ": " + std::string(info.query_code) + ": " + error.message);
+  }
+  http::Response response;
+  response.status = info.http_status;
+  response.headers.emplace_back("x-amzn-RequestId", id);
+  if (protocol == Protocol::kQuery) {
+    response.headers.emplace_back("Content-Type", "text/xml");
+    response.body = RenderXmlError(error, id);
+  } else {
+    response.headers.emplace_back("Content-Type", "application/x-amz-json-1.0");
+    response.headers.emplace_back("x-amzn-query-error", QueryErrorHeader(error));
+    response.body = RenderJsonError(error);
+  }
+  return response;
+}
+
+http::Response CloudWatchService::Impl::Handle(const http::Request& request) const {
+  const std::string id = ids.Next();
+  Protocol protocol = Protocol::kQuery;
+  std::string op;
+  std::optional<ApiError> routing_error;
+  if (const auto target = request.Header("X-Amz-Target")) {
+    protocol = Protocol::kJson;
+    if (target->starts_with(kJsonTargetPrefix)) {
+      op = std::string(target->substr(kJsonTargetPrefix.size()));
+    } else {
+      // CloudWatch Logs (Logs_20140328.*) and anything else: not served here (yet).
+      op = "Other";
+      routing_error = ApiError{ErrorCode::kUnknownOperation,
+                               "Unknown operation " + Printable(*target, 128) + "."};
+    }
+  }
+
+  const auth::SignedRequest signed_request{request.method, request.path, request.query,
+                                           &request.headers, request.body};
+  const auth::VerifyResult verified = verifier->Verify(signed_request);
+  if (!verified.ok()) {
+    return Fail(protocol, op, ErrorFromAuth(verified.error, verified.message), id);
+  }
+  if (routing_error) {
+    http::Response response = Fail(protocol, op, *routing_error, id);
+    if (request.Header("X-Amz-Target")->starts_with(kLogsTargetPrefix)) {
+      for (auto& [name, value] : response.headers) {
+        if (name == "Content-Type") value = "application/x-amz-json-1.1";  // Logs is JSON 1.1
+      }
+    }
+    return response;
+  }
+
+  std::string inflated;
+  std::string_view body = request.body;
+  if (const auto encoding = request.Header("Content-Encoding");
+      encoding && !encoding->empty() && !EqualsIgnoreCase(*encoding, "identity")) {
+    if (!EqualsIgnoreCase(*encoding, "gzip") && !EqualsIgnoreCase(*encoding, "x-gzip") &&
+        !EqualsIgnoreCase(*encoding, "deflate")) {
+      return Fail(protocol, op,
+                  {ErrorCode::kInvalidParameterValue,
+                   "Unsupported Content-Encoding " + Printable(*encoding, 64) + "."},
+                  id);
+    }
+    auto gunzipped = http::Gunzip(request.body, options.max_body_bytes);
+    if (!gunzipped.ok()) {
+      if (InflatesBeyond(request.body, options.max_body_bytes)) {
+        return Fail(protocol, op, TooLarge(std::nullopt, options.max_body_bytes), id);
+      }
+      return Fail(protocol, op,
+                  {ErrorCode::kInvalidParameterValue,
+                   "The request body could not be decompressed: " + gunzipped.status().message()},
+                  id);
+    }
+    inflated = std::move(gunzipped).value();
+    body = inflated;
+  }
+  if (body.size() > options.max_body_bytes) {
+    return Fail(protocol, op, TooLarge(body.size(), options.max_body_bytes), id);
+  }
+
+  ApiOr<DecodedRequest> decoded =
+      protocol == Protocol::kJson ? DecodeJsonRequest(op, body) : DecodeQueryRequest(body, &op);
+  if (!decoded.ok()) return Fail(protocol, op, decoded.error(), id);
+  ApiOr<CloudWatchOutput> output = Execute(decoded.value(), *db, clock->NowMillis());
+  if (!output.ok()) return Fail(protocol, op, output.error(), id);
+
+  if (metrics != nullptr) {
+    ok_counters[(protocol == Protocol::kQuery ? 0 : 4) + static_cast<int>(decoded->op)]->Add();
+  }
+  http::Response response;
+  response.status = 200;
+  response.headers.emplace_back("x-amzn-RequestId", id);
+  if (protocol == Protocol::kQuery) {
+    response.headers.emplace_back("Content-Type", "text/xml");
+    response.body = RenderXmlResponse(decoded->op, output.value(), id);
+  } else {
+    response.headers.emplace_back("Content-Type", "application/x-amz-json-1.0");
+    response.body = RenderJsonResponse(output.value());
+  }
+  return response;
+}
+
+CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier,
+                                     const Clock* clock, Logger* logger, Registry* metrics,
+                                     CloudWatchOptions options)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->db = db;
+  impl_->verifier = verifier;
+  impl_->clock = clock;
+  impl_->logger = logger;
+  impl_->metrics = metrics;
+  impl_->options = std::move(options);
+  if (metrics != nullptr) {
+    for (int p = 0; p < 2; ++p) {
+      for (int o = 0; o < 4; ++o) {
+        impl_->ok_counters[p * 4 + o] = metrics->NewCounter(
+            "vigil_api_requests_total", "CloudWatch API requests by protocol, operation and result",
+            {{"protocol", p == 0 ? "query" : "json"},
+             {"operation", std::string(OperationName(static_cast<Operation>(o)))},
+             {"code", "OK"}});
+      }
+    }
+  }
+}
+
+http::Response CloudWatchService::Handle(const http::Request& request) const {
+  return impl_->Handle(request);
+}
+
+}  // namespace vigil::api

@@ -1,0 +1,138 @@
+// get-metric-data: several MetricStat queries (Average, Sum, p90, SampleCount) in both scan
+// orders, whole and paginated (--page-size sets MaxDatapoints; the CLI follows NextToken and
+// concatenates the pages' MetricDataResults), with both clients.
+#include <gtest/gtest.h>
+
+#include "tests/integration/assertions.h"
+#include "tests/integration/vigil_server.h"
+
+namespace vigil::integration {
+namespace {
+
+constexpr char kNs[] = "Vigil/MetricData";
+constexpr int kMinutes = 10;
+
+class MetricDataTest : public testing::TestWithParam<Cli> {
+ protected:
+  void SetUp() override {
+    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
+    ASSERT_OK(server_.Start());
+  }
+  void TearDown() override {
+    if (server_.running()) EXPECT_OK(server_.Stop());
+  }
+
+  VigilServer server_;
+};
+
+struct Series {
+  std::vector<int64_t> timestamps;
+  std::vector<double> values;
+  std::vector<std::string> status_codes;
+};
+
+// The CLI's merged output grouped by query id, pages concatenated in order.
+std::map<std::string, Series> ById(const nlohmann::json& out) {
+  std::map<std::string, Series> by_id;
+  for (const auto& r : out["MetricDataResults"]) {
+    Series& s = by_id[r["Id"].get<std::string>()];
+    for (const auto& t : r["Timestamps"]) s.timestamps.push_back(CliTimestamp(t));
+    for (const auto& v : r["Values"]) s.values.push_back(v.get<double>());
+    s.status_codes.push_back(r.value("StatusCode", ""));
+  }
+  return by_id;
+}
+
+TEST_P(MetricDataTest, MetricStatQueriesInBothOrdersWholeAndPaged) {
+  // Minute k holds value a = k+1 five times and 10a five times: n 10, sum 55a, average 5.5a,
+  // p90 10a under every percentile definition (the top two samples are both 10a).
+  const int64_t t0 = FloorMinute(NowSeconds()) - 20 * 60;
+  nlohmann::json datums = nlohmann::json::array();
+  for (int k = 0; k < kMinutes; ++k) {
+    const double a = k + 1;
+    datums.push_back({{"MetricName", "Req"},
+                      {"Dimensions", {{{"Name", "Host"}, {"Value", "a"}}}},
+                      {"Timestamp", Iso8601(t0 + 60 * k + 5)},
+                      {"Values", {a, 10 * a}},
+                      {"Counts", {5, 5}},
+                      {"Unit", "Count"}});
+  }
+  ASSERT_TRUE(AwsOk(server_.RunAws(
+      GetParam(), {"cloudwatch", "put-metric-data", "--namespace", kNs, "--metric-data",
+                   "file://" + server_.WriteScratchFile("d.json", datums.dump())})));
+
+  nlohmann::json queries = nlohmann::json::array();
+  const nlohmann::json metric = {{"Namespace", kNs},
+                                 {"MetricName", "Req"},
+                                 {"Dimensions", {{{"Name", "Host"}, {"Value", "a"}}}}};
+  for (const char* stat : {"Average", "Sum", "p90", "SampleCount"}) {
+    std::string id = std::string("q") + stat;
+    std::transform(id.begin(), id.end(), id.begin(), ::tolower);
+    queries.push_back(
+        {{"Id", id}, {"MetricStat", {{"Metric", metric}, {"Period", 60}, {"Stat", stat}}}});
+  }
+  const std::string qfile = "file://" + server_.WriteScratchFile("q.json", queries.dump());
+  auto want = [](const std::string& id, int k) {
+    const double a = k + 1;
+    if (id == "qaverage") return 5.5 * a;
+    if (id == "qsum") return 55 * a;
+    if (id == "qp90") return 10 * a;
+    return 10.0;  // qsamplecount
+  };
+
+  struct Case {
+    const char* scan_by;  // nullptr: the default (TimestampDescending)
+    int page_size;        // 0: no --page-size
+  };
+  for (const Case c : {Case{"TimestampAscending", 0}, Case{nullptr, 0},
+                       Case{"TimestampAscending", 7}, Case{"TimestampDescending", 7}}) {
+    const bool ascending = c.scan_by && std::string(c.scan_by) == "TimestampAscending";
+    SCOPED_TRACE(std::string(c.scan_by ? c.scan_by : "default scan") + ", page size " +
+                 std::to_string(c.page_size));
+    std::vector<std::string> args = {
+        "cloudwatch", "get-metric-data", "--metric-data-queries",    qfile, "--start-time",
+        Iso8601(t0),  "--end-time",      Iso8601(t0 + 60 * kMinutes)};
+    if (c.scan_by) {
+      args.push_back("--scan-by");
+      args.push_back(c.scan_by);
+    }
+    if (c.page_size) {
+      args.push_back("--page-size");
+      args.push_back(std::to_string(c.page_size));
+    }
+    AwsResult r = server_.RunAws(GetParam(), args);
+    ASSERT_TRUE(AwsOk(r));
+    nlohmann::json out = r.Json();
+    ASSERT_TRUE(out.contains("MetricDataResults")) << r.Describe();
+    if (c.page_size) {
+      // 40 datapoints at 7 a page: the CLI had to follow NextToken; each page lists a query.
+      EXPECT_GT(out["MetricDataResults"].size(), 4u) << "no pagination happened";
+    }
+    EXPECT_FALSE(out.contains("NextToken")) << "the CLI stops only at the last page";
+    auto by_id = ById(out);
+    ASSERT_EQ(by_id.size(), 4u) << r.Describe();
+    for (const auto& [id, s] : by_id) {
+      SCOPED_TRACE(id);
+      ASSERT_EQ(s.timestamps.size(), static_cast<size_t>(kMinutes)) << r.Describe();
+      ASSERT_EQ(s.values.size(), static_cast<size_t>(kMinutes));
+      for (int i = 0; i < kMinutes; ++i) {
+        const int k = ascending ? i : kMinutes - 1 - i;
+        EXPECT_EQ(s.timestamps[i], t0 + 60 * k) << "position " << i;
+        if (id == "qp90") {
+          EXPECT_NEAR(s.values[i], want(id, k), 0.01 * want(id, k)) << "position " << i;
+        } else {
+          EXPECT_DOUBLE_EQ(s.values[i], want(id, k)) << "position " << i;
+        }
+      }
+      EXPECT_EQ(s.status_codes.back(), "Complete");
+      for (const auto& code : s.status_codes) {
+        EXPECT_TRUE(code == "Complete" || code == "PartialData") << code;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Clis, MetricDataTest, testing::ValuesIn(kBothClis), CliParamName);
+
+}  // namespace
+}  // namespace vigil::integration

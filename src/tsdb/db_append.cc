@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <shared_mutex>
 
 #include "tsdb/db_impl.h"
@@ -17,42 +18,53 @@ std::string Num(double v) {
   return buf;
 }
 
+std::string IsoTime(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
 // OK when every sample of `s` may be stored; otherwise InvalidArgument naming the series,
-// the sample and the problem.
+// the sample and the problem. Messages are built only on failure: this runs for every sample.
 Status ValidateSamples(const SeriesSamples& s, int64_t min_t, int64_t max_t) {
   RETURN_IF_ERROR(ValidateSeriesKey(s.key));
-  auto fail = [&](std::string what) {
-    return InvalidArgumentError("series " + FormatSeriesKey(s.key) + ": " + what);
+  auto fail = [&](const char* kind, size_t i, const std::string& what) {
+    return InvalidArgumentError("series " + FormatSeriesKey(s.key) + ": " + kind + " " +
+                                std::to_string(i + 1) + " " + what);
   };
-  auto check_time = [&](int64_t t, const std::string& which) -> Status {
+  auto check_time = [&](int64_t t, const char* kind, size_t i) -> Status {
     if (t < min_t || t > max_t) {
-      return fail(which + " timestamp " + std::to_string(t) + " is outside the accepted window [" +
-                  std::to_string(min_t) + ", " + std::to_string(max_t) + "]");
+      return fail(kind, i,
+                  "has timestamp " + IsoTime(t) + ", outside the accepted window " +
+                      IsoTime(min_t) + " to " + IsoTime(max_t));
     }
     return OkStatus();
   };
   for (size_t i = 0; i < s.raw.size(); ++i) {
     const RawSample& r = s.raw[i];
-    const std::string which = "value " + std::to_string(i);
-    if (!std::isfinite(r.value)) return fail(which + " is " + Num(r.value) + ", not finite");
+    if (!std::isfinite(r.value)) return fail("value", i, "is " + Num(r.value) + ", not finite");
     if (!(r.count > 0) || !std::isfinite(r.count)) {
-      return fail(which + " has count " + Num(r.count) + ", must be finite and > 0");
+      return fail("value", i, "has count " + Num(r.count) + ", must be finite and > 0");
     }
-    RETURN_IF_ERROR(check_time(r.timestamp_ms, which));
+    RETURN_IF_ERROR(check_time(r.timestamp_ms, "value", i));
   }
   for (size_t i = 0; i < s.stats.size(); ++i) {
     const StatSample& st = s.stats[i];
-    const std::string which = "statistic set " + std::to_string(i);
     if (!std::isfinite(st.sample_count) || !std::isfinite(st.sum) || !std::isfinite(st.minimum) ||
         !std::isfinite(st.maximum)) {
-      return fail(which + " holds a non-finite number");
+      return fail("statistic set", i, "holds a non-finite number");
     }
     if (!(st.sample_count > 0))
-      return fail(which + " has SampleCount " + Num(st.sample_count) + ", must be > 0");
+      return fail("statistic set", i, "has SampleCount " + Num(st.sample_count) + ", must be > 0");
     if (st.minimum > st.maximum) {
-      return fail(which + " has Minimum " + Num(st.minimum) + " > Maximum " + Num(st.maximum));
+      return fail("statistic set", i,
+                  "has Minimum " + Num(st.minimum) + " > Maximum " + Num(st.maximum));
     }
-    RETURN_IF_ERROR(check_time(st.timestamp_ms, which));
+    RETURN_IF_ERROR(check_time(st.timestamp_ms, "statistic set", i));
   }
   return OkStatus();
 }

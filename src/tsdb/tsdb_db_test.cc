@@ -78,10 +78,10 @@ TEST_F(DbTest, ValidationRejectsWholeBatch) {
   expect_invalid(s, "not finite");
   s = good();
   s.raw[0].value = std::numeric_limits<double>::infinity();
-  expect_invalid(s, "value 0 is inf");
+  expect_invalid(s, "value 1 is inf");
   s = good();
   s.raw.push_back({now, 2, 0});
-  expect_invalid(s, "value 1 has count 0");
+  expect_invalid(s, "value 2 has count 0");
   s = good();
   s.raw[0].count = -1;
   expect_invalid(s, "count -1");

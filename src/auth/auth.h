@@ -99,6 +99,16 @@ class SigV4Verifier {
   mutable std::map<std::string, std::string, std::less<>> signing_keys_;  // guarded by cache_mu_
 };
 
+// Signs a request with an AWS SigV4 header signature, as botocore does — for Vigil's clients
+// (tests, benchmarks, later outbound calls). Replaces any X-Amz-Date and Authorization in
+// *headers, adds X-Amz-Date for `now_ms`, and signs every header present whose lower-cased name
+// is host, content-type, content-encoding or starts with x-amz- or x-amzn- (so *headers must
+// carry Host),
+// over `body` exactly as it will be sent. `target` is the path with an optional "?query".
+void SignRequest(const AccessKey& key, std::string_view region, std::string_view service,
+                 int64_t now_ms, std::string_view method, std::string_view target,
+                 std::vector<std::pair<std::string, std::string>>* headers, std::string_view body);
+
 // Loads <data_dir>/credentials (AWS shared-credentials format, [default] profile) or, when it
 // does not exist, creates it (mode 0600) from env_key_id/env_secret when both are non-empty,
 // else from a freshly generated random key pair. Returns the root key.

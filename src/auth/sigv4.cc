@@ -60,10 +60,7 @@ std::string SigV4Verifier::SigningKey(std::string_view secret, std::string_view 
     auto it = signing_keys_.find(cache_key);
     if (it != signing_keys_.end()) return it->second;
   }
-  std::string k = HmacSha256(std::string("AWS4").append(secret), date);
-  k = HmacSha256(k, region);
-  k = HmacSha256(k, service);
-  k = HmacSha256(k, sigv4::kTerminator);
+  std::string k = sigv4::DeriveSigningKey(secret, date, region, service);
   std::lock_guard lock(cache_mu_);
   if (signing_keys_.size() >= kMaxCachedSigningKeys) signing_keys_.clear();
   signing_keys_.emplace(std::move(cache_key), k);

@@ -57,6 +57,10 @@ std::optional<int64_t> ParseAmzDate(std::string_view s);
 // Milliseconds since the epoch to "YYYYMMDDTHHMMSSZ" (truncated to the second).
 std::string FormatAmzDate(int64_t millis);
 
+// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
+std::string DeriveSigningKey(std::string_view secret, std::string_view date,
+                             std::string_view region, std::string_view service);
+
 // True when `list` ("a;b;c") contains `name` as a whole element.
 bool ListContains(std::string_view list, std::string_view name);
 

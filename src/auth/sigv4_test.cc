@@ -455,3 +455,40 @@ TEST_F(SigV4Test, EveryCapturedAwsCliRequestVerifies) {
 
 }  // namespace
 }  // namespace vigil::auth
+
+namespace vigil::auth {
+namespace {
+
+TEST(SignRequestTest, SignedRequestsVerifyAndTamperingFails) {
+  KeyStore keys;
+  keys.Put(AccessKey{kKeyId, kSecret, "root"});
+  const int64_t now = 1'795'000'000'000;  // 2026-11-18
+  FakeClock clock(now);
+  SigV4Verifier verifier(&keys, &clock, VerifierOptions{});
+
+  Headers headers = {{"Host", "127.0.0.1:4510"},
+                     {"Content-Type", "application/x-amz-json-1.0"},
+                     {"X-Amz-Target", "GraniteServiceVersion20100801.ListMetrics"},
+                     {"User-Agent", "not signed"},
+                     {"X-Amz-Date", "stale, replaced"}};
+  const std::string body = R"({"Namespace": "App"})";
+  SignRequest(AccessKey{kKeyId, kSecret, "root"}, "us-east-1", "monitoring", now, "POST", "/",
+              &headers, body);
+  ASSERT_EQ(std::count_if(headers.begin(), headers.end(),
+                          [](const auto& h) { return h.first == "X-Amz-Date"; }),
+            1);
+  const std::string& authorization = headers.back().second;
+  EXPECT_NE(authorization.find("SignedHeaders=content-type;host;x-amz-date;x-amz-target,"),
+            std::string::npos)
+      << authorization;
+
+  VerifyResult ok = verifier.Verify(SignedRequest{"POST", "/", "", &headers, body});
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  EXPECT_EQ(ok.identity->service, "monitoring");
+
+  VerifyResult tampered = verifier.Verify(SignedRequest{"POST", "/", "", &headers, body + " "});
+  EXPECT_EQ(tampered.error, AuthError::kSignatureDoesNotMatch);
+}
+
+}  // namespace
+}  // namespace vigil::auth

@@ -3,9 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,20 +12,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "auth/auth.h"
+
 namespace vigil::testutil {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-std::string Hex(const unsigned char* data, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 15];
-  }
-  return out;
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -53,28 +42,6 @@ std::string CanonicalValue(std::string_view v) {
   return out;
 }
 
-bool IsSigned(const std::string& lower_name) {
-  return lower_name == "host" || lower_name == "content-type" || lower_name == "content-encoding" ||
-         lower_name.rfind("x-amz-", 0) == 0 || lower_name.rfind("x-amzn-", 0) == 0;
-}
-
-std::string CanonicalQuery(std::string_view query) {
-  std::vector<std::string> params;
-  size_t start = 0;
-  while (start <= query.size() && !query.empty()) {
-    size_t amp = query.find('&', start);
-    std::string p(query.substr(start, amp == std::string_view::npos ? amp : amp - start));
-    if (p.find('=') == std::string::npos) p += "=";
-    params.push_back(p);
-    if (amp == std::string_view::npos) break;
-    start = amp + 1;
-  }
-  std::sort(params.begin(), params.end());
-  std::string out;
-  for (const auto& p : params) out += (out.empty() ? "" : "&") + p;
-  return out;
-}
-
 Status Errno(std::string_view what, int err) {
   return UnavailableError(std::string(what) + ": " + std::strerror(err));
 }
@@ -89,20 +56,6 @@ bool IEquals(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
-
-std::string Sha256HexForTest(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return Hex(md, sizeof md);
-}
-
-std::string HmacSha256ForTest(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
 
 std::string AmzDate(std::chrono::system_clock::time_point t) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
@@ -121,43 +74,11 @@ std::optional<std::string> HttpResponse::Header(std::string_view name) const {
 }
 
 void SignV4(const SigV4Key& key, std::chrono::system_clock::time_point now, HttpRequest* request) {
-  const std::string amz_date = AmzDate(now);
-  const std::string date = amz_date.substr(0, 8);
-  auto& headers = request->headers;
-  std::erase_if(headers, [](const auto& h) {
-    return IEquals(h.first, "x-amz-date") || IEquals(h.first, "authorization");
-  });
-  headers.emplace_back("X-Amz-Date", amz_date);
-
-  std::vector<std::pair<std::string, std::string>> signed_headers;
-  for (const auto& [name, value] : headers) {
-    std::string lower = Lower(name);
-    if (IsSigned(lower)) signed_headers.emplace_back(lower, CanonicalValue(value));
-  }
-  std::sort(signed_headers.begin(), signed_headers.end());
-  std::string names, canonical_headers;
-  for (const auto& [name, value] : signed_headers) {
-    names += (names.empty() ? "" : ";") + name;
-    canonical_headers += name + ":" + value + "\n";
-  }
-  const size_t q = request->target.find('?');
-  const std::string path = request->target.substr(0, q);
-  const std::string query = q == std::string::npos ? "" : request->target.substr(q + 1);
-  const std::string canonical_request = request->method + "\n" + path + "\n" +
-                                        CanonicalQuery(query) + "\n" + canonical_headers + "\n" +
-                                        names + "\n" + Sha256HexForTest(request->body);
-  const std::string scope = date + "/" + key.region + "/" + key.service + "/aws4_request";
-  const std::string string_to_sign =
-      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + Sha256HexForTest(canonical_request);
-  std::string k = HmacSha256ForTest("AWS4" + key.secret_access_key, date);
-  k = HmacSha256ForTest(k, key.region);
-  k = HmacSha256ForTest(k, key.service);
-  k = HmacSha256ForTest(k, "aws4_request");
-  const std::string sig = HmacSha256ForTest(k, string_to_sign);
-  headers.emplace_back("Authorization",
-                       "AWS4-HMAC-SHA256 Credential=" + key.access_key_id + "/" + scope +
-                           ", SignedHeaders=" + names + ", Signature=" +
-                           Hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size()));
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auth::SignRequest(auth::AccessKey{key.access_key_id, key.secret_access_key}, key.region,
+                    key.service, now_ms, request->method, request->target, &request->headers,
+                    request->body);
 }
 
 HttpClient::HttpClient(uint16_t port, std::string host) : host_(std::move(host)), port_(port) {}

@@ -45,10 +45,6 @@ struct SigV4Key {
 // loopback client's HttpClient::Host() gives the value the server will see).
 void SignV4(const SigV4Key& key, std::chrono::system_clock::time_point now, HttpRequest* request);
 
-// Lower-case hex SHA-256, and raw HMAC-SHA256 (32 bytes), for tests of the signer.
-std::string Sha256HexForTest(std::string_view data);
-std::string HmacSha256ForTest(std::string_view key, std::string_view data);
-
 // "YYYYMMDDTHHMMSSZ" in UTC.
 std::string AmzDate(std::chrono::system_clock::time_point t);
 

@@ -1,5 +1,7 @@
 #include "bench/tsdb/encoders.h"
 
+#include "http/http.h"
+
 #include <snappy.h>
 #include <zlib.h>
 
@@ -190,19 +192,6 @@ std::string Encoders::PutMetricDataJson(const Chunk& c) const {
   return out;
 }
 
-std::string Gzip(std::string_view data, int level) {
-  z_stream zs{};
-  // windowBits 15 + 16: a gzip header and trailer rather than zlib's.
-  deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+std::string Gzip(std::string_view data, int level) { return http::Gzip(data, level); }
 
 }  // namespace vigil::bench

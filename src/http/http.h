@@ -99,4 +99,8 @@ class Server {
 // would exceed max_bytes.
 StatusOr<std::string> Gunzip(std::string_view data, size_t max_bytes);
 
+// Compresses `data` as a gzip member (Content-Encoding: gzip) at zlib `level` (-1 = zlib's
+// default, 1 fastest, 9 smallest), as HTTP clients such as botocore send large bodies.
+std::string Gzip(std::string_view data, int level = -1);
+
 }  // namespace vigil::http

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include "http/http.h"
 #include "tests/integration/assertions.h"
 #include "tests/integration/vigil_server.h"
 
@@ -187,20 +188,6 @@ class RawErrorsTest : public testing::Test {
   std::string last_body_;
 };
 
-std::string Gzip(const std::string& in) {
-  z_stream z{};
-  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 TEST_F(RawErrorsTest, OversizedBodiesInBothProtocols) {
   HttpClient probe(server_.port());  // only for the Host value
   const std::string pad(1'100'000, 'a');
@@ -222,8 +209,8 @@ TEST_F(RawErrorsTest, OversizedBodiesInBothProtocols) {
     // 200 KB on the wire, 2 MB once gunzipped: the limit applies after decompression.
     HttpRequest r = CloudWatchJsonRequest(
         probe, "PutMetricData",
-        Gzip(R"({"Namespace": "Big", "MetricData": [{"MetricName": "X", "Value": 1}]})" +
-             std::string(2'000'000, ' ')));
+        http::Gzip(R"({"Namespace": "Big", "MetricData": [{"MetricName": "X", "Value": 1}]})" +
+             std::string(2'000'000, ' '), 9));
     r.headers.emplace_back("Content-Encoding", "gzip");
     ExpectClientError(std::move(r), true, "gzip body over 1 MB once inflated");
   }

@@ -254,20 +254,6 @@ std::vector<const XmlNode*> XmlNode::Children(std::string_view n) const {
 
 StatusOr<XmlNode> ParseXml(std::string_view text) { return XmlParser(text).Document(); }
 
-std::string Gzip(std::string_view data) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 std::string GunzipForTest(std::string_view data) {
   z_stream z{};
   if (inflateInit2(&z, 15 + 32) != Z_OK) return "";

@@ -45,7 +45,6 @@ struct XmlNode {
 // entities, control characters XML 1.0 forbids, trailing content.
 StatusOr<XmlNode> ParseXml(std::string_view text);
 
-std::string Gzip(std::string_view data);
 std::string GunzipForTest(std::string_view data);  // "" on error
 
 }  // namespace vigil::api::testing

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "api/testing/fixtures.h"
+#include "http/http.h"
 
 namespace vigil::api::testing {
 namespace {
@@ -92,7 +93,7 @@ http::Response ServiceHarness::SendJson(const std::string& op, const std::string
                {"Content-Type", "application/x-amz-json-1.0"},
                {"x-amzn-query-mode", "true"}};
   if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
-  r.body = gzip ? Gzip(body) : body;
+  r.body = gzip ? http::Gzip(body) : body;
   return Send([this](const http::Request& q) { return service_->Handle(q); }, std::move(r));
 }
 

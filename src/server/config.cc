@@ -66,6 +66,21 @@ StatusOr<int64_t> ParseDurationMillis(const std::string& text) {
   return n * mult;
 }
 
+StatusOr<int64_t> ParseBytes(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == 0) return InvalidArgumentError("bad size '" + text + "' (want e.g. 16MiB, 512KiB)");
+  const std::string unit = text.substr(i);
+  int64_t mult = 0;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KiB") mult = int64_t{1} << 10;
+  else if (unit == "MiB") mult = int64_t{1} << 20;
+  else if (unit == "GiB") mult = int64_t{1} << 30;
+  else return InvalidArgumentError("bad size '" + text + "' (units: B, KiB, MiB, GiB)");
+  ASSIGN_OR_RETURN(int64_t n, ParseInt(text.substr(0, i), 0, INT64_MAX >> 30, "size"));
+  return n * mult;
+}
+
 Status ApplyYaml(const std::string& yaml, Config* c) {
   YAML::Node root;
   try {
@@ -114,6 +129,9 @@ Status ApplyYaml(const std::string& yaml, Config* c) {
           ASSIGN_OR_RETURN(c->retention_ms, ParseDurationMillis(t));
         } else if (k == "block_range") {
           ASSIGN_OR_RETURN(c->block_range_ms, ParseDurationMillis(t));
+        } else if (k == "head_chunk_memory") {
+          ASSIGN_OR_RETURN(c->head_chunk_bytes, ParseBytes(t));
+          if (c->head_chunk_bytes < (1 << 20)) return InvalidArgumentError("must be at least 1MiB");
         } else {
           return InvalidArgumentError("unknown key");
         }

@@ -18,6 +18,7 @@ struct Config {
 
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   int64_t block_range_ms = 2LL * 3600 * 1000;
+  int64_t head_chunk_bytes = 16 << 20;  // tsdb::Options::head_chunk_bytes
 
   std::string remote_write_namespace = "Prometheus";
   bool remote_write_allow_unsigned = false;
@@ -32,6 +33,10 @@ Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
 // Parses a duration: an integer followed by ms, s, m, h or d ("15m", "15d"). InvalidArgument
 // otherwise.
 StatusOr<int64_t> ParseDurationMillis(const std::string& text);
+
+// Parses a size: an integer, optionally followed by B, KiB, MiB or GiB ("16MiB").
+// InvalidArgument otherwise.
+StatusOr<int64_t> ParseBytes(const std::string& text);
 
 // Applies the YAML document `yaml` over *config. Unknown keys are errors (a typo must not be
 // silently ignored). InvalidArgument naming the key on any problem.

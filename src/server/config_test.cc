@@ -14,6 +14,17 @@ TEST(ConfigTest, Durations) {
   EXPECT_FALSE(ParseDurationMillis("5w").ok());
 }
 
+TEST(ConfigTest, Sizes) {
+  EXPECT_EQ(*ParseBytes("16MiB"), 16 << 20);
+  EXPECT_EQ(*ParseBytes("512KiB"), 512 << 10);
+  EXPECT_EQ(*ParseBytes("2GiB"), int64_t{2} << 30);
+  EXPECT_EQ(*ParseBytes("4096"), 4096);
+  EXPECT_EQ(*ParseBytes("10B"), 10);
+  EXPECT_FALSE(ParseBytes("16MB").ok());
+  EXPECT_FALSE(ParseBytes("MiB").ok());
+  EXPECT_FALSE(ParseBytes("-1MiB").ok());
+}
+
 TEST(ConfigTest, Listen) {
   std::string host;
   uint16_t port = 0;
@@ -36,6 +47,7 @@ auth:
   max_clock_skew: 5m
 tsdb:
   retention: 30d
+  head_chunk_memory: 8MiB
 remote_write:
   allow_unsigned: true
   namespace: Prom
@@ -48,9 +60,17 @@ http:
   EXPECT_EQ(c.data_dir, "/tmp/x");
   EXPECT_EQ(c.max_clock_skew_ms, 5 * 60 * 1000);
   EXPECT_EQ(c.retention_ms, 30LL * 86'400'000);
+  EXPECT_EQ(c.head_chunk_bytes, 8 << 20);
   EXPECT_TRUE(c.remote_write_allow_unsigned);
   EXPECT_EQ(c.remote_write_namespace, "Prom");
   EXPECT_EQ(c.worker_threads, 8);
+}
+
+TEST(ConfigTest, HeadChunkMemoryHasAFloor) {
+  Config c;
+  Status s = ApplyYaml("tsdb:\n  head_chunk_memory: 64KiB\n", &c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("head_chunk_memory"), std::string::npos) << s.message();
 }
 
 TEST(ConfigTest, UnknownKeysAreErrors) {

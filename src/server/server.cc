@@ -51,6 +51,7 @@ Status RunServer(const Config& config) {
   db_options.dir = config.data_dir + "/tsdb";
   db_options.retention_ms = config.retention_ms;
   db_options.block_range_ms = config.block_range_ms;
+  db_options.head_chunk_bytes = static_cast<size_t>(config.head_chunk_bytes);
   db_options.clock = &clock;
   db_options.logger = &logger;
   db_options.metrics = &metrics;

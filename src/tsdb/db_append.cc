@@ -147,7 +147,7 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
   if (cut_wanted && options_.background) {
     std::lock_guard l(bg_mu_);
     bg_wake_ = true;
-    bg_cv_.notify_one();
+    bg_cv_.notify_all();
   }
   NoteAppendMetrics(
       num_samples,
@@ -160,20 +160,26 @@ Status DbImpl::WaitForHeadRoom() {
   // Bounded memory: with one frozen head still being written, a full head waits for it.
   room_cv_.wait(l, [&] {
     return frozen_ == nullptr || !frozen_error_.ok() ||
-           head_->num_samples() < options_.head_max_samples;
+           !HeadFull(*head_);
   });
   if (frozen_ != nullptr && !frozen_error_.ok() &&
-      head_->num_samples() >= options_.head_max_samples) {
+      HeadFull(*head_)) {
     return UnavailableError("tsdb: head is full and the previous head cannot be written: " +
                             frozen_error_.ToString());
   }
   return OkStatus();
 }
 
+bool DbImpl::HeadFull(const Head& head) const {
+  constexpr uint64_t kMinChunkBytesPerSeries = 256;
+  return head.chunk_bytes() >=
+         std::max<uint64_t>(options_.head_chunk_bytes, kMinChunkBytesPerSeries * head.num_series());
+}
+
 bool DbImpl::CutWanted(const Head& head, int64_t now_ms) const {
   const uint64_t n = head.num_samples();
   if (n == 0) return false;
-  if (n >= options_.head_max_samples) return true;
+  if (HeadFull(head)) return true;
   // Late samples (accepted up to max_sample_age_ms back) can widen the span at once; requiring
   // the head to have lived an eighth of a block range keeps a backfilling client from
   // producing a block per append. With current timestamps the span grows with wall time, so

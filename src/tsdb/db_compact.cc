@@ -14,22 +14,40 @@ constexpr int64_t kCompactionRangeMs = 24LL * 3600 * 1000;
 
 using Entries = std::vector<std::shared_ptr<const BlockEntry>>;
 
+// Blocks of the open day are merged in tiers, as an LSM tree's: kTierFanIn blocks of one level
+// become one block of the next. Each sample is rewritten about log4(blocks a day) times, and a
+// day that the head cuts into many small blocks (a fast backfill, a large fleet) never has more
+// than (kTierFanIn - 1) blocks per level to open, keep an index of, and read for a query.
+constexpr size_t kTierFanIn = 4;
+
 // The next group of blocks to merge, or empty. Blocks are grouped by the UTC day that holds
-// their newest sample; a day is merged once some block reaches past its end, i.e. the head has
-// moved on. Blocks of one day overlap a little anyway (a cut does not split series at one
-// instant) and late samples widen a block backwards, so grouping by day also merges the
-// overlapping blocks; the newest sample is used because it is bounded by now + max_future,
-// whereas late samples may reach weeks back.
+// their newest sample. A day is complete once some block reaches past its end, i.e. the head
+// has moved on: then all of its blocks are merged into one. Blocks of one day overlap a little
+// anyway (a cut does not split series at one instant) and late samples widen a block
+// backwards, so grouping by day also merges the overlapping blocks; the newest sample is used
+// because it is bounded by now + max_future, whereas late samples may reach weeks back.
+// Within the open day, the oldest kTierFanIn blocks of any level are merged (lowest level
+// first).
 Entries PlanCompaction(const Entries& blocks) {
   int64_t newest = std::numeric_limits<int64_t>::min();
   for (const auto& b : blocks) newest = std::max(newest, b->reader->meta().max_time_ms);
   std::map<int64_t, Entries> days;
   for (const auto& b : blocks) {
-    const int64_t day = AlignDown(b->reader->meta().max_time_ms, kCompactionRangeMs);
-    if (day + kCompactionRangeMs <= newest) days[day].push_back(b);
+    days[AlignDown(b->reader->meta().max_time_ms, kCompactionRangeMs)].push_back(b);
   }
   for (auto& [day, group] : days) {
-    if (group.size() >= 2) return group;
+    if (day + kCompactionRangeMs <= newest) {
+      if (group.size() >= 2) return group;
+      continue;
+    }
+    std::map<int, Entries> levels;
+    for (const auto& b : group) levels[b->reader->meta().level].push_back(b);
+    for (auto& [level, tier] : levels) {
+      if (tier.size() < kTierFanIn) continue;
+      std::sort(tier.begin(), tier.end(), [](const auto& a, const auto& b) { return a->seq < b->seq; });
+      tier.resize(kTierFanIn);
+      return tier;
+    }
   }
   return {};
 }
@@ -37,7 +55,7 @@ Entries PlanCompaction(const Entries& blocks) {
 }  // namespace
 
 Status DbImpl::Compact() {
-  std::lock_guard m(maintenance_mu_);
+  std::lock_guard m(compact_mu_);
   if (crashed_) return OkStatus();
   Status s = CompactLocked();
   UpdateGauges();
@@ -83,7 +101,7 @@ Status DbImpl::CompactLocked() {
 }
 
 Status DbImpl::ApplyRetention() {
-  std::lock_guard m(maintenance_mu_);
+  std::lock_guard m(compact_mu_);
   if (crashed_) return OkStatus();
   const int64_t cutoff = options_.clock->NowMillis() - options_.retention_ms;
   Entries blocks, expired;

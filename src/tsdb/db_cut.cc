@@ -11,8 +11,8 @@ namespace vigil::tsdb {
 namespace {
 
 constexpr char kComponent[] = "tsdb";
-// Background cadence: cut checks on every wake-up (at least this often), compaction and
-// retention at most this often unless a cut just happened.
+// Background cadence: the flusher checks for a cut on every wake-up and at least this often;
+// the compactor runs after each written block and at least every kMaintenanceInterval.
 constexpr auto kBackgroundTick = std::chrono::seconds(1);
 constexpr auto kMaintenanceInterval = std::chrono::seconds(60);
 constexpr auto kWriteRetryInterval = std::chrono::seconds(10);
@@ -30,7 +30,7 @@ std::string DbImpl::NewBlockId(uint64_t wal_marker) {
 }
 
 Status DbImpl::Flush() {
-  std::lock_guard m(maintenance_mu_);
+  std::lock_guard m(cut_mu_);
   if (crashed_) return OkStatus();
   Status s = CutLocked(/*write_block=*/true);
   UpdateGauges();
@@ -38,12 +38,11 @@ Status DbImpl::Flush() {
 }
 
 Status DbImpl::CutForTest() {
-  std::lock_guard m(maintenance_mu_);
+  std::lock_guard m(cut_mu_);
   return CutLocked(/*write_block=*/false);
 }
 
 void DbImpl::SetCrashPointForTest(CrashPoint point) {
-  std::lock_guard m(maintenance_mu_);
   crash_point_ = point;
 }
 
@@ -162,6 +161,9 @@ void DbImpl::InstallBlocks(const std::vector<std::shared_ptr<const BlockEntry>>&
 }
 
 void DbImpl::RecountSeriesLocked() {
+  // Serialized whole: two concurrent recounts could otherwise store their results in the
+  // opposite order of their snapshots.
+  std::lock_guard r(recount_mu_);
   std::vector<std::shared_ptr<const BlockEntry>> blocks;
   std::shared_ptr<const Head> head, frozen;
   {
@@ -199,7 +201,9 @@ void DbImpl::RecountSeriesLocked() {
 }
 
 void DbImpl::StartBackground() {
-  bg_ = std::thread([this] { BackgroundLoop(); });
+  compact_wake_ = true;  // blocks left by the previous run may be due for merging or expiry
+  flush_thread_ = std::thread([this] { FlushLoop(); });
+  compact_thread_ = std::thread([this] { CompactLoop(); });
 }
 
 void DbImpl::StopBackground() {
@@ -208,12 +212,12 @@ void DbImpl::StopBackground() {
     bg_stop_ = true;
   }
   bg_cv_.notify_all();
-  if (bg_.joinable()) bg_.join();
+  if (flush_thread_.joinable()) flush_thread_.join();
+  if (compact_thread_.joinable()) compact_thread_.join();
 }
 
-void DbImpl::BackgroundLoop() {
+void DbImpl::FlushLoop() {
   using Clock = std::chrono::steady_clock;
-  Clock::time_point last_maintenance = Clock::now() - kMaintenanceInterval;
   Clock::time_point last_write_failure = Clock::now() - kWriteRetryInterval;
   for (;;) {
     {
@@ -224,7 +228,7 @@ void DbImpl::BackgroundLoop() {
     }
     bool cut = false;
     {
-      std::lock_guard m(maintenance_mu_);
+      std::lock_guard m(cut_mu_);
       if (crashed_) return;
       std::shared_ptr<const Head> head;
       bool has_frozen;
@@ -241,14 +245,28 @@ void DbImpl::BackgroundLoop() {
         cut = s.ok();
       }
     }
-    if (cut || Clock::now() - last_maintenance >= kMaintenanceInterval) {
-      last_maintenance = Clock::now();
-      Status s = Compact();
-      if (!s.ok()) options_.logger->Error(kComponent, "compaction: " + s.ToString());
-      s = ApplyRetention();
-      if (!s.ok()) options_.logger->Error(kComponent, "retention: " + s.ToString());
+    if (cut) {
+      std::lock_guard l(bg_mu_);
+      compact_wake_ = true;
+      bg_cv_.notify_all();
     }
     UpdateGauges();
+  }
+}
+
+void DbImpl::CompactLoop() {
+  for (;;) {
+    {
+      std::unique_lock l(bg_mu_);
+      bg_cv_.wait_for(l, kMaintenanceInterval, [&] { return bg_stop_ || compact_wake_; });
+      if (bg_stop_) return;
+      compact_wake_ = false;
+    }
+    if (crashed_) return;
+    Status s = Compact();
+    if (!s.ok()) options_.logger->Error(kComponent, "compaction: " + s.ToString());
+    s = ApplyRetention();
+    if (!s.ok()) options_.logger->Error(kComponent, "retention: " + s.ToString());
   }
 }
 

@@ -8,8 +8,14 @@
 // any block (or of the checkpoint file) are skipped, so a crash between writing a block and
 // deleting its segments never counts a sample twice.
 //
+// Two background threads: the flusher cuts the head and writes it out; the compactor merges
+// blocks and applies retention. They run at the same time, so a long merge never holds up a
+// cut: the head stays within its memory bound however long compaction takes.
+//
 // Locking, in acquisition order (never the reverse):
-//   maintenance_mu_ serializes cuts, block writes, compaction and retention;
+//   cut_mu_         serializes cuts and head block writes;
+//   compact_mu_     serializes compaction and retention (never held together with cut_mu_);
+//   recount_mu_     serializes series recounts after a block set change;
 //   gate_           appends hold it shared from series lookup through the WAL write to the head
 //                   insert; a cut holds it exclusively while it rotates the WAL and swaps heads,
 //                   so every record lands in the WAL generation of the head it fills;
@@ -123,19 +129,20 @@ class DbImpl final : public Db {
   // Append helpers (db_append.cc).
   Status WaitForHeadRoom();
   bool CutWanted(const Head& head, int64_t now_ms) const;
+  bool HeadFull(const Head& head) const;
   void NoteNewSeries(std::string_view canonical, size_t hash);
 
-  // Cut helpers (db_cut.cc). REQUIRES: maintenance_mu_ held.
+  // Cut helpers (db_cut.cc). REQUIRES: cut_mu_ held (CompactLocked: compact_mu_).
   Status CutLocked(bool write_block);
   Status WriteFrozenLocked();
   Status CompactLocked();
   void StartBackground();
   void StopBackground();
-  void BackgroundLoop();
+  void FlushLoop();
+  void CompactLoop();
 
   // Replaces `remove` by `add` (may be null) in the served block set, dropping the frozen head
   // in the same step when `clear_frozen`, and refreshes the series count.
-  // REQUIRES: maintenance_mu_ held.
   void InstallBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& remove,
                      std::shared_ptr<const BlockEntry> add, bool clear_frozen);
   void RecountSeriesLocked();
@@ -153,10 +160,12 @@ class DbImpl final : public Db {
   std::unique_ptr<storage::WalWriter> wal_;  // set once in OpenImpl
   std::unique_ptr<MetricHandles> metrics_;   // null without options.metrics
 
-  std::mutex maintenance_mu_;
-  CrashPoint crash_point_ = CrashPoint::kNone;  // guarded by maintenance_mu_
-  bool crashed_ = false;                        // guarded by maintenance_mu_
-  uint64_t checkpoint_ = 0;                     // guarded by maintenance_mu_
+  std::mutex cut_mu_;
+  std::mutex compact_mu_;
+  std::mutex recount_mu_;
+  std::atomic<CrashPoint> crash_point_{CrashPoint::kNone};
+  std::atomic<bool> crashed_{false};
+  uint64_t checkpoint_ = 0;  // guarded by compact_mu_
 
   AppendGate gate_;
   bool closed_ = false;  // written with gate_ held exclusively, read with it shared
@@ -174,11 +183,13 @@ class DbImpl final : public Db {
   // after each recount; series created during a recount may be counted twice until the next.
   std::atomic<int64_t> unblocked_series_{0};
 
-  std::thread bg_;
+  std::thread flush_thread_;
+  std::thread compact_thread_;
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
-  bool bg_stop_ = false;  // guarded by bg_mu_
-  bool bg_wake_ = false;  // guarded by bg_mu_
+  bool bg_stop_ = false;       // guarded by bg_mu_
+  bool bg_wake_ = false;       // guarded by bg_mu_: the flusher should check for a cut
+  bool compact_wake_ = false;  // guarded by bg_mu_: a block was written
 };
 
 }  // namespace vigil::tsdb

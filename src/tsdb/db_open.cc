@@ -30,6 +30,7 @@ struct DbImpl::MetricHandles {
   Gauge* series;
   Gauge* head_series;
   Gauge* head_samples;
+  Gauge* head_bytes;
   Gauge* blocks;
   Gauge* block_bytes;
   Gauge* wal_bytes;
@@ -48,8 +49,8 @@ StatusOr<std::unique_ptr<DbImpl>> DbImpl::OpenImpl(const Options& options) {
   if (options.dir.empty() || options.clock == nullptr || options.logger == nullptr) {
     return InvalidArgumentError("tsdb: Options need dir, clock and logger");
   }
-  if (options.block_range_ms <= 0 || options.head_max_samples == 0) {
-    return InvalidArgumentError("tsdb: block_range_ms and head_max_samples must be > 0");
+  if (options.block_range_ms <= 0 || options.head_chunk_bytes == 0) {
+    return InvalidArgumentError("tsdb: block_range_ms and head_chunk_bytes must be > 0");
   }
   std::unique_ptr<DbImpl> db(new DbImpl(options));
   RETURN_IF_ERROR(db->Recover());
@@ -234,6 +235,8 @@ void DbImpl::RegisterMetrics() {
   metrics_->series = r->NewGauge("vigil_tsdb_series", "Known series (head and blocks)");
   metrics_->head_series = r->NewGauge("vigil_tsdb_head_series", "Series in the head");
   metrics_->head_samples = r->NewGauge("vigil_tsdb_head_samples", "Samples in the head");
+  metrics_->head_bytes = r->NewGauge(
+      "vigil_tsdb_head_bytes", "Memory of the head's series and chunks, cut head included");
   metrics_->blocks = r->NewGauge("vigil_tsdb_blocks", "Blocks on disk");
   metrics_->block_bytes = r->NewGauge("vigil_tsdb_block_bytes", "Bytes of all blocks");
   metrics_->wal_bytes = r->NewGauge("vigil_tsdb_wal_bytes", "Bytes of the WAL");
@@ -248,6 +251,7 @@ void DbImpl::UpdateGauges() const {
   metrics_->series->Set(static_cast<double>(s.series));
   metrics_->head_series->Set(static_cast<double>(s.head_series));
   metrics_->head_samples->Set(static_cast<double>(s.head_samples));
+  metrics_->head_bytes->Set(static_cast<double>(s.head_bytes));
   metrics_->blocks->Set(static_cast<double>(s.blocks));
   metrics_->block_bytes->Set(static_cast<double>(s.block_bytes));
   metrics_->wal_bytes->Set(static_cast<double>(s.wal_bytes));
@@ -270,7 +274,7 @@ Status DbImpl::Close() {
   }
   room_cv_.notify_all();
   StopBackground();
-  std::lock_guard m(maintenance_mu_);
+  std::lock_guard m(cut_mu_);
   if (crashed_) return OkStatus();
   Status s = CutLocked(/*write_block=*/true);
   UpdateGauges();

@@ -173,6 +173,7 @@ Db::Stats DbImpl::GetStats() const {
     if (h == nullptr) continue;
     st.head_series += h->num_series();
     st.head_samples += h->num_samples();
+    st.head_bytes += h->memory_bytes();
   }
   st.blocks = snap.blocks.size();
   for (const auto& b : snap.blocks) {

@@ -49,6 +49,7 @@ MemSeries* Head::GetOrCreate(std::string_view canonical, size_t hash,
                           static_cast<uint8_t>(st));
   stripe.series.insert(s);
   num_series_.fetch_add(1, std::memory_order_relaxed);
+  memory_bytes_.fetch_add(sizeof(MemSeries) + s->key.capacity(), std::memory_order_relaxed);
   *created = true;
   return s;
 }
@@ -70,25 +71,45 @@ void Head::AppendLocked(MemSeries* s, std::span<const RawSample> raw,
                         bool wal_defined) {
   int64_t lo = std::numeric_limits<int64_t>::max();
   int64_t hi = std::numeric_limits<int64_t>::min();
+  // Growth of the memory outside the arena, counted where it happens: the chunk vector, extras.
+  int64_t grown = 0;
+  HeadChunk* open = s->chunks.empty() ? nullptr : &s->chunks.back();
   for (const RawSample& r : raw) {
-    if (s->chunks.empty() || s->chunks.back().chunk.num_samples() >= kHeadChunkSamples) {
-      if (!s->chunks.empty()) s->chunks.back().chunk.Seal();
-      s->chunks.emplace_back();
+    if (open == nullptr || open->chunk.num_samples() >= kHeadChunkSamples) {
+      // Size the new chunk's buffer like the last one, plus an eighth and the 10 bytes a
+      // 64-bit write reserves: regular series fill their chunks alike, and the arena does not
+      // take back a buffer that had to grow.
+      size_t expected = 0;
+      if (open != nullptr) {
+        const size_t last = open->chunk.bytes().size();
+        expected = last + last / 8 + 10;
+      }
+      const size_t vec_cap = s->chunks.capacity();
+      s->chunks.push_back(HeadChunk{chunk::XorChunk(&arena_, expected)});
+      grown += static_cast<int64_t>((s->chunks.capacity() - vec_cap) * sizeof(HeadChunk));
+      open = &s->chunks.back();
     }
-    HeadChunk& c = s->chunks.back();
-    c.chunk.Append(r.timestamp_ms, r.value);
-    c.min_t = std::min(c.min_t, r.timestamp_ms);
-    c.max_t = std::max(c.max_t, r.timestamp_ms);
+    open->chunk.Append(r.timestamp_ms, r.value);
+    open->min_t = std::min(open->min_t, r.timestamp_ms);
+    open->max_t = std::max(open->max_t, r.timestamp_ms);
     if (r.count != 1) {
-      if (!s->extra) s->extra = std::make_unique<SeriesExtra>();
+      if (!s->extra) {
+        s->extra = std::make_unique<SeriesExtra>();
+        grown += sizeof(SeriesExtra);
+      }
       s->extra->counts.emplace_back(s->num_raw, r.count);
+      grown += sizeof(s->extra->counts[0]);
     }
     ++s->num_raw;
     lo = std::min(lo, r.timestamp_ms);
     hi = std::max(hi, r.timestamp_ms);
   }
   if (!stats.empty()) {
-    if (!s->extra) s->extra = std::make_unique<SeriesExtra>();
+    if (!s->extra) {
+      s->extra = std::make_unique<SeriesExtra>();
+      grown += sizeof(SeriesExtra);
+    }
+    grown += static_cast<int64_t>(stats.size() * sizeof(StatSample));
     for (const StatSample& st : stats) {
       s->extra->stats.push_back(st);
       lo = std::min(lo, st.timestamp_ms);
@@ -104,6 +125,7 @@ void Head::AppendLocked(MemSeries* s, std::span<const RawSample> raw,
     WidenTimeRange(lo, hi);
   }
   num_samples_.fetch_add(raw.size() + stats.size(), std::memory_order_relaxed);
+  memory_bytes_.fetch_add(static_cast<uint64_t>(grown), std::memory_order_relaxed);
 }
 
 void Head::ScanLocked(const MemSeries& s, int64_t min_t, int64_t max_t, SampleSink* sink) const {
@@ -215,13 +237,11 @@ Status Head::ExportSorted(const std::function<Status(const block::SeriesData&)>&
 
 Head::MemoryUse Head::Memory() const {
   MemoryUse m;
+  m.series_and_chunks = arena_.MemoryBytes();
   ForEachSeries([&](const MemSeries& s) {
     m.series_and_chunks +=
         sizeof(MemSeries) + s.key.capacity() + s.chunks.capacity() * sizeof(HeadChunk);
-    for (const HeadChunk& c : s.chunks) {
-      m.series_and_chunks += c.chunk.MemoryBytes() - sizeof(chunk::XorChunk);
-      m.chunk_data += c.chunk.bytes().size();
-    }
+    for (const HeadChunk& c : s.chunks) m.chunk_data += c.chunk.bytes().size();
     if (s.extra) {
       m.series_and_chunks += sizeof(SeriesExtra) +
                              s.extra->counts.capacity() * sizeof(s.extra->counts[0]) +

@@ -2,7 +2,8 @@
 // The head: in-memory samples of the newest time range, in a lock-striped series map
 // (Prometheus tsdb/head.go stripeSeries). Each series holds Gorilla chunks of its raw samples;
 // the rare extras (counts != 1, statistic sets) live in a side structure allocated on first use,
-// so the common series costs one object, one key string and its chunk bytes.
+// so the common series costs one object, one key string and its chunk bytes. Chunk bytes come
+// from the head's arena (chunk_arena.h) and go back to the system with the head.
 //
 // Thread-safety: a Head is safe for concurrent use. Every field of a MemSeries except `key`,
 // `id` and `stripe` is guarded by its stripe's mutex; series are never removed from a head, so
@@ -119,11 +120,18 @@ class Head {
   int64_t created_ms() const { return created_ms_; }
   uint64_t num_series() const { return num_series_.load(std::memory_order_relaxed); }
   uint64_t num_samples() const { return num_samples_.load(std::memory_order_relaxed); }
+  // Bytes of series objects, keys, chunk vectors and the chunk arena, kept up to date by every
+  // append (the estimate Memory() computes, without walking the series).
+  uint64_t memory_bytes() const {
+    return memory_bytes_.load(std::memory_order_relaxed) + arena_.MemoryBytes();
+  }
+  // Bytes of the chunk arena alone: the part of the head that grows with samples.
+  uint64_t chunk_bytes() const { return arena_.MemoryBytes(); }
   // Smallest and largest sample timestamps (max > min only once a sample is in).
   int64_t min_time() const { return min_t_.load(std::memory_order_relaxed); }
   int64_t max_time() const { return max_t_.load(std::memory_order_relaxed); }
-  // Bytes of series objects and chunk buffers (capacity), and of encoded chunk data alone.
-  // An estimate of the heap used: malloc overhead and the stripe maps are not included.
+  // Bytes of series objects and chunk memory (the arena's blocks), and of encoded chunk data
+  // alone. An estimate: malloc overhead and the stripe maps are not included.
   struct MemoryUse {
     uint64_t series_and_chunks = 0;
     uint64_t chunk_data = 0;
@@ -155,9 +163,11 @@ class Head {
 
   const UnitTable* units_;
   const int64_t created_ms_;
+  chunk::ChunkArena arena_;  // every chunk buffer of the head
   std::unique_ptr<Stripe[]> stripes_;
   std::atomic<uint64_t> num_series_{0};
   std::atomic<uint64_t> num_samples_{0};
+  std::atomic<uint64_t> memory_bytes_{0};
   std::atomic<int64_t> min_t_{std::numeric_limits<int64_t>::max()};
   std::atomic<int64_t> max_t_{std::numeric_limits<int64_t>::min()};
 };

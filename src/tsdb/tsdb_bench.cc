@@ -88,13 +88,13 @@ struct Bench {
   testing::FakeClock clock{1'700'000'000'000 - 1'700'000'000'000 % kDay + kDay};
   Logger logger{stderr, LogLevel::kWarning};
 
-  std::unique_ptr<DbImpl> Open(const std::string& sub, size_t head_max = 1'000'000'000) {
+  std::unique_ptr<DbImpl> Open(const std::string& sub, size_t head_chunk_bytes = size_t{1} << 40) {
     Options o;
     o.dir = dir + "/" + sub;
     o.clock = &clock;
     o.logger = &logger;
     o.background = false;
-    o.head_max_samples = head_max;
+    o.head_chunk_bytes = head_chunk_bytes;
     o.block_range_ms = 100 * kDay;
     auto db = DbImpl::OpenImpl(o);
     if (!db.ok()) {

@@ -198,6 +198,35 @@ TEST(HeadTest, QueriesMatchReference) {
   EXPECT_EQ(total, head.num_samples());
 }
 
+// memory_bytes(), kept up to date by each append, is what Memory() finds by walking the
+// series: the cut decision rests on it.
+TEST(HeadTest, RunningMemoryMatchesWalk) {
+  std::mt19937_64 rng(7);
+  UnitTable units;
+  Head head(&units, 0);
+  std::atomic<uint64_t> next_id{1};
+  EXPECT_EQ(head.memory_bytes(), 0u);
+  for (int round = 0; round < 3000; ++round) {
+    const std::string c =
+        CanonicalKeyString(Key("ns", "m", {{"i", std::to_string(rng() % 50)}}));
+    std::vector<RawSample> raw(1 + rng() % 200);
+    for (RawSample& r : raw) {
+      r.timestamp_ms = static_cast<int64_t>(rng() % 1'000'000);
+      r.value = static_cast<double>(rng() % 100'000) / 100;
+      r.count = 1;
+    }
+    bool created;
+    MemSeries* ms = head.GetOrCreate(c, HashCanonicalKey(c), &next_id, &created);
+    auto lock = head.Lock(*ms);
+    head.AppendLocked(ms, raw, {}, 0, 1, true);
+  }
+  const Head::MemoryUse walk = head.Memory();
+  EXPECT_EQ(head.memory_bytes(), walk.series_and_chunks);
+  EXPECT_GT(head.memory_bytes(), walk.chunk_data);
+  // Chunk buffers sized from the series' previous chunk waste little of the arena.
+  EXPECT_GT(static_cast<double>(walk.chunk_data), 0.6 * static_cast<double>(head.memory_bytes()));
+}
+
 TEST(QueryTest, PercentilesAndStatSets) {
   StatisticsQuery q;
   q.start_ms = 0;

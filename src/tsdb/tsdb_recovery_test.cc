@@ -185,14 +185,14 @@ TEST_F(RecoveryTest, FlushDeletesObsoleteWalSegments) {
   EXPECT_EQ(db_->GetStats().head_samples, 0u);
 }
 
-// Concurrent appenders and readers while the background thread cuts the head by sample count;
+// Concurrent appenders and readers while the background thread cuts the head by its size;
 // at the end every sample is stored exactly once.
 class BackgroundTest : public RecoveryTest {
  protected:
   Options MakeOptions() override {
     Options o = RecoveryTest::MakeOptions();
     o.background = true;
-    o.head_max_samples = 3000;
+    o.head_chunk_bytes = 8 << 10;
     return o;
   }
 };

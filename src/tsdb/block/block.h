@@ -110,6 +110,10 @@ class BlockReader {
   // DataLoss naming the chunks file and offset on a checksum mismatch or a malformed record;
   // Unavailable on a read error. REQUIRES: i < num_series().
   virtual Status ReadSeries(size_t i, int64_t min_ms, int64_t max_ms, SeriesData* out) const = 0;
+  // Drops the mapped pages of the records of series [0, i) from the process' resident set
+  // (they stay in the page cache; a later read faults them back in). For sequential walks
+  // such as compaction, which would otherwise keep every page of its inputs resident.
+  virtual void ReleasePagesBefore(size_t i) const = 0;
   // Bytes of the block's files.
   virtual uint64_t SizeBytes() const = 0;
   // Heap bytes held by the reader (index, symbols; series() once built).

@@ -86,6 +86,16 @@ class BlockReaderImpl final : public BlockReader {
     return OkStatus();
   }
 
+  void ReleasePagesBefore(size_t i) const override {
+    static const uint64_t kPage = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t end = (i < index_.size() ? index_.RecordBegin(i) : chunks_bytes_) / kPage * kPage;
+    uint64_t from = released_.load(std::memory_order_relaxed);
+    // One caller releases a range; concurrent callers skip it. Pages below the mark that a
+    // query faults in again stay until the reader is closed.
+    if (end <= from || !released_.compare_exchange_strong(from, end)) return;
+    ::madvise(const_cast<char*>(chunks_) + from, end - from, MADV_DONTNEED);
+  }
+
   uint64_t SizeBytes() const override { return size_bytes_; }
 
   size_t MemoryBytes() const override {
@@ -117,6 +127,7 @@ class BlockReaderImpl final : public BlockReader {
   const char* const chunks_;
   const size_t chunks_bytes_;
   const uint64_t size_bytes_;
+  mutable std::atomic<uint64_t> released_{0};  // ReleasePagesBefore's mark, page-aligned
   mutable std::once_flag series_once_;
   mutable std::vector<SeriesData> series_;  // built by series() under series_once_
   mutable std::atomic<bool> series_built_{false};

@@ -121,6 +121,15 @@ TEST(BlockReadWriteTest, WritesAndReadsBack) {
     EXPECT_EQ(got.unit, series[i].unit);
     ExpectSameSamples(got, series[i], INT64_MIN, INT64_MAX);
   }
+  // Released pages fault back in: every record reads the same afterwards, in any order.
+  r.ReleasePagesBefore(series.size() / 2);
+  r.ReleasePagesBefore(1);
+  r.ReleasePagesBefore(series.size());
+  for (size_t i = series.size(); i-- > 0;) {
+    SeriesData got;
+    ASSERT_TRUE(r.ReadSeries(i, INT64_MIN, INT64_MAX, &got).ok());
+    ExpectSameSamples(got, series[i], INT64_MIN, INT64_MAX);
+  }
   EXPECT_EQ(r.Find(Key("metric0", "host-999")), -1);
   EXPECT_EQ(r.Find(Key("a", "host-100")), -1);
   EXPECT_EQ(r.Find(Key("zzz", "host-100")), -1);

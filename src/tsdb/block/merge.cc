@@ -56,6 +56,10 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
   // [min, max) of int64 reads a whole series.
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  // Inputs' pages already merged are dropped from the resident set every this many series,
+  // so a merge of large blocks holds a few megabytes of them, not all.
+  constexpr size_t kReleaseEvery = 256;
+  size_t merged_series = 0;
   for (;;) {
     const Cursor* first = nullptr;
     for (const Cursor& c : cursors) {
@@ -85,6 +89,9 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
       merged.last_append_ms = std::max(merged.last_append_ms, part.last_append_ms);
       ++c.next;
       c.Load();
+    }
+    if (++merged_series % kReleaseEvery == 0) {
+      for (const Cursor& c : cursors) c.reader->ReleasePagesBefore(c.next);
     }
     MergeRuns(raw_ends, &merged.raw);
     MergeRuns(stat_ends, &merged.stats);

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cassert>
 #include <cstring>
+#include <utility>
 
 namespace vigil::tsdb::chunk {
 namespace {
@@ -31,26 +32,59 @@ std::string_view XorChunk::bytes() const {
     static constexpr char kEmpty[kHeaderBytes] = {0, 0};
     return std::string_view(kEmpty, kHeaderBytes);
   }
-  return std::string_view(reinterpret_cast<const char*>(buf_.get()), size_);
+  return std::string_view(reinterpret_cast<const char*>(buf_), size_);
+}
+
+XorChunk::~XorChunk() {
+  if (arena_ == nullptr) delete[] buf_;
+}
+
+XorChunk::XorChunk(XorChunk&& other) noexcept { *this = std::move(other); }
+
+XorChunk& XorChunk::operator=(XorChunk&& other) noexcept {
+  if (this == &other) return *this;
+  if (arena_ == nullptr) delete[] buf_;
+  buf_ = std::exchange(other.buf_, nullptr);
+  arena_ = other.arena_;
+  size_ = std::exchange(other.size_, 0);
+  capacity_ = std::exchange(other.capacity_, 0);
+  expected_bytes_ = other.expected_bytes_;
+  t_ = other.t_;
+  delta_ = other.delta_;
+  v_bits_ = other.v_bits_;
+  num_samples_ = std::exchange(other.num_samples_, 0);
+  leading_ = other.leading_;
+  trailing_ = other.trailing_;
+  bit_offset_ = other.bit_offset_;
+  return *this;
 }
 
 void XorChunk::EnsureRoom(size_t extra_bytes) {
   const size_t need = size_ + extra_bytes;
   if (need <= capacity_) return;
-  // +1/8 (at least 16 bytes): the open chunk is the one per series that is not shrunk to fit,
-  // so its slack is memory per series; the extra copying costs a few ns per sample.
-  size_t cap = std::max<size_t>({need, capacity_ + std::max<size_t>(capacity_ / 8, 16), 32});
-  auto buf = std::make_unique<uint8_t[]>(cap);
-  if (size_ > 0) std::memcpy(buf.get(), buf_.get(), size_);
-  buf_ = std::move(buf);
+  size_t cap;
+  uint8_t* buf;
+  if (arena_ != nullptr) {
+    cap = std::max<size_t>({need, size_t{capacity_} * 2, expected_bytes_, 32});
+    buf = arena_->Allocate(cap);
+  } else {
+    // +1/8 (at least 16 bytes): the open chunk is the one per series that is not shrunk to
+    // fit, so its slack is memory per series; the extra copying costs a few ns per sample.
+    cap = std::max<size_t>({need, capacity_ + std::max<size_t>(capacity_ / 8, 16), 32});
+    buf = new uint8_t[cap];
+  }
+  if (size_ > 0) std::memcpy(buf, buf_, size_);
+  if (arena_ == nullptr) delete[] buf_;
+  buf_ = buf;
   capacity_ = static_cast<uint32_t>(cap);
 }
 
 void XorChunk::Seal() {
-  if (capacity_ == size_) return;
-  auto buf = std::make_unique<uint8_t[]>(size_);
-  if (size_ > 0) std::memcpy(buf.get(), buf_.get(), size_);
-  buf_ = std::move(buf);
+  if (arena_ != nullptr || capacity_ == size_) return;
+  uint8_t* buf = size_ > 0 ? new uint8_t[size_] : nullptr;
+  if (size_ > 0) std::memcpy(buf, buf_, size_);
+  delete[] buf_;
+  buf_ = buf;
   capacity_ = size_;
 }
 

@@ -20,19 +20,27 @@
 //                '11'  + 5-bit leading zeros (capped at 31) + 6-bit length (64 coded as 0)
 //                      + that many meaningful bits
 #include <cstdint>
-#include <memory>
 #include <string_view>
+
+#include "tsdb/chunk/chunk_arena.h"
 
 namespace vigil::tsdb::chunk {
 
-// Owns the encoded bytes of up to kMaxSamples (timestamp, value) samples.
+// The encoded bytes of up to kMaxSamples (timestamp, value) samples, in a buffer of its own
+// (default) or in an arena.
 class XorChunk {
  public:
   static constexpr uint16_t kMaxSamples = 65535;
 
   XorChunk() = default;
-  XorChunk(XorChunk&&) noexcept = default;
-  XorChunk& operator=(XorChunk&&) noexcept = default;
+  // Buffers come from `arena`, which must outlive the chunk. `expected_bytes` sizes the first
+  // buffer (e.g. from the series' previous chunk): arena memory is not reused when a buffer
+  // grows, so a good guess saves both copies and memory. 0: start small and double.
+  XorChunk(ChunkArena* arena, size_t expected_bytes)
+      : arena_(arena), expected_bytes_(static_cast<uint32_t>(expected_bytes)) {}
+  ~XorChunk();
+  XorChunk(XorChunk&& other) noexcept;
+  XorChunk& operator=(XorChunk&& other) noexcept;
 
   // Appends a sample. Timestamps may go backwards (late samples): the delta is signed.
   // REQUIRES: num_samples() < kMaxSamples.
@@ -40,9 +48,11 @@ class XorChunk {
   uint16_t num_samples() const { return num_samples_; }
   // The encoded chunk: sample count then bit stream. Valid until the next Append/Seal.
   std::string_view bytes() const;
-  // Heap and object bytes held by this chunk.
+  // Heap bytes of the buffer, and heap and object bytes held by this chunk.
+  size_t capacity() const { return capacity_; }
   size_t MemoryBytes() const { return capacity_ + sizeof(*this); }
-  // Shrinks the buffer to fit (after the chunk is full; appending afterwards still works).
+  // Shrinks an own buffer to fit (after the chunk is full; appending afterwards still works).
+  // A no-op in an arena, whose memory is not given back piecemeal.
   void Seal();
 
   // Decodes a chunk produced by bytes(). Cheap to construct; no allocation.
@@ -83,11 +93,14 @@ class XorChunk {
   void WriteBits(uint64_t v, int nbits);
   void EnsureRoom(size_t extra_bytes);
 
-  // Why a raw buffer instead of std::string: 16 bytes instead of 32 per open chunk, and a
-  // growth policy (+12.5%) that wastes less than doubling; both matter at ~1 chunk per series.
-  std::unique_ptr<uint8_t[]> buf_;  // [0..2) sample count (big-endian), then the bit stream
-  uint32_t size_ = 0;               // bytes used in buf_
+  // Why a raw buffer instead of std::string: fewer bytes per chunk, growth policies of our own
+  // (+12.5% for an own buffer, wasting little; doubling in an arena, copying little), and
+  // arena memory. Owned (delete[]) when arena_ is null.
+  uint8_t* buf_ = nullptr;  // [0..2) sample count (big-endian), then the bit stream
+  ChunkArena* arena_ = nullptr;
+  uint32_t size_ = 0;  // bytes used in buf_
   uint32_t capacity_ = 0;
+  uint32_t expected_bytes_ = 0;  // arena only: size of the first buffer
   // Encoder state.
   int64_t t_ = 0;
   uint64_t delta_ = 0;

@@ -15,10 +15,7 @@ namespace {
 
 using Samples = std::vector<std::pair<int64_t, double>>;
 
-// Round-trips `in` through a chunk and compares bit patterns (so -0.0 and NaN payloads count).
-void ExpectRoundTrip(const Samples& in) {
-  XorChunk c;
-  for (auto [t, v] : in) c.Append(t, v);
+void ExpectDecodes(const XorChunk& c, const Samples& in) {
   ASSERT_EQ(c.num_samples(), in.size());
   auto it = c.NewIterator();
   size_t i = 0;
@@ -31,6 +28,23 @@ void ExpectRoundTrip(const Samples& in) {
   }
   EXPECT_TRUE(it.ok());
   EXPECT_EQ(i, in.size());
+}
+
+// Round-trips `in` through a chunk with its own buffer and through arena chunks (no size
+// guess, a guess too small, one too large), comparing bit patterns (so -0.0 and NaN payloads
+// count).
+void ExpectRoundTrip(const Samples& in) {
+  XorChunk c;
+  for (auto [t, v] : in) c.Append(t, v);
+  ExpectDecodes(c, in);
+  ChunkArena arena;
+  for (size_t expected : {size_t{0}, size_t{3}, size_t{4096}}) {
+    XorChunk a(&arena, expected);
+    for (auto [t, v] : in) a.Append(t, v);
+    a.Seal();
+    ExpectDecodes(a, in);
+    EXPECT_EQ(a.bytes(), c.bytes());
+  }
 }
 
 TEST(XorChunkTest, Empty) {
@@ -202,6 +216,54 @@ TEST(XorChunkTest, AppendAfterSealAndMove) {
   std::vector<double> got;
   while (it.Next()) got.push_back(it.value());
   EXPECT_EQ(got, (std::vector<double>{1.5, 2.5, 3.5}));
+}
+
+// Arena chunks: buffers come from the arena (which maps whole pages), survive moves, and
+// growth from a good size guess allocates once.
+TEST(XorChunkTest, ArenaChunksMoveAndGrow) {
+  ChunkArena arena;
+  EXPECT_EQ(arena.MemoryBytes(), 0u);
+  std::vector<XorChunk> chunks;
+  Samples s;
+  for (int i = 0; i < 120; ++i) s.push_back({i * 10'000, i * 0.25});
+  for (int k = 0; k < 100; ++k) {
+    chunks.emplace_back(&arena, 64);  // vector growth moves the earlier chunks
+    for (auto [t, v] : s) chunks.back().Append(t, v);
+  }
+  for (const XorChunk& c : chunks) ExpectDecodes(c, s);
+  EXPECT_GT(arena.MemoryBytes(), 0u);
+  EXPECT_EQ(arena.MemoryBytes() % 4096, 0u);
+  // A guess of the final size (plus the 10 bytes a 64-bit write reserves): one buffer.
+  const size_t final_bytes = chunks.front().bytes().size();
+  const size_t before = arena.MemoryBytes();
+  XorChunk exact(&arena, final_bytes + 10);
+  for (auto [t, v] : s) exact.Append(t, v);
+  EXPECT_EQ(exact.capacity(), final_bytes + 10);
+  EXPECT_LE(arena.MemoryBytes() - before, ChunkArena::kMaxBlockBytes);
+  XorChunk moved = std::move(exact);
+  ExpectDecodes(moved, s);
+  EXPECT_EQ(exact.num_samples(), 0);
+}
+
+// The arena's blocks double from one page to kMaxBlockBytes; a request larger than that gets
+// a block of its own; every allocation is 8-aligned and writable.
+TEST(ChunkArenaTest, BlocksGrowAndLargeRequestsFit) {
+  ChunkArena arena;
+  uint8_t* small = arena.Allocate(5);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 8, 0u);
+  std::memset(small, 1, 5);
+  uint8_t* big = arena.Allocate(ChunkArena::kMaxBlockBytes + 1);
+  std::memset(big, 2, ChunkArena::kMaxBlockBytes + 1);
+  EXPECT_GE(arena.MemoryBytes(), ChunkArena::kMaxBlockBytes + 1);
+  size_t total = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    uint8_t* p = arena.Allocate(100);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 8, 0u);
+    p[99] = 3;
+    total += 104;
+  }
+  EXPECT_LT(arena.MemoryBytes(), 2 * (total + ChunkArena::kMaxBlockBytes) + 3 * ChunkArena::kMaxBlockBytes);
+  EXPECT_EQ(small[4], 1);
 }
 
 TEST(XorChunkTest, TruncatedDataFailsCleanly) {

@@ -246,9 +246,15 @@ void AppendXmlEscaped(std::string* out, std::string_view text) {
 
 void AppendJsonString(std::string* out, std::string_view text) {
   *out += '"';
-  for (char ch : text) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    switch (ch) {
+  // Runs of characters that need no escape are appended whole: this writes every key and
+  // string of every response (a day of datapoints is ~5,000 of them).
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
       case '"':
         *out += "\\\"";
         break;
@@ -264,16 +270,14 @@ void AppendJsonString(std::string* out, std::string_view text) {
       case '\t':
         *out += "\\t";
         break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          *out += buf;
-        } else {
-          *out += ch;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+        *out += buf;
+      }
     }
   }
+  out->append(text.data() + run, text.size() - run);
   *out += '"';
 }
 

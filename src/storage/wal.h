@@ -46,6 +46,8 @@ class WalWriter {
   Status RemoveSegmentsBefore(uint64_t seq);
 
   uint64_t current_segment() const;
+  // fdatasync calls made for appends so far (with group commit, fewer than appends).
+  uint64_t syncs() const;
   // Total bytes of all segments in the directory.
   uint64_t SizeBytes() const;
 

@@ -122,6 +122,7 @@ struct WalWriter::Impl {
   uint64_t written_batches = 0;     // guarded by mu; batches written so far
   uint64_t synced_batches = 0;      // guarded by mu; a prefix of them known durable
   bool sync_running = false;        // guarded by mu
+  uint64_t syncs = 0;               // guarded by mu; fdatasync calls of WaitForSync
   std::condition_variable sync_cv;  // signalled when sync_running or synced_batches change
   uint64_t current_seq = 0;         // guarded by mu
   uint64_t current_bytes = 0;       // guarded by mu; bytes in the current segment
@@ -154,6 +155,7 @@ Status WalWriter::Impl::WaitForSync(std::unique_lock<std::mutex>& l, uint64_t ba
     const int err = errno;
     l.lock();
     sync_running = false;
+    ++syncs;
     if (rc == 0) {
       synced_batches = target;
     } else {
@@ -315,6 +317,11 @@ Status WalWriter::RemoveSegmentsBefore(uint64_t seq) {
   // deliver again; callers delete segments whose records are persisted elsewhere.
   if (removed && impl_->options.sync) RETURN_IF_ERROR(SyncDir(impl_->dir));
   return OkStatus();
+}
+
+uint64_t WalWriter::syncs() const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  return impl_->syncs;
 }
 
 uint64_t WalWriter::current_segment() const {

@@ -63,7 +63,7 @@ Status DbImpl::Compact() {
 }
 
 Status DbImpl::CompactLocked() {
-  for (;;) {
+  while (!stopping_) {
     Entries blocks;
     {
       std::lock_guard l(state_mu_);
@@ -98,6 +98,7 @@ Status DbImpl::CompactLocked() {
                                           " blocks into " + id + " (" +
                                           std::to_string(meta.num_samples) + " samples)");
   }
+  return OkStatus();
 }
 
 Status DbImpl::ApplyRetention() {

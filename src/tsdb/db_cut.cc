@@ -207,6 +207,7 @@ void DbImpl::StartBackground() {
 }
 
 void DbImpl::StopBackground() {
+  stopping_ = true;
   {
     std::lock_guard l(bg_mu_);
     bg_stop_ = true;

@@ -190,6 +190,9 @@ class DbImpl final : public Db {
   bool bg_stop_ = false;       // guarded by bg_mu_
   bool bg_wake_ = false;       // guarded by bg_mu_: the flusher should check for a cut
   bool compact_wake_ = false;  // guarded by bg_mu_: a block was written
+  // Set by StopBackground: compaction stops between merges, so shutdown waits for one merge
+  // at most (what it leaves is merged after the next start).
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace vigil::tsdb

@@ -35,6 +35,8 @@ struct DbImpl::MetricHandles {
   Gauge* block_bytes;
   Gauge* wal_bytes;
   Counter* wal_records;
+  Counter* wal_fsyncs;
+  std::atomic<uint64_t> wal_fsyncs_reported{0};
 };
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const Options& options) {
@@ -243,6 +245,8 @@ void DbImpl::RegisterMetrics() {
   metrics_->wal_records =
       r->NewCounter("vigil_tsdb_wal_records_total",
                     "WAL records written (each is fsynced, concurrent ones share an fsync)");
+  metrics_->wal_fsyncs = r->NewCounter("vigil_tsdb_wal_fsyncs_total",
+                                       "WAL fdatasync calls (fewer than records: group commit)");
 }
 
 void DbImpl::UpdateGauges() const {
@@ -255,6 +259,14 @@ void DbImpl::UpdateGauges() const {
   metrics_->blocks->Set(static_cast<double>(s.blocks));
   metrics_->block_bytes->Set(static_cast<double>(s.block_bytes));
   metrics_->wal_bytes->Set(static_cast<double>(s.wal_bytes));
+  if (wal_) {
+    // Called from several threads: only the caller that advances the mark adds the difference.
+    const uint64_t now = wal_->syncs();
+    uint64_t prev = metrics_->wal_fsyncs_reported.load();
+    while (now > prev && !metrics_->wal_fsyncs_reported.compare_exchange_weak(prev, now)) {
+    }
+    if (now > prev) metrics_->wal_fsyncs->Add(now - prev);
+  }
 }
 
 void DbImpl::NoteAppendMetrics(uint64_t samples, double seconds) {

@@ -26,7 +26,15 @@ StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& qu
   const int64_t lo = agg.min_time(), hi = agg.max_time();
 
   // Oldest source first, so a period reports the unit of the newest data in it.
-  block::SeriesData buf;
+  // The decode buffer is kept per thread (a day of 10 s samples is 200 KB, which a fresh
+  // vector would page-fault in on every query), unless a query made it unusually large.
+  thread_local block::SeriesData buf;
+  struct TrimOnExit {
+    ~TrimOnExit() {
+      if (buf.raw.capacity() > (size_t{1} << 16)) std::vector<RawSample>().swap(buf.raw);
+      if (buf.stats.capacity() > (size_t{1} << 14)) std::vector<StatSample>().swap(buf.stats);
+    }
+  } trim_on_exit;
   for (const auto& b : snap.blocks) {
     const block::BlockReader& r = *b->reader;
     if (r.meta().max_time_ms < lo || r.meta().min_time_ms >= hi) continue;

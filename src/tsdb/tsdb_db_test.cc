@@ -290,6 +290,7 @@ TEST_F(DbTest, SelfMetrics) {
   EXPECT_GT(m["vigil_tsdb_block_bytes"], 0);
   EXPECT_EQ(m["vigil_tsdb_head_samples"], 0);
   EXPECT_EQ(m["vigil_tsdb_wal_records_total"], 1);
+  EXPECT_EQ(m["vigil_tsdb_wal_fsyncs_total"], 1);
 }
 
 TEST_F(DbTest, UnknownSeriesAndEmptyBatches) {

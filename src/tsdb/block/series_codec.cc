@@ -68,28 +68,51 @@ void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::stri
   }
 }
 
-bool DecodeSeriesRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
-                        SeriesData* out) {
+namespace {
+
+// Decode columns, kept per thread between calls: a query decodes a whole series record (a day
+// of 10 s samples is 8,640 of each), and fresh arrays of that size come from mmap or a trimmed
+// heap top, page-faulting on every query. Arrays above kKeepElements are freed after use.
+struct DecodeColumns {
+  static constexpr size_t kKeepElements = size_t{1} << 16;
+  std::vector<int64_t> ts;
+  std::vector<double> cols[4];
+
+  void Trim() {
+    if (ts.capacity() > kKeepElements) std::vector<int64_t>().swap(ts);
+    for (auto& c : cols) {
+      if (c.capacity() > kKeepElements) std::vector<double>().swap(c);
+    }
+  }
+};
+
+// Resizes without value-initializing the new elements (every one is written before it is read).
+template <typename T>
+T* Room(std::vector<T>* v, size_t n) {
+  if (v->size() < n) v->resize(n);
+  return v->data();
+}
+
+bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
+                  DecodeColumns* c, SeriesData* out) {
   if (in.empty()) return false;
   const uint8_t flags = static_cast<uint8_t>(in.front());
   in.remove_prefix(1);
   if ((flags & ~(kHasRaw | kHasStats | kUnitCounts)) != 0) return false;
   if ((flags & kUnitCounts) != 0 && (flags & kHasRaw) == 0) return false;
-  // Scratch without value-initialization: every element is written before it is read.
-  std::unique_ptr<int64_t[]> ts;
   size_t lo = 0;
   size_t hi = 0;
   uint64_t n = 0;
   if ((flags & kHasRaw) != 0) {
     if (!storage::GetVarint64(&in, &n) || n == 0 || n > kMaxSamples) return false;
-    ts = std::make_unique_for_overwrite<int64_t[]>(n);
-    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts.get(), &lo, &hi)) return false;
-    const auto values = std::make_unique_for_overwrite<double[]>(hi);
-    if (!DecodeFloatColumn(&in, n, hi, values.get())) return false;
-    std::unique_ptr<double[]> counts;
+    int64_t* ts = Room(&c->ts, n);
+    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts, &lo, &hi)) return false;
+    double* values = Room(&c->cols[0], hi);
+    if (!DecodeFloatColumn(&in, n, hi, values)) return false;
+    double* counts = nullptr;
     if ((flags & kUnitCounts) == 0) {
-      counts = std::make_unique_for_overwrite<double[]>(hi);
-      if (!DecodeFloatColumn(&in, n, hi, counts.get())) return false;
+      counts = Room(&c->cols[1], hi);
+      if (!DecodeFloatColumn(&in, n, hi, counts)) return false;
     }
     const size_t old = out->raw.size();
     out->raw.resize(old + (hi - lo));
@@ -102,12 +125,12 @@ bool DecodeSeriesRecord(std::string_view in, int64_t time_origin, int64_t min_ms
   }
   if ((flags & kHasStats) != 0) {
     if (!storage::GetVarint64(&in, &n) || n == 0 || n > kMaxSamples) return false;
-    ts = std::make_unique_for_overwrite<int64_t[]>(n);
-    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts.get(), &lo, &hi)) return false;
-    std::unique_ptr<double[]> cols[4];
-    for (std::unique_ptr<double[]>& col : cols) {
-      col = std::make_unique_for_overwrite<double[]>(hi);
-      if (!DecodeFloatColumn(&in, n, hi, col.get())) return false;
+    int64_t* ts = Room(&c->ts, n);
+    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts, &lo, &hi)) return false;
+    double* cols[4];
+    for (int k = 0; k < 4; ++k) {
+      cols[k] = Room(&c->cols[k], hi);
+      if (!DecodeFloatColumn(&in, n, hi, cols[k])) return false;
     }
     out->stats.reserve(out->stats.size() + (hi - lo));
     for (size_t i = lo; i < hi; ++i) {
@@ -115,6 +138,16 @@ bool DecodeSeriesRecord(std::string_view in, int64_t time_origin, int64_t min_ms
     }
   }
   return in.empty();
+}
+
+}  // namespace
+
+bool DecodeSeriesRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
+                        SeriesData* out) {
+  thread_local DecodeColumns columns;
+  const bool ok = DecodeRecord(in, time_origin, min_ms, max_ms, &columns, out);
+  columns.Trim();
+  return ok;
 }
 
 }  // namespace vigil::tsdb::block

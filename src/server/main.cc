@@ -40,9 +40,10 @@ int main(int argc, char** argv) {
     // A query answer is a few hundred KB of short-lived buffers (decoded samples, datapoints,
     // the response body). With glibc's defaults the heap top is handed back (brk) after each
     // one and faulted in, zeroed, on the next: a third of a one-day query's time in bench/tsdb.
-    // Keep up to 4 MiB free at the top of a heap; buffers over 1 MiB are mapped and unmapped.
-    mallopt(M_TRIM_THRESHOLD, 4 << 20);
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    // Keep up to 1 MiB free at the top of a heap (more would stay in RSS after a burst of
+    // requests); buffers over 256 KiB are mapped and unmapped.
+    mallopt(M_TRIM_THRESHOLD, 1 << 20);
+    mallopt(M_MMAP_THRESHOLD, 256 << 10);
     vigil::server::Config config;
     vigil::Status s = vigil::server::ParseServerFlags(args, &config);
     if (!s.ok()) {

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <shared_mutex>
 
+#include "tsdb/block/index_format.h"
 #include "tsdb/db_impl.h"
 #include "tsdb/series_key.h"
 #include "tsdb/wal_records.h"
@@ -69,6 +70,10 @@ Status ValidateSamples(const SeriesSamples& s, int64_t min_t, int64_t max_t) {
   return OkStatus();
 }
 
+std::string_view KeyOf(const std::string& keys, size_t begin, size_t end) {
+  return std::string_view(keys).substr(begin, end - begin);
+}
+
 }  // namespace
 
 Status DbImpl::Append(std::span<const SeriesSamples> batch) {
@@ -79,13 +84,17 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
 
   struct Item {
     const SeriesSamples* in;
-    std::string canonical;
+    size_t key_begin;  // the canonical key is keys[key_begin, key_end)
+    size_t key_end;
     size_t hash;
     uint16_t unit;
     MemSeries* series = nullptr;
   };
   std::vector<Item> items;
   items.reserve(batch.size());
+  // Every canonical key of the batch in one buffer: one allocation per Append rather than one
+  // per series (a remote-write request holds thousands).
+  std::string keys;
   uint64_t num_samples = 0;
   const std::string* last_unit = nullptr;
   uint16_t last_unit_id = 0;
@@ -98,10 +107,14 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
       last_unit = &s.unit;
       last_unit_id = *id;
     }
-    Item item{&s, CanonicalKeyString(s.key), 0, last_unit_id};
-    item.hash = HashCanonicalKey(item.canonical);
-    items.push_back(std::move(item));
+    Item item{&s, keys.size(), 0, 0, last_unit_id};
+    block::AppendCanonicalKey(s.key, &keys);
+    item.key_end = keys.size();
+    items.push_back(item);
     num_samples += s.raw.size() + s.stats.size();
+  }
+  for (Item& item : items) {
+    item.hash = HashCanonicalKey(KeyOf(keys, item.key_begin, item.key_end));
   }
   if (items.empty()) {
     std::shared_lock g(gate_);
@@ -120,8 +133,9 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
     samples.reserve(items.size());
     for (Item& item : items) {
       bool created;
-      item.series = head->GetOrCreate(item.canonical, item.hash, &next_series_id_, &created);
-      if (created) NoteNewSeries(item.canonical, item.hash);
+      const std::string_view canonical = KeyOf(keys, item.key_begin, item.key_end);
+      item.series = head->GetOrCreate(canonical, item.hash, &next_series_id_, &created);
+      if (created) NoteNewSeries(canonical, item.hash);
       bool define;
       {
         auto lock = head->Lock(*item.series);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "tsdb/block/index_format.h"
 #include "tsdb/tsdb.h"
 
 namespace vigil::tsdb {
@@ -62,16 +63,8 @@ StatusOr<SeriesKey> MakeSeriesKey(std::string ns, std::string metric,
 }
 
 std::string CanonicalKeyString(const SeriesKey& key) {
-  size_t n = key.ns.size() + key.metric.size() + 2;
-  for (const Dimension& d : key.dimensions) n += d.name.size() + d.value.size() + 2;
   std::string out;
-  out.reserve(n);
-  out.append(key.ns).push_back('\0');
-  out.append(key.metric).push_back('\0');
-  for (const Dimension& d : key.dimensions) {
-    out.append(d.name).push_back('\x01');
-    out.append(d.value).push_back('\0');
-  }
+  block::AppendCanonicalKey(key, &out);
   return out;
 }
 

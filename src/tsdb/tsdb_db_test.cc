@@ -58,8 +58,8 @@ TEST_F(DbTest, RandomQueriesMatchReferenceThroughFlushCompactReopen) {
   EXPECT_EQ(db_->GetStats().series, ref_.num_series());
 }
 
-// Within the open day blocks merge in tiers of four: 16 head flushes leave one level-2 block,
-// three more flushes sit beside it until a fourth joins them; every query still matches.
+// Within the open day blocks merge in tiers of eight: 64 head flushes leave one level-2 block,
+// seven more flushes sit beside it until an eighth joins them; every query still matches.
 TEST_F(DbTest, OpenDayCompactsInTiers) {
   std::mt19937_64 rng(77);
   constexpr int kKeys = 8;
@@ -67,18 +67,18 @@ TEST_F(DbTest, OpenDayCompactsInTiers) {
   clock_.Set(clock_.NowMillis() - clock_.NowMillis() % kDay + kHour);
   const int64_t begin = clock_.NowMillis() - kHour;
   auto flush_round = [&] {
-    AppendBoth(RandomBatch(rng, kKeys, 5 * kMinute, 30 * kMinute));
+    AppendBoth(RandomBatch(rng, kKeys, 2 * kMinute, 10 * kMinute));
     ASSERT_TRUE(db_->Flush().ok());
-    clock_.Advance(10 * kMinute);
+    clock_.Advance(3 * kMinute);
   };
-  for (int i = 0; i < 16; ++i) flush_round();
-  ASSERT_EQ(db_->GetStats().blocks, 16u);
+  for (int i = 0; i < 64; ++i) flush_round();
+  ASSERT_EQ(db_->GetStats().blocks, 64u);
   ASSERT_TRUE(db_->Compact().ok());
   EXPECT_EQ(db_->GetStats().blocks, 1u);
   CheckQueries(rng, kKeys, begin, clock_.NowMillis() + 1);
-  for (int i = 0; i < 3; ++i) flush_round();
+  for (int i = 0; i < 7; ++i) flush_round();
   ASSERT_TRUE(db_->Compact().ok());
-  EXPECT_EQ(db_->GetStats().blocks, 4u);
+  EXPECT_EQ(db_->GetStats().blocks, 8u);
   flush_round();
   ASSERT_TRUE(db_->Compact().ok());
   EXPECT_EQ(db_->GetStats().blocks, 2u);  // the level-2 block and a new level-1 one

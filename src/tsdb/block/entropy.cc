@@ -2,21 +2,21 @@
 
 #include <algorithm>
 #include <numeric>
-#include <vector>
 
 namespace vigil::tsdb::block {
 namespace {
 
-// Optimal code lengths for `weights` (all > 0, at least two) by the two-queue method over
-// leaves sorted by weight; ties prefer leaves so the result is deterministic.
-std::vector<int> HuffmanLengths(const std::vector<uint64_t>& weights) {
-  const int n = static_cast<int>(weights.size());
-  std::vector<int> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return weights[a] < weights[b]; });
-  std::vector<uint64_t> w(2 * n - 1);
-  std::vector<int> parent(2 * n - 1, -1);
+// Optimal code lengths for weights[0, n) (all > 0, 2 <= n <= kNumSymbols) into lengths[0, n),
+// by the two-queue method over leaves sorted by weight; ties keep the leaves' order, so the
+// result is deterministic. No allocation: this runs for every column of every block written.
+void HuffmanLengths(const uint64_t* weights, int n, int* lengths) {
+  std::array<int, kNumSymbols> order;
+  std::iota(order.begin(), order.begin() + n, 0);
+  std::sort(order.begin(), order.begin() + n, [&](int a, int b) {
+    return weights[a] != weights[b] ? weights[a] < weights[b] : a < b;
+  });
+  std::array<uint64_t, 2 * kNumSymbols> w;
+  std::array<int, 2 * kNumSymbols> parent;
   for (int k = 0; k < n; ++k) w[k] = weights[order[k]];
   int leaf = 0;
   int internal = n;
@@ -32,35 +32,38 @@ std::vector<int> HuffmanLengths(const std::vector<uint64_t>& weights) {
     parent[a] = next;
     parent[b] = next;
   }
-  std::vector<int> depth(2 * n - 1, 0);
+  std::array<int, 2 * kNumSymbols> depth;
+  depth[2 * n - 2] = 0;
   for (int k = 2 * n - 3; k >= 0; --k) depth[k] = depth[parent[k]] + 1;
-  std::vector<int> lengths(n);
   for (int k = 0; k < n; ++k) lengths[order[k]] = depth[k];
-  return lengths;
 }
 
-// Canonical codes (bit-reversed for LSB-first streams) for the lengths of symbols [lo, hi].
-// Returns false when the lengths do not form a complete prefix code.
+// Canonical codes (bit-reversed for LSB-first streams) for the lengths of symbols [lo, hi], as
+// DEFLATE assigns them: shorter codes first, symbols in order within a length. Returns false
+// when the lengths do not form a complete prefix code.
 bool AssignCodes(const std::array<uint8_t, 256>& len, int lo, int hi,
                  std::array<uint16_t, 256>* code) {
-  std::vector<int> syms;
+  std::array<uint32_t, kMaxCodeLength + 1> count{};
   uint32_t kraft = 0;
   for (int s = lo; s <= hi; ++s) {
     if (len[s] == 0) continue;
-    syms.push_back(s);
+    ++count[len[s]];
     kraft += 1u << (kMaxCodeLength - len[s]);
   }
   if (kraft != (1u << kMaxCodeLength)) return false;
-  std::stable_sort(syms.begin(), syms.end(), [&](int a, int b) { return len[a] < len[b]; });
-  uint32_t next = 0;
-  int prev_len = len[syms.front()];
-  for (int s : syms) {
-    next <<= (len[s] - prev_len);
-    prev_len = len[s];
+  std::array<uint32_t, kMaxCodeLength + 1> next{};
+  uint32_t c = 0;
+  for (int l = 1; l <= kMaxCodeLength; ++l) {
+    c = (c + count[l - 1]) << 1;
+    next[l] = c;
+  }
+  for (int s = lo; s <= hi; ++s) {
+    const int l = len[s];
+    if (l == 0) continue;
+    const uint32_t v = next[l]++;
     uint32_t rev = 0;
-    for (int b = 0; b < len[s]; ++b) rev |= ((next >> b) & 1) << (len[s] - 1 - b);
+    for (int b = 0; b < l; ++b) rev |= ((v >> b) & 1) << (l - 1 - b);
     (*code)[s] = static_cast<uint16_t>(rev);
-    ++next;
   }
   return true;
 }
@@ -93,28 +96,30 @@ size_t WriteLengths(const std::array<uint8_t, 256>& len, int lo, int hi, BitWrit
 }  // namespace
 
 HuffmanEncoder::HuffmanEncoder(const SymbolCounts& counts) {
-  std::vector<int> syms;
-  std::vector<uint64_t> weights;
+  std::array<int, kNumSymbols> syms;
+  std::array<uint64_t, kNumSymbols> weights;
+  int n = 0;
   for (int s = 0; s < kNumSymbols; ++s) {
     if (counts.count[s] == 0) continue;
-    syms.push_back(s);
-    weights.push_back(counts.count[s]);
+    syms[n] = s;
+    weights[n] = counts.count[s];
+    ++n;
   }
-  lo_ = syms.front();
-  hi_ = syms.back();
-  if (syms.size() == 1) {  // the only symbol takes zero bits
+  lo_ = syms[0];
+  hi_ = syms[n - 1];
+  if (n == 1) {  // the only symbol takes zero bits
     table_bits_ = WriteLengths(len_, lo_, hi_, nullptr);
     return;
   }
-  std::vector<int> lengths;
+  std::array<int, kNumSymbols> lengths;
   for (;;) {
-    lengths = HuffmanLengths(weights);
-    if (*std::max_element(lengths.begin(), lengths.end()) <= kMaxCodeLength) break;
+    HuffmanLengths(weights.data(), n, lengths.data());
+    if (*std::max_element(lengths.begin(), lengths.begin() + n) <= kMaxCodeLength) break;
     // Flatten the distribution until the code fits; converges since equal weights give a
     // balanced tree of depth <= 8.
-    for (uint64_t& w : weights) w = (w + 1) / 2;
+    for (int k = 0; k < n; ++k) weights[k] = (weights[k] + 1) / 2;
   }
-  for (size_t k = 0; k < syms.size(); ++k) len_[syms[k]] = static_cast<uint8_t>(lengths[k]);
+  for (int k = 0; k < n; ++k) len_[syms[k]] = static_cast<uint8_t>(lengths[k]);
   const bool complete = AssignCodes(len_, lo_, hi_, &code_);
   (void)complete;  // Huffman lengths always satisfy Kraft with equality
   table_bits_ = WriteLengths(len_, lo_, hi_, nullptr);

@@ -24,6 +24,9 @@ Status Malformed(const std::string& path, uint64_t offset, std::string_view what
 }  // namespace
 
 void AppendCanonicalKey(const SeriesKey& key, std::string* out) {
+  size_t n = key.ns.size() + key.metric.size() + 2;
+  for (const Dimension& d : key.dimensions) n += d.name.size() + d.value.size() + 2;
+  out->reserve(out->size() + n);
   out->append(key.ns);
   out->push_back('\0');
   out->append(key.metric);

@@ -90,6 +90,10 @@ TEST(EntropyTest, HuffmanRoundTripsSkewedAndFlatDistributions) {
     for (const uint64_t u : values) enc.Encode(u, &w);
     w.Flush();
     EXPECT_EQ(payload.size(), (enc.PayloadBits(counts) + 7) / 8);
+    // The estimate used to choose a column's coding is close to the real size.
+    const double exact = static_cast<double>(buf.size() + payload.size() + 2);
+    EXPECT_NEAR(static_cast<double>(EstimateHuffmanBytes(counts)), exact, 0.05 * exact + 4)
+        << "trial " << trial;
     std::string_view in(buf);
     HuffmanDecoder dec;
     ASSERT_TRUE(dec.ReadTable(&in));

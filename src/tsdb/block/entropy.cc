@@ -1,6 +1,7 @@
 #include "tsdb/block/entropy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace vigil::tsdb::block {
@@ -94,6 +95,26 @@ size_t WriteLengths(const std::array<uint8_t, 256>& len, int lo, int hi, BitWrit
 }
 
 }  // namespace
+
+uint64_t EstimateHuffmanBytes(const SymbolCounts& counts) {
+  const double n = static_cast<double>(counts.n);
+  double bits = static_cast<double>(counts.extra_bits);
+  int lo = -1, hi = -1;
+  for (int s = 0; s < kNumSymbols; ++s) {
+    const uint32_t c = counts.count[s];
+    if (c == 0) continue;
+    if (lo < 0) lo = s;
+    hi = s;
+    // A code is at least one bit (none for a column of one symbol) and at most kMaxCodeLength.
+    const double len = std::clamp(std::log2(n / c), 1.0, static_cast<double>(kMaxCodeLength));
+    bits += static_cast<double>(c) * len;
+  }
+  if (lo == hi) bits = static_cast<double>(counts.extra_bits);
+  // The table: lo, hi, then about two bits a symbol of the range.
+  const uint64_t table = 2 + (4 + 2 * static_cast<uint64_t>(hi - lo) + 7) / 8;
+  const uint64_t payload = static_cast<uint64_t>(bits + 7) / 8;
+  return table + (payload < 128 ? 1 : 2) + payload;
+}
 
 HuffmanEncoder::HuffmanEncoder(const SymbolCounts& counts) {
   std::array<int, kNumSymbols> syms;

@@ -92,9 +92,7 @@ void Consider(std::span<const int64_t> x, Transform t, const std::vector<int64_t
       counts.Add(u);
       varint_bytes += VarintBytes(u);
     }
-    const HuffmanEncoder huffman(counts);
-    const uint64_t payload = (huffman.PayloadBits(counts) + 7) / 8;
-    offer(kHuffman, zigzag, base, huffman.TableBytes() + VarintBytes(payload) + payload);
+    offer(kHuffman, zigzag, base, EstimateHuffmanBytes(counts));
     offer(kVarint, zigzag, base, VarintBytes(varint_bytes) + varint_bytes);
   }
 }

@@ -144,7 +144,7 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
         define = !item.series->wal_defined || item.series->unit != item.unit;
       }
       if (define) {
-        defs.push_back(WalSeriesDef{item.series->id, item.series->key, units_.Name(item.unit)});
+        defs.push_back(WalSeriesDef{item.series->id, item.series->key(), units_.Name(item.unit)});
       }
       samples.push_back(WalSeriesSamples{item.series->id, item.in->raw, item.in->stats});
     }

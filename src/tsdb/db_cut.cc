@@ -179,15 +179,15 @@ void DbImpl::RecountSeriesLocked() {
   std::sort(hashes->begin(), hashes->end());
   hashes->erase(std::unique(hashes->begin(), hashes->end()), hashes->end());
   int64_t unblocked = 0;
-  auto in_blocks = [&](const std::string& key) {
+  auto in_blocks = [&](std::string_view key) {
     return std::binary_search(hashes->begin(), hashes->end(), HashCanonicalKey(key));
   };
   if (frozen) {
-    frozen->ForEachSeries([&](const MemSeries& s) { unblocked += !in_blocks(s.key); });
+    frozen->ForEachSeries([&](const MemSeries& s) { unblocked += !in_blocks(s.key()); });
   }
   if (head) {
     std::vector<std::string_view> keys;
-    head->ForEachSeries([&](const MemSeries& s) { keys.push_back(s.key); });
+    head->ForEachSeries([&](const MemSeries& s) { keys.push_back(s.key()); });
     for (std::string_view k : keys) {
       const size_t h = HashCanonicalKey(k);
       if (std::binary_search(hashes->begin(), hashes->end(), h)) continue;

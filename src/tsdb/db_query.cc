@@ -128,8 +128,8 @@ StatusOr<ListResult> DbImpl::ListSeries(const ListQuery& query) const {
     const size_t begin = cands.size();
     head->ForEachSeries([&](const MemSeries& s) {
       if (s.num_raw == 0 && (!s.extra || s.extra->stats.empty())) return;  // failed append
-      if (!accept(s.key)) return;
-      cands.push_back(Candidate{s.key, s.last_append_ms});
+      if (!accept(s.key())) return;
+      cands.push_back(Candidate{std::string(s.key()), s.last_append_ms});
     });
     if (cands.size() - begin > per_source) {
       auto first = cands.begin() + static_cast<std::ptrdiff_t>(begin);

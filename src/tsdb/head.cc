@@ -1,6 +1,8 @@
 #include "tsdb/head.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
 
 #include "tsdb/series_key.h"
 
@@ -24,6 +26,18 @@ void AtomicMax(std::atomic<int64_t>* a, int64_t v) {
 
 }  // namespace
 
+MemSeries* MemSeries::New(std::string_view key, uint64_t id, uint8_t stripe) {
+  void* mem = ::operator new(sizeof(MemSeries) + key.size());
+  auto* s = new (mem) MemSeries(id, static_cast<uint32_t>(key.size()), stripe);
+  std::memcpy(static_cast<char*>(mem) + sizeof(MemSeries), key.data(), key.size());
+  return s;
+}
+
+void MemSeries::Delete(MemSeries* s) {
+  s->~MemSeries();
+  ::operator delete(s);
+}
+
 size_t Head::KeyHash::operator()(std::string_view k) const { return HashCanonicalKey(k); }
 
 Head::Head(const UnitTable* units, int64_t created_ms)
@@ -31,7 +45,7 @@ Head::Head(const UnitTable* units, int64_t created_ms)
 
 Head::~Head() {
   for (size_t i = 0; i < kStripes; ++i) {
-    for (MemSeries* s : stripes_[i].series) delete s;
+    for (MemSeries* s : stripes_[i].series) MemSeries::Delete(s);
   }
 }
 
@@ -45,11 +59,11 @@ MemSeries* Head::GetOrCreate(std::string_view canonical, size_t hash,
     *created = false;
     return *it;
   }
-  auto* s = new MemSeries(std::string(canonical), next_id->fetch_add(1, std::memory_order_relaxed),
-                          static_cast<uint8_t>(st));
+  MemSeries* s = MemSeries::New(canonical, next_id->fetch_add(1, std::memory_order_relaxed),
+                                static_cast<uint8_t>(st));
   stripe.series.insert(s);
   num_series_.fetch_add(1, std::memory_order_relaxed);
-  memory_bytes_.fetch_add(sizeof(MemSeries) + s->key.capacity(), std::memory_order_relaxed);
+  memory_bytes_.fetch_add(sizeof(MemSeries) + s->key_size, std::memory_order_relaxed);
   *created = true;
   return s;
 }
@@ -208,13 +222,13 @@ Status Head::ExportSorted(const std::function<Status(const block::SeriesData&)>&
   all.reserve(num_series());
   ForEachSeries([&](const MemSeries& s) { all.push_back(&s); });
   std::sort(all.begin(), all.end(),
-            [](const MemSeries* a, const MemSeries* b) { return a->key < b->key; });
+            [](const MemSeries* a, const MemSeries* b) { return a->key() < b->key(); });
   block::SeriesData d;
   for (const MemSeries* s : all) {
     auto lock = Lock(*s);
     if (s->num_raw == 0 && (!s->extra || s->extra->stats.empty())) continue;
     // Keys in the head were validated on append or replay, so parsing cannot fail.
-    ParseCanonicalKey(s->key, &d.key);
+    ParseCanonicalKey(s->key(), &d.key);
     d.unit = units_->Name(s->unit);
     d.last_append_ms = s->last_append_ms;
     d.raw.clear();
@@ -240,7 +254,7 @@ Head::MemoryUse Head::Memory() const {
   m.series_and_chunks = arena_.MemoryBytes();
   ForEachSeries([&](const MemSeries& s) {
     m.series_and_chunks +=
-        sizeof(MemSeries) + s.key.capacity() + s.chunks.capacity() * sizeof(HeadChunk);
+        sizeof(MemSeries) + s.key_size + s.chunks.capacity() * sizeof(HeadChunk);
     for (const HeadChunk& c : s.chunks) m.chunk_data += c.chunk.bytes().size();
     if (s.extra) {
       m.series_and_chunks += sizeof(SeriesExtra) +

@@ -2,7 +2,7 @@
 // The head: in-memory samples of the newest time range, in a lock-striped series map
 // (Prometheus tsdb/head.go stripeSeries). Each series holds Gorilla chunks of its raw samples;
 // the rare extras (counts != 1, statistic sets) live in a side structure allocated on first use,
-// so the common series costs one object, one key string and its chunk bytes. Chunk bytes come
+// so the common series costs one object with its key, a chunk vector and its chunk bytes. Chunk bytes come
 // from the head's arena (chunk_arena.h) and go back to the system with the head.
 //
 // Thread-safety: a Head is safe for concurrent use. Every field of a MemSeries except `key`,
@@ -55,11 +55,18 @@ struct SeriesExtra {
   std::vector<StatSample> stats;  // in append order
 };
 
+// A series of the head. Its canonical key is stored right after the object, in the same
+// allocation (New/Delete): one allocation and no string object per series.
 struct MemSeries {
-  explicit MemSeries(std::string k, uint64_t i, uint8_t st)
-      : key(std::move(k)), id(i), stripe(st) {}
+  // Allocates a series for `key`. Free it with Delete.
+  static MemSeries* New(std::string_view key, uint64_t id, uint8_t stripe);
+  static void Delete(MemSeries* s);
 
-  const std::string key;       // canonical key string (series_key.h)
+  // The canonical key string (series_key.h).
+  std::string_view key() const {
+    return std::string_view(reinterpret_cast<const char*>(this + 1), key_size);
+  }
+
   const uint64_t id;           // WAL series id, unique within the Db's process lifetime and WAL
   int64_t last_append_ms = 0;  // wall clock of the newest append
   int64_t min_t = std::numeric_limits<int64_t>::max();  // over raw and stat samples
@@ -67,11 +74,15 @@ struct MemSeries {
   std::vector<HeadChunk> chunks;  // the last one is open
   std::unique_ptr<SeriesExtra> extra;
   uint32_t num_raw = 0;
+  const uint32_t key_size;
   uint16_t unit = UnitTable::kNone;
   const uint8_t stripe;
   // True once a WAL record defining this series with its current unit is durable in the
   // current WAL generation (so later records may reference `id` alone).
   bool wal_defined = false;
+
+ private:
+  MemSeries(uint64_t i, uint32_t ks, uint8_t st) : id(i), key_size(ks), stripe(st) {}
 };
 
 class Head {
@@ -145,13 +156,13 @@ class Head {
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(std::string_view k) const;
-    size_t operator()(const MemSeries* s) const { return (*this)(s->key); }
+    size_t operator()(const MemSeries* s) const { return (*this)(s->key()); }
   };
   struct KeyEq {
     using is_transparent = void;
     bool operator()(const MemSeries* a, const MemSeries* b) const noexcept { return a == b; }
-    bool operator()(std::string_view k, const MemSeries* s) const noexcept { return k == s->key; }
-    bool operator()(const MemSeries* s, std::string_view k) const noexcept { return k == s->key; }
+    bool operator()(std::string_view k, const MemSeries* s) const noexcept { return k == s->key(); }
+    bool operator()(const MemSeries* s, std::string_view k) const noexcept { return k == s->key(); }
   };
   // Padded to a cache line so neighbouring stripes' locks do not false-share.
   struct alignas(64) Stripe {

@@ -270,13 +270,10 @@ TEST_F(FixtureTest, GetMetricDataWithAnExpression) {
   EXPECT_EQ(e1.return_data, true);
   EXPECT_EQ(in.start_ms, kJan15);
   EXPECT_EQ(in.scan_by, "TimestampDescending");
-  // Metric math comes later: a clear error for the expression query only.
   auto plan = PlanGetMetricData(in);
-  ASSERT_FALSE(plan.ok());
-  EXPECT_EQ(plan.error().code, ErrorCode::kInvalidParameterValue);
-  EXPECT_NE(plan.error().message.find("Metric math expressions are not supported yet"),
-            std::string::npos);
-  EXPECT_NE(plan.error().message.find("MetricDataQueries.member.2.Expression"), std::string::npos);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan.value().expression_order, std::vector<size_t>{1});
+  EXPECT_EQ(plan.value().queries[1].query.period_ms, 60'000);  // from m1
 }
 
 TEST_F(FixtureTest, ListMetrics) {

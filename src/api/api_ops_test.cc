@@ -272,6 +272,65 @@ TEST_F(MetricDataTest, PercentileOfStatisticSetsHasNoValue) {
   EXPECT_EQ(out.results[1].values, std::vector<double>{2});
 }
 
+MetricDataQueryInput Expression(std::string id, std::string expression,
+                                std::optional<std::string> label = {}) {
+  MetricDataQueryInput q;
+  q.id = std::move(id);
+  q.expression = std::move(expression);
+  q.label = std::move(label);
+  return q;
+}
+
+TEST_F(MetricDataTest, ExpressionOverMetricStats) {
+  GetMetricDataInput in = Input(std::nullopt);
+  in.queries->push_back(Expression("e1", "a * 2 + b", "Mixed"));
+  auto r = RunOp(in, db_);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& out = std::get<GetMetricDataOutput>(r.value());
+  ASSERT_EQ(out.results.size(), 3u);
+  const MetricDataResult& e1 = out.results[2];
+  EXPECT_EQ(e1.id, "e1");
+  EXPECT_EQ(e1.label, "Mixed");
+  // Descending; b is missing after minute 4 and counts as 0 there (CloudWatch's rule).
+  EXPECT_EQ(e1.values, (std::vector<double>{18, 16, 14, 12, 10, 112, 109, 106, 103, 100}));
+  EXPECT_EQ(e1.timestamps_ms.front(), kT0 + 9 * 60'000);
+}
+
+TEST_F(MetricDataTest, ExpressionsMayUseLaterExpressionsAndHiddenQueries) {
+  GetMetricDataInput in = Input(std::nullopt);
+  in.queries->insert(in.queries->begin(), Expression("e2", "e3 - hidden"));
+  in.queries->push_back(Expression("e3", "RUNNING_SUM(a)"));
+  (*in.queries)[4].return_data = false;
+  auto r = RunOp(in, db_);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& out = std::get<GetMetricDataOutput>(r.value());
+  ASSERT_EQ(out.results.size(), 3u);  // e2, a, b
+  EXPECT_EQ(out.results[0].id, "e2");
+  // RUNNING_SUM(a) - max(a) per minute k: k(k+1)/2 - k, descending from k = 9.
+  EXPECT_EQ(out.results[0].values, (std::vector<double>{36, 28, 21, 15, 10, 6, 3, 1, 0, 0}));
+}
+
+TEST_F(MetricDataTest, ArrayResultsAreOneResultPerSeriesAcrossPages) {
+  for (const int64_t max : {1, 3, 4, 7, 100}) {
+    SCOPED_TRACE("max " + std::to_string(max));
+    GetMetricDataInput in = Input(max, "TimestampAscending");
+    for (auto& q : *in.queries) q.return_data = false;
+    in.queries->push_back(Expression("all", "METRICS()", "All"));
+    auto pages = AllPages(in);
+    std::map<std::string, std::vector<double>> by_label;
+    for (const auto& page : pages) {
+      for (const auto& r : page.results) {
+        EXPECT_EQ(r.id, "all");
+        for (double v : r.values) by_label[r.label].push_back(v);
+      }
+    }
+    // Three series: a and hidden (both labelled "A": "All A", 20 points) and b ("All Bee").
+    ASSERT_EQ(by_label.size(), 2u);
+    EXPECT_EQ(by_label["All A"].size(), 20u);
+    EXPECT_EQ(by_label["All Bee"], (std::vector<double>{100, 101, 102, 103, 104}));
+  }
+}
+
 TEST(ListMetricsOpsTest, PagesThroughEverySeriesOnce) {
   FakeDb db;
   PutMetricDataInput put;

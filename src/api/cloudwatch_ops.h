@@ -13,6 +13,7 @@
 #include "api/api_error.h"
 #include "api/cloudwatch_types.h"
 #include "api/cloudwatch_validate.h"
+#include "metricmath/metricmath.h"
 #include "tsdb/tsdb.h"
 
 namespace vigil::api {
@@ -45,17 +46,23 @@ GetMetricStatisticsOutput MakeStatisticsOutput(const StatisticsPlan& plan,
 struct MetricDataPlan {
   struct Query {
     std::string id;
-    std::string label;
+    std::string label;  // the query's Label; empty for an expression without one
     bool return_data = true;
-    tsdb::StatisticsQuery query;  // the full [StartTime, EndTime) window
+    // A MetricStat query: the store query (the full [StartTime, EndTime) window) and its
+    // statistic. An expression query: `expression`, and query.period_ms is its period.
+    tsdb::StatisticsQuery query;
     Statistic stat;
+    std::optional<metricmath::Expr> expression;
   };
   std::vector<Query> queries;
+  // Indexes of the expression queries, each after every expression it refers to.
+  std::vector<size_t> expression_order;
   bool ascending = false;  // ScanBy TimestampAscending
   int64_t max_datapoints = kDefaultMaxDatapoints;
-  // Where this page starts (from NextToken): query index, and the timestamp of the last
-  // datapoint already returned for that query.
+  // Where this page starts (from NextToken): query index, result series of that query (an
+  // expression may give several), and the timestamp of the last datapoint already returned.
   size_t start_query = 0;
+  size_t start_series = 0;
   std::optional<int64_t> after_ms;
 };
 ApiOr<MetricDataPlan> PlanGetMetricData(const GetMetricDataInput& in);

@@ -1,11 +1,15 @@
 // GetMetricData's rules (CloudWatch API reference, GetMetricData) and its pagination.
 //
-// Pages: the datapoints of the returned queries, query by query, in ScanBy order, at most
-// MaxDatapoints per page. NextToken names the query to continue with and the timestamp of the
-// last datapoint already returned for it, so a page is computed by narrowing that query's
-// window rather than recomputing and skipping what earlier pages returned.
+// Pages: the datapoints of the returned queries, query by query (an expression may give several
+// series), in ScanBy order, at most MaxDatapoints per page. NextToken names the query and series
+// to continue with and the timestamp of the last datapoint already returned for it, so for a
+// MetricStat query a page is computed by narrowing its window rather than recomputing and
+// skipping what earlier pages returned. Expressions (metric math, metricmath.h) are evaluated
+// in dependency order over their inputs' whole window.
 #include <algorithm>
 #include <charconv>
+#include <functional>
+#include <map>
 #include <set>
 #include <string>
 
@@ -15,13 +19,16 @@
 namespace vigil::api {
 namespace {
 
-constexpr std::string_view kTokenPrefix = "gmd1:";
+constexpr std::string_view kTokenPrefix = "gmd2:";
 
-std::string EncodeToken(size_t num_queries, size_t index, std::optional<int64_t> after_ms) {
+std::string EncodeToken(size_t num_queries, size_t index, size_t series,
+                        std::optional<int64_t> after_ms) {
   std::string raw(kTokenPrefix);
   raw += std::to_string(num_queries);
   raw += ':';
   raw += std::to_string(index);
+  raw += ':';
+  raw += std::to_string(series);
   raw += ':';
   raw += after_ms ? std::to_string(*after_ms) : "-";
   return Base64Encode(raw);
@@ -33,28 +40,32 @@ bool ParseNumber(std::string_view text, T* out) {
   return r.ec == std::errc() && r.ptr == text.data() + text.size() && !text.empty();
 }
 
-// Fills plan->start_query / after_ms from `token`; false when it is not a token of a request
-// with this many queries.
+// Fills plan->start_query / start_series / after_ms from `token`; false when it is not a
+// token of a request with this many queries.
 bool DecodeToken(std::string_view token, MetricDataPlan* plan) {
   const std::optional<std::string> raw = Base64Decode(token);
   if (!raw || !raw->starts_with(kTokenPrefix)) return false;
-  const std::string_view rest = std::string_view(*raw).substr(kTokenPrefix.size());
-  const size_t c1 = rest.find(':');
-  const size_t c2 = c1 == std::string_view::npos ? c1 : rest.find(':', c1 + 1);
-  if (c2 == std::string_view::npos) return false;
-  size_t num_queries, index;
-  if (!ParseNumber(rest.substr(0, c1), &num_queries) ||
-      !ParseNumber(rest.substr(c1 + 1, c2 - c1 - 1), &index)) {
+  std::string_view rest = std::string_view(*raw).substr(kTokenPrefix.size());
+  std::string_view fields[4];
+  for (int k = 0; k < 4; ++k) {
+    const size_t colon = k < 3 ? rest.find(':') : rest.size();
+    if (colon == std::string_view::npos) return false;
+    fields[k] = rest.substr(0, colon);
+    rest.remove_prefix(k < 3 ? colon + 1 : colon);
+  }
+  size_t num_queries, index, series;
+  if (!ParseNumber(fields[0], &num_queries) || !ParseNumber(fields[1], &index) ||
+      !ParseNumber(fields[2], &series)) {
     return false;
   }
   if (num_queries != plan->queries.size() || index >= num_queries) return false;
-  const std::string_view after = rest.substr(c2 + 1);
-  if (after != "-") {
+  if (fields[3] != "-") {
     int64_t ms;
-    if (!ParseNumber(after, &ms)) return false;
+    if (!ParseNumber(fields[3], &ms)) return false;
     plan->after_ms = ms;
   }
   plan->start_query = index;
+  plan->start_series = series;
   return true;
 }
 
@@ -72,9 +83,29 @@ ApiOr<MetricDataPlan::Query> PlanQuery(const MetricDataQueryInput& q, const std:
                     "The parameters " + p + "MetricStat and " + p +
                         "Expression are mutually exclusive and you have specified both."};
   }
+  if (q.label && !IsValidText(*q.label)) {
+    ApiError e = InvalidValue(*q.label, p + "Label");
+    e.message += " Labels must be UTF-8 text without control characters.";
+    return e;
+  }
   if (q.expression) {
-    return ApiError{ErrorCode::kInvalidParameterValue,
-                    "Metric math expressions are not supported yet (" + p + "Expression)."};
+    StatusOr<metricmath::Expr> expr = metricmath::Parse(*q.expression);
+    if (!expr.ok()) {
+      return ApiError{ErrorCode::kInvalidParameterValue,
+                      "The parameter " + p + "Expression is not valid: " + expr.status().message()};
+    }
+    MetricDataPlan::Query out;
+    out.id = *q.id;
+    out.label = q.label.value_or("");
+    out.return_data = q.return_data.value_or(true);
+    out.expression = std::move(expr).value();
+    out.query.start_ms = start_ms;
+    out.query.end_ms = end_ms;
+    if (q.period) {
+      if (auto e = CheckPeriod(q.period, p + "Period")) return *e;
+      out.query.period_ms = *q.period * 1000;
+    }
+    return out;
   }
   if (!q.metric_stat) {
     return ApiError{ErrorCode::kMissingParameter, "At least one of the parameters " + p +
@@ -99,11 +130,6 @@ ApiOr<MetricDataPlan::Query> PlanQuery(const MetricDataQueryInput& q, const std:
     return e;
   }
   if (auto e = CheckUnit(ms.unit, sp + "Unit")) return *e;
-  if (q.label && !IsValidText(*q.label)) {
-    ApiError e = InvalidValue(*q.label, p + "Label");
-    e.message += " Labels must be UTF-8 text without control characters.";
-    return e;
-  }
 
   MetricDataPlan::Query out;
   out.id = *q.id;
@@ -117,6 +143,79 @@ ApiOr<MetricDataPlan::Query> PlanQuery(const MetricDataQueryInput& q, const std:
   out.query.period_ms = *ms.period * 1000;
   if (stat->kind == Statistic::Kind::kPercentile) out.query.percentiles = {stat->percentile};
   return out;
+}
+
+std::string Member(size_t i) { return "MetricDataQueries.member." + std::to_string(i + 1) + "."; }
+
+// Checks the expressions' references (known ids, no cycles), orders them so each comes after
+// the expressions it uses, and gives each a period: its Period, else the largest of what it
+// uses, else the largest MetricStat period of the request (60 s without any). Everything an
+// expression names must have its period: the evaluator aligns series on one grid.
+std::optional<ApiError> PlanExpressions(MetricDataPlan* plan) {
+  const size_t n = plan->queries.size();
+  std::map<std::string_view, size_t> index;
+  int64_t default_period = 0;
+  for (size_t i = 0; i < n; ++i) {
+    index.emplace(plan->queries[i].id, i);
+    if (!plan->queries[i].expression) {
+      default_period = std::max(default_period, plan->queries[i].query.period_ms);
+    }
+  }
+  if (default_period == 0) default_period = 60'000;
+  std::vector<std::vector<size_t>> uses(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!plan->queries[i].expression) continue;
+    for (const std::string& id : metricmath::ReferencedIds(*plan->queries[i].expression)) {
+      const auto it = index.find(id);
+      if (it == index.end()) {
+        return ApiError{ErrorCode::kInvalidParameterValue,
+                        "The parameter " + Member(i) + "Expression uses the id " + id +
+                            ", which no query of the request has."};
+      }
+      uses[i].push_back(it->second);
+    }
+  }
+  // Depth-first, in request order: 0 = not visited, 1 = on the path, 2 = ordered.
+  std::vector<int> state(n, 0);
+  std::optional<ApiError> error;
+  std::function<void(size_t)> visit = [&](size_t i) {
+    state[i] = 1;
+    MetricDataPlan::Query& q = plan->queries[i];
+    int64_t period = q.query.period_ms;
+    for (size_t u : uses[i]) {
+      if (error) return;
+      if (state[u] == 1) {
+        error = ApiError{ErrorCode::kInvalidParameterValue,
+                         "The parameter " + Member(i) + "Expression refers to " +
+                             plan->queries[u].id + ", which depends on " + q.id +
+                             ": expressions must not refer to each other in a cycle."};
+        return;
+      }
+      if (state[u] == 0 && plan->queries[u].expression) visit(u);
+      if (q.query.period_ms == 0) period = std::max(period, plan->queries[u].query.period_ms);
+    }
+    if (error) return;
+    if (period == 0) period = default_period;
+    for (size_t u : uses[i]) {
+      const int64_t other = plan->queries[u].query.period_ms;
+      if (other != period) {
+        error = ApiError{ErrorCode::kInvalidParameterValue,
+                         "The parameter " + Member(i) + "Expression uses " +
+                             plan->queries[u].id + ", whose period (" +
+                             std::to_string(other / 1000) +
+                             " s) differs from the expression's (" +
+                             std::to_string(period / 1000) + " s)."};
+        return;
+      }
+    }
+    q.query.period_ms = period;
+    state[i] = 2;
+    plan->expression_order.push_back(i);
+  };
+  for (size_t i = 0; i < n && !error; ++i) {
+    if (plan->queries[i].expression && state[i] == 0) visit(i);
+  }
+  return error;
 }
 
 }  // namespace
@@ -153,7 +252,7 @@ ApiOr<MetricDataPlan> PlanGetMetricData(const GetMetricDataInput& in) {
   plan.queries.reserve(in.queries->size());
   for (size_t i = 0; i < in.queries->size(); ++i) {
     const MetricDataQueryInput& q = (*in.queries)[i];
-    const std::string p = "MetricDataQueries.member." + std::to_string(i + 1) + ".";
+    const std::string p = Member(i);
     if (!q.id) return MissingParameter(p + "Id");
     if (!IsValidId(*q.id)) {
       ApiError e = InvalidValue(*q.id, p + "Id");
@@ -171,57 +270,156 @@ ApiOr<MetricDataPlan> PlanGetMetricData(const GetMetricDataInput& in) {
     if (!query.ok()) return query.error();
     plan.queries.push_back(std::move(query).value());
   }
+  if (auto e = PlanExpressions(&plan)) return *e;
   if (in.next_token && !DecodeToken(*in.next_token, &plan)) {
     return ApiError{ErrorCode::kInvalidNextToken, "The NextToken is not valid."};
   }
   return plan;
 }
 
+namespace {
+
+using Points = std::vector<std::pair<int64_t, double>>;
+
+// The start of the period holding `t`: the store's periods are multiples of the period since
+// the epoch (tsdb.h), so an expression's grid is too.
+int64_t PeriodStart(int64_t t, int64_t period) {
+  const int64_t r = t % period;
+  return r < 0 ? t - r - period : t - r;
+}
+
+// The datapoints of a MetricStat query over `sq`, ascending.
+ApiOr<Points> FetchPoints(const MetricDataPlan::Query& q, const tsdb::StatisticsQuery& sq,
+                          const tsdb::Db& db) {
+  Points points;
+  if (sq.start_ms >= sq.end_ms) return points;
+  auto datapoints = db.GetStatistics(sq);
+  if (!datapoints.ok()) return ErrorFromStatus(datapoints.status());
+  for (const tsdb::Datapoint& dp : datapoints.value()) {
+    if (auto v = StatisticValue(dp, q.stat, 0)) points.emplace_back(dp.timestamp_ms, *v);
+  }
+  std::sort(points.begin(), points.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return points;
+}
+
+metricmath::Series ToSeries(std::string label, const Points& points) {
+  metricmath::Series s;
+  s.label = std::move(label);
+  s.timestamps_ms.reserve(points.size());
+  s.values.reserve(points.size());
+  for (const auto& [t, v] : points) {
+    s.timestamps_ms.push_back(t);
+    s.values.push_back(v);
+  }
+  return s;
+}
+
+// The label of series `k` of `count` that expression query `q` returned.
+std::string ExpressionLabel(const MetricDataPlan::Query& q, const metricmath::Series& s,
+                            size_t count) {
+  if (!q.label.empty()) return count == 1 || s.label.empty() ? q.label : q.label + " " + s.label;
+  return s.label.empty() ? q.id : s.label;
+}
+
+// Evaluates every expression of the plan over whole windows. Returns each query's series:
+// expressions' results, and the MetricStat queries they (may) use; others stay empty.
+ApiOr<std::vector<std::optional<std::vector<metricmath::Series>>>> EvaluateExpressions(
+    const MetricDataPlan& plan, const tsdb::Db& db) {
+  const size_t n = plan.queries.size();
+  std::vector<std::optional<std::vector<metricmath::Series>>> full(n);
+  if (plan.expression_order.empty()) return full;
+  for (size_t i = 0; i < n; ++i) {
+    const MetricDataPlan::Query& q = plan.queries[i];
+    if (q.expression) continue;
+    auto points = FetchPoints(q, q.query, db);
+    if (!points.ok()) return points.error();
+    full[i] = std::vector<metricmath::Series>{ToSeries(q.label, points.value())};
+  }
+  for (const size_t i : plan.expression_order) {
+    const MetricDataPlan::Query& q = plan.queries[i];
+    metricmath::Context ctx;
+    ctx.period_ms = q.query.period_ms;
+    ctx.start_ms = PeriodStart(q.query.start_ms, ctx.period_ms);
+    ctx.end_ms = q.query.end_ms;
+    // Everything on this expression's grid: what it names (checked by the plan) and what
+    // METRICS() may pick up.
+    for (size_t j = 0; j < n; ++j) {
+      if (j == i || !full[j] || plan.queries[j].query.period_ms != ctx.period_ms) continue;
+      ctx.inputs.push_back(
+          metricmath::Input{plan.queries[j].id, *full[j], plan.queries[j].expression.has_value()});
+    }
+    StatusOr<std::vector<metricmath::Series>> result = metricmath::Evaluate(*q.expression, ctx);
+    if (!result.ok()) {
+      return ApiError{ErrorCode::kInvalidParameterValue,
+                      "The parameter " + Member(i) + "Expression could not be evaluated: " +
+                          result.status().message()};
+    }
+    full[i] = std::move(result).value();
+  }
+  return full;
+}
+
+}  // namespace
+
 ApiOr<GetMetricDataOutput> RunGetMetricData(const MetricDataPlan& plan, const tsdb::Db& db) {
+  auto evaluated = EvaluateExpressions(plan, db);
+  if (!evaluated.ok()) return evaluated.error();
+  const auto& full = evaluated.value();
   GetMetricDataOutput out;
   int64_t budget = plan.max_datapoints;
   const size_t n = plan.queries.size();
-  std::vector<std::pair<int64_t, double>> points;
+  Points points;
   for (size_t i = plan.start_query; i < n; ++i) {
     const MetricDataPlan::Query& q = plan.queries[i];
     if (!q.return_data) continue;
-    if (budget == 0) {
-      out.next_token = EncodeToken(n, i, std::nullopt);
-      break;
-    }
-    tsdb::StatisticsQuery sq = q.query;
-    if (i == plan.start_query && plan.after_ms) {
-      if (plan.ascending) {
-        sq.start_ms = std::max(sq.start_ms, *plan.after_ms + sq.period_ms);
-      } else {
-        sq.end_ms = std::min(sq.end_ms, *plan.after_ms);
+    const size_t num_series = full[i] ? full[i]->size() : 1;
+    for (size_t k = i == plan.start_query ? plan.start_series : 0; k < num_series; ++k) {
+      if (budget == 0) {
+        out.next_token = EncodeToken(n, i, k, std::nullopt);
+        return out;
       }
-    }
-    MetricDataResult& result = out.results.emplace_back();
-    result.id = q.id;
-    result.label = q.label;
-    if (sq.start_ms >= sq.end_ms) continue;
-    auto datapoints = db.GetStatistics(sq);
-    if (!datapoints.ok()) return ErrorFromStatus(datapoints.status());
-    points.clear();
-    for (const tsdb::Datapoint& dp : datapoints.value()) {
-      if (auto v = StatisticValue(dp, q.stat, 0)) points.emplace_back(dp.timestamp_ms, *v);
-    }
-    std::sort(points.begin(), points.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    if (!plan.ascending) std::reverse(points.begin(), points.end());
-    const size_t take = std::min<size_t>(points.size(), static_cast<size_t>(budget));
-    result.timestamps_ms.reserve(take);
-    result.values.reserve(take);
-    for (size_t k = 0; k < take; ++k) {
-      result.timestamps_ms.push_back(points[k].first);
-      result.values.push_back(points[k].second);
-    }
-    budget -= static_cast<int64_t>(take);
-    if (take < points.size()) {
-      result.status_code = "PartialData";
-      out.next_token = EncodeToken(n, i, points[take - 1].first);
-      break;
+      const bool resume = i == plan.start_query && k == plan.start_series && plan.after_ms;
+      MetricDataResult& result = out.results.emplace_back();
+      result.id = q.id;
+      points.clear();
+      if (full[i]) {
+        const metricmath::Series& s = (*full[i])[k];
+        result.label = q.expression ? ExpressionLabel(q, s, num_series) : q.label;
+        for (size_t p = 0; p < s.values.size(); ++p) {
+          const int64_t t = s.timestamps_ms[p];
+          if (resume && (plan.ascending ? t <= *plan.after_ms : t >= *plan.after_ms)) continue;
+          points.emplace_back(t, s.values[p]);
+        }
+      } else {
+        // A MetricStat query no expression needs: a resumed page narrows its window.
+        result.label = q.label;
+        tsdb::StatisticsQuery sq = q.query;
+        if (resume) {
+          if (plan.ascending) {
+            sq.start_ms = std::max(sq.start_ms, *plan.after_ms + sq.period_ms);
+          } else {
+            sq.end_ms = std::min(sq.end_ms, *plan.after_ms);
+          }
+        }
+        auto fetched = FetchPoints(q, sq, db);
+        if (!fetched.ok()) return fetched.error();
+        points = std::move(fetched).value();
+      }
+      if (!plan.ascending) std::reverse(points.begin(), points.end());
+      const size_t take = std::min<size_t>(points.size(), static_cast<size_t>(budget));
+      result.timestamps_ms.reserve(take);
+      result.values.reserve(take);
+      for (size_t p = 0; p < take; ++p) {
+        result.timestamps_ms.push_back(points[p].first);
+        result.values.push_back(points[p].second);
+      }
+      budget -= static_cast<int64_t>(take);
+      if (take < points.size()) {
+        result.status_code = "PartialData";
+        out.next_token = EncodeToken(n, i, k, points[take - 1].first);
+        return out;
+      }
     }
   }
   return out;

@@ -1,6 +1,7 @@
 // get-metric-data: several MetricStat queries (Average, Sum, p90, SampleCount) in both scan
 // orders, whole and paginated (--page-size sets MaxDatapoints; the CLI follows NextToken and
-// concatenates the pages' MetricDataResults), with both clients.
+// concatenates the pages' MetricDataResults), and metric math expressions (an error rate, an
+// array from METRICS(), a syntax error), with both clients.
 #include <gtest/gtest.h>
 
 #include "tests/integration/assertions.h"
@@ -130,6 +131,69 @@ TEST_P(MetricDataTest, MetricStatQueriesInBothOrdersWholeAndPaged) {
       }
     }
   }
+}
+
+TEST_P(MetricDataTest, MetricMathExpressions) {
+  // Minute k: Errors k, Requests 10 (k = 0..9).
+  const int64_t t0 = FloorMinute(NowSeconds()) - 20 * 60;
+  nlohmann::json datums = nlohmann::json::array();
+  for (int k = 0; k < kMinutes; ++k) {
+    for (const auto& [name, value] : {std::pair<const char*, double>{"Errors", k}, {"Requests", 10}}) {
+      datums.push_back({{"MetricName", name},
+                        {"Timestamp", Iso8601(t0 + 60 * k + 5)},
+                        {"Value", value},
+                        {"Unit", "Count"}});
+    }
+  }
+  ASSERT_TRUE(AwsOk(server_.RunAws(
+      GetParam(), {"cloudwatch", "put-metric-data", "--namespace", kNs, "--metric-data",
+                   "file://" + server_.WriteScratchFile("d.json", datums.dump())})));
+  auto stat = [](const char* id, const char* metric) {
+    return nlohmann::json{{"Id", id},
+                          {"MetricStat",
+                           {{"Metric", {{"Namespace", kNs}, {"MetricName", metric}}},
+                            {"Period", 60},
+                            {"Stat", "Sum"}}},
+                          {"ReturnData", false}};
+  };
+  nlohmann::json queries = {
+      stat("errors", "Errors"), stat("requests", "Requests"),
+      {{"Id", "rate"}, {"Expression", "100 * errors / requests"}, {"Label", "Error rate"}},
+      {{"Id", "both"}, {"Expression", "SORT(METRICS(), MAX, DESC)"}},
+  };
+  const std::vector<std::string> range = {"--start-time", Iso8601(t0), "--end-time",
+                                          Iso8601(t0 + 60 * kMinutes), "--scan-by",
+                                          "TimestampAscending"};
+  std::vector<std::string> args = {
+      "cloudwatch", "get-metric-data", "--metric-data-queries",
+      "file://" + server_.WriteScratchFile("q.json", queries.dump())};
+  args.insert(args.end(), range.begin(), range.end());
+  AwsResult r = server_.RunAws(GetParam(), args);
+  ASSERT_TRUE(AwsOk(r));
+  const nlohmann::json out = r.Json();
+  ASSERT_EQ(out["MetricDataResults"].size(), 3u) << r.Describe();
+  const auto& rate = out["MetricDataResults"][0];
+  EXPECT_EQ(rate["Id"], "rate");
+  EXPECT_EQ(rate["Label"], "Error rate");
+  ASSERT_EQ(rate["Values"].size(), static_cast<size_t>(kMinutes)) << r.Describe();
+  for (int k = 0; k < kMinutes; ++k) {
+    EXPECT_DOUBLE_EQ(rate["Values"][k].get<double>(), 10.0 * k);
+    EXPECT_EQ(CliTimestamp(rate["Timestamps"][k]), t0 + 60 * k);
+  }
+  // SORT by MAX, descending: Requests (max 10) before Errors (max 9), one result each.
+  EXPECT_EQ(out["MetricDataResults"][1]["Id"], "both");
+  EXPECT_EQ(out["MetricDataResults"][1]["Values"][0].get<double>(), 10.0);
+  EXPECT_EQ(out["MetricDataResults"][2]["Values"][9].get<double>(), 9.0);
+
+  // A syntax error is the protocol's error, naming the query and the position.
+  queries[2]["Expression"] = "100 * (errors / ";
+  args[3] = "file://" + server_.WriteScratchFile("bad.json", queries.dump());
+  r = server_.RunAws(GetParam(), args);
+  EXPECT_FALSE(AwsOk(r));
+  EXPECT_NE(r.err.find("InvalidParameterValue"), std::string::npos) << r.Describe();
+  EXPECT_NE(r.err.find("MetricDataQueries.member.3.Expression"), std::string::npos)
+      << r.Describe();
+  EXPECT_NE(r.err.find("position"), std::string::npos) << r.Describe();
 }
 
 INSTANTIATE_TEST_SUITE_P(Clis, MetricDataTest, testing::ValuesIn(kBothClis), CliParamName);

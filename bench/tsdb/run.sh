@@ -145,9 +145,26 @@ load_into() {
   log "$target: $(grep -v '^RESULT' "$out.1")"
 }
 
-query_into() {  # TARGET KIND(vigil|promql) URL [args...]
-  local target=$1 kind=$2 url=$3; shift 3
+# Waits (at most 2 minutes) until PID's CPU use stays below 10% of a core for a second: queries
+# are measured on a settled store, not against background merges (VictoriaMetrics' part merges,
+# Vigil's compaction after a restart), which would measure the merge as much as the query.
+wait_idle() {  # PID
+  local prev now quiet=0
+  prev=$(cpu_seconds "$1")
+  for _ in $(seq 240); do
+    sleep 0.5
+    now=$(cpu_seconds "$1")
+    if awk "BEGIN {exit !($now - $prev < 0.05)}"; then quiet=$((quiet + 1)); else quiet=0; fi
+    [[ $quiet -ge 2 ]] && return 0
+    prev=$now
+  done
+  log "warning: process $1 still busy; measuring anyway"
+}
+
+query_into() {  # TARGET KIND(vigil|promql) URL PID [args...]
+  local target=$1 kind=$2 url=$3 pid=$4; shift 4
   local out="$WORK/$target.query"
+  wait_idle "$pid"
   "$LOADER" query "$kind" "$url" "${DATA[@]}" --query-series "$QUERY_SERIES" "$@" >"$out"
   record "$target" q1_median_ms "$(result_field "$out" q1_median_ms)"
   record "$target" q1_p99_ms "$(result_field "$out" q1_p99_ms)"
@@ -219,7 +236,7 @@ bench_vm() {  # TARGET [loader args...]: load, flush, size, (query when all kind
   flush_vm "$url" "$dir" "$LOADED_SAMPLES"
   record "$target" flush_cpu_s "$(calc %.2f "$(cpu_seconds "$pid")-$cpu0")"
   record "$target" disk_bytes "$(dir_bytes "$dir")"
-  if [[ $# -eq 0 ]]; then query_into "$target" promql "$url"; fi
+  if [[ $# -eq 0 ]]; then query_into "$target" promql "$url" "$pid"; fi
   stop_and_follow "$pid"
   record "$target" peak_rss_mib "$(calc %.1f "$STOP_HWM_KB/1024")"
   rm -rf "$dir"
@@ -235,7 +252,7 @@ bench_prometheus() {
   snapshot_prometheus "$url" "$dir"
   record "$target" flush_cpu_s "$(calc %.2f "$(cpu_seconds "$pid")-$cpu0")"
   record "$target" disk_bytes "$SNAPSHOT_BYTES"
-  if [[ $# -eq 0 ]]; then query_into "$target" promql "$url"; fi
+  if [[ $# -eq 0 ]]; then query_into "$target" promql "$url" "$pid"; fi
   stop_and_follow "$pid"
   record "$target" peak_rss_mib "$(calc %.1f "$STOP_HWM_KB/1024")"
   rm -rf "$dir"
@@ -254,7 +271,7 @@ bench_vigil() {  # TARGET MODE NAMESPACE
   record "$target" disk_bytes "$(dir_bytes "$dir")"
   record "$target" wal_bytes "$(dir_bytes "$dir/tsdb/wal" 2>/dev/null || echo 0)"
   start_vigil "$dir"
-  query_into "$target" vigil "$URL" --namespace "$ns" --access-key "$ACCESS_KEY" \
+  query_into "$target" vigil "$URL" "$PID" --namespace "$ns" --access-key "$ACCESS_KEY" \
     --secret-key "$SECRET_KEY"
   stop_and_follow "$PID"
   rm -rf "$dir"

@@ -15,30 +15,24 @@ int64_t UnixSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
 
-class HttpSink final : public ChunkSink {
+// Builds the request for a chunk (unsigned), and signs and sends requests.
+class RequestMaker {
  public:
-  HttpSink(const Encoders* encoders, const HttpLoadOptions& options, Url url)
-      : encoders_(encoders), options_(options), conn_(std::move(url)) {}
+  RequestMaker(const Encoders* encoders, const HttpLoadOptions& options, Url url)
+      : encoders_(encoders), options_(options), url_(std::move(url)) {}
 
-  Status Consume(const Chunk& chunk) override {
+  HttpRequest Build(const Chunk& chunk) const {
     HttpRequest req;
-    const Url& url = conn_.url();
     switch (options_.protocol) {
       case Protocol::kRemoteWrite:
-        req.target = url.path.empty() ? "/api/v1/write" : url.path;
+        req.target = url_.path.empty() ? "/api/v1/write" : url_.path;
         req.body = encoders_->RemoteWriteBody(chunk);
         req.headers = {{"Content-Encoding", "snappy"},
                        {"Content-Type", "application/x-protobuf"},
                        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
-        if (options_.credentials) {
-          SigV4Credentials creds = *options_.credentials;
-          creds.service = "aps";
-          SignRequest(creds, url.HostHeader(), UnixSeconds(), &req);
-        }
-        req.headers.emplace_back("User-Agent", "vigil-bench/remote-write");
         break;
       case Protocol::kPutMetricData: {
-        req.target = url.path.empty() ? "/" : url.path;
+        req.target = url_.path.empty() ? "/" : url_.path;
         std::string json = encoders_->PutMetricDataJson(chunk);
         req.headers = {{"X-Amz-Target", "GraniteServiceVersion20100801.PutMetricData"},
                        {"Content-Type", "application/x-amz-json-1.0"},
@@ -49,34 +43,103 @@ class HttpSink final : public ChunkSink {
         } else {
           req.body = std::move(json);
         }
-        if (options_.credentials) {
-          SigV4Credentials creds = *options_.credentials;
-          creds.service = "monitoring";
-          SignRequest(creds, url.HostHeader(), UnixSeconds(), &req);
-        }
-        req.headers.emplace_back("User-Agent", "vigil-bench/put-metric-data");
         break;
       }
       case Protocol::kVmImport:
-        req.target = url.path.empty() ? "/api/v1/import/prometheus" : url.path;
+        req.target = url_.path.empty() ? "/api/v1/import/prometheus" : url_.path;
         req.body = encoders_->VmImportText(chunk);
         req.headers = {{"Content-Type", "text/plain"}};
         break;
     }
-    bytes_ += req.body.size();
-    ASSIGN_OR_RETURN(HttpResponse res, conn_.RoundTrip(req));
-    if (!IsSuccess(res.status)) {
-      return UnavailableError("HTTP " + std::to_string(res.status) + " from " + url.HostHeader() +
-                              req.target + ": " + res.body.substr(0, 500));
-    }
-    return OkStatus();
+    return req;
   }
-  uint64_t bytes_sent() const override { return bytes_; }
+
+  // Signs `req` as the protocol's client would (at send time: the signature carries the time).
+  void Sign(HttpRequest* req) const {
+    if (options_.credentials && options_.protocol != Protocol::kVmImport) {
+      SigV4Credentials creds = *options_.credentials;
+      creds.service = options_.protocol == Protocol::kRemoteWrite ? "aps" : "monitoring";
+      SignRequest(creds, url_.HostHeader(), UnixSeconds(), req);
+    }
+    req->headers.emplace_back("User-Agent", "vigil-bench/load");
+  }
+
+  const Url& url() const { return url_; }
 
  private:
   const Encoders* encoders_;
   HttpLoadOptions options_;
+  Url url_;
+};
+
+// Sends one request and checks its answer.
+Status Send(HttpConnection& conn, const HttpRequest& req) {
+  ASSIGN_OR_RETURN(HttpResponse res, conn.RoundTrip(req));
+  if (!IsSuccess(res.status)) {
+    return UnavailableError("HTTP " + std::to_string(res.status) + " from " +
+                            conn.url().HostHeader() + req.target + ": " + res.body.substr(0, 500));
+  }
+  return OkStatus();
+}
+
+// Builds, signs and sends each chunk's request as it comes.
+class HttpSink final : public ChunkSink {
+ public:
+  HttpSink(const Encoders* encoders, const HttpLoadOptions& options, Url url)
+      : maker_(encoders, options, url), conn_(std::move(url)) {}
+
+  Status Consume(const Chunk& chunk) override {
+    HttpRequest req = maker_.Build(chunk);
+    maker_.Sign(&req);
+    bytes_ += req.body.size();
+    return Send(conn_, req);
+  }
+  uint64_t bytes_sent() const override { return bytes_; }
+
+ private:
+  RequestMaker maker_;
   HttpConnection conn_;
+  uint64_t bytes_ = 0;
+};
+
+// Pre-built requests of each thread, in the order Drive hands that thread its chunks (Drive's
+// chunking is deterministic, so a second Drive over the same source replays them in order).
+using Prebuilt = std::vector<std::vector<HttpRequest>>;
+
+class RecordingSink final : public ChunkSink {
+ public:
+  RecordingSink(const RequestMaker* maker, std::vector<HttpRequest>* out)
+      : maker_(maker), out_(out) {}
+  Status Consume(const Chunk& chunk) override {
+    out_->push_back(maker_->Build(chunk));
+    return OkStatus();
+  }
+
+ private:
+  const RequestMaker* maker_;
+  std::vector<HttpRequest>* out_;
+};
+
+class ReplaySink final : public ChunkSink {
+ public:
+  ReplaySink(const RequestMaker* maker, std::vector<HttpRequest>* requests, Url url)
+      : maker_(maker), requests_(requests), conn_(std::move(url)) {}
+  Status Consume(const Chunk&) override {
+    if (next_ >= requests_->size()) return InternalError("replay: more chunks than recorded");
+    HttpRequest req = std::move((*requests_)[next_++]);
+    maker_->Sign(&req);
+    bytes_ += req.body.size();
+    Status s = Send(conn_, req);
+    req.body = std::string();  // sent: give the memory back as the load goes
+    return s;
+  }
+  uint64_t bytes_sent() const override { return bytes_; }
+
+ private:
+  const RequestMaker* maker_;
+  std::vector<HttpRequest>* requests_;
+  HttpConnection conn_;
+  size_t next_ = 0;
   uint64_t bytes_ = 0;
 };
 
@@ -152,6 +215,24 @@ SinkFactory MakeHttpSinkFactory(const Encoders* encoders, const HttpLoadOptions&
     ASSIGN_OR_RETURN(Url url, ParseUrl(options.url));
     return std::unique_ptr<ChunkSink>(new HttpSink(encoders, options, std::move(url)));
   };
+}
+
+StatusOr<DriveResult> RunHttpLoad(const FleetSource& source, const DriveOptions& drive,
+                                  const Encoders* encoders, const HttpLoadOptions& options) {
+  if (!options.prebuild) return Drive(source, drive, MakeHttpSinkFactory(encoders, options));
+  ASSIGN_OR_RETURN(Url url, ParseUrl(options.url));
+  const RequestMaker maker(encoders, options, url);
+  Prebuilt prebuilt(static_cast<size_t>(drive.threads));
+  ASSIGN_OR_RETURN(DriveResult recorded,
+                   Drive(source, drive, [&](int t) -> StatusOr<std::unique_ptr<ChunkSink>> {
+                     return std::unique_ptr<ChunkSink>(
+                         new RecordingSink(&maker, &prebuilt[static_cast<size_t>(t)]));
+                   }));
+  (void)recorded;
+  return Drive(source, drive, [&](int t) -> StatusOr<std::unique_ptr<ChunkSink>> {
+    return std::unique_ptr<ChunkSink>(
+        new ReplaySink(&maker, &prebuilt[static_cast<size_t>(t)], url));
+  });
 }
 
 LatencySummary Summarize(std::vector<double>* latencies_ms) {

@@ -27,6 +27,7 @@ data:    --series N (10000)  --hours H (24)  --end-ms MS (now, minute aligned)  
 load:    --connections C (4)  --request-samples S (20000; put-metric-data: 1000 datums)
          --namespace NS (put-metric-data: Fleet; query: Prometheus, remote-write's default)
          --gzip-level L (1)  --access-key ID --secret-key KEY --region R (sign when given)
+         --prebuild (build every request body before the clock starts; time only sending)
 query:   --query-series I (0)  --reps N (200)  --warmup N (20)  --cache (VictoriaMetrics)
 )";
 
@@ -37,6 +38,7 @@ struct Args {
     auto it = flags.find(name);
     return it == flags.end() ? def : it->second;
   }
+  bool Has(const std::string& name) const { return flags.count(name) != 0; }
   int64_t Int(const std::string& name, int64_t def) const {
     auto it = flags.find(name);
     return it == flags.end() ? def : std::strtoll(it->second.c_str(), nullptr, 10);
@@ -48,7 +50,7 @@ bool ParseArgs(int argc, char** argv, Args* args) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) {
       args->positional.push_back(a);
-    } else if (a == "--cache") {
+    } else if (a == "--cache" || a == "--prebuild") {
       args->flags[a] = "1";
     } else if (i + 1 < argc) {
       args->flags[a] = argv[++i];
@@ -157,7 +159,8 @@ int Main(int argc, char** argv) {
     if (options.protocol == Protocol::kPutMetricData) {
       drive.request_samples = std::min(drive.request_samples, kMaxDatumsPerRequest);
     }
-    StatusOr<DriveResult> r = Drive(source, drive, MakeHttpSinkFactory(&encoders, options));
+    options.prebuild = args.Has("--prebuild");
+    StatusOr<DriveResult> r = RunHttpLoad(source, drive, &encoders, options);
     if (!r.ok()) return Fail(r.status());
     PrintLoad(proto, *r);
     return 0;

@@ -2,7 +2,7 @@
 # Side-by-side metrics-store benchmark: Vigil vs VictoriaMetrics vs Prometheus (bench/README.md).
 #
 #   bench/tsdb/run.sh BUILD_DIR [--runs N] [--series N] [--hours H] [--connections C]
-#                     [--targets LIST] [--no-per-kind] [--pmd-hours H] [--keep]
+#                     [--targets LIST] [--no-per-kind] [--pmd-hours H] [--no-prebuild] [--keep]
 #
 # BUILD_DIR holds `vigil` and `bench/tsdb/vigil_bench_tsdb`. Targets (comma-separated, default all):
 # vm, prometheus, vigil-rw, vigil-pmd, vigil-inproc. Per-kind on-disk size loads each kind of
@@ -10,13 +10,14 @@
 # --no-per-kind. Every server runs in a fresh temp dir on free 127.0.0.1 ports and is stopped
 # at the end, even on failure. The peers come from Debian (scripts/install-deps --bench).
 # --pmd-hours loads Vigil's PutMetricData path with a shorter day than the others (its JSON
-# path is the slowest; the default is the same day as every other target).
+# path is the slowest; the default is the same day as every other target). HTTP loads build every
+# request body first and time only the sending (--no-prebuild: encode while sending).
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 ]] || usage
 BUILD=$(cd "$1" && pwd); shift
-RUNS=1 SERIES=10000 HOURS=24 CONNECTIONS=4 PER_KIND=1 KEEP=0 PMD_HOURS=
+RUNS=1 SERIES=10000 HOURS=24 CONNECTIONS=4 PER_KIND=1 KEEP=0 PMD_HOURS= PREBUILD=--prebuild
 TARGETS=vm,prometheus,vigil-rw,vigil-pmd,vigil-inproc
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -28,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --no-per-kind) PER_KIND=0; shift ;;
     --pmd-hours) PMD_HOURS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --no-prebuild) PREBUILD=; shift ;;
     *) usage ;;
   esac
 done
@@ -126,9 +128,9 @@ load_into() {
   local rss0 rss1 cpu0 cpu1 s0 s1 t0 t1 n
   sleep 1
   rss0=$(status_kb "$pid" VmRSS); cpu0=$(cpu_seconds "$pid")
-  "$LOADER" load "$mode" "$url" "${DATA[@]}" --to-step 1 "$@" >"$out.0"
+  "$LOADER" load "$mode" "$url" "${DATA[@]}" --to-step 1 $PREBUILD "$@" >"$out.0"
   rss1=$(status_kb "$pid" VmRSS)
-  "$LOADER" load "$mode" "$url" "${DATA[@]}" --from-step 1 "$@" >"$out.1"
+  "$LOADER" load "$mode" "$url" "${DATA[@]}" --from-step 1 $PREBUILD "$@" >"$out.1"
   cpu1=$(cpu_seconds "$pid")
   s0=$(result_field "$out.0" samples); s1=$(result_field "$out.1" samples)
   t0=$(result_field "$out.0" seconds); t1=$(result_field "$out.1" seconds)

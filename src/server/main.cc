@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
   if (command == "server") {
     // glibc gives each thread that allocates its own arena (up to 8 per core); with dozens of
     // HTTP worker threads that held about a third of peak RSS in bench/tsdb. Two arenas cost
-    // ingest a quarter of its server CPU in arena-lock waits (remote-write 1.76 M -> 2.29 M
-    // samples/s with four, PutMetricData +48%) for about 11 MiB more peak RSS.
-    mallopt(M_ARENA_MAX, 4);
+    // ingest a quarter of its server CPU in arena-lock waits; in bench/tsdb three gave
+    // remote-write 1.32x VictoriaMetrics' rate at 0.47x its peak RSS, four 1.47x at 0.54x.
+    mallopt(M_ARENA_MAX, 3);
     // A query answer is a few hundred KB of short-lived buffers (decoded samples, datapoints,
     // the response body). With glibc's defaults the heap top is handed back (brk) after each
     // one and faulted in, zeroed, on the next: a third of a one-day query's time in bench/tsdb.

@@ -281,13 +281,6 @@ namespace {
 
 using Points = std::vector<std::pair<int64_t, double>>;
 
-// The start of the period holding `t`: the store's periods are multiples of the period since
-// the epoch (tsdb.h), so an expression's grid is too.
-int64_t PeriodStart(int64_t t, int64_t period) {
-  const int64_t r = t % period;
-  return r < 0 ? t - r - period : t - r;
-}
-
 // The datapoints of a MetricStat query over `sq`, ascending.
 ApiOr<Points> FetchPoints(const MetricDataPlan::Query& q, const tsdb::StatisticsQuery& sq,
                           const tsdb::Db& db) {
@@ -315,7 +308,7 @@ metricmath::Series ToSeries(std::string label, const Points& points) {
   return s;
 }
 
-// The label of series `k` of `count` that expression query `q` returned.
+// The label of series `s`, one of the `count` that expression query `q` returned.
 std::string ExpressionLabel(const MetricDataPlan::Query& q, const metricmath::Series& s,
                             size_t count) {
   if (!q.label.empty()) return count == 1 || s.label.empty() ? q.label : q.label + " " + s.label;
@@ -340,7 +333,8 @@ ApiOr<std::vector<std::optional<std::vector<metricmath::Series>>>> EvaluateExpre
     const MetricDataPlan::Query& q = plan.queries[i];
     metricmath::Context ctx;
     ctx.period_ms = q.query.period_ms;
-    ctx.start_ms = PeriodStart(q.query.start_ms, ctx.period_ms);
+    // The store's periods start at multiples of the period; the expression's grid does too.
+    ctx.start_ms = tsdb::AlignDown(q.query.start_ms, ctx.period_ms);
     ctx.end_ms = q.query.end_ms;
     // Everything on this expression's grid: what it names (checked by the plan) and what
     // METRICS() may pick up.

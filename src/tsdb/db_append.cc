@@ -110,11 +110,9 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
     Item item{&s, keys.size(), 0, 0, last_unit_id};
     block::AppendCanonicalKey(s.key, &keys);
     item.key_end = keys.size();
+    item.hash = HashCanonicalKey(KeyOf(keys, item.key_begin, item.key_end));
     items.push_back(item);
     num_samples += s.raw.size() + s.stats.size();
-  }
-  for (Item& item : items) {
-    item.hash = HashCanonicalKey(KeyOf(keys, item.key_begin, item.key_end));
   }
   if (items.empty()) {
     std::shared_lock g(gate_);

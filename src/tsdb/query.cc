@@ -12,12 +12,6 @@ constexpr int64_t kMaxDensePeriods = 1 << 16;
 
 }  // namespace
 
-int64_t AlignDown(int64_t t, int64_t period) {
-  int64_t q = t / period;
-  if (t % period != 0 && t < 0) --q;
-  return q * period;
-}
-
 Status ValidateStatisticsQuery(const StatisticsQuery& query) {
   if (query.period_ms <= 0) {
     return InvalidArgumentError("period must be > 0, got " + std::to_string(query.period_ms));

@@ -25,9 +25,6 @@ namespace vigil::tsdb {
 // within [0, 100].
 Status ValidateStatisticsQuery(const StatisticsQuery& query);
 
-// Period start for `t`: floor(t / period) * period, also for negative t.
-int64_t AlignDown(int64_t t, int64_t period);
-
 class PeriodAggregator final : public SampleSink {
  public:
   // REQUIRES: ValidateStatisticsQuery(query).ok(). `query` must outlive the aggregator.

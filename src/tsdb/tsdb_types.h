@@ -62,6 +62,15 @@ struct StatisticsQuery {
   std::vector<double> percentiles;  // each in [0, 100]
 };
 
+// Period start for `t`: floor(t / period) * period, also for negative t. The store's periods
+// are these multiples of the period since the epoch (StatisticsQuery::start_ms).
+// Header-only, so protocol code can use it without linking the engine.
+inline int64_t AlignDown(int64_t t, int64_t period) {
+  int64_t q = t / period;
+  if (t % period != 0 && t < 0) --q;
+  return q * period;
+}
+
 // Statistics of one period that has at least one sample.
 struct Datapoint {
   int64_t timestamp_ms;  // period start

@@ -57,7 +57,7 @@ void Decode() {
   std::string payload;
   while (CpuSeconds() - start < 2.0) {
     for (const std::string& b : batches) {
-      std::vector<vigil::tsdb::SeriesSamples> out;
+      vigil::api::DecodedWrite out;
       vigil::api::WriteRequestStats stats;
       if (!vigil::api::SnappyUncompress(b, 64 << 20, &payload).ok() ||
           !vigil::api::DecodeWriteRequest(payload, "Prometheus", &out, &stats).ok()) {

@@ -28,6 +28,16 @@ std::string WriteRequest(const std::vector<std::string>& series, bool metadata =
 void Varint(std::string* out, uint64_t v) { testing::PutVarint(out, v); }
 void Tag(std::string* out, int field, int wire_type) { testing::PutTag(out, field, wire_type); }
 
+// Decodes and copies the views out, so tests compare values.
+StatusOr<std::vector<tsdb::SeriesSamples>> Decode(std::string_view data, std::string_view ns,
+                                                  WriteRequestStats* stats) {
+  DecodedWrite decoded;
+  RETURN_IF_ERROR(DecodeWriteRequest(data, ns, &decoded, stats));
+  std::vector<tsdb::SeriesSamples> out;
+  for (const tsdb::SeriesSamplesView& v : decoded.series) out.push_back(tsdb::ToSeriesSamples(v));
+  return out;
+}
+
 constexpr int64_t kT = 1736899200000;
 
 TEST(RemoteWriteDecodeTest, DecodesDropsStaleAndNonFiniteSkipsExtras) {
@@ -41,9 +51,10 @@ TEST(RemoteWriteDecodeTest, DecodesDropsStaleAndNonFiniteSkipsExtras) {
   const PromSeries gone{{{"__name__", "gone"}}, {{kPrometheusStaleNaN, kT}}};
   const std::string data = WriteRequest({TimeSeries(up, true), TimeSeries(gone)}, true);
 
-  std::vector<tsdb::SeriesSamples> out;
   WriteRequestStats stats;
-  ASSERT_TRUE(DecodeWriteRequest(data, "Prom", &out, &stats).ok());
+  auto decoded = Decode(data, "Prom", &stats);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const std::vector<tsdb::SeriesSamples>& out = decoded.value();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].key, (tsdb::SeriesKey{"Prom", "up", {{"instance", "a:9090"}, {"job", "node"}}}));
   EXPECT_EQ(out[0].unit, "None");
@@ -63,27 +74,56 @@ TEST(RemoteWriteDecodeTest, DecodesDropsStaleAndNonFiniteSkipsExtras) {
 TEST(RemoteWriteDecodeTest, LabelsAreSortedAndEmptyValuesDropped) {
   const PromSeries s{{{"zone", "z"}, {"__name__", "m"}, {"app", "a"}, {"empty", ""}},
                      {{Bits(1), kT}}};
-  std::vector<tsdb::SeriesSamples> out;
   WriteRequestStats stats;
-  ASSERT_TRUE(DecodeWriteRequest(WriteRequest({TimeSeries(s)}), "N", &out, &stats).ok());
+  auto decoded = Decode(WriteRequest({TimeSeries(s)}), "N", &stats);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const std::vector<tsdb::SeriesSamples>& out = decoded.value();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].key.dimensions, (std::vector<tsdb::Dimension>{{"app", "a"}, {"zone", "z"}}));
 }
 
+TEST(RemoteWriteDecodeTest, EachSeriesViewsItsOwnDimensionsAndSamples) {
+  const PromSeries a{{{"__name__", "a"}, {"x", "1"}, {"y", "2"}}, {{Bits(1), kT}, {Bits(2), kT + 1}}};
+  const PromSeries stale{{{"__name__", "b"}, {"x", "9"}}, {{kPrometheusStaleNaN, kT}}};
+  const PromSeries c{{{"z", "3"}, {"__name__", "c"}, {"w", "4"}}, {{Bits(3), kT + 2}}};
+  std::vector<std::string> series;
+  for (int i = 0; i < 200; ++i) {  // enough for the buffers to move while they grow
+    series.push_back(TimeSeries(a));
+    series.push_back(TimeSeries(stale));
+    series.push_back(TimeSeries(c));
+  }
+  DecodedWrite out;
+  WriteRequestStats stats;
+  ASSERT_TRUE(DecodeWriteRequest(WriteRequest(series), "N", &out, &stats).ok());
+  ASSERT_EQ(out.series.size(), 400u);
+  EXPECT_EQ(stats.empty_series, 200u);
+  for (size_t i = 0; i < out.series.size(); i += 2) {
+    const tsdb::SeriesSamples first = tsdb::ToSeriesSamples(out.series[i]);
+    const tsdb::SeriesSamples second = tsdb::ToSeriesSamples(out.series[i + 1]);
+    EXPECT_EQ(first.key, (tsdb::SeriesKey{"N", "a", {{"x", "1"}, {"y", "2"}}}));
+    ASSERT_EQ(first.raw.size(), 2u);
+    EXPECT_EQ(first.raw[1].value, 2);
+    EXPECT_EQ(second.key, (tsdb::SeriesKey{"N", "c", {{"w", "4"}, {"z", "3"}}}));
+    ASSERT_EQ(second.raw.size(), 1u);
+    EXPECT_EQ(second.raw[0].timestamp_ms, kT + 2);
+  }
+}
+
 TEST(RemoteWriteDecodeTest, NegativeAndLargeTimestamps) {
   const PromSeries s{{{"__name__", "m"}}, {{Bits(1), -5}, {Bits(2), INT64_MAX}}};
-  std::vector<tsdb::SeriesSamples> out;
   WriteRequestStats stats;
-  ASSERT_TRUE(DecodeWriteRequest(WriteRequest({TimeSeries(s)}), "N", &out, &stats).ok());
+  auto decoded = Decode(WriteRequest({TimeSeries(s)}), "N", &stats);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const std::vector<tsdb::SeriesSamples>& out = decoded.value();
   EXPECT_EQ(out[0].raw[0].timestamp_ms, -5);
   EXPECT_EQ(out[0].raw[1].timestamp_ms, INT64_MAX);
 }
 
 TEST(RemoteWriteDecodeTest, EmptyRequest) {
-  std::vector<tsdb::SeriesSamples> out;
+  DecodedWrite out;
   WriteRequestStats stats;
   EXPECT_TRUE(DecodeWriteRequest("", "N", &out, &stats).ok());
-  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(out.series.empty());
 }
 
 TEST(RemoteWriteDecodeTest, RefusesBadSeries) {
@@ -99,13 +139,13 @@ TEST(RemoteWriteDecodeTest, RefusesBadSeries) {
   for (int i = 0; i < 31; ++i) many.labels.emplace_back("l" + std::to_string(100 + i), "v");
   cases.emplace_back("31 labels", many);
   for (const auto& [name, spec] : cases) {
-    std::vector<tsdb::SeriesSamples> out;
+    DecodedWrite out;
     WriteRequestStats stats;
     const Status s = DecodeWriteRequest(WriteRequest({TimeSeries(spec)}), "N", &out, &stats);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << name;
   }
   many.labels.pop_back();  // 30 dimensions are fine
-  std::vector<tsdb::SeriesSamples> out;
+  DecodedWrite out;
   WriteRequestStats stats;
   EXPECT_TRUE(DecodeWriteRequest(WriteRequest({TimeSeries(many)}), "N", &out, &stats).ok());
 }
@@ -119,7 +159,7 @@ TEST(RemoteWriteDecodeTest, MalformedMessages) {
   std::string overlong_varint(11, '\xFF');
   std::string field_zero("\x00\x01", 2);
   for (const std::string& data : {group, bad_length, overlong_varint, field_zero}) {
-    std::vector<tsdb::SeriesSamples> out;
+    DecodedWrite out;
     WriteRequestStats stats;
     EXPECT_EQ(DecodeWriteRequest(data, "N", &out, &stats).code(), StatusCode::kInvalidArgument);
   }
@@ -130,7 +170,7 @@ TEST(RemoteWriteDecodeTest, EveryTruncationAndRandomBytesAreHandled) {
                      {{Bits(1), kT}, {Bits(2), kT + 15000}}};
   const std::string data = WriteRequest({TimeSeries(s, true), TimeSeries(s)}, true);
   for (size_t n = 0; n < data.size(); ++n) {
-    std::vector<tsdb::SeriesSamples> out;
+    DecodedWrite out;
     WriteRequestStats stats;
     const Status st = DecodeWriteRequest(std::string_view(data).substr(0, n), "N", &out, &stats);
     EXPECT_TRUE(st.ok() || st.code() == StatusCode::kInvalidArgument) << st.ToString();
@@ -139,7 +179,7 @@ TEST(RemoteWriteDecodeTest, EveryTruncationAndRandomBytesAreHandled) {
   for (int i = 0; i < 3000; ++i) {
     std::string junk = data;
     for (int k = 0; k < 3; ++k) junk[rng() % junk.size()] = static_cast<char>(rng());
-    std::vector<tsdb::SeriesSamples> out;
+    DecodedWrite out;
     WriteRequestStats stats;
     const Status st = DecodeWriteRequest(junk, "N", &out, &stats);
     EXPECT_TRUE(st.ok() || st.code() == StatusCode::kInvalidArgument) << st.ToString();

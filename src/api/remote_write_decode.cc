@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 
 #include "api/text.h"
 
@@ -128,57 +129,55 @@ bool DecodeSample(std::string_view data, tsdb::RawSample* sample) {
   return true;
 }
 
-// Builds the key of `series` from its labels. `labels` is scratch space.
-Status BuildKey(const std::string& ns, std::vector<LabelView>& labels, tsdb::SeriesKey* key) {
-  std::string_view name;
+// Appends the dimensions of a series with these labels to *dims and returns the metric name
+// (the __name__ label) in *name.
+Status AppendDimensions(std::span<const LabelView> labels, std::string_view* name,
+                        std::vector<tsdb::DimensionView>* dims) {
+  const size_t first = dims->size();
+  *name = {};
   bool sorted = true;
-  size_t dims = 0;
-  std::string_view previous;
   for (const auto& [label, value] : labels) {
     if (label.empty()) return InvalidArgumentError("remote write: empty label name");
     if (label == "__name__") {
-      name = value;
+      *name = value;
       continue;
     }
     if (value.empty()) continue;
-    if (dims > 0 && !(previous < label)) sorted = false;
-    previous = label;
-    ++dims;
-  }
-  if (name.empty()) return InvalidArgumentError("remote write: series without a __name__ label");
-  if (!IsValidText(name)) {
-    return InvalidArgumentError("remote write: invalid characters in metric name " +
-                                Printable(name, 128));
-  }
-  if (dims > kMaxRemoteWriteDimensions) {
-    return InvalidArgumentError("remote write: series " + std::string(name) + " has " +
-                                std::to_string(dims) +
-                                " labels besides __name__; at most 30 "
-                                "are supported");
-  }
-  key->ns = ns;
-  key->metric.assign(name);
-  key->dimensions.reserve(dims);
-  for (const auto& [label, value] : labels) {
-    if (value.empty() || label == "__name__") continue;
     if (!IsValidText(label) || !IsValidText(value)) {
       return InvalidArgumentError("remote write: invalid characters in label " +
                                   Printable(label, 128));
     }
-    key->dimensions.push_back({std::string(label), std::string(value)});
+    if (dims->size() > first && !(dims->back().name < label)) sorted = false;
+    dims->push_back({label, value});
   }
-  if (!sorted) std::sort(key->dimensions.begin(), key->dimensions.end());
-  for (size_t i = 1; i < key->dimensions.size(); ++i) {
-    if (key->dimensions[i].name == key->dimensions[i - 1].name) {
-      return InvalidArgumentError("remote write: label " + key->dimensions[i].name +
-                                  " repeated in series " + std::string(name));
-    }
+  if (name->empty()) return InvalidArgumentError("remote write: series without a __name__ label");
+  if (!IsValidText(*name)) {
+    return InvalidArgumentError("remote write: invalid characters in metric name " +
+                                Printable(*name, 128));
+  }
+  const auto begin = dims->begin() + static_cast<ptrdiff_t>(first);
+  const size_t count = dims->size() - first;
+  if (count > kMaxRemoteWriteDimensions) {
+    return InvalidArgumentError("remote write: series " + std::string(*name) + " has " +
+                                std::to_string(count) +
+                                " labels besides __name__; at most 30 are supported");
+  }
+  if (!sorted) {
+    std::sort(begin, dims->end(), [](const tsdb::DimensionView& a, const tsdb::DimensionView& b) {
+      return a.name < b.name;
+    });
+  }
+  const auto repeated = std::adjacent_find(
+      begin, dims->end(),
+      [](const tsdb::DimensionView& a, const tsdb::DimensionView& b) { return a.name == b.name; });
+  if (repeated != dims->end()) {
+    return InvalidArgumentError("remote write: label " + std::string(repeated->name) +
+                                " repeated in series " + std::string(*name));
   }
   return OkStatus();
 }
 
-// The number of TimeSeries fields, so the batch is allocated once: growing a vector of 2,000
-// SeriesSamples by doubling copied and page-faulted ~2x its final size per request.
+// The number of TimeSeries fields, so the series are allocated once.
 size_t CountTimeSeries(std::string_view data) {
   ProtoReader r(data);
   size_t n = 0;
@@ -192,9 +191,20 @@ size_t CountTimeSeries(std::string_view data) {
 
 }  // namespace
 
-Status DecodeWriteRequest(std::string_view data, const std::string& ns,
-                          std::vector<tsdb::SeriesSamples>* out, WriteRequestStats* stats) {
-  out->reserve(out->size() + CountTimeSeries(data));
+Status DecodeWriteRequest(std::string_view data, std::string_view ns, DecodedWrite* out,
+                          WriteRequestStats* stats) {
+  out->series.clear();
+  out->dimensions.clear();
+  out->samples.clear();
+  // Where each series' dimensions and samples start: the buffers may still move while they
+  // grow, so the views are made at the end.
+  struct Extent {
+    size_t dims_end;
+    size_t samples_end;
+  };
+  std::vector<Extent> extents;
+  extents.reserve(CountTimeSeries(data));
+  out->series.reserve(extents.capacity());
   ProtoReader request(data);
   std::vector<LabelView> labels;
   labels.reserve(32);
@@ -208,7 +218,7 @@ Status DecodeWriteRequest(std::string_view data, const std::string& ns,
     std::string_view ts_bytes;
     if (!request.ReadBytes(&ts_bytes)) return Malformed("truncated time series");
 
-    tsdb::SeriesSamples& series = out->emplace_back();
+    const size_t first_sample = out->samples.size();
     labels.clear();
     ProtoReader r(ts_bytes);
     while (!r.done()) {
@@ -232,20 +242,36 @@ Status DecodeWriteRequest(std::string_view data, const std::string& ns,
         } else if (!std::isfinite(sample.value)) {
           ++stats->invalid_values;
         } else {
-          series.raw.push_back(sample);
+          out->samples.push_back(sample);
         }
       } else if (!r.Skip(w)) {  // exemplars, histograms, unknown fields
         return Malformed("truncated time series field");
       }
     }
-    if (Status s = BuildKey(ns, labels, &series.key); !s.ok()) return s;
-    if (series.raw.empty()) {
+    const size_t first_dim = out->dimensions.size();
+    std::string_view name;
+    RETURN_IF_ERROR(AppendDimensions(labels, &name, &out->dimensions));
+    const size_t num_samples = out->samples.size() - first_sample;
+    if (num_samples == 0) {
       ++stats->empty_series;
-      out->pop_back();
+      out->dimensions.resize(first_dim);
       continue;
     }
     ++stats->series;
-    stats->samples += series.raw.size();
+    stats->samples += num_samples;
+    tsdb::SeriesSamplesView& series = out->series.emplace_back();
+    series.key.ns = ns;
+    series.key.metric = name;
+    extents.push_back({out->dimensions.size(), out->samples.size()});
+  }
+  size_t dims_begin = 0, samples_begin = 0;
+  for (size_t i = 0; i < out->series.size(); ++i) {
+    tsdb::SeriesSamplesView& series = out->series[i];
+    series.key.dimensions =
+        std::span(out->dimensions).subspan(dims_begin, extents[i].dims_end - dims_begin);
+    series.raw = std::span(out->samples).subspan(samples_begin, extents[i].samples_end - samples_begin);
+    dims_begin = extents[i].dims_end;
+    samples_begin = extents[i].samples_end;
   }
   return OkStatus();
 }

@@ -4,9 +4,9 @@
 // {repeated Label labels = 1; repeated Sample samples = 2; exemplars = 3; histograms = 4},
 // Label {string name = 1; string value = 2}, Sample {double value = 1; int64 timestamp = 2}.
 //
-// The decoder is hand-written and decodes straight into tsdb::SeriesSamples: labels are read
-// as views into the payload and copied once into the key, samples are appended in place. It
-// skips metadata, exemplars, histograms and unknown fields. Pure functions, thread-safe.
+// The decoder is hand-written and decodes into views: labels stay in the payload, and a
+// request's dimensions and samples fill two buffers, so decoding allocates nothing per series.
+// It skips metadata, exemplars, histograms and unknown fields. Pure functions, thread-safe.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,14 +29,22 @@ struct WriteRequestStats {
   size_t empty_series = 0;    // series left without samples, not appended
 };
 
-// Appends one SeriesSamples per TimeSeries that keeps at least one sample to *out: namespace
-// `ns`, metric = the __name__ label, the other labels as dimensions sorted by name (labels
-// with an empty value are absent labels in Prometheus, and are left out), unit "None".
-// InvalidArgument (with *out in an unspecified state) on a malformed message, a series
+// A decoded WriteRequest. `series` views the payload, the namespace given to the decoder and
+// the two buffers below: valid while all of those are, and until the next decode into it.
+struct DecodedWrite {
+  std::vector<tsdb::SeriesSamplesView> series;
+  std::vector<tsdb::DimensionView> dimensions;  // of every series, in order
+  std::vector<tsdb::RawSample> samples;         // of every series, in order
+};
+
+// Decodes into *out (cleared first) one series per TimeSeries that keeps at least one sample:
+// namespace `ns`, metric = the __name__ label, the other labels as dimensions sorted by name
+// (labels with an empty value are absent labels in Prometheus, and are left out), unit
+// "None". InvalidArgument (with *out in an unspecified state) on a malformed message, a series
 // without __name__, an empty or repeated label name, more than 30 dimensions, or label text
 // that is not valid UTF-8 or holds control characters.
-Status DecodeWriteRequest(std::string_view data, const std::string& ns,
-                          std::vector<tsdb::SeriesSamples>* out, WriteRequestStats* stats);
+Status DecodeWriteRequest(std::string_view data, std::string_view ns, DecodedWrite* out,
+                          WriteRequestStats* stats);
 
 // Uncompresses a raw snappy block (remote write does not use the framing format). The
 // declared length is checked before anything is allocated: ResourceExhausted when it exceeds

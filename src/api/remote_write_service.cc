@@ -101,15 +101,15 @@ http::Response RemoteWriteService::Impl::Handle(const http::Request& request) co
   if (Status s = SnappyUncompress(request.body, options.max_body_bytes, &payload); !s.ok()) {
     return Reply(s.code() == StatusCode::kResourceExhausted ? 413 : 400, s.message());
   }
-  std::vector<tsdb::SeriesSamples> batch;
+  DecodedWrite batch;
   WriteRequestStats stats;
   if (Status s = DecodeWriteRequest(payload, *ns, &batch, &stats); !s.ok()) {
     return Reply(400, s.message());
   }
   if (dropped_stale) dropped_stale->Add(stats.stale_markers);
   if (dropped_invalid) dropped_invalid->Add(stats.invalid_values);
-  if (!batch.empty()) {
-    if (Status s = db->Append(batch); !s.ok()) {
+  if (!batch.series.empty()) {
+    if (Status s = db->AppendViews(batch.series); !s.ok()) {
       if (s.code() == StatusCode::kInvalidArgument) return Reply(400, s.message());
       const bool transient = s.code() == StatusCode::kUnavailable ||
                              s.code() == StatusCode::kFailedPrecondition ||

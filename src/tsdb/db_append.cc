@@ -31,7 +31,7 @@ std::string IsoTime(int64_t ms) {
 
 // OK when every sample of `s` may be stored; otherwise InvalidArgument naming the series,
 // the sample and the problem. Messages are built only on failure: this runs for every sample.
-Status ValidateSamples(const SeriesSamples& s, int64_t min_t, int64_t max_t) {
+Status ValidateSamples(const SeriesSamplesView& s, int64_t min_t, int64_t max_t) {
   RETURN_IF_ERROR(ValidateSeriesKey(s.key));
   auto fail = [&](const char* kind, size_t i, const std::string& what) {
     return InvalidArgumentError("series " + FormatSeriesKey(s.key) + ": " + kind + " " +
@@ -70,20 +70,26 @@ Status ValidateSamples(const SeriesSamples& s, int64_t min_t, int64_t max_t) {
   return OkStatus();
 }
 
+size_t CanonicalKeysSize(std::span<const SeriesSamplesView> batch) {
+  size_t n = 0;
+  for (const SeriesSamplesView& s : batch) n += block::CanonicalKeySize(s.key);
+  return n;
+}
+
 std::string_view KeyOf(const std::string& keys, size_t begin, size_t end) {
   return std::string_view(keys).substr(begin, end - begin);
 }
 
 }  // namespace
 
-Status DbImpl::Append(std::span<const SeriesSamples> batch) {
+Status DbImpl::AppendViews(std::span<const SeriesSamplesView> batch) {
   const auto started = std::chrono::steady_clock::now();
   const int64_t now = options_.clock->NowMillis();
   const int64_t min_t = now - options_.max_sample_age_ms;
   const int64_t max_t = now + options_.max_future_ms;
 
   struct Item {
-    const SeriesSamples* in;
+    const SeriesSamplesView* in;
     size_t key_begin;  // the canonical key is keys[key_begin, key_end)
     size_t key_end;
     size_t hash;
@@ -92,19 +98,23 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
   };
   std::vector<Item> items;
   items.reserve(batch.size());
-  // Every canonical key of the batch in one buffer: one allocation per Append rather than one
-  // per series (a remote-write request holds thousands).
+  // Every canonical key of the batch in one buffer, sized once: one allocation per Append
+  // rather than one per series (a remote-write request holds thousands).
   std::string keys;
+  keys.reserve(CanonicalKeysSize(batch));
   uint64_t num_samples = 0;
-  const std::string* last_unit = nullptr;
+  std::optional<std::string_view> last_unit;
   uint16_t last_unit_id = 0;
-  for (const SeriesSamples& s : batch) {
+  for (const SeriesSamplesView& s : batch) {
     RETURN_IF_ERROR(ValidateSamples(s, min_t, max_t));
     if (s.raw.empty() && s.stats.empty()) continue;
-    if (last_unit == nullptr || *last_unit != s.unit) {
+    if (!last_unit || *last_unit != s.unit) {
       std::optional<uint16_t> id = units_.Intern(s.unit);
-      if (!id) return InvalidArgumentError("too many distinct units; refusing unit " + s.unit);
-      last_unit = &s.unit;
+      if (!id) {
+        return InvalidArgumentError("too many distinct units; refusing unit " +
+                                    std::string(s.unit));
+      }
+      last_unit = s.unit;
       last_unit_id = *id;
     }
     Item item{&s, keys.size(), 0, 0, last_unit_id};
@@ -127,6 +137,7 @@ Status DbImpl::Append(std::span<const SeriesSamples> batch) {
     // head_ is only replaced with gate_ held exclusively, so it is stable here.
     Head* head = head_.get();
     std::vector<WalSeriesDef> defs;
+    defs.reserve(items.size());
     std::vector<WalSeriesSamples> samples;
     samples.reserve(items.size());
     for (Item& item : items) {

@@ -85,7 +85,7 @@ class DbImpl final : public Db {
   static StatusOr<std::unique_ptr<DbImpl>> OpenImpl(const Options& options);
   ~DbImpl() override;
 
-  Status Append(std::span<const SeriesSamples> batch) override;
+  Status AppendViews(std::span<const SeriesSamplesView> batch) override;
   StatusOr<std::vector<Datapoint>> GetStatistics(const StatisticsQuery& query) const override;
   StatusOr<ListResult> ListSeries(const ListQuery& query) const override;
   Status Flush() override;

@@ -26,16 +26,13 @@ void AtomicMax(std::atomic<int64_t>* a, int64_t v) {
 
 }  // namespace
 
-MemSeries* MemSeries::New(std::string_view key, uint64_t id, uint8_t stripe) {
-  void* mem = ::operator new(sizeof(MemSeries) + key.size());
+MemSeries* MemSeries::New(chunk::ChunkArena* arena, std::string_view key, uint64_t id,
+                          uint8_t stripe) {
+  static_assert(alignof(MemSeries) <= 8, "the arena aligns to 8");
+  void* mem = arena->Allocate(sizeof(MemSeries) + key.size());
   auto* s = new (mem) MemSeries(id, static_cast<uint32_t>(key.size()), stripe);
   std::memcpy(static_cast<char*>(mem) + sizeof(MemSeries), key.data(), key.size());
   return s;
-}
-
-void MemSeries::Delete(MemSeries* s) {
-  s->~MemSeries();
-  ::operator delete(s);
 }
 
 size_t Head::KeyHash::operator()(std::string_view k) const { return HashCanonicalKey(k); }
@@ -45,7 +42,7 @@ Head::Head(const UnitTable* units, int64_t created_ms)
 
 Head::~Head() {
   for (size_t i = 0; i < kStripes; ++i) {
-    for (MemSeries* s : stripes_[i].series) MemSeries::Delete(s);
+    for (MemSeries* s : stripes_[i].series) s->~MemSeries();  // its memory goes with the arena
   }
 }
 
@@ -59,11 +56,11 @@ MemSeries* Head::GetOrCreate(std::string_view canonical, size_t hash,
     *created = false;
     return *it;
   }
-  MemSeries* s = MemSeries::New(canonical, next_id->fetch_add(1, std::memory_order_relaxed),
+  MemSeries* s = MemSeries::New(&series_arena_, canonical,
+                                next_id->fetch_add(1, std::memory_order_relaxed),
                                 static_cast<uint8_t>(st));
   stripe.series.insert(s);
   num_series_.fetch_add(1, std::memory_order_relaxed);
-  memory_bytes_.fetch_add(sizeof(MemSeries) + s->key_size, std::memory_order_relaxed);
   *created = true;
   return s;
 }
@@ -251,10 +248,9 @@ Status Head::ExportSorted(const std::function<Status(const block::SeriesData&)>&
 
 Head::MemoryUse Head::Memory() const {
   MemoryUse m;
-  m.series_and_chunks = arena_.MemoryBytes();
+  m.series_and_chunks = arena_.MemoryBytes() + series_arena_.MemoryBytes();
   ForEachSeries([&](const MemSeries& s) {
-    m.series_and_chunks +=
-        sizeof(MemSeries) + s.key_size + s.chunks.capacity() * sizeof(HeadChunk);
+    m.series_and_chunks += s.chunks.capacity() * sizeof(HeadChunk);
     for (const HeadChunk& c : s.chunks) m.chunk_data += c.chunk.bytes().size();
     if (s.extra) {
       m.series_and_chunks += sizeof(SeriesExtra) +

@@ -56,11 +56,14 @@ struct SeriesExtra {
 };
 
 // A series of the head. Its canonical key is stored right after the object, in the same
-// allocation (New/Delete): one allocation and no string object per series.
+// allocation: no string object per series. Series live in their head's series arena, out of
+// the malloc heap: created during appends, between the requests' short-lived buffers, they
+// would otherwise pin those buffers' space in the heap (RSS) after the requests end.
 struct MemSeries {
-  // Allocates a series for `key`. Free it with Delete.
-  static MemSeries* New(std::string_view key, uint64_t id, uint8_t stripe);
-  static void Delete(MemSeries* s);
+  // Allocates a series for `key` from `arena`. Destroy it with ~MemSeries; its memory goes
+  // with the arena.
+  static MemSeries* New(chunk::ChunkArena* arena, std::string_view key, uint64_t id,
+                        uint8_t stripe);
 
   // The canonical key string (series_key.h).
   std::string_view key() const {
@@ -131,10 +134,11 @@ class Head {
   int64_t created_ms() const { return created_ms_; }
   uint64_t num_series() const { return num_series_.load(std::memory_order_relaxed); }
   uint64_t num_samples() const { return num_samples_.load(std::memory_order_relaxed); }
-  // Bytes of series objects, keys, chunk vectors and the chunk arena, kept up to date by every
-  // append (the estimate Memory() computes, without walking the series).
+  // Bytes of the series and chunk arenas and of chunk vectors, kept up to date by every append
+  // (the estimate Memory() computes, without walking the series).
   uint64_t memory_bytes() const {
-    return memory_bytes_.load(std::memory_order_relaxed) + arena_.MemoryBytes();
+    return memory_bytes_.load(std::memory_order_relaxed) + arena_.MemoryBytes() +
+           series_arena_.MemoryBytes();
   }
   // Bytes of the chunk arena alone: the part of the head that grows with samples.
   uint64_t chunk_bytes() const { return arena_.MemoryBytes(); }
@@ -174,7 +178,8 @@ class Head {
 
   const UnitTable* units_;
   const int64_t created_ms_;
-  chunk::ChunkArena arena_;  // every chunk buffer of the head
+  chunk::ChunkArena arena_;         // every chunk buffer of the head
+  chunk::ChunkArena series_arena_;  // every MemSeries (with its key) of the head
   std::unique_ptr<Stripe[]> stripes_;
   std::atomic<uint64_t> num_series_{0};
   std::atomic<uint64_t> num_samples_{0};

@@ -29,9 +29,20 @@ bool SplitDimension(std::string_view field, std::string_view* name, std::string_
   return true;
 }
 
+// A SeriesKeyView of a SeriesKey, with the dimension views it points to.
+struct KeyViewHolder {
+  explicit KeyViewHolder(const SeriesKey& k) {
+    dims.reserve(k.dimensions.size());
+    for (const Dimension& d : k.dimensions) dims.push_back({d.name, d.value});
+    key = {k.ns, k.metric, dims};
+  }
+  std::vector<DimensionView> dims;
+  SeriesKeyView key;
+};
+
 }  // namespace
 
-Status ValidateSeriesKey(const SeriesKey& key) {
+Status ValidateSeriesKey(const SeriesKeyView& key) {
   auto fail = [&](std::string_view why) {
     return InvalidArgumentError("series " + FormatSeriesKey(key) + ": " + std::string(why));
   };
@@ -39,18 +50,23 @@ Status ValidateSeriesKey(const SeriesKey& key) {
   if (key.metric.empty()) return fail("metric name is empty");
   if (HasNul(key.ns) || HasNul(key.metric)) return fail("namespace or metric holds a NUL byte");
   for (size_t i = 0; i < key.dimensions.size(); ++i) {
-    const Dimension& d = key.dimensions[i];
+    const DimensionView& d = key.dimensions[i];
     if (d.name.empty()) return fail("a dimension name is empty");
-    if (HasNul(d.name) || HasNul(d.value) || d.name.find('\x01') != std::string::npos) {
-      return fail("dimension " + d.name + " holds a NUL or \\x01 byte");
+    if (HasNul(d.name) || HasNul(d.value) || d.name.find('\x01') != std::string_view::npos) {
+      return fail("dimension " + std::string(d.name) + " holds a NUL or \\x01 byte");
     }
     if (i > 0 && !(key.dimensions[i - 1].name < d.name)) {
       return fail(key.dimensions[i - 1].name == d.name
-                      ? "dimension " + d.name + " appears twice"
+                      ? "dimension " + std::string(d.name) + " appears twice"
                       : "dimensions are not sorted by name (use MakeSeriesKey)");
     }
   }
   return OkStatus();
+}
+
+Status ValidateSeriesKey(const SeriesKey& key) {
+  const KeyViewHolder view(key);
+  return ValidateSeriesKey(view.key);
 }
 
 StatusOr<SeriesKey> MakeSeriesKey(std::string ns, std::string metric,
@@ -81,8 +97,10 @@ bool ParseCanonicalKey(std::string_view canonical, SeriesKey* key) {
   return true;
 }
 
-std::string FormatSeriesKey(const SeriesKey& key) {
-  std::string out = key.ns + "/" + key.metric;
+std::string FormatSeriesKey(const SeriesKeyView& key) {
+  std::string out(key.ns);
+  out.push_back('/');
+  out.append(key.metric);
   if (key.dimensions.empty()) return out;
   out.push_back('{');
   for (size_t i = 0; i < key.dimensions.size(); ++i) {
@@ -92,6 +110,11 @@ std::string FormatSeriesKey(const SeriesKey& key) {
   }
   out.push_back('}');
   return out;
+}
+
+std::string FormatSeriesKey(const SeriesKey& key) {
+  const KeyViewHolder view(key);
+  return FormatSeriesKey(view.key);
 }
 
 std::string FormatCanonicalKey(std::string_view canonical) {

@@ -17,12 +17,14 @@ namespace vigil::tsdb {
 // OK when `key` is canonical: ns and metric non-empty, dimension names non-empty and strictly
 // increasing, no NUL byte anywhere and no \x01 in a dimension name (so the canonical string
 // is unambiguous). Otherwise InvalidArgument naming the series and the rule broken.
+Status ValidateSeriesKey(const SeriesKeyView& key);
 Status ValidateSeriesKey(const SeriesKey& key);
 
 // Inverse of CanonicalKeyString. False when `canonical` is not well-formed.
 bool ParseCanonicalKey(std::string_view canonical, SeriesKey* key);
 
 // "ns/metric{name=value,...}" for log and error messages.
+std::string FormatSeriesKey(const SeriesKeyView& key);
 std::string FormatSeriesKey(const SeriesKey& key);
 std::string FormatCanonicalKey(std::string_view canonical);
 

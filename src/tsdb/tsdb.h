@@ -68,7 +68,9 @@ class Db {
   // a value is NaN/Inf, a count is not > 0, or a timestamp is outside the accepted window.
   // Unavailable when the WAL cannot be written; after a failed sync every later Append also
   // fails until the Db is reopened.
-  virtual Status Append(std::span<const SeriesSamples> batch) = 0;
+  Status Append(std::span<const SeriesSamples> batch);
+  // The same, for borrowed samples: nothing is allocated per series.
+  virtual Status AppendViews(std::span<const SeriesSamplesView> batch) = 0;
 
   // Per-period statistics of one series over [start, end). Periods without samples are
   // omitted. NotFound is never returned: an unknown series has no datapoints.
@@ -108,5 +110,22 @@ StatusOr<SeriesKey> MakeSeriesKey(std::string ns, std::string metric,
 // The canonical text form of a key, used for ordering and continuation tokens:
 // ns \x00 metric \x00 (name \x01 value \x00)*. Injective for keys without NUL bytes.
 std::string CanonicalKeyString(const SeriesKey& key);
+
+// Inline, so protocol code that only calls the interface does not link the engine.
+inline Status Db::Append(std::span<const SeriesSamples> batch) {
+  size_t num_dims = 0;
+  for (const SeriesSamples& s : batch) num_dims += s.key.dimensions.size();
+  std::vector<DimensionView> dims;
+  dims.reserve(num_dims);
+  std::vector<SeriesSamplesView> views;
+  views.reserve(batch.size());
+  for (const SeriesSamples& s : batch) {
+    const size_t first = dims.size();
+    for (const Dimension& d : s.key.dimensions) dims.push_back({d.name, d.value});
+    views.push_back({{s.key.ns, s.key.metric, std::span(dims).subspan(first)}, s.unit, s.raw,
+                     s.stats});
+  }
+  return AppendViews(views);
+}
 
 }  // namespace vigil::tsdb

@@ -4,7 +4,9 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil::tsdb {
@@ -51,6 +53,42 @@ struct SeriesSamples {
   std::vector<RawSample> raw;
   std::vector<StatSample> stats;
 };
+
+// Borrowed forms of Dimension, SeriesKey and SeriesSamples, for callers that decode a whole
+// request into a few buffers (remote write): appending views allocates nothing per series.
+// The same canonical-form rules apply (dimensions sorted by name, names unique).
+struct DimensionView {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct SeriesKeyView {
+  std::string_view ns;
+  std::string_view metric;
+  std::span<const DimensionView> dimensions;
+};
+
+struct SeriesSamplesView {
+  SeriesKeyView key;
+  std::string_view unit = "None";
+  std::span<const RawSample> raw;
+  std::span<const StatSample> stats;
+};
+
+// An owning copy of a view.
+inline SeriesSamples ToSeriesSamples(const SeriesSamplesView& v) {
+  SeriesSamples s;
+  s.key.ns.assign(v.key.ns);
+  s.key.metric.assign(v.key.metric);
+  s.key.dimensions.reserve(v.key.dimensions.size());
+  for (const DimensionView& d : v.key.dimensions) {
+    s.key.dimensions.push_back({std::string(d.name), std::string(d.value)});
+  }
+  s.unit.assign(v.unit);
+  s.raw.assign(v.raw.begin(), v.raw.end());
+  s.stats.assign(v.stats.begin(), v.stats.end());
+  return s;
+}
 
 // GetMetricStatistics-style query for one series.
 struct StatisticsQuery {

@@ -20,9 +20,9 @@ int64_t FloorTo(int64_t t, int64_t period) {
 
 }  // namespace
 
-Status FakeDb::Append(std::span<const tsdb::SeriesSamples> batch) {
+Status FakeDb::AppendViews(std::span<const tsdb::SeriesSamplesView> batch) {
   if (!fail_next_.ok()) return std::exchange(fail_next_, OkStatus());
-  appended.insert(appended.end(), batch.begin(), batch.end());
+  for (const tsdb::SeriesSamplesView& s : batch) appended.push_back(tsdb::ToSeriesSamples(s));
   return OkStatus();
 }
 

@@ -12,7 +12,7 @@ namespace vigil::api::testing {
 
 class FakeDb : public tsdb::Db {
  public:
-  Status Append(std::span<const tsdb::SeriesSamples> batch) override;
+  Status AppendViews(std::span<const tsdb::SeriesSamplesView> batch) override;
   StatusOr<std::vector<tsdb::Datapoint>> GetStatistics(
       const tsdb::StatisticsQuery& query) const override;
   StatusOr<tsdb::ListResult> ListSeries(const tsdb::ListQuery& query) const override;

@@ -23,22 +23,6 @@ Status Malformed(const std::string& path, uint64_t offset, std::string_view what
 
 }  // namespace
 
-void AppendCanonicalKey(const SeriesKey& key, std::string* out) {
-  size_t n = key.ns.size() + key.metric.size() + 2;
-  for (const Dimension& d : key.dimensions) n += d.name.size() + d.value.size() + 2;
-  out->reserve(out->size() + n);
-  out->append(key.ns);
-  out->push_back('\0');
-  out->append(key.metric);
-  out->push_back('\0');
-  for (const Dimension& d : key.dimensions) {
-    out->append(d.name);
-    out->push_back('\1');
-    out->append(d.value);
-    out->push_back('\0');
-  }
-}
-
 uint32_t IndexBuilder::Intern(const std::string& s) {
   const auto [it, inserted] = ids_.try_emplace(s, static_cast<uint32_t>(symbols_.size()));
   if (inserted) symbols_.push_back(&it->first);

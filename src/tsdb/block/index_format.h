@@ -18,9 +18,31 @@ inline constexpr char kIndexMagic[4] = {'V', 'G', 'I', 'X'};
 inline constexpr uint8_t kFormatVersion = 1;
 inline constexpr uint64_t kChunksHeaderBytes = 8;  // magic, version, 3 zero bytes
 
-// Appends tsdb::CanonicalKeyString(key) (same bytes; tsdb.h defines the form) to *out.
-// Re-implemented here so the block library does not depend on the engine's.
-void AppendCanonicalKey(const SeriesKey& key, std::string* out);
+// The size of tsdb::CanonicalKeyString(key) (tsdb.h defines the form). Key: SeriesKey or
+// SeriesKeyView.
+template <typename Key>
+size_t CanonicalKeySize(const Key& key) {
+  size_t n = key.ns.size() + key.metric.size() + 2;
+  for (const auto& d : key.dimensions) n += d.name.size() + d.value.size() + 2;
+  return n;
+}
+
+// Appends tsdb::CanonicalKeyString(key) (same bytes) to *out. Implemented here so the block
+// library does not depend on the engine's.
+template <typename Key>
+void AppendCanonicalKey(const Key& key, std::string* out) {
+  out->reserve(out->size() + CanonicalKeySize(key));
+  out->append(key.ns);
+  out->push_back('\0');
+  out->append(key.metric);
+  out->push_back('\0');
+  for (const auto& d : key.dimensions) {
+    out->append(d.name);
+    out->push_back('\1');
+    out->append(d.value);
+    out->push_back('\0');
+  }
+}
 
 // Collects the index of a block being written. Not thread-safe.
 class IndexBuilder {

@@ -1,5 +1,6 @@
 #pragma once
-// ChunkArena: the memory of one head's chunk buffers (LevelDB's memtable Arena, for chunks).
+// ChunkArena: the memory of one head's chunk buffers (LevelDB's memtable Arena, for chunks);
+// a second one per head holds its series objects.
 //
 // Why: a head holds millions of small, growing byte buffers and dies whole when it is written
 // out. From the general heap, those buffers leave the freed head's pages interleaved with the

@@ -66,6 +66,10 @@ StatusOr<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request) {
       impl_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
       impl_->connected = true;
       impl_->buffer.clear();
+      // Beast reads at most capacity - size (at least 512 bytes) at a time: without room, a
+      // 100 KB answer takes ~190 recv calls, which measured the client more than the server.
+      // Real clients read with 64 KB+ buffers.
+      impl_->buffer.reserve(1 << 20);
     }
     http::write(impl_->socket, req, ec);
     http::response_parser<http::string_body> parser;

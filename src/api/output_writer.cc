@@ -80,88 +80,85 @@ void XmlWriter::Timestamp(std::string_view name, int64_t epoch_ms) {
   Close(name);
 }
 
-JsonWriter::JsonWriter(std::string* out) : out_(out) {
-  *out_ += '{';
+JsonWriter::JsonWriter(std::string* out) : out_(out), len_(out->size()) {
+  char* p = Room(1);
+  *p++ = '{';
+  Commit(p);
   stack_.push_back({false});
 }
 
-void JsonWriter::Finish() { *out_ += '}'; }
+void JsonWriter::Finish() {
+  char* p = Room(1);
+  *p++ = '}';
+  Commit(p);
+  out_->resize(len_);
+}
 
-void JsonWriter::Key(std::string_view name) {
+char* JsonWriter::Room(size_t n) {
+  if (out_->size() - len_ < n) out_->resize(std::max(2 * out_->size(), len_ + n));
+  return out_->data() + len_;
+}
+
+char* JsonWriter::Key(char* p, std::string_view name) {
   Frame& top = stack_.back();
-  const bool comma = !top.first;
+  if (!top.first) *p++ = ',';
   top.first = false;
-  if (top.is_list) {
-    if (comma) *out_ += ',';
-    return;
-  }
-  // The keys are the API's own member names: one append of `,"Name":` rather than a character
-  // at a time (this runs for every field of every datapoint of an answer).
-  char buf[72];
-  if (name.size() <= 64 &&
-      std::all_of(name.begin(), name.end(), [](char c) {
+  if (top.is_list) return p;
+  // The keys are the API's own member names: copied whole when they need no escaping.
+  if (std::all_of(name.begin(), name.end(), [](char c) {
         return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\';
       })) {
-    char* p = buf;
-    if (comma) *p++ = ',';
     *p++ = '"';
     std::memcpy(p, name.data(), name.size());
     p += name.size();
     *p++ = '"';
-    *p++ = ':';
-    out_->append(buf, static_cast<size_t>(p - buf));
-    return;
+  } else {
+    p = WriteJsonString(p, name);
   }
-  if (comma) *out_ += ',';
-  AppendJsonString(out_, name);
-  *out_ += ':';
+  *p++ = ':';
+  return p;
 }
 
-void JsonWriter::BeginStruct(std::string_view name) {
-  Key(name);
-  *out_ += '{';
-  stack_.push_back({false});
+void JsonWriter::Open(std::string_view name, char bracket, bool is_list) {
+  char* p = Key(Room(KeyMaxBytes(name) + 1), name);
+  *p++ = bracket;
+  Commit(p);
+  stack_.push_back({is_list});
 }
 
-void JsonWriter::EndStruct() {
+void JsonWriter::Close(char bracket) {
   stack_.pop_back();
-  *out_ += '}';
+  char* p = Room(1);
+  *p++ = bracket;
+  Commit(p);
 }
 
-void JsonWriter::BeginList(std::string_view name) {
-  Key(name);
-  *out_ += '[';
-  stack_.push_back({true});
-}
-
-void JsonWriter::EndList() {
-  stack_.pop_back();
-  *out_ += ']';
-}
-
+void JsonWriter::BeginStruct(std::string_view name) { Open(name, '{', false); }
+void JsonWriter::EndStruct() { Close('}'); }
+void JsonWriter::BeginList(std::string_view name) { Open(name, '[', true); }
+void JsonWriter::EndList() { Close(']'); }
 void JsonWriter::BeginMap(std::string_view name) { BeginStruct(name); }
 void JsonWriter::EndMap() { EndStruct(); }
 
 void JsonWriter::String(std::string_view name, std::string_view value) {
-  Key(name);
-  AppendJsonString(out_, value);
+  char* p = Key(Room(KeyMaxBytes(name) + JsonStringMaxBytes(value)), name);
+  Commit(WriteJsonString(p, value));
 }
 
 void JsonWriter::Double(std::string_view name, double value) {
-  Key(name);
-  AppendAwsDouble(out_, value);
+  char* p = Key(Room(KeyMaxBytes(name) + kAwsDoubleMaxBytes), name);
+  Commit(WriteAwsDouble(p, value));
 }
 
 void JsonWriter::Timestamp(std::string_view name, int64_t epoch_ms) {
-  Key(name);
-  char buf[32];
-  std::to_chars_result r;
+  constexpr size_t kMaxBytes = 32;
+  char* p = Key(Room(KeyMaxBytes(name) + kMaxBytes), name);
   if (epoch_ms % 1000 == 0) {
-    r = std::to_chars(buf, buf + sizeof(buf), epoch_ms / 1000);
+    p = std::to_chars(p, p + kMaxBytes, epoch_ms / 1000).ptr;
   } else {
-    r = std::to_chars(buf, buf + sizeof(buf), static_cast<double>(epoch_ms) / 1000.0);
+    p = std::to_chars(p, p + kMaxBytes, static_cast<double>(epoch_ms) / 1000.0).ptr;
   }
-  out_->append(buf, r.ptr - buf);
+  Commit(p);
 }
 
 }  // namespace vigil::api

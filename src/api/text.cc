@@ -1,5 +1,6 @@
 #include "api/text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -244,50 +245,67 @@ void AppendXmlEscaped(std::string* out, std::string_view text) {
   }
 }
 
-void AppendJsonString(std::string* out, std::string_view text) {
-  *out += '"';
-  // Runs of characters that need no escape are appended whole: this writes every key and
-  // string of every response (a day of datapoints is ~5,000 of them).
+char* WriteJsonString(char* p, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  *p++ = '"';
+  // Runs of characters that need no escape are copied whole: this writes every key and string
+  // of every response (a day of datapoints is ~5,000 of them).
   size_t run = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(text.data() + run, i - run);
+    std::memcpy(p, text.data() + run, i - run);
+    p += i - run;
     run = i + 1;
+    *p++ = '\\';
     switch (c) {
       case '"':
-        *out += "\\\"";
-        break;
       case '\\':
-        *out += "\\\\";
+        *p++ = static_cast<char>(c);
         break;
       case '\n':
-        *out += "\\n";
+        *p++ = 'n';
         break;
       case '\r':
-        *out += "\\r";
+        *p++ = 'r';
         break;
       case '\t':
-        *out += "\\t";
+        *p++ = 't';
         break;
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-        *out += buf;
-      }
+      default:
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 15];
     }
   }
-  out->append(text.data() + run, text.size() - run);
-  *out += '"';
+  std::memcpy(p, text.data() + run, text.size() - run);
+  p += text.size() - run;
+  *p++ = '"';
+  return p;
+}
+
+void AppendJsonString(std::string* out, std::string_view text) {
+  const size_t size = out->size();
+  out->resize(size + JsonStringMaxBytes(text));
+  char* end = WriteJsonString(out->data() + size, text);
+  out->resize(static_cast<size_t>(end - out->data()));
+}
+
+char* WriteAwsDouble(char* p, double value) {
+  if (!std::isfinite(value)) value = 0;
+  char* end = std::to_chars(p, p + kAwsDoubleMaxBytes - 2, value).ptr;
+  if (std::find_if(p, end, [](char c) { return c == '.' || c == 'e'; }) == end) {
+    *end++ = '.';
+    *end++ = '0';
+  }
+  return end;
 }
 
 void AppendAwsDouble(std::string* out, double value) {
-  if (!std::isfinite(value)) value = 0;
-  char buf[64];
-  const auto result = std::to_chars(buf, buf + sizeof(buf), value);
-  const std::string_view text(buf, result.ptr - buf);
-  out->append(text);
-  if (text.find_first_of(".e") == std::string_view::npos) *out += ".0";
+  char buf[kAwsDoubleMaxBytes];
+  out->append(buf, static_cast<size_t>(WriteAwsDouble(buf, value) - buf));
 }
 
 std::string FormatIsoTimestamp(int64_t epoch_ms) {

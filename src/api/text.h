@@ -21,11 +21,17 @@ std::string Printable(std::string_view text, size_t max_bytes = 256);
 void AppendXmlEscaped(std::string* out, std::string_view text);
 // Appends `text` as a JSON string literal, quotes included. UTF-8 passes through.
 void AppendJsonString(std::string* out, std::string_view text);
+// The same into p, which has room for JsonStringMaxBytes(text) bytes; returns the end.
+inline size_t JsonStringMaxBytes(std::string_view text) { return 6 * text.size() + 2; }
+char* WriteJsonString(char* p, std::string_view text);
 
 // Appends the shortest text that reads back as `value`, with ".0" added to integral values the
 // way AWS (and Python's repr) write doubles: 3.0, 12.5, 1e+21. Non-finite values are written
 // as 0.0: they cannot be stored, so this never happens for stored data.
 void AppendAwsDouble(std::string* out, double value);
+// The same into p, which has room for kAwsDoubleMaxBytes bytes; returns the end.
+inline constexpr size_t kAwsDoubleMaxBytes = 32;
+char* WriteAwsDouble(char* p, double value);
 
 // ISO 8601 UTC: "2025-01-15T00:05:00Z", or "2025-01-15T00:05:00.250Z" when ms is not 0.
 std::string FormatIsoTimestamp(int64_t epoch_ms);

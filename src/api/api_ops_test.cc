@@ -405,3 +405,102 @@ TEST(ListTokenTest, RoundTripsAndRejectsGarbage) {
 
 }  // namespace
 }  // namespace vigil::api
+
+namespace vigil::api {
+namespace {
+
+// Metrics Insights through GetMetricData: three hosts in two zones, two minutes.
+class InsightsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PutMetricDataInput put;
+    put.ns = "Shop";
+    put.metric_data.emplace();
+    const std::pair<const char*, const char*> hosts[] = {{"h1", "a"}, {"h2", "a"}, {"h3", "b"}};
+    for (int h = 0; h < 3; ++h) {
+      for (int k = 0; k < 2; ++k) {
+        // Latency of host h in minute k: 10 * (h + 1) + k.
+        put.metric_data->push_back(
+            Datum("Latency", 10.0 * (h + 1) + k, kT0 + k * 60'000 + 1,
+                  {DimensionInput{"Host", hosts[h].first}, DimensionInput{"Zone", hosts[h].second}}));
+      }
+    }
+    put.metric_data->push_back(Datum("Latency", 1000, kT0 + 1));  // no dimensions
+    put.metric_data->push_back(Datum("Errors", 5, kT0 + 1, {DimensionInput{"Host", "h1"}}));
+    ASSERT_TRUE(RunOp(put, db_).ok());
+  }
+
+  ApiOr<GetMetricDataOutput> Run(std::string sql, std::optional<int64_t> period = 60,
+                                 std::vector<MetricDataQueryInput> more = {}) {
+    GetMetricDataInput in;
+    MetricDataQueryInput q;
+    q.id = "q";
+    q.expression = std::move(sql);
+    q.period = period;
+    in.queries = {q};
+    for (auto& m : more) in.queries->push_back(std::move(m));
+    in.start_ms = kT0;
+    in.end_ms = kT0 + 600'000;
+    in.scan_by = "TimestampAscending";
+    auto r = RunOp(in, db_);
+    if (!r.ok()) return r.error();
+    return std::get<GetMetricDataOutput>(std::move(r).value());
+  }
+
+  FakeDb db_;
+};
+
+TEST_F(InsightsTest, AggregatesEveryMatchingSeries) {
+  auto r = Run("SELECT AVG(Latency) FROM Shop");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r.value().results.size(), 1u);
+  const MetricDataResult& q = r.value().results[0];
+  EXPECT_EQ(q.label, "q");
+  EXPECT_EQ(q.timestamps_ms, (std::vector<int64_t>{kT0, kT0 + 60'000}));
+  // Minute 0: 10, 20, 30 and 1000; minute 1: 11, 21, 31.
+  EXPECT_EQ(q.values, (std::vector<double>{1060.0 / 4, 63.0 / 3}));
+}
+
+TEST_F(InsightsTest, SchemaWhereGroupOrderLimit) {
+  auto r = Run(
+      "SELECT SUM(Latency) FROM SCHEMA(Shop, Zone, Host) WHERE Host != 'h2' "
+      "GROUP BY Zone ORDER BY SUM() DESC LIMIT 5");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& results = r.value().results;
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].label, "b");
+  EXPECT_EQ(results[0].values, (std::vector<double>{30, 31}));
+  EXPECT_EQ(results[1].label, "a");
+  EXPECT_EQ(results[1].values, (std::vector<double>{10, 11}));
+}
+
+TEST_F(InsightsTest, MathOverAnInsightsQuery) {
+  MetricDataQueryInput e;
+  e.id = "twice";
+  e.expression = "q * 2";
+  auto r = Run("SELECT MAX(Latency) FROM SCHEMA(Shop, Host, Zone)", 60, {e});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r.value().results.size(), 2u);
+  EXPECT_EQ(r.value().results[1].id, "twice");
+  EXPECT_EQ(r.value().results[1].values, (std::vector<double>{60, 62}));
+}
+
+TEST_F(InsightsTest, ErrorsAreInvalidParameterValueWithPosition) {
+  auto bad = Run("SELECT AVG(Latency) FROM Shop WHERE Host = h1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidParameterValue);
+  EXPECT_NE(bad.error().message.find("MetricDataQueries.member.1.Expression"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("position 44"), std::string::npos) << bad.error().message;
+  auto no_period = Run("SELECT AVG(Latency) FROM Shop", std::nullopt);
+  ASSERT_FALSE(no_period.ok());
+  EXPECT_EQ(no_period.error().code, ErrorCode::kMissingParameter);
+}
+
+TEST_F(InsightsTest, NoMatchIsNoSeries) {
+  auto r = Run("SELECT AVG(Nothing) FROM Shop GROUP BY Host");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r.value().results.empty());
+}
+
+}  // namespace
+}  // namespace vigil::api

@@ -13,6 +13,7 @@
 #include "api/api_error.h"
 #include "api/cloudwatch_types.h"
 #include "api/cloudwatch_validate.h"
+#include "insights/insights.h"
 #include "metricmath/metricmath.h"
 #include "tsdb/tsdb.h"
 
@@ -22,6 +23,8 @@ inline constexpr size_t kMaxMetricData = 1000;
 inline constexpr size_t kMaxValuesPerDatum = 150;
 inline constexpr int64_t kMaxStatisticsDatapoints = 1440;
 inline constexpr size_t kMaxMetricDataQueries = 500;
+// Series one Metrics Insights query may aggregate (CloudWatch stops at 10,000).
+inline constexpr size_t kMaxInsightsSeries = 1'000'000;
 inline constexpr int64_t kDefaultMaxDatapoints = 100'800;
 inline constexpr size_t kListMetricsPageSize = 500;
 
@@ -49,10 +52,13 @@ struct MetricDataPlan {
     std::string label;  // the query's Label; empty for an expression without one
     bool return_data = true;
     // A MetricStat query: the store query (the full [StartTime, EndTime) window) and its
-    // statistic. An expression query: `expression`, and query.period_ms is its period.
+    // statistic. An expression query: `expression`, and query.period_ms is its period. A
+    // Metrics Insights query (an Expression starting with SELECT): `insights`, and
+    // query.period_ms its Period; like a MetricStat query, others may use its series.
     tsdb::StatisticsQuery query;
     Statistic stat;
     std::optional<metricmath::Expr> expression;
+    std::optional<insights::Query> insights;
   };
   std::vector<Query> queries;
   // Indexes of the expression queries, each after every expression it refers to.

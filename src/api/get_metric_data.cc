@@ -5,7 +5,8 @@
 // to continue with and the timestamp of the last datapoint already returned for it, so for a
 // MetricStat query a page is computed by narrowing its window rather than recomputing and
 // skipping what earlier pages returned. Expressions (metric math, metricmath.h) are evaluated
-// in dependency order over their inputs' whole window.
+// in dependency order over their inputs' whole window. Metrics Insights queries (insights.h)
+// read the series the index lists for their namespace and metric, and aggregate them.
 #include <algorithm>
 #include <charconv>
 #include <functional>
@@ -87,6 +88,29 @@ ApiOr<MetricDataPlan::Query> PlanQuery(const MetricDataQueryInput& q, const std:
     ApiError e = InvalidValue(*q.label, p + "Label");
     e.message += " Labels must be UTF-8 text without control characters.";
     return e;
+  }
+  if (q.expression && insights::IsQuery(*q.expression)) {
+    StatusOr<insights::Query> query = insights::Parse(*q.expression);
+    if (!query.ok()) {
+      return ApiError{ErrorCode::kInvalidParameterValue, "The parameter " + p +
+                                                             "Expression is not a valid Metrics "
+                                                             "Insights query: " +
+                                                             query.status().message()};
+    }
+    if (!q.period) {
+      return ApiError{ErrorCode::kMissingParameter,
+                      "The parameter " + p + "Period must be specified for a Metrics Insights query."};
+    }
+    if (auto e = CheckPeriod(q.period, p + "Period")) return *e;
+    MetricDataPlan::Query out;
+    out.id = *q.id;
+    out.label = q.label.value_or("");
+    out.return_data = q.return_data.value_or(true);
+    out.insights = std::move(query).value();
+    out.query.start_ms = start_ms;
+    out.query.end_ms = end_ms;
+    out.query.period_ms = *q.period * 1000;
+    return out;
   }
   if (q.expression) {
     StatusOr<metricmath::Expr> expr = metricmath::Parse(*q.expression);
@@ -308,6 +332,47 @@ metricmath::Series ToSeries(std::string label, const Points& points) {
   return s;
 }
 
+// The series of a Metrics Insights query: every series of its namespace and metric that it
+// matches (the index lists them in one key range), aggregated.
+ApiOr<std::vector<metricmath::Series>> RunInsights(const MetricDataPlan::Query& q,
+                                                   const tsdb::Db& db) {
+  const insights::Query& iq = *q.insights;
+  insights::Aggregator aggregator(&iq);
+  tsdb::ListQuery list;
+  list.ns = iq.ns;
+  list.metric = iq.metric;
+  list.limit = 10'000;
+  tsdb::StatisticsQuery sq = q.query;
+  size_t matched = 0;
+  while (true) {
+    StatusOr<tsdb::ListResult> page = db.ListSeries(list);
+    if (!page.ok()) return ErrorFromStatus(page.status());
+    for (const tsdb::SeriesKey& key : page.value().series) {
+      if (!insights::Matches(iq, key)) continue;
+      if (++matched > kMaxInsightsSeries) {
+        return ApiError{ErrorCode::kInvalidParameterValue,
+                        "The Metrics Insights query " + q.id + " matches more than " +
+                            std::to_string(kMaxInsightsSeries) +
+                            " series; narrow it with WHERE or SCHEMA."};
+      }
+      sq.key = key;
+      StatusOr<std::vector<tsdb::Datapoint>> datapoints = db.GetStatistics(sq);
+      if (!datapoints.ok()) return ErrorFromStatus(datapoints.status());
+      aggregator.Add(sq.key, datapoints.value());
+    }
+    if (!page.value().more || page.value().series.empty()) break;
+    list.after = std::move(page.value().series.back());
+  }
+  std::vector<metricmath::Series> out;
+  for (insights::Result& r : aggregator.Finish()) {
+    metricmath::Series& s = out.emplace_back();
+    s.label = std::move(r.label);
+    s.timestamps_ms = std::move(r.timestamps_ms);
+    s.values = std::move(r.values);
+  }
+  return out;
+}
+
 // The label of series `s`, one of the `count` that expression query `q` returned.
 std::string ExpressionLabel(const MetricDataPlan::Query& q, const metricmath::Series& s,
                             size_t count) {
@@ -321,10 +386,16 @@ ApiOr<std::vector<std::optional<std::vector<metricmath::Series>>>> EvaluateExpre
     const MetricDataPlan& plan, const tsdb::Db& db) {
   const size_t n = plan.queries.size();
   std::vector<std::optional<std::vector<metricmath::Series>>> full(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!plan.queries[i].insights) continue;
+    auto series = RunInsights(plan.queries[i], db);
+    if (!series.ok()) return series.error();
+    full[i] = std::move(series).value();
+  }
   if (plan.expression_order.empty()) return full;
   for (size_t i = 0; i < n; ++i) {
     const MetricDataPlan::Query& q = plan.queries[i];
-    if (q.expression) continue;
+    if (q.expression || q.insights) continue;
     auto points = FetchPoints(q, q.query, db);
     if (!points.ok()) return points.error();
     full[i] = std::vector<metricmath::Series>{ToSeries(q.label, points.value())};
@@ -379,7 +450,8 @@ ApiOr<GetMetricDataOutput> RunGetMetricData(const MetricDataPlan& plan, const ts
       points.clear();
       if (full[i]) {
         const metricmath::Series& s = (*full[i])[k];
-        result.label = q.expression ? ExpressionLabel(q, s, num_series) : q.label;
+        result.label =
+            q.expression || q.insights ? ExpressionLabel(q, s, num_series) : q.label;
         for (size_t p = 0; p < s.values.size(); ++p) {
           const int64_t t = s.timestamps_ms[p];
           if (resume && (plan.ascending ? t <= *plan.after_ms : t >= *plan.after_ms)) continue;

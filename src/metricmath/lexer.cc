@@ -68,25 +68,6 @@ std::string UnexpectedCharMessage(char c) {
 
 }  // namespace
 
-Status SyntaxError(std::string_view expression, size_t pos, std::string_view message) {
-  std::string out = "Syntax error at position " + std::to_string(pos);
-  std::string_view before = expression.substr(0, pos > 0 ? pos - 1 : 0);
-  while (!before.empty() && IsSpace(before.back())) before.remove_suffix(1);
-  constexpr size_t kContext = 20;
-  if (!before.empty()) {
-    out += " (after '";
-    if (before.size() > kContext) {
-      out += "...";
-      before = before.substr(before.size() - kContext);
-    }
-    out.append(before);
-    out += "')";
-  }
-  out += ": ";
-  out.append(message);
-  return InvalidArgumentError(std::move(out));
-}
-
 std::string DescribeToken(const Token& token) {
   switch (token.kind) {
     case TokenKind::kEnd:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/syntax_error.h"
 
 namespace vigil::metricmath {
 
@@ -49,9 +50,7 @@ struct Token {
 // character that starts no token, an unterminated string or a number out of double's range.
 StatusOr<std::vector<Token>> Lex(std::string_view expression);
 
-// InvalidArgument "Syntax error at position <pos> (after '<text before pos>'): <message>".
-// The quoted context is at most the last 20 characters before pos and is left out at pos 1.
-Status SyntaxError(std::string_view expression, size_t pos, std::string_view message);
+using vigil::SyntaxError;  // common/syntax_error.h
 
 // The token for messages: "')'", "'m1'", "the string \"x\"", "the end of the expression".
 std::string DescribeToken(const Token& token);

@@ -70,22 +70,19 @@ struct Candidate {
   int64_t last_append_ms;
 };
 
-// True when the canonical key `k` starts with namespace `ns`.
-bool InNamespace(std::string_view k, std::string_view ns) {
-  return k.size() > ns.size() && k.substr(0, ns.size()) == ns && k[ns.size()] == '\0';
-}
-
 }  // namespace
 
 StatusOr<ListResult> DbImpl::ListSeries(const ListQuery& query) const {
   const std::string after = query.after ? CanonicalKeyString(*query.after) : std::string();
-  // Canonical keys sort by namespace first: with a namespace filter, sources are walked from
-  // the first key of that namespace (or after `after`) and stop when it ends.
-  std::string from = after;
+  // Canonical keys sort by namespace, then metric: with a namespace filter (and a metric
+  // one), blocks are read from the first key with that prefix (or after `after`) and until
+  // the prefix ends.
+  std::string prefix;
   if (query.ns) {
-    std::string ns_start = *query.ns + std::string(1, '\0');
-    if (ns_start > from) from = std::move(ns_start);
+    prefix = *query.ns + std::string(1, '\0');
+    if (query.metric) prefix += *query.metric + std::string(1, '\0');
   }
+  const std::string from = std::max(after, prefix);
   // Without RecentlyActive each source need give only its first limit+1 matches (sources are
   // sorted and merged); with it, activity is the newest append over all sources, so a series
   // inactive in one source may be active in another: take every match.
@@ -117,7 +114,7 @@ StatusOr<ListResult> DbImpl::ListSeries(const ListQuery& query) const {
     size_t taken = 0;
     for (size_t i = lo; i < r.num_series() && taken < per_source; ++i) {
       std::string k = CanonicalKeyString(r.key(i));
-      if (query.ns && !InNamespace(k, *query.ns)) break;
+      if (!std::string_view(k).starts_with(prefix)) break;
       if (!accept(k)) continue;
       cands.push_back(Candidate{std::move(k), r.last_append_ms(i)});
       ++taken;

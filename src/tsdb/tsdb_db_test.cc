@@ -166,7 +166,10 @@ TEST_F(DbTest, ListSeriesFiltersAndPagination) {
   for (int i = 0; i < 200; ++i) {
     std::vector<Dimension> dims = {{"Host", "h" + std::to_string(i % 13)}};
     if (i % 3 == 0) dims.push_back({"AZ", "az" + std::to_string(i % 2)});
-    keys.push_back(*MakeSeriesKey(i % 5 == 0 ? "NS/B" : "NS/A", "m" + std::to_string(i % 4), dims));
+    // Names that prefix others ("NS/A" of "NS/AB", "m1" of "m10") must not leak into a seek.
+    const std::string ns = i % 5 == 0 ? "NS/B" : i % 11 == 0 ? "NS/AB" : "NS/A";
+    const std::string metric = i % 7 == 0 ? "m10" : "m" + std::to_string(i % 4);
+    keys.push_back(*MakeSeriesKey(ns, metric, dims));
   }
   auto append = [&](int i) {
     SeriesSamples s;
@@ -180,10 +183,10 @@ TEST_F(DbTest, ListSeriesFiltersAndPagination) {
   const int64_t active_since = clock_.NowMillis();
   for (int i = 80; i < 200; ++i) append(i);
 
-  for (int trial = 0; trial < 60; ++trial) {
+  for (int trial = 0; trial < 150; ++trial) {
     ListQuery q;
-    if (rng() % 2) q.ns = rng() % 2 ? "NS/A" : "NS/B";
-    if (rng() % 3 == 0) q.metric = "m" + std::to_string(rng() % 4);
+    if (rng() % 2) q.ns = rng() % 3 == 0 ? "NS/AB" : rng() % 2 ? "NS/A" : "NS/B";
+    if (rng() % 3 == 0) q.metric = rng() % 5 == 0 ? "m10" : "m" + std::to_string(rng() % 4);
     if (rng() % 3 == 0) q.dimensions.push_back({"AZ", std::nullopt});
     if (rng() % 3 == 0) q.dimensions.push_back({"Host", "h" + std::to_string(rng() % 13)});
     if (rng() % 3 == 0) q.active_since_ms = active_since;

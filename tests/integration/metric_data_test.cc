@@ -1,7 +1,7 @@
 // get-metric-data: several MetricStat queries (Average, Sum, p90, SampleCount) in both scan
 // orders, whole and paginated (--page-size sets MaxDatapoints; the CLI follows NextToken and
-// concatenates the pages' MetricDataResults), and metric math expressions (an error rate, an
-// array from METRICS(), a syntax error), with both clients.
+// concatenates the pages' MetricDataResults), metric math expressions (an error rate, an
+// array from METRICS(), a syntax error) and Metrics Insights queries, with both clients.
 #include <gtest/gtest.h>
 
 #include "tests/integration/assertions.h"
@@ -194,6 +194,78 @@ TEST_P(MetricDataTest, MetricMathExpressions) {
   EXPECT_NE(r.err.find("MetricDataQueries.member.3.Expression"), std::string::npos)
       << r.Describe();
   EXPECT_NE(r.err.find("position"), std::string::npos) << r.Describe();
+}
+
+TEST_P(MetricDataTest, MetricsInsightsQueries) {
+  // Host h (1..4) in zone a (h <= 2) or b sends Latency 10h + k in minute k; host 4 also sends
+  // under another schema (an extra Version dimension).
+  const int64_t t0 = FloorMinute(NowSeconds()) - 20 * 60;
+  nlohmann::json datums = nlohmann::json::array();
+  for (int h = 1; h <= 4; ++h) {
+    for (int k = 0; k < 3; ++k) {
+      nlohmann::json dims = {{{"Name", "Host"}, {"Value", "h" + std::to_string(h)}},
+                             {{"Name", "Zone"}, {"Value", h <= 2 ? "a" : "b"}}};
+      datums.push_back({{"MetricName", "Latency"},
+                        {"Dimensions", dims},
+                        {"Timestamp", Iso8601(t0 + 60 * k + 5)},
+                        {"Value", 10.0 * h + k}});
+    }
+  }
+  datums.push_back({{"MetricName", "Latency"},
+                    {"Dimensions",
+                     {{{"Name", "Host"}, {"Value", "h4"}},
+                      {{"Name", "Version"}, {"Value", "2"}},
+                      {{"Name", "Zone"}, {"Value", "b"}}}},
+                    {"Timestamp", Iso8601(t0 + 5)},
+                    {"Value", 1000}});
+  ASSERT_TRUE(AwsOk(server_.RunAws(
+      GetParam(), {"cloudwatch", "put-metric-data", "--namespace", kNs, "--metric-data",
+                   "file://" + server_.WriteScratchFile("d.json", datums.dump())})));
+  const std::string from = std::string("\"") + kNs + "\"";
+  nlohmann::json queries = {
+      {{"Id", "byzone"},
+       {"Expression", "SELECT AVG(Latency) FROM SCHEMA(" + from +
+                          ", Host, Zone) WHERE Host != 'h1' GROUP BY Zone ORDER BY MAX() DESC"},
+       {"Period", 60}},
+      {{"Id", "all"}, {"Expression", "select max(Latency) from " + from}, {"Period", 60}},
+  };
+  std::vector<std::string> args = {
+      "cloudwatch", "get-metric-data", "--metric-data-queries",
+      "file://" + server_.WriteScratchFile("q.json", queries.dump()), "--start-time",
+      Iso8601(t0), "--end-time", Iso8601(t0 + 180), "--scan-by", "TimestampAscending"};
+  AwsResult r = server_.RunAws(GetParam(), args);
+  ASSERT_TRUE(AwsOk(r));
+  const nlohmann::json out = r.Json();
+  ASSERT_EQ(out["MetricDataResults"].size(), 3u) << r.Describe();
+  // Zone b (hosts 3, 4: max 41 + k) first, then a (host 2 alone).
+  const auto& b = out["MetricDataResults"][0];
+  EXPECT_EQ(b["Id"], "byzone");
+  EXPECT_EQ(b["Label"], "b");
+  ASSERT_EQ(b["Values"].size(), 3u) << r.Describe();
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_DOUBLE_EQ(b["Values"][k].get<double>(), 35.0 + k);
+    EXPECT_EQ(CliTimestamp(b["Timestamps"][k]), t0 + 60 * k);
+  }
+  const auto& a = out["MetricDataResults"][1];
+  EXPECT_EQ(a["Label"], "a");
+  EXPECT_DOUBLE_EQ(a["Values"][2].get<double>(), 22.0);
+  // FROM the namespace: every schema, so the 1000 of the extra series counts.
+  const auto& all = out["MetricDataResults"][2];
+  EXPECT_EQ(all["Id"], "all");
+  EXPECT_DOUBLE_EQ(all["Values"][0].get<double>(), 1000.0);
+  EXPECT_DOUBLE_EQ(all["Values"][1].get<double>(), 41.0);
+
+  // A grammar error names the query, the position and what was expected.
+  queries[1]["Expression"] = "SELECT MEDIAN(Latency) FROM " + from;
+  args[3] = "file://" + server_.WriteScratchFile("bad.json", queries.dump());
+  r = server_.RunAws(GetParam(), args);
+  EXPECT_FALSE(AwsOk(r));
+  EXPECT_NE(r.err.find("InvalidParameterValue"), std::string::npos) << r.Describe();
+  EXPECT_NE(r.err.find("MetricDataQueries.member.2.Expression"), std::string::npos)
+      << r.Describe();
+  EXPECT_NE(r.err.find("position 8"), std::string::npos) << r.Describe();
+  EXPECT_NE(r.err.find("expected one of AVG, COUNT, MAX, MIN, SUM"), std::string::npos)
+      << r.Describe();
 }
 
 INSTANTIATE_TEST_SUITE_P(Clis, MetricDataTest, testing::ValuesIn(kBothClis), CliParamName);

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <vector>
 
-#include "bench/tsdb/http_client.h"
+#include "http/client.h"
 #include "bench/tsdb/http_load.h"
 
 namespace vigil::bench {
@@ -98,13 +98,13 @@ TEST(DriverTest, FirstErrorStopsTheLoad) {
 }
 
 TEST(HttpLoadTest, ParsesUrlsAndSummarizesLatencies) {
-  StatusOr<Url> url = ParseUrl("http://127.0.0.1:8428/api/v1/write");
+  StatusOr<http::Url> url = http::ParseUrl("http://127.0.0.1:8428/api/v1/write");
   ASSERT_TRUE(url.ok());
   EXPECT_EQ(url->host, "127.0.0.1");
   EXPECT_EQ(url->port, 8428);
   EXPECT_EQ(url->path, "/api/v1/write");
-  EXPECT_FALSE(ParseUrl("https://x").ok());
-  EXPECT_FALSE(ParseUrl("http://x:0").ok());
+  EXPECT_FALSE(http::ParseUrl("https://x").ok());
+  EXPECT_FALSE(http::ParseUrl("http://x:0").ok());
   std::vector<double> v;
   for (int i = 100; i >= 1; --i) v.push_back(i);
   LatencySummary s = Summarize(&v);

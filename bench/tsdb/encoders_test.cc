@@ -221,7 +221,7 @@ TEST(EncodersTest, GzipRoundTrips) {
 TEST(SigV4Test, MatchesAwsGetVanilla) {
   SigV4Credentials creds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-1",
                          "service"};
-  HttpRequest req;
+  http::ClientRequest req;
   req.method = "GET";
   req.target = "/";
   SignRequest(creds, "example.amazonaws.com", 1440938160, &req);

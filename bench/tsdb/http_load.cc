@@ -6,7 +6,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "bench/tsdb/http_client.h"
+#include "http/client.h"
 
 namespace vigil::bench {
 namespace {
@@ -18,11 +18,11 @@ bool IsSuccess(int status) { return status >= 200 && status < 300; }
 // Builds the request for a chunk (unsigned), and signs and sends requests.
 class RequestMaker {
  public:
-  RequestMaker(const Encoders* encoders, const HttpLoadOptions& options, Url url)
+  RequestMaker(const Encoders* encoders, const HttpLoadOptions& options, http::Url url)
       : encoders_(encoders), options_(options), url_(std::move(url)) {}
 
-  HttpRequest Build(const Chunk& chunk) const {
-    HttpRequest req;
+  http::ClientRequest Build(const Chunk& chunk) const {
+    http::ClientRequest req;
     switch (options_.protocol) {
       case Protocol::kRemoteWrite:
         req.target = url_.path.empty() ? "/api/v1/write" : url_.path;
@@ -55,7 +55,7 @@ class RequestMaker {
   }
 
   // Signs `req` as the protocol's client would (at send time: the signature carries the time).
-  void Sign(HttpRequest* req) const {
+  void Sign(http::ClientRequest* req) const {
     if (options_.credentials && options_.protocol != Protocol::kVmImport) {
       SigV4Credentials creds = *options_.credentials;
       creds.service = options_.protocol == Protocol::kRemoteWrite ? "aps" : "monitoring";
@@ -64,17 +64,17 @@ class RequestMaker {
     req->headers.emplace_back("User-Agent", "vigil-bench/load");
   }
 
-  const Url& url() const { return url_; }
+  const http::Url& url() const { return url_; }
 
  private:
   const Encoders* encoders_;
   HttpLoadOptions options_;
-  Url url_;
+  http::Url url_;
 };
 
 // Sends one request and checks its answer.
-Status Send(HttpConnection& conn, const HttpRequest& req) {
-  ASSIGN_OR_RETURN(HttpResponse res, conn.RoundTrip(req));
+Status Send(http::Client& conn, const http::ClientRequest& req) {
+  ASSIGN_OR_RETURN(http::ClientResponse res, conn.RoundTrip(req));
   if (!IsSuccess(res.status)) {
     return UnavailableError("HTTP " + std::to_string(res.status) + " from " +
                             conn.url().HostHeader() + req.target + ": " + res.body.substr(0, 500));
@@ -85,11 +85,11 @@ Status Send(HttpConnection& conn, const HttpRequest& req) {
 // Builds, signs and sends each chunk's request as it comes.
 class HttpSink final : public ChunkSink {
  public:
-  HttpSink(const Encoders* encoders, const HttpLoadOptions& options, Url url)
+  HttpSink(const Encoders* encoders, const HttpLoadOptions& options, http::Url url)
       : maker_(encoders, options, url), conn_(std::move(url)) {}
 
   Status Consume(const Chunk& chunk) override {
-    HttpRequest req = maker_.Build(chunk);
+    http::ClientRequest req = maker_.Build(chunk);
     maker_.Sign(&req);
     bytes_ += req.body.size();
     return Send(conn_, req);
@@ -98,17 +98,17 @@ class HttpSink final : public ChunkSink {
 
  private:
   RequestMaker maker_;
-  HttpConnection conn_;
+  http::Client conn_;
   uint64_t bytes_ = 0;
 };
 
 // Pre-built requests of each thread, in the order Drive hands that thread its chunks (Drive's
 // chunking is deterministic, so a second Drive over the same source replays them in order).
-using Prebuilt = std::vector<std::vector<HttpRequest>>;
+using Prebuilt = std::vector<std::vector<http::ClientRequest>>;
 
 class RecordingSink final : public ChunkSink {
  public:
-  RecordingSink(const RequestMaker* maker, std::vector<HttpRequest>* out)
+  RecordingSink(const RequestMaker* maker, std::vector<http::ClientRequest>* out)
       : maker_(maker), out_(out) {}
   Status Consume(const Chunk& chunk) override {
     out_->push_back(maker_->Build(chunk));
@@ -117,16 +117,16 @@ class RecordingSink final : public ChunkSink {
 
  private:
   const RequestMaker* maker_;
-  std::vector<HttpRequest>* out_;
+  std::vector<http::ClientRequest>* out_;
 };
 
 class ReplaySink final : public ChunkSink {
  public:
-  ReplaySink(const RequestMaker* maker, std::vector<HttpRequest>* requests, Url url)
+  ReplaySink(const RequestMaker* maker, std::vector<http::ClientRequest>* requests, http::Url url)
       : maker_(maker), requests_(requests), conn_(std::move(url)) {}
   Status Consume(const Chunk&) override {
     if (next_ >= requests_->size()) return InternalError("replay: more chunks than recorded");
-    HttpRequest req = std::move((*requests_)[next_++]);
+    http::ClientRequest req = std::move((*requests_)[next_++]);
     maker_->Sign(&req);
     bytes_ += req.body.size();
     Status s = Send(conn_, req);
@@ -137,8 +137,8 @@ class ReplaySink final : public ChunkSink {
 
  private:
   const RequestMaker* maker_;
-  std::vector<HttpRequest>* requests_;
-  HttpConnection conn_;
+  std::vector<http::ClientRequest>* requests_;
+  http::Client conn_;
   size_t next_ = 0;
   uint64_t bytes_ = 0;
 };
@@ -159,11 +159,11 @@ std::string UrlEncode(std::string_view s) {
 }
 
 // Builds the q1 request and a function counting the datapoints of its answer.
-HttpRequest Q1Request(const FleetSource& source, const QueryOptions& options, const Url& url) {
+http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& options, const http::Url& url) {
   const SeriesMeta& meta = source.meta(options.series_index);
   const int64_t start_s = source.start_ms() / 1000;
   const int64_t end_s = source.end_ms() / 1000;
-  HttpRequest req;
+  http::ClientRequest req;
   if (options.target == QueryTarget::kVigil) {
     nlohmann::json body = {{"Namespace", options.ns},
                            {"MetricName", meta.metric},
@@ -212,7 +212,7 @@ size_t CountPoints(QueryTarget target, const std::string& body) {
 
 SinkFactory MakeHttpSinkFactory(const Encoders* encoders, const HttpLoadOptions& options) {
   return [encoders, options](int) -> StatusOr<std::unique_ptr<ChunkSink>> {
-    ASSIGN_OR_RETURN(Url url, ParseUrl(options.url));
+    ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(options.url));
     return std::unique_ptr<ChunkSink>(new HttpSink(encoders, options, std::move(url)));
   };
 }
@@ -220,7 +220,7 @@ SinkFactory MakeHttpSinkFactory(const Encoders* encoders, const HttpLoadOptions&
 StatusOr<DriveResult> RunHttpLoad(const FleetSource& source, const DriveOptions& drive,
                                   const Encoders* encoders, const HttpLoadOptions& options) {
   if (!options.prebuild) return Drive(source, drive, MakeHttpSinkFactory(encoders, options));
-  ASSIGN_OR_RETURN(Url url, ParseUrl(options.url));
+  ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(options.url));
   const RequestMaker maker(encoders, options, url);
   Prebuilt prebuilt(static_cast<size_t>(drive.threads));
   ASSIGN_OR_RETURN(DriveResult recorded,
@@ -253,18 +253,18 @@ StatusOr<LatencySummary> MeasureQ1(const FleetSource& source, const QueryOptions
   if (options.series_index >= source.series()) {
     return InvalidArgumentError("series index out of range");
   }
-  ASSIGN_OR_RETURN(Url url, ParseUrl(options.url));
-  HttpConnection conn(url);
-  const HttpRequest unsigned_req = Q1Request(source, options, url);
+  ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(options.url));
+  http::Client conn(url);
+  const http::ClientRequest unsigned_req = Q1Request(source, options, url);
   std::vector<double> latencies;
   size_t points = 0;
   for (int i = 0; i < options.warmup + options.repetitions; ++i) {
-    HttpRequest req = unsigned_req;
+    http::ClientRequest req = unsigned_req;
     if (options.target == QueryTarget::kVigil && options.credentials) {
       SignRequest(*options.credentials, url.HostHeader(), UnixSeconds(), &req);
     }
     const auto t0 = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(HttpResponse res, conn.RoundTrip(req));
+    ASSIGN_OR_RETURN(http::ClientResponse res, conn.RoundTrip(req));
     const auto t1 = std::chrono::steady_clock::now();
     if (res.status != 200) {
       return UnavailableError("q1: HTTP " + std::to_string(res.status) + ": " +

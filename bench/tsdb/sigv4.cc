@@ -18,7 +18,7 @@ std::string AmzDate(int64_t unix_seconds) {
 }
 
 void SignRequest(const SigV4Credentials& creds, const std::string& host_header,
-                 int64_t unix_seconds, HttpRequest* request) {
+                 int64_t unix_seconds, http::ClientRequest* request) {
   // The client adds Host when it sends; sign it here, then keep only what signing added.
   std::vector<std::pair<std::string, std::string>> headers = request->headers;
   headers.emplace_back("Host", host_header);

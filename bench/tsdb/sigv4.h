@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bench/tsdb/http_client.h"
+#include "http/client.h"
 
 namespace vigil::bench {
 
@@ -25,6 +25,6 @@ std::string AmzDate(int64_t unix_seconds);
 // host (`host_header`) and x-amz-date, over the body bytes as they will be sent. The request's
 // target must have no query string.
 void SignRequest(const SigV4Credentials& creds, const std::string& host_header,
-                 int64_t unix_seconds, HttpRequest* request);
+                 int64_t unix_seconds, http::ClientRequest* request);
 
 }  // namespace vigil::bench

@@ -120,6 +120,10 @@ StatusOr<AccessKey> LoadOrCreateRootKey(const std::string& data_dir,
                                         const std::string& env_key_id,
                                         const std::string& env_secret);
 
+// Reads <data_dir>/credentials as LoadOrCreateRootKey does, without creating it: NotFound when
+// the file does not exist (for clients, e.g. the `vigil` CLI).
+StatusOr<AccessKey> ReadRootKey(const std::string& data_dir);
+
 // Hex helpers shared by SigV4 and tests.
 std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes

@@ -150,6 +150,12 @@ StatusOr<AccessKey> GenerateKey() {
 
 }  // namespace
 
+StatusOr<AccessKey> ReadRootKey(const std::string& data_dir) {
+  const std::string path = data_dir + "/" + std::string(kFileName);
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return ParseCredentials(path, text);
+}
+
 StatusOr<AccessKey> LoadOrCreateRootKey(const std::string& data_dir, const std::string& env_key_id,
                                         const std::string& env_secret) {
   const std::string path = data_dir + "/" + std::string(kFileName);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/units.h"
 
 namespace vigil::server {
 
@@ -30,13 +31,6 @@ struct Config {
 // Parses "HOST:PORT" ("[::1]:4510" for IPv6). InvalidArgument on a bad form or port.
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
 
-// Parses a duration: an integer followed by ms, s, m, h or d ("15m", "15d"). InvalidArgument
-// otherwise.
-StatusOr<int64_t> ParseDurationMillis(const std::string& text);
-
-// Parses a size: an integer, optionally followed by B, KiB, MiB or GiB ("16MiB").
-// InvalidArgument otherwise.
-StatusOr<int64_t> ParseBytes(const std::string& text);
 
 // Applies the YAML document `yaml` over *config. Unknown keys are errors (a typo must not be
 // silently ignored). InvalidArgument naming the key on any problem.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli.h"
 #include "server/config.h"
 #include "server/server.h"
 
@@ -16,6 +17,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  server [--config FILE] [--data-dir DIR] [--listen HOST:PORT]\n"
     "         run the daemon (defaults: ./vigil-data, 127.0.0.1:4510)\n"
+    "  metrics list|stats|query [options]\n"
+    "         read metrics from a running server (`vigil metrics help`)\n"
     "  version  print the version\n"
     "  help     print this text\n";
 
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (command == "metrics") return vigil::cli::RunMetrics(args, stdout, stderr);
   std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

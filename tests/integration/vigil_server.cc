@@ -186,6 +186,30 @@ AwsResult VigilServer::RunAws(Cli cli, const std::vector<std::string>& args,
   return result;
 }
 
+AwsResult VigilServer::RunVigil(const std::vector<std::string>& args) const {
+  AwsResult result;
+  testutil::SpawnOptions spawn;
+  spawn.argv = {VIGIL_BINARY};
+  spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
+  for (const std::string& a : {std::string("--endpoint"), endpoint(), std::string("--data-dir"),
+                               data_dir_}) {
+    spawn.argv.push_back(a);
+  }
+  spawn.env = {{"AWS_ACCESS_KEY_ID", std::nullopt},
+               {"AWS_SECRET_ACCESS_KEY", std::nullopt},
+               {"VIGIL_ENDPOINT", std::nullopt}};
+  result.command = Quote(spawn.argv);
+  auto run = testutil::RunCommand(spawn, kAwsTimeout);
+  if (!run.ok()) {
+    result.err = run.status().ToString();
+    return result;
+  }
+  result.exit_code = run->status.exited ? run->status.code : -1;
+  result.out = std::move(run->out);
+  result.err = std::move(run->err);
+  return result;
+}
+
 std::string VigilServer::WriteScratchFile(const std::string& name,
                                           const std::string& content) const {
   const std::string path = root_ + "/scratch/" + name;

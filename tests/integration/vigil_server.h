@@ -100,6 +100,10 @@ class VigilServer {
   // Writes `content` to a file in a scratch directory; returns its path.
   std::string WriteScratchFile(const std::string& name, const std::string& content) const;
 
+  // Runs `vigil <args...> --endpoint E --data-dir D` (a client command such as `metrics list`)
+  // against this server, with no AWS_* credentials in the environment.
+  AwsResult RunVigil(const std::vector<std::string>& args) const;
+
   std::unique_ptr<HttpClient> NewClient() const;
   testutil::SigV4Key Key() const;
   // GET `path` over a fresh connection.

@@ -1,15 +1,15 @@
-#include "bench/tsdb/http_client.h"
+#include "http/client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-namespace vigil::bench {
+namespace vigil::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 
 StatusOr<Url> ParseUrl(const std::string& url) {
   constexpr std::string_view kScheme = "http://";
@@ -34,23 +34,23 @@ StatusOr<Url> ParseUrl(const std::string& url) {
   return out;
 }
 
-struct HttpConnection::Impl {
+struct Client::Impl {
   asio::io_context io;
   asio::ip::tcp::socket socket{io};
   beast::flat_buffer buffer;
   bool connected = false;
 };
 
-HttpConnection::HttpConnection(Url url) : url_(std::move(url)), impl_(std::make_unique<Impl>()) {}
-HttpConnection::~HttpConnection() = default;
+Client::Client(Url url) : url_(std::move(url)), impl_(std::make_unique<Impl>()) {}
+Client::~Client() = default;
 
-StatusOr<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request) {
-  http::request<http::string_body> req;
-  req.method(http::string_to_verb(request.method));
+StatusOr<ClientResponse> Client::RoundTrip(const ClientRequest& request) {
+  bhttp::request<bhttp::string_body> req;
+  req.method(bhttp::string_to_verb(request.method));
   req.target(request.target);
   req.version(11);
-  req.set(http::field::host, url_.HostHeader());
   for (const auto& [name, value] : request.headers) req.insert(name, value);
+  if (req.find(bhttp::field::host) == req.end()) req.set(bhttp::field::host, url_.HostHeader());
   req.body() = request.body;
   req.prepare_payload();
 
@@ -71,10 +71,10 @@ StatusOr<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request) {
       // Real clients read with 64 KB+ buffers.
       impl_->buffer.reserve(1 << 20);
     }
-    http::write(impl_->socket, req, ec);
-    http::response_parser<http::string_body> parser;
+    bhttp::write(impl_->socket, req, ec);
+    bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(1ULL << 30);
-    if (!ec) http::read(impl_->socket, impl_->buffer, parser, ec);
+    if (!ec) bhttp::read(impl_->socket, impl_->buffer, parser, ec);
     if (ec) {
       last_error = ec.message();
       impl_->socket.close(ec);
@@ -83,7 +83,7 @@ StatusOr<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request) {
       break;
     }
     auto& res = parser.get();
-    HttpResponse out;
+    ClientResponse out;
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
     if (!res.keep_alive()) {
@@ -95,4 +95,4 @@ StatusOr<HttpResponse> HttpConnection::RoundTrip(const HttpRequest& request) {
   return UnavailableError("HTTP round trip to " + url_.HostHeader() + ": " + last_error);
 }
 
-}  // namespace vigil::bench
+}  // namespace vigil::http

@@ -1,8 +1,8 @@
 #pragma once
-// A blocking HTTP/1.1 client on one keep-alive connection (Boost.Beast), for load generation
-// and latency measurement: no pooling, no redirects, no TLS.
+// A blocking HTTP/1.1 client on one keep-alive connection (Boost.Beast), for the `vigil` CLI,
+// load generation and latency measurement: no pooling, no redirects, no TLS.
 //
-// Thread-safety: one HttpConnection per thread.
+// Thread-safety: one Client per thread.
 
 #include <cstdint>
 #include <memory>
@@ -12,7 +12,7 @@
 
 #include "common/status.h"
 
-namespace vigil::bench {
+namespace vigil::http {
 
 // "http://HOST:PORT[/path]" split into its parts. InvalidArgument for anything else.
 struct Url {
@@ -25,29 +25,29 @@ StatusOr<Url> ParseUrl(const std::string& url);
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-struct HttpRequest {
+struct ClientRequest {
   std::string method = "POST";
   std::string target = "/";  // path + optional "?query"
-  Headers headers;           // Host, Content-Length and Connection are added by the client
+  Headers headers;  // Content-Length is added by the client, and Host unless present
   std::string body;
 };
 
-struct HttpResponse {
+struct ClientResponse {
   int status = 0;
   std::string body;
 };
 
-class HttpConnection {
+class Client {
  public:
-  explicit HttpConnection(Url url);
-  ~HttpConnection();
-  HttpConnection(const HttpConnection&) = delete;
-  HttpConnection& operator=(const HttpConnection&) = delete;
+  explicit Client(Url url);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
   // Sends the request on the kept-alive connection (connecting first when needed) and reads
   // the whole response. A request that fails on a reused connection (the server closed it while
   // idle) is retried once on a fresh one. Unavailable when the server cannot be reached.
-  StatusOr<HttpResponse> RoundTrip(const HttpRequest& request);
+  StatusOr<ClientResponse> RoundTrip(const ClientRequest& request);
 
   const Url& url() const { return url_; }
 
@@ -57,4 +57,4 @@ class HttpConnection {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace vigil::bench
+}  // namespace vigil::http

@@ -1,0 +1,31 @@
+#pragma once
+// vigil::cli — the `vigil` client commands, for people without the aws CLI at hand. They talk
+// to a running server through its CloudWatch API (JSON 1.0 protocol, SigV4-signed), so they
+// see exactly what every other client sees.
+//
+//   vigil metrics list  [--namespace NS] [--metric NAME] [--dimension NAME[=VALUE]]...
+//   vigil metrics stats --namespace NS --metric NAME [--dimension NAME=VALUE]...
+//                       [--stat Average,Maximum,p99] [--period 60] [range]
+//   vigil metrics query EXPRESSION [--period 60] [range]
+//                       (metric math or a Metrics Insights SELECT)
+//   range: --since 1h (default) | --start TIME --end TIME (ISO 8601 or epoch seconds)
+//   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
+//           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
+//           --output table|json
+//
+// Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when set, otherwise the [default]
+// profile of <data-dir>/credentials (written by `vigil server`).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace vigil::cli {
+
+// Runs `vigil metrics <args>`; writes results to `out` and problems to `err`. Returns the
+// process exit code: 0 done, 1 the server refused or failed (its error shown), 2 bad usage.
+int RunMetrics(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+
+// The usage text of `vigil metrics`.
+extern const char* const kMetricsUsage;
+
+}  // namespace vigil::cli

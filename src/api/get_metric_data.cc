@@ -77,6 +77,20 @@ bool IsValidId(std::string_view id) {
   });
 }
 
+// The plan of an Expression query (math or Insights) before its parsed form is set: its id,
+// label, ReturnData, the request's window and its Period (0 when it has none).
+MetricDataPlan::Query ExpressionQuery(const MetricDataQueryInput& q, int64_t start_ms,
+                                      int64_t end_ms) {
+  MetricDataPlan::Query out;
+  out.id = *q.id;
+  out.label = q.label.value_or("");
+  out.return_data = q.return_data.value_or(true);
+  out.query.start_ms = start_ms;
+  out.query.end_ms = end_ms;
+  out.query.period_ms = q.period.value_or(0) * 1000;
+  return out;
+}
+
 ApiOr<MetricDataPlan::Query> PlanQuery(const MetricDataQueryInput& q, const std::string& p,
                                        int64_t start_ms, int64_t end_ms) {
   if (q.metric_stat && q.expression) {
@@ -102,14 +116,8 @@ ApiOr<MetricDataPlan::Query> PlanQuery(const MetricDataQueryInput& q, const std:
                       "The parameter " + p + "Period must be specified for a Metrics Insights query."};
     }
     if (auto e = CheckPeriod(q.period, p + "Period")) return *e;
-    MetricDataPlan::Query out;
-    out.id = *q.id;
-    out.label = q.label.value_or("");
-    out.return_data = q.return_data.value_or(true);
+    MetricDataPlan::Query out = ExpressionQuery(q, start_ms, end_ms);
     out.insights = std::move(query).value();
-    out.query.start_ms = start_ms;
-    out.query.end_ms = end_ms;
-    out.query.period_ms = *q.period * 1000;
     return out;
   }
   if (q.expression) {
@@ -118,17 +126,11 @@ ApiOr<MetricDataPlan::Query> PlanQuery(const MetricDataQueryInput& q, const std:
       return ApiError{ErrorCode::kInvalidParameterValue,
                       "The parameter " + p + "Expression is not valid: " + expr.status().message()};
     }
-    MetricDataPlan::Query out;
-    out.id = *q.id;
-    out.label = q.label.value_or("");
-    out.return_data = q.return_data.value_or(true);
-    out.expression = std::move(expr).value();
-    out.query.start_ms = start_ms;
-    out.query.end_ms = end_ms;
     if (q.period) {
       if (auto e = CheckPeriod(q.period, p + "Period")) return *e;
-      out.query.period_ms = *q.period * 1000;
     }
+    MetricDataPlan::Query out = ExpressionQuery(q, start_ms, end_ms);
+    out.expression = std::move(expr).value();
     return out;
   }
   if (!q.metric_stat) {

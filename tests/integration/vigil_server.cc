@@ -48,6 +48,21 @@ std::string Quote(const std::vector<std::string>& argv) {
   return out;
 }
 
+// Runs a client (an aws CLI, `vigil metrics`) to completion and collects what it printed.
+AwsResult RunClient(const testutil::SpawnOptions& spawn) {
+  AwsResult result;
+  result.command = Quote(spawn.argv);
+  auto run = testutil::RunCommand(spawn, kAwsTimeout);
+  if (!run.ok()) {
+    result.err = run.status().ToString();
+    return result;
+  }
+  result.exit_code = run->status.exited ? run->status.code : -1;
+  result.out = std::move(run->out);
+  result.err = std::move(run->err);
+  return result;
+}
+
 }  // namespace
 
 std::string CliName(Cli cli) { return cli == Cli::kV2Query ? "V2Query" : "V1Json"; }
@@ -150,7 +165,6 @@ std::string VigilServer::Logs() const { return process_ ? process_->Stderr() : "
 
 AwsResult VigilServer::RunAws(Cli cli, const std::vector<std::string>& args,
                               const AwsOptions& options) const {
-  AwsResult result;
   testutil::SpawnOptions spawn;
   spawn.argv = options.prefix;
   spawn.argv.push_back(CliPath(cli));
@@ -174,20 +188,10 @@ AwsResult VigilServer::RunAws(Cli cli, const std::vector<std::string>& args,
                {"AWS_ENDPOINT_URL", std::nullopt},
                {"AWS_CA_BUNDLE", std::nullopt}};
   spawn.env.insert(spawn.env.end(), options.env.begin(), options.env.end());
-  result.command = Quote(spawn.argv);
-  auto run = testutil::RunCommand(spawn, kAwsTimeout);
-  if (!run.ok()) {
-    result.err = run.status().ToString();
-    return result;
-  }
-  result.exit_code = run->status.exited ? run->status.code : -1;
-  result.out = std::move(run->out);
-  result.err = std::move(run->err);
-  return result;
+  return RunClient(spawn);
 }
 
 AwsResult VigilServer::RunVigil(const std::vector<std::string>& args) const {
-  AwsResult result;
   testutil::SpawnOptions spawn;
   spawn.argv = {VIGIL_BINARY};
   spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
@@ -198,16 +202,7 @@ AwsResult VigilServer::RunVigil(const std::vector<std::string>& args) const {
   spawn.env = {{"AWS_ACCESS_KEY_ID", std::nullopt},
                {"AWS_SECRET_ACCESS_KEY", std::nullopt},
                {"VIGIL_ENDPOINT", std::nullopt}};
-  result.command = Quote(spawn.argv);
-  auto run = testutil::RunCommand(spawn, kAwsTimeout);
-  if (!run.ok()) {
-    result.err = run.status().ToString();
-    return result;
-  }
-  result.exit_code = run->status.exited ? run->status.code : -1;
-  result.out = std::move(run->out);
-  result.err = std::move(run->err);
-  return result;
+  return RunClient(spawn);
 }
 
 std::string VigilServer::WriteScratchFile(const std::string& name,

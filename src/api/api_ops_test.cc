@@ -504,3 +504,48 @@ TEST_F(InsightsTest, NoMatchIsNoSeries) {
 
 }  // namespace
 }  // namespace vigil::api
+
+namespace vigil::api {
+namespace {
+
+TEST(InsightsManySeriesTest, ParallelReadsGiveTheSequentialAnswer) {
+  // 2,000 series (enough for several reader threads), value = host number, in 4 zones.
+  FakeDb db;
+  PutMetricDataInput put;
+  put.ns = "Big";
+  for (int h = 0; h < 2000; ++h) {
+    if (!put.metric_data || put.metric_data->size() == 1000) {
+      if (put.metric_data) {
+        ASSERT_TRUE(RunOp(put, db).ok());
+      }
+      put.metric_data.emplace();
+    }
+    put.metric_data->push_back(Datum("M", h, kT0 + 1,
+                                     {DimensionInput{"Host", "h" + std::to_string(h)},
+                                      DimensionInput{"Zone", "z" + std::to_string(h % 4)}}));
+  }
+  ASSERT_TRUE(RunOp(put, db).ok());
+  GetMetricDataInput in;
+  MetricDataQueryInput q;
+  q.id = "q";
+  q.expression = "SELECT SUM(M) FROM Big GROUP BY Zone ORDER BY SUM() DESC";
+  q.period = 60;
+  in.queries = {q};
+  in.start_ms = kT0;
+  in.end_ms = kT0 + 60'000;
+  auto r = RunOp(in, db);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& results = std::get<GetMetricDataOutput>(r.value()).results;
+  ASSERT_EQ(results.size(), 4u);
+  // Zone z(k) holds hosts k, k+4, ..., k+1996: sum 500k + 4 * (0 + ... + 499).
+  for (int i = 0; i < 4; ++i) {
+    const int zone = 3 - i;
+    EXPECT_EQ(results[static_cast<size_t>(i)].label, "z" + std::to_string(zone));
+    EXPECT_EQ(results[static_cast<size_t>(i)].values,
+              std::vector<double>{500.0 * zone + 4.0 * 499 * 500 / 2});
+  }
+  EXPECT_EQ(db.statistics_calls, 2000);
+}
+
+}  // namespace
+}  // namespace vigil::api

@@ -12,7 +12,9 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
+#include <thread>
 
 #include "api/cloudwatch_ops.h"
 #include "api/text.h"
@@ -334,39 +336,73 @@ metricmath::Series ToSeries(std::string label, const Points& points) {
   return s;
 }
 
+// Adds the per-period statistics of keys[begin, end) to *aggregator.
+ApiOr<std::monostate> AggregateSeries(const tsdb::Db& db, tsdb::StatisticsQuery sq,
+                                      std::span<const tsdb::SeriesKey> keys,
+                                      insights::Aggregator* aggregator) {
+  for (const tsdb::SeriesKey& key : keys) {
+    sq.key = key;
+    StatusOr<std::vector<tsdb::Datapoint>> datapoints = db.GetStatistics(sq);
+    if (!datapoints.ok()) return ErrorFromStatus(datapoints.status());
+    aggregator->Add(key, datapoints.value());
+  }
+  return std::monostate{};
+}
+
 // The series of a Metrics Insights query: every series of its namespace and metric that it
-// matches (the index lists them in one key range), aggregated.
+// matches (the index lists them in one key range), aggregated. A query over many series reads
+// them on several threads (decoding a day of 5,000 series is ~0.5 s of one core).
 ApiOr<std::vector<metricmath::Series>> RunInsights(const MetricDataPlan::Query& q,
                                                    const tsdb::Db& db) {
   const insights::Query& iq = *q.insights;
-  insights::Aggregator aggregator(&iq);
+  std::vector<tsdb::SeriesKey> keys;
   tsdb::ListQuery list;
   list.ns = iq.ns;
   list.metric = iq.metric;
   list.limit = 10'000;
-  tsdb::StatisticsQuery sq = q.query;
-  size_t matched = 0;
   while (true) {
     StatusOr<tsdb::ListResult> page = db.ListSeries(list);
     if (!page.ok()) return ErrorFromStatus(page.status());
-    for (const tsdb::SeriesKey& key : page.value().series) {
+    for (tsdb::SeriesKey& key : page.value().series) {
       if (!insights::Matches(iq, key)) continue;
-      if (++matched > kMaxInsightsSeries) {
+      if (keys.size() == kMaxInsightsSeries) {
         return ApiError{ErrorCode::kInvalidParameterValue,
                         "The Metrics Insights query " + q.id + " matches more than " +
                             std::to_string(kMaxInsightsSeries) +
                             " series; narrow it with WHERE or SCHEMA."};
       }
-      sq.key = key;
-      StatusOr<std::vector<tsdb::Datapoint>> datapoints = db.GetStatistics(sq);
-      if (!datapoints.ok()) return ErrorFromStatus(datapoints.status());
-      aggregator.Add(sq.key, datapoints.value());
+      keys.push_back(key);
     }
     if (!page.value().more || page.value().series.empty()) break;
     list.after = std::move(page.value().series.back());
   }
+
+  constexpr size_t kSeriesPerThread = 256;
+  const size_t threads = std::clamp<size_t>(keys.size() / kSeriesPerThread, 1,
+                                            std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  std::vector<insights::Aggregator> aggregators(threads, insights::Aggregator(&iq));
+  std::vector<ApiOr<std::monostate>> outcomes(threads, std::monostate{});
+  {
+    std::vector<std::jthread> workers;
+    for (size_t t = 0; t < threads; ++t) {
+      const size_t begin = keys.size() * t / threads, end = keys.size() * (t + 1) / threads;
+      auto work = [&, t, begin, end] {
+        outcomes[t] = AggregateSeries(db, q.query,
+                                      std::span(keys).subspan(begin, end - begin), &aggregators[t]);
+      };
+      if (t + 1 == threads) {
+        work();  // the last share on this thread
+      } else {
+        workers.emplace_back(work);
+      }
+    }
+  }
+  for (size_t t = 0; t < threads; ++t) {
+    if (!outcomes[t].ok()) return outcomes[t].error();
+    if (t > 0) aggregators[0].Merge(aggregators[t]);
+  }
   std::vector<metricmath::Series> out;
-  for (insights::Result& r : aggregator.Finish()) {
+  for (insights::Result& r : aggregators[0].Finish()) {
     metricmath::Series& s = out.emplace_back();
     s.label = std::move(r.label);
     s.timestamps_ms = std::move(r.timestamps_ms);

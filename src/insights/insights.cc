@@ -442,6 +442,13 @@ void Aggregator::Add(const tsdb::SeriesKey& key, std::span<const tsdb::Datapoint
   for (const tsdb::Datapoint& dp : datapoints) periods[dp.timestamp_ms].Merge(dp);
 }
 
+void Aggregator::Merge(const Aggregator& other) {
+  for (const auto& [label, periods] : other.groups_) {
+    std::map<int64_t, Stats>& mine = groups_[label];
+    for (const auto& [t, stats] : periods) mine[t].Merge(stats);
+  }
+}
+
 std::vector<Result> Aggregator::Finish() const {
   struct Ranked {
     const std::string* label;

@@ -92,6 +92,9 @@ class Aggregator {
   // Adds one matched series' datapoints (tsdb::Db::GetStatistics' answer, any order).
   void Add(const tsdb::SeriesKey& key, std::span<const tsdb::Datapoint> datapoints);
 
+  // Adds everything `other` (of the same query) was given: the union of what both were given.
+  void Merge(const Aggregator& other);
+
   // The result series: grouped, ordered and limited as the query says.
   std::vector<Result> Finish() const;
 

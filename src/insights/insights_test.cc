@@ -174,3 +174,28 @@ TEST(InsightsAggregateTest, GroupOrderLimitAndOther) {
 
 }  // namespace
 }  // namespace vigil::insights
+
+namespace vigil::insights {
+namespace {
+
+TEST(InsightsAggregateTest, MergeIsTheUnion) {
+  const Query q = MustParse("SELECT AVG(m) FROM App GROUP BY h");
+  Aggregator whole(&q), left(&q), right(&q);
+  for (int i = 0; i < 10; ++i) {
+    const tsdb::SeriesKey k = Key("m", {{"h", std::to_string(i % 3)}});
+    const std::vector<tsdb::Datapoint> p = {Point(i % 2 * 60'000, 1, i, i, i)};
+    whole.Add(k, p);
+    (i < 4 ? left : right).Add(k, p);
+  }
+  left.Merge(right);
+  const std::vector<Result> a = whole.Finish(), b = left.Finish();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].label, b[i].label);
+    EXPECT_EQ(a[i].timestamps_ms, b[i].timestamps_ms);
+    EXPECT_EQ(a[i].values, b[i].values);
+  }
+}
+
+}  // namespace
+}  // namespace vigil::insights

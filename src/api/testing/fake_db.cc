@@ -28,6 +28,7 @@ Status FakeDb::AppendViews(std::span<const tsdb::SeriesSamplesView> batch) {
 
 StatusOr<std::vector<tsdb::Datapoint>> FakeDb::GetStatistics(
     const tsdb::StatisticsQuery& query) const {
+  std::lock_guard l(mu_);  // Metrics Insights reads many series on several threads
   if (!fail_next_.ok()) return std::exchange(fail_next_, OkStatus());
   ++statistics_calls;
   statistics_queries.push_back(query);

@@ -1,8 +1,10 @@
 #pragma once
 // An in-memory tsdb::Db for the api module's unit tests: exact-match statistics per period,
-// nearest-rank percentiles, listing in canonical key order. Not thread-safe; not a model of
-// the real store's performance or durability.
+// nearest-rank percentiles, listing in canonical key order. GetStatistics may run on several
+// threads while nothing is appended; the rest is not thread-safe. Not a model of the real
+// store's performance or durability.
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,7 @@ class FakeDb : public tsdb::Db {
   mutable std::vector<tsdb::StatisticsQuery> statistics_queries;
 
  private:
+  mutable std::mutex mu_;  // guards GetStatistics' state
   mutable Status fail_next_;
 };
 

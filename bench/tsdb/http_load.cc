@@ -197,11 +197,43 @@ http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& opt
   return req;
 }
 
+http::ClientRequest Q2Request(const FleetSource& source, const QueryOptions& options,
+                              const http::Url& url) {
+  const int64_t start_s = source.start_ms() / 1000;
+  const int64_t end_s = source.end_ms() / 1000;
+  http::ClientRequest req;
+  if (options.target == QueryTarget::kVigil) {
+    const std::string select =
+        "SELECT SUM(http_requests_total) FROM \"" + options.ns + "\" GROUP BY job";
+    nlohmann::json body = {
+        {"MetricDataQueries",
+         {{{"Id", "s"}, {"Expression", select}, {"Period", 300}, {"ReturnData", false}},
+          {{"Id", "r"}, {"Expression", "RATE(s)"}, {"Period", 300}}}},
+        {"StartTime", start_s},
+        {"EndTime", end_s},
+        {"ScanBy", "TimestampAscending"}};
+    req.target = "/";
+    req.body = body.dump();
+    req.headers = {{"X-Amz-Target", "GraniteServiceVersion20100801.GetMetricData"},
+                   {"Content-Type", "application/x-amz-json-1.0"},
+                   {"x-amzn-query-mode", "true"}};
+    return req;
+  }
+  req.method = "GET";
+  req.target = (url.path.empty() ? "/api/v1/query_range" : url.path) +
+               "?query=" + UrlEncode("sum by (job)(rate(http_requests_total[5m]))") +
+               "&start=" + std::to_string(start_s + 300) + "&end=" + std::to_string(end_s) +
+               "&step=300" + (options.promql_nocache ? "&nocache=1" : "");
+  return req;
+}
+
 size_t CountPoints(QueryTarget target, const std::string& body) {
   nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return 0;
   if (target == QueryTarget::kVigil) {
-    return doc.contains("Datapoints") ? doc["Datapoints"].size() : 0;
+    if (doc.contains("Datapoints")) return doc["Datapoints"].size();
+    const auto& results = doc["MetricDataResults"];
+    return results.is_array() && !results.empty() ? results[0]["Values"].size() : 0;
   }
   const auto& result = doc["data"]["result"];
   if (!result.is_array() || result.empty()) return 0;
@@ -249,13 +281,15 @@ LatencySummary Summarize(std::vector<double>* latencies_ms) {
   return out;
 }
 
-StatusOr<LatencySummary> MeasureQ1(const FleetSource& source, const QueryOptions& options) {
+StatusOr<LatencySummary> MeasureQuery(const FleetSource& source, const QueryOptions& options) {
   if (options.series_index >= source.series()) {
     return InvalidArgumentError("series index out of range");
   }
   ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(options.url));
   http::Client conn(url);
-  const http::ClientRequest unsigned_req = Q1Request(source, options, url);
+  const http::ClientRequest unsigned_req = options.kind == QueryKind::kQ1
+                                               ? Q1Request(source, options, url)
+                                               : Q2Request(source, options, url);
   std::vector<double> latencies;
   size_t points = 0;
   for (int i = 0; i < options.warmup + options.repetitions; ++i) {
@@ -267,7 +301,7 @@ StatusOr<LatencySummary> MeasureQ1(const FleetSource& source, const QueryOptions
     ASSIGN_OR_RETURN(http::ClientResponse res, conn.RoundTrip(req));
     const auto t1 = std::chrono::steady_clock::now();
     if (res.status != 200) {
-      return UnavailableError("q1: HTTP " + std::to_string(res.status) + ": " +
+      return UnavailableError("query: HTTP " + std::to_string(res.status) + ": " +
                               res.body.substr(0, 500));
     }
     if (i == 0) points = CountPoints(options.target, res.body);

@@ -44,8 +44,11 @@ constexpr size_t kMaxDatumsPerRequest = 1000;
 
 enum class QueryTarget { kVigil, kPromQL };
 
+enum class QueryKind { kQ1, kQ2 };
+
 struct QueryOptions {
   QueryTarget target = QueryTarget::kVigil;
+  QueryKind kind = QueryKind::kQ1;
   std::string url;
   size_t series_index = 0;        // which series of the source (after the kind filter)
   std::string ns = "Prometheus";  // Vigil: the namespace the series was loaded into
@@ -62,10 +65,16 @@ struct LatencySummary {
   size_t points = 0;  // datapoints in the (last) answer
 };
 
+// Client-observed latency of a query, repeated on one keep-alive connection:
 // q1: one series over the whole span of `source` at a 60 s period, average. Vigil through
 // GetMetricStatistics (CloudWatch JSON 1.0), peers through /api/v1/query_range with
-// avg_over_time(series[60s]) at step 60. Client-observed latency, one keep-alive connection.
-StatusOr<LatencySummary> MeasureQ1(const FleetSource& source, const QueryOptions& options);
+// avg_over_time(series[60s]) at step 60.
+// q2: the counters' rates summed by job over the whole span at a 5-minute period. Peers:
+// sum by (job)(rate(http_requests_total[5m])) at step 300. Vigil: GetMetricData with a
+// Metrics Insights query (SELECT SUM(http_requests_total) ... GROUP BY job, Period 300,
+// hidden) and RATE() of it; the same series read and the same shape of answer (the rate of
+// each job's per-period sum), though not PromQL's extrapolated rate number for number.
+StatusOr<LatencySummary> MeasureQuery(const FleetSource& source, const QueryOptions& options);
 
 // Median/p99/mean of latencies in milliseconds (sorted in place).
 LatencySummary Summarize(std::vector<double>* latencies_ms);

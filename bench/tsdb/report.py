@@ -52,7 +52,7 @@ def main():
     targets = [t for t in NAMES if get(m, t, "samples")]
     print(f"\nResults (median of {runs} run{'s' if runs > 1 else ''}):\n")
     header = ("target", "samples/s", "samples/CPU-s", "bytes/sample", "peak RSS MiB",
-              "B/new series", "q1 median ms", "q1 p99 ms")
+              "B/new series", "q1 median ms", "q1 p99 ms", "q2 median ms")
     rows = []
     empty_q1 = [t for t in targets if get(m, t, "q1_points") == 0]
     for t in empty_q1:  # a latency of an empty answer measures nothing
@@ -65,7 +65,8 @@ def main():
                      fmt(bytes_per_sample(m, t), ".3f"), fmt(get(m, t, "peak_rss_mib"), ".1f"),
                      fmt(get(m, t, "bytes_per_new_series"), ",.0f"),
                      "no data" if t in empty_q1 else fmt(get(m, t, "q1_median_ms"), ".3f"),
-                     "no data" if t in empty_q1 else fmt(get(m, t, "q1_p99_ms"), ".3f")))
+                     "no data" if t in empty_q1 else fmt(get(m, t, "q1_p99_ms"), ".3f"),
+                     "no data" if get(m, t, "q2_points") == 0 else fmt(get(m, t, "q2_median_ms"), ".1f")))
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     line = lambda r: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                        for i, (c, w) in enumerate(zip(r, widths))) + " |"
@@ -80,7 +81,7 @@ def main():
         for metric, label in (("samples", "samples"), ("seconds", "load s"), ("server_cpu_s", "server CPU s"),
                               ("client_cpu_s", "loader CPU s"), ("flush_cpu_s", "flush CPU s"),
                               ("flush_s", "close s"), ("wal_bytes", "WAL bytes after flush"),
-                              ("q1_points", "q1 points")):
+                              ("q1_points", "q1 points"), ("q2_points", "q2 points")):
             v = get(m, t, metric)
             if v is not None:
                 parts.append(f"{label} {v:,.2f}".rstrip("0").rstrip("."))
@@ -96,8 +97,9 @@ def main():
                                           for t in ("vm", "prometheus", "vigil-inproc")) + " |")
 
     print("\nVigil / peer (same run; > 1 is better for rates, < 1 for the rest):\n")
-    print("| Vigil path / peer | samples/s | samples/CPU-s | bytes/sample | peak RSS | q1 median |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| Vigil path / peer | samples/s | samples/CPU-s | bytes/sample | peak RSS | q1 median "
+          "| q2 median |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for v in [t for t in VIGILS if t in targets]:
         for p in [t for t in PEERS if t in targets]:
             def ratio(a, b):
@@ -107,7 +109,8 @@ def main():
                   f"{ratio(get(m, v, 'samples_per_cpu_s'), get(m, p, 'samples_per_cpu_s'))} | "
                   f"{ratio(bytes_per_sample(m, v), bytes_per_sample(m, p))} | "
                   f"{ratio(get(m, v, 'peak_rss_mib'), get(m, p, 'peak_rss_mib'))} | "
-                  f"{ratio(get(m, v, 'q1_median_ms'), get(m, p, 'q1_median_ms'))} |")
+                  f"{ratio(get(m, v, 'q1_median_ms'), get(m, p, 'q1_median_ms'))} | "
+                  f"{ratio(get(m, v, 'q2_median_ms'), get(m, p, 'q2_median_ms'))} |")
 
     if "vm" in targets:
         print("\nGoals:")
@@ -139,6 +142,12 @@ def main():
                 goal(False, f"{NAMES[v]}: q1 under 1 ms (the answer had no datapoints)")
             elif q is not None:
                 goal(q < 1, f"{NAMES[v]}: q1 under 1 ms ({q:.3f} ms)")
+        vm_q2 = get(m, "vm", "q2_median_ms")
+        for v in VIGILS:
+            q = get(m, v, "q2_median_ms")
+            if q is not None and vm_q2 is not None:
+                goal(q < vm_q2 and get(m, v, "q2_points") != 0,
+                     f"{NAMES[v]}: q2 under VictoriaMetrics' ({q:.1f} vs {vm_q2:.1f} ms)")
 
 
 if __name__ == "__main__":

@@ -172,6 +172,11 @@ query_into() {  # TARGET KIND(vigil|promql) URL PID [args...]
   record "$target" q1_p99_ms "$(result_field "$out" q1_p99_ms)"
   record "$target" q1_points "$(result_field "$out" points)"
   log "$target: $(grep -v '^RESULT' "$out")"
+  # q2 reads every counter of the day: a few repetitions are enough.
+  "$LOADER" query "$kind" "$url" "${DATA[@]}" --q2 --warmup 2 --reps 10 "$@" >"$out.q2"
+  record "$target" q2_median_ms "$(result_field "$out.q2" q2_median_ms)"
+  record "$target" q2_points "$(result_field "$out.q2" points)"
+  log "$target: $(grep -v '^RESULT' "$out.q2")"
 }
 
 start_vm() {  # DIR -> PID, URL

@@ -92,9 +92,10 @@ TEST(RemoteWriteDecodeTest, EachSeriesViewsItsOwnDimensionsAndSamples) {
     series.push_back(TimeSeries(stale));
     series.push_back(TimeSeries(c));
   }
+  const std::string payload = WriteRequest(series);  // the views point into it
   DecodedWrite out;
   WriteRequestStats stats;
-  ASSERT_TRUE(DecodeWriteRequest(WriteRequest(series), "N", &out, &stats).ok());
+  ASSERT_TRUE(DecodeWriteRequest(payload, "N", &out, &stats).ok());
   ASSERT_EQ(out.series.size(), 400u);
   EXPECT_EQ(stats.empty_series, 200u);
   for (size_t i = 0; i < out.series.size(); i += 2) {

@@ -1,0 +1,96 @@
+#include "tsdb/rollup.h"
+
+#include <algorithm>
+#include <map>
+
+namespace vigil::tsdb {
+
+void RollupPoint::Merge(const RollupPoint& o) {
+  if (o.sample_count <= 0) return;
+  if (sample_count <= 0) {
+    minimum = o.minimum;
+    maximum = o.maximum;
+  } else {
+    minimum = std::min(minimum, o.minimum);
+    maximum = std::max(maximum, o.maximum);
+  }
+  sample_count += o.sample_count;
+  sum += o.sum;
+  has_stat_sets = has_stat_sets || o.has_stat_sets;
+  values.Merge(o.values);
+}
+
+namespace {
+
+// Adds one observation (a raw value with its count, or a statistic set) to `p`.
+void Observe(RollupPoint* p, double count, double sum, double min, double max) {
+  if (p->sample_count <= 0) {
+    p->minimum = min;
+    p->maximum = max;
+  } else {
+    p->minimum = std::min(p->minimum, min);
+    p->maximum = std::max(p->maximum, max);
+  }
+  p->sample_count += count;
+  p->sum += sum;
+}
+
+}  // namespace
+
+std::vector<RollupPoint> Rollup(std::span<const RawSample> raw, std::span<const StatSample> stats,
+                                int64_t period_ms, double accuracy) {
+  std::map<int64_t, RollupPoint> points;
+  auto at = [&](int64_t t) -> RollupPoint& {
+    const int64_t start = AlignDown(t, period_ms);
+    auto it = points.try_emplace(start, accuracy).first;
+    it->second.timestamp_ms = start;
+    return it->second;
+  };
+  for (const RawSample& r : raw) {
+    RollupPoint& p = at(r.timestamp_ms);
+    Observe(&p, r.count, r.value * r.count, r.value, r.value);
+    p.values.Add(r.value, r.count);
+  }
+  for (const StatSample& s : stats) {
+    RollupPoint& p = at(s.timestamp_ms);
+    Observe(&p, s.sample_count, s.sum, s.minimum, s.maximum);
+    p.has_stat_sets = true;
+  }
+  std::vector<RollupPoint> out;
+  out.reserve(points.size());
+  for (auto& [t, p] : points) out.push_back(std::move(p));
+  return out;
+}
+
+std::vector<RollupPoint> Coarsen(std::span<const RollupPoint> points, int64_t period_ms) {
+  std::vector<RollupPoint> out;
+  for (const RollupPoint& p : points) {
+    const int64_t start = AlignDown(p.timestamp_ms, period_ms);
+    if (out.empty() || out.back().timestamp_ms != start) {
+      out.emplace_back(p.values.relative_accuracy());
+      out.back().timestamp_ms = start;
+    }
+    out.back().Merge(p);
+  }
+  return out;
+}
+
+Datapoint ToDatapoint(const RollupPoint& p, std::span<const double> percentiles) {
+  Datapoint dp;
+  dp.timestamp_ms = p.timestamp_ms;
+  dp.sample_count = p.sample_count;
+  dp.sum = p.sum;
+  dp.minimum = p.minimum;
+  dp.maximum = p.maximum;
+  dp.percentiles.reserve(percentiles.size());
+  for (const double q : percentiles) {
+    if (p.has_stat_sets || p.values.empty()) {
+      dp.percentiles.push_back(std::nullopt);
+    } else {
+      dp.percentiles.push_back(p.values.Quantile(q));
+    }
+  }
+  return dp;
+}
+
+}  // namespace vigil::tsdb

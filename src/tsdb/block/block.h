@@ -16,13 +16,28 @@
 
 namespace vigil::tsdb::block {
 
-// Everything a block stores for one series. raw and stats are sorted by timestamp
-// (ties keep append order).
+// A rollup point as a rollup block stores it (tsdb/rollup.h's RollupPoint with its sketch
+// encoded): SampleCount, Sum, Minimum and Maximum of one period starting at timestamp_ms, and
+// the distribution of its raw values as sketch::QuantileSketch::EncodeTo bytes (empty when the
+// period gives no percentile: it held statistic sets).
+struct RollupSample {
+  int64_t timestamp_ms;
+  double sample_count;
+  double sum;
+  double minimum;
+  double maximum;
+  std::string sketch;
+  bool operator==(const RollupSample&) const = default;
+};
+
+// Everything a block stores for one series. raw, stats and rollups are sorted by timestamp
+// (ties keep append order). Raw blocks hold raw and stats; rollup blocks hold rollups.
 struct SeriesData {
   SeriesKey key;
   std::string unit = "None";
   std::vector<RawSample> raw;
   std::vector<StatSample> stats;
+  std::vector<RollupSample> rollups;
   int64_t last_append_ms = 0;  // wall-clock time of the newest append (for RecentlyActive)
 };
 
@@ -31,10 +46,11 @@ struct BlockMeta {
   int64_t min_time_ms = 0;  // smallest sample timestamp
   int64_t max_time_ms = 0;  // largest sample timestamp
   uint64_t num_series = 0;
-  uint64_t num_samples = 0;  // raw + stats samples
+  uint64_t num_samples = 0;  // raw + stats samples + rollup points
   int level = 0;             // 0 for a head flush; compaction output is max(input levels)+1
-  // Room for rollup tiers (next issue): 0 = raw. A rollup block stores per-period StatSamples.
+  // 0 for raw data; a rollup tier's period for a rollup block (its series hold rollups).
   int64_t resolution_ms = 0;
+  double sketch_accuracy = 0;  // a rollup block's sketches' relative accuracy
   // Ids of the blocks merged into this one (empty for a head flush). After a crash between
   // writing a merged block and deleting its inputs, the inputs named here are the ones to
   // delete, so their samples are not counted twice.
@@ -57,6 +73,7 @@ class BlockWriter {
   struct Options {
     int level = 0;
     int64_t resolution_ms = 0;
+    double sketch_accuracy = 0;
     std::vector<std::string> parents;
   };
   // Starts block `id` in the temporary directory <blocks_dir>/<id>.tmp (a stale one is

@@ -104,8 +104,8 @@ TEST(BlockMergeTest, MergesSeriesUnionInKeyOrder) {
 
 TEST(BlockMergeTest, MergesStatisticSets) {
   TempDir tmp;
-  SeriesData s1{Key("h"), "None", {}, {{60'000, 3, 6, 1, 3}, {180'000, 1, 5, 5, 5}}, 1};
-  SeriesData s2{Key("h"), "None", {}, {{120'000, 2, 2, 1, 1}}, 2};
+  SeriesData s1{Key("h"), "None", {}, {{60'000, 3, 6, 1, 3}, {180'000, 1, 5, 5, 5}}, {}, 1};
+  SeriesData s2{Key("h"), "None", {}, {{120'000, 2, 2, 1, 1}}, {}, 2};
   auto a = Write(tmp.path(), "a", {s1}, 0);
   auto b = Write(tmp.path(), "b", {s2}, 0);
   const BlockReader* inputs[] = {a.get(), b.get()};
@@ -128,7 +128,7 @@ TEST(BlockMergeTest, RefusesMismatchedInputs) {
   BlockMeta meta;
   EXPECT_EQ(MergeBlocks(tmp.path(), "m", {}, &meta).code(), StatusCode::kInvalidArgument);
 
-  auto writer = BlockWriter::Create(tmp.path(), "rollup", {0, 60'000, {}});
+  auto writer = BlockWriter::Create(tmp.path(), "rollup", {0, 60'000, 0, {}});
   ASSERT_TRUE(writer.ok());
   ASSERT_TRUE((*writer)->Finish(&meta).ok());
   auto rollup = BlockReader::Open(tmp.path() + "/rollup");

@@ -10,6 +10,7 @@
 #include "tsdb/block/block.h"
 #include "tsdb/block/block_test_util.h"
 #include "tsdb/block/index_format.h"
+#include "tsdb/block/series_codec.h"
 
 namespace vigil::tsdb::block {
 namespace {
@@ -314,6 +315,96 @@ TEST(BlockReadWriteTest, WriterIsUsableAfterARefusedSeriesAndAbandonable) {
   EXPECT_EQ((*reader)->meta().level, 3);
   EXPECT_EQ((*reader)->meta().resolution_ms, 60'000);
   EXPECT_EQ((*reader)->meta().parents, (std::vector<std::string>{"p1", "p2"}));
+}
+
+// Rollup blocks: per-period points with opaque sketch bytes, read whole and by range, merged.
+std::vector<SeriesData> RollupSeries(int64_t from_hour, int64_t hours) {
+  std::vector<SeriesData> out;
+  for (int h = 0; h < 3; ++h) {
+    SeriesData s;
+    s.key = Key("latency", "host-" + std::to_string(h));
+    for (int64_t k = from_hour; k < from_hour + hours; ++k) {
+      const double n = 360 + static_cast<double>(k % 7);
+      std::string sketch = k % 5 == 0 ? std::string() : std::string(static_cast<size_t>(k % 40), 'x');
+      if (!sketch.empty()) sketch[0] = static_cast<char>(h);
+      s.rollups.push_back({kT0 + k * 3'600'000, n, n * 0.12, 0.01 * (h + 1), 1.5 + k, sketch});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+TEST(BlockRollupTest, PointsAndSketchesRoundTripAndMerge) {
+  TempDir tmp;
+  BlockWriter::Options options;
+  options.resolution_ms = 3'600'000;
+  options.sketch_accuracy = 0.02;
+  std::vector<std::unique_ptr<BlockReader>> readers;
+  for (const auto& [id, from] : {std::pair<std::string, int64_t>{"day1", 0}, {"day2", 24}}) {
+    auto writer = BlockWriter::Create(tmp.path(), id, options);
+    ASSERT_TRUE(writer.ok());
+    for (const SeriesData& s : RollupSeries(from, 24)) ASSERT_TRUE((*writer)->Add(s).ok());
+    BlockMeta meta;
+    ASSERT_TRUE((*writer)->Finish(&meta).ok());
+    EXPECT_EQ(meta.num_samples, 72u);
+    auto reader = BlockReader::Open(tmp.path() + "/" + id);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_EQ((*reader)->meta().resolution_ms, 3'600'000);
+    EXPECT_EQ((*reader)->meta().sketch_accuracy, 0.02);
+    readers.push_back(std::move(reader).value());
+  }
+  const std::vector<SeriesData> want = RollupSeries(0, 24);
+  for (size_t i = 0; i < want.size(); ++i) {
+    SeriesData got;
+    ASSERT_TRUE(readers[0]->ReadSeries(i, INT64_MIN, INT64_MAX, &got).ok());
+    EXPECT_EQ(got.rollups, want[i].rollups);
+    EXPECT_TRUE(got.raw.empty() && got.stats.empty());
+    // A range: hours [5, 9).
+    SeriesData part;
+    ASSERT_TRUE(
+        readers[0]->ReadSeries(i, kT0 + 5 * 3'600'000, kT0 + 9 * 3'600'000, &part).ok());
+    EXPECT_EQ(part.rollups, std::vector<RollupSample>(want[i].rollups.begin() + 5,
+                                                      want[i].rollups.begin() + 9));
+  }
+  const BlockReader* inputs[] = {readers[1].get(), readers[0].get()};
+  BlockMeta merged_meta;
+  ASSERT_TRUE(MergeBlocks(tmp.path(), "both", inputs, &merged_meta).ok());
+  auto merged = BlockReader::Open(tmp.path() + "/both");
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ((*merged)->meta().sketch_accuracy, 0.02);
+  const std::vector<SeriesData> whole = RollupSeries(0, 48);
+  for (size_t i = 0; i < whole.size(); ++i) {
+    SeriesData got;
+    ASSERT_TRUE((*merged)->ReadSeries(i, INT64_MIN, INT64_MAX, &got).ok());
+    EXPECT_EQ(got.rollups, whole[i].rollups);
+  }
+  // Rollups of another accuracy, or raw blocks, do not merge with these.
+  options.sketch_accuracy = 0.01;
+  auto other = BlockWriter::Create(tmp.path(), "other", options);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Add(RollupSeries(48, 1)[0]).ok());
+  BlockMeta other_meta;
+  ASSERT_TRUE((*other)->Finish(&other_meta).ok());
+  auto other_reader = BlockReader::Open(tmp.path() + "/other");
+  ASSERT_TRUE(other_reader.ok());
+  const BlockReader* mixed[] = {readers[0].get(), other_reader->get()};
+  EXPECT_EQ(MergeBlocks(tmp.path(), "mixed", mixed, &other_meta).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(BlockRollupTest, EveryTruncationOfARollupRecordIsRefused) {
+  SeriesData s = RollupSeries(0, 30)[1];
+  std::string record;
+  EncodeSeriesRecord(s, kT0, &record);
+  for (size_t cut = 0; cut < record.size(); ++cut) {
+    SeriesData out;
+    EXPECT_FALSE(DecodeSeriesRecord(std::string_view(record).substr(0, cut), kT0, INT64_MIN,
+                                    INT64_MAX, &out))
+        << cut;
+  }
+  SeriesData out;
+  ASSERT_TRUE(DecodeSeriesRecord(record, kT0, INT64_MIN, INT64_MAX, &out));
+  EXPECT_EQ(out.rollups, s.rollups);
 }
 
 }  // namespace

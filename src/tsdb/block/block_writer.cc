@@ -50,10 +50,17 @@ class BlockWriterImpl final : public BlockWriter {
     if (finished_) return FailedPreconditionError("block writer already finished");
     std::string canonical;
     RETURN_IF_ERROR(Validate(series, &canonical));
-    if (!has_origin_ && (!series.raw.empty() || !series.stats.empty())) {
-      has_origin_ = true;
-      origin_ =
-          series.raw.empty() ? series.stats.front().timestamp_ms : series.raw.front().timestamp_ms;
+    if (!has_origin_) {
+      if (!series.raw.empty()) {
+        has_origin_ = true;
+        origin_ = series.raw.front().timestamp_ms;
+      } else if (!series.stats.empty()) {
+        has_origin_ = true;
+        origin_ = series.stats.front().timestamp_ms;
+      } else if (!series.rollups.empty()) {
+        has_origin_ = true;
+        origin_ = series.rollups.front().timestamp_ms;
+      }
     }
     record_.clear();
     EncodeSeriesRecord(series, origin_, &record_);
@@ -65,8 +72,9 @@ class BlockWriterImpl final : public BlockWriter {
     index_.Add(series, record_.size());
     for (const RawSample& s : series.raw) Extend(s.timestamp_ms);
     for (const StatSample& s : series.stats) Extend(s.timestamp_ms);
+    for (const RollupSample& s : series.rollups) Extend(s.timestamp_ms);
     raw_samples_ += series.raw.size();
-    stat_samples_ += series.stats.size();
+    stat_samples_ += series.stats.size() + series.rollups.size();
     prev_key_ = std::move(canonical);
     return OkStatus();
   }
@@ -91,7 +99,8 @@ class BlockWriterImpl final : public BlockWriter {
     if (index_.num_series() > 0 && !(prev_key_ < *canonical)) {
       return InvalidArgumentError("block " + id_ + ": series keys not strictly increasing");
     }
-    if (!SortedByTime(series.raw) || !SortedByTime(series.stats)) {
+    if (!SortedByTime(series.raw) || !SortedByTime(series.stats) ||
+        !SortedByTime(series.rollups)) {
       return InvalidArgumentError("block " + id_ + ": samples not sorted by timestamp");
     }
     return OkStatus();
@@ -115,6 +124,7 @@ class BlockWriterImpl final : public BlockWriter {
     m.num_samples = raw_samples_ + stat_samples_;
     m.level = options_.level;
     m.resolution_ms = options_.resolution_ms;
+    m.sketch_accuracy = options_.sketch_accuracy;
     m.parents = options_.parents;
     MetaFiles files{index.size(), chunks_->size(), raw_samples_, stat_samples_};
     RETURN_IF_ERROR(WriteSmallFile(tmp_dir_ + "/meta.json", EncodeMeta(m, files)));

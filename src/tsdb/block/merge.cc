@@ -38,9 +38,11 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
   if (inputs.empty()) return InvalidArgumentError("MergeBlocks: no inputs");
   BlockWriter::Options options;
   options.resolution_ms = inputs.front()->meta().resolution_ms;
+  options.sketch_accuracy = inputs.front()->meta().sketch_accuracy;
   for (const BlockReader* in : inputs) {
-    if (in->meta().resolution_ms != options.resolution_ms) {
-      return InvalidArgumentError("MergeBlocks: inputs of different resolutions");
+    if (in->meta().resolution_ms != options.resolution_ms ||
+        in->meta().sketch_accuracy != options.sketch_accuracy) {
+      return InvalidArgumentError("MergeBlocks: inputs of different resolutions or accuracies");
     }
     options.level = std::max(options.level, in->meta().level + 1);
     options.parents.push_back(in->meta().id);
@@ -71,19 +73,24 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
     merged.last_append_ms = kMin;
     std::vector<size_t> raw_ends{0};
     std::vector<size_t> stat_ends{0};
+    std::vector<size_t> rollup_ends{0};
     for (Cursor& c : cursors) {
       if (c.done() || c.key != key) continue;
       SeriesData part;
       RETURN_IF_ERROR(c.reader->ReadSeries(c.next, kMin, kMax, &part));
-      if (merged.raw.empty() && merged.stats.empty()) {
+      if (merged.raw.empty() && merged.stats.empty() && merged.rollups.empty()) {
         merged.raw = std::move(part.raw);
         merged.stats = std::move(part.stats);
+        merged.rollups = std::move(part.rollups);
       } else {
         merged.raw.insert(merged.raw.end(), part.raw.begin(), part.raw.end());
         merged.stats.insert(merged.stats.end(), part.stats.begin(), part.stats.end());
+        merged.rollups.insert(merged.rollups.end(), std::make_move_iterator(part.rollups.begin()),
+                              std::make_move_iterator(part.rollups.end()));
       }
       raw_ends.push_back(merged.raw.size());
       stat_ends.push_back(merged.stats.size());
+      rollup_ends.push_back(merged.rollups.size());
       merged.key = std::move(part.key);
       merged.unit = std::move(part.unit);
       merged.last_append_ms = std::max(merged.last_append_ms, part.last_append_ms);
@@ -95,6 +102,7 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
     }
     MergeRuns(raw_ends, &merged.raw);
     MergeRuns(stat_ends, &merged.stats);
+    MergeRuns(rollup_ends, &merged.rollups);
     RETURN_IF_ERROR(writer->Add(merged));
   }
   return writer->Finish(meta);

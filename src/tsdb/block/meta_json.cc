@@ -35,6 +35,7 @@ std::string EncodeMeta(const BlockMeta& meta, const MetaFiles& files) {
   j["num_stat_samples"] = files.stat_samples;
   j["level"] = meta.level;
   j["resolution_ms"] = meta.resolution_ms;
+  if (meta.sketch_accuracy > 0) j["sketch_accuracy"] = meta.sketch_accuracy;
   j["parents"] = meta.parents;
   j["files"] = {{"index", {{"bytes", files.index_bytes}}},
                 {"chunks", {{"bytes", files.chunks_bytes}}}};
@@ -86,6 +87,13 @@ Status DecodeMeta(const std::string& path, std::string_view text, BlockMeta* met
       !GetInt(*index, "bytes", &files->index_bytes) || chunks == file_sizes->end() ||
       !GetInt(*chunks, "bytes", &files->chunks_bytes)) {
     return bad("missing or mistyped field");
+  }
+  meta->sketch_accuracy = 0;
+  if (const auto acc = j.find("sketch_accuracy"); acc != j.end()) {
+    if (!acc->is_number() || !(acc->get<double>() > 0) || !(acc->get<double>() < 1)) {
+      return bad("sketch_accuracy must be a number in (0, 1)");
+    }
+    meta->sketch_accuracy = acc->get<double>();
   }
   return OkStatus();
 }

@@ -14,6 +14,7 @@ namespace {
 constexpr uint8_t kHasRaw = 1;
 constexpr uint8_t kHasStats = 2;
 constexpr uint8_t kUnitCounts = 4;  // every raw count is 1.0: the count column is omitted
+constexpr uint8_t kHasRollups = 8;
 // A bound on the sample count of one record, so a malformed count cannot make the decoder
 // allocate without limit (a constant column legitimately holds many samples in few bytes).
 constexpr uint64_t kMaxSamples = uint64_t{1} << 32;
@@ -46,6 +47,7 @@ void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::stri
   uint8_t flags = 0;
   if (!series.raw.empty()) flags |= kHasRaw | (unit_counts ? kUnitCounts : 0);
   if (!series.stats.empty()) flags |= kHasStats;
+  if (!series.rollups.empty()) flags |= kHasRollups;
   out->push_back(static_cast<char>(flags));
   std::vector<int64_t> ts;
   std::vector<double> scratch;
@@ -65,6 +67,17 @@ void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::stri
     EncodeFloats(series.stats, &StatSample::sum, &scratch, out);
     EncodeFloats(series.stats, &StatSample::minimum, &scratch, out);
     EncodeFloats(series.stats, &StatSample::maximum, &scratch, out);
+  }
+  if (!series.rollups.empty()) {
+    storage::PutVarint64(out, series.rollups.size());
+    ts.clear();
+    for (const RollupSample& s : series.rollups) ts.push_back(s.timestamp_ms);
+    EncodeIntColumn(ts, time_origin, out);
+    EncodeFloats(series.rollups, &RollupSample::sample_count, &scratch, out);
+    EncodeFloats(series.rollups, &RollupSample::sum, &scratch, out);
+    EncodeFloats(series.rollups, &RollupSample::minimum, &scratch, out);
+    EncodeFloats(series.rollups, &RollupSample::maximum, &scratch, out);
+    for (const RollupSample& s : series.rollups) storage::PutLengthPrefixed(out, s.sketch);
   }
 }
 
@@ -98,7 +111,7 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
   if (in.empty()) return false;
   const uint8_t flags = static_cast<uint8_t>(in.front());
   in.remove_prefix(1);
-  if ((flags & ~(kHasRaw | kHasStats | kUnitCounts)) != 0) return false;
+  if ((flags & ~(kHasRaw | kHasStats | kUnitCounts | kHasRollups)) != 0) return false;
   if ((flags & kUnitCounts) != 0 && (flags & kHasRaw) == 0) return false;
   size_t lo = 0;
   size_t hi = 0;
@@ -135,6 +148,24 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
     out->stats.reserve(out->stats.size() + (hi - lo));
     for (size_t i = lo; i < hi; ++i) {
       out->stats.push_back(StatSample{ts[i], cols[0][i], cols[1][i], cols[2][i], cols[3][i]});
+    }
+  }
+  if ((flags & kHasRollups) != 0) {
+    if (!storage::GetVarint64(&in, &n) || n == 0 || n > kMaxSamples) return false;
+    int64_t* ts = Room(&c->ts, n);
+    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts, &lo, &hi)) return false;
+    double* cols[4];
+    for (int k = 0; k < 4; ++k) {
+      cols[k] = Room(&c->cols[k], hi);
+      if (!DecodeFloatColumn(&in, n, hi, cols[k])) return false;
+    }
+    out->rollups.reserve(out->rollups.size() + (hi - lo));
+    for (size_t i = 0; i < n; ++i) {
+      std::string_view sketch;
+      if (!storage::GetLengthPrefixed(&in, &sketch)) return false;
+      if (i < lo || i >= hi) continue;
+      out->rollups.push_back(
+          RollupSample{ts[i], cols[0][i], cols[1][i], cols[2][i], cols[3][i], std::string(sketch)});
     }
   }
   return in.empty();

@@ -1,5 +1,6 @@
 // `vigil metrics list|stats|query`: CloudWatch calls (JSON 1.0 protocol) shown as tables.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <map>

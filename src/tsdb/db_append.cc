@@ -136,8 +136,7 @@ Status DbImpl::AppendViews(std::span<const SeriesSamplesView> batch) {
     if (closed_) return FailedPreconditionError("tsdb: Append after Close");
     // head_ is only replaced with gate_ held exclusively, so it is stable here.
     Head* head = head_.get();
-    std::vector<WalSeriesDef> defs;
-    defs.reserve(items.size());
+    std::vector<WalSeriesDef> defs;  // sized at the first definition (most batches have none)
     std::vector<WalSeriesSamples> samples;
     samples.reserve(items.size());
     for (Item& item : items) {
@@ -153,6 +152,7 @@ Status DbImpl::AppendViews(std::span<const SeriesSamplesView> batch) {
         define = !item.series->wal_defined || item.series->unit != item.unit;
       }
       if (define) {
+        if (defs.empty()) defs.reserve(items.size());
         defs.push_back(WalSeriesDef{item.series->id, item.series->key(), units_.Name(item.unit)});
       }
       samples.push_back(WalSeriesSamples{item.series->id, item.in->raw, item.in->stats});

@@ -1,7 +1,9 @@
 #include "tsdb/rollup.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <string_view>
 
 namespace vigil::tsdb {
 
@@ -91,6 +93,58 @@ Datapoint ToDatapoint(const RollupPoint& p, std::span<const double> percentiles)
     }
   }
   return dp;
+}
+
+block::RollupSample ToRollupSample(const RollupPoint& p) {
+  block::RollupSample s{p.timestamp_ms, p.sample_count, p.sum, p.minimum, p.maximum, {}};
+  if (!p.has_stat_sets && !p.values.empty()) p.values.EncodeTo(&s.sketch);
+  return s;
+}
+
+bool FromRollupSample(const block::RollupSample& s, double accuracy, RollupPoint* p) {
+  *p = RollupPoint(accuracy);
+  p->timestamp_ms = s.timestamp_ms;
+  p->sample_count = s.sample_count;
+  p->sum = s.sum;
+  p->minimum = s.minimum;
+  p->maximum = s.maximum;
+  if (s.sketch.empty()) {
+    p->has_stat_sets = true;
+    return true;
+  }
+  std::string_view in = s.sketch;
+  return sketch::QuantileSketch::DecodeFrom(&in, accuracy, s.minimum, s.maximum, &p->values) &&
+         in.empty();
+}
+
+Status WriteRollupBlock(const block::BlockReader& source, int64_t period_ms, double accuracy,
+                        const std::string& blocks_dir, const std::string& id,
+                        block::BlockMeta* meta) {
+  block::BlockWriter::Options options;
+  options.resolution_ms = period_ms;
+  options.sketch_accuracy = accuracy;
+  options.parents = {};
+  ASSIGN_OR_RETURN(std::unique_ptr<block::BlockWriter> writer,
+                   block::BlockWriter::Create(blocks_dir, id, std::move(options)));
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr size_t kReleaseEvery = 256;
+  block::SeriesData in, out;
+  for (size_t i = 0; i < source.num_series(); ++i) {
+    in.raw.clear();
+    in.stats.clear();
+    RETURN_IF_ERROR(source.ReadSeries(i, kMin, kMax, &in));
+    out.key = std::move(in.key);
+    out.unit = in.unit;
+    out.last_append_ms = source.last_append_ms(i);
+    out.rollups.clear();
+    for (const RollupPoint& p : Rollup(in.raw, in.stats, period_ms, accuracy)) {
+      out.rollups.push_back(ToRollupSample(p));
+    }
+    RETURN_IF_ERROR(writer->Add(out));
+    if ((i + 1) % kReleaseEvery == 0) source.ReleasePagesBefore(i + 1);
+  }
+  return writer->Finish(meta);
 }
 
 }  // namespace vigil::tsdb

@@ -15,6 +15,8 @@
 #include <span>
 #include <vector>
 
+#include "common/status.h"
+#include "tsdb/block/block.h"
 #include "tsdb/sketch/quantile_sketch.h"
 #include "tsdb/tsdb_types.h"
 
@@ -48,5 +50,19 @@ std::vector<RollupPoint> Coarsen(std::span<const RollupPoint> points, int64_t pe
 // The statistics of `p` as a query datapoint, with the sketch's estimates for `percentiles`
 // (nullopt when the point holds statistic sets or no raw value).
 Datapoint ToDatapoint(const RollupPoint& p, std::span<const double> percentiles);
+
+// The rollup sample a block stores for `p` (its sketch encoded; empty when the point gives no
+// percentile), and back (`accuracy` being the block's sketch_accuracy). False when the sketch
+// bytes are malformed.
+block::RollupSample ToRollupSample(const RollupPoint& p);
+bool FromRollupSample(const block::RollupSample& s, double accuracy, RollupPoint* p);
+
+// Writes rollup block `id` under `blocks_dir` from the raw block `source`: every series with
+// its points of `period_ms` (resolution_ms = period_ms, sketch_accuracy = accuracy, level 0),
+// atomically like any block. Reads one series at a time and drops the source's mapped pages as
+// it goes. DataLoss from a damaged source; Unavailable on I/O failure (nothing is left).
+Status WriteRollupBlock(const block::BlockReader& source, int64_t period_ms, double accuracy,
+                        const std::string& blocks_dir, const std::string& id,
+                        block::BlockMeta* meta);
 
 }  // namespace vigil::tsdb

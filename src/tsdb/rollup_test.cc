@@ -7,12 +7,15 @@
 #include <cmath>
 #include <random>
 
+#include "storage/test_util.h"
 #include "tsdb/query.h"
 
 namespace vigil::tsdb {
 namespace {
 
 constexpr int64_t kT0 = 1'764'000'000'000;  // a whole hour
+
+
 
 struct Data {
   std::vector<RawSample> raw;
@@ -103,6 +106,59 @@ TEST(RollupTest, EmptyAndNegativeTimes) {
   EXPECT_EQ(p[0].sample_count, 2);
   EXPECT_EQ(p[0].maximum, 7);
   EXPECT_EQ(p[1].timestamp_ms, 0);
+}
+
+TEST(RollupBlockTest, ARollupBlockOfADayBlockAnswersLikeRollingItsSamplesUp) {
+  storage::TempDir tmp;
+  std::mt19937_64 rng(29);
+  std::vector<block::SeriesData> series;
+  for (int h = 0; h < 5; ++h) {
+    const Data d = Day(rng);
+    block::SeriesData s;
+    s.key = SeriesKey{"App", "Latency", {{"Host", "h" + std::to_string(h)}}};
+    s.unit = "Seconds";
+    s.raw = d.raw;
+    std::sort(s.raw.begin(), s.raw.end(),
+              [](const RawSample& a, const RawSample& b) { return a.timestamp_ms < b.timestamp_ms; });
+    s.stats = d.stats;
+    series.push_back(std::move(s));
+  }
+  block::BlockMeta raw_meta;
+  ASSERT_TRUE(block::WriteBlock(tmp.path(), "day", series, 1, &raw_meta).ok());
+  auto day = block::BlockReader::Open(tmp.path() + "/day");
+  ASSERT_TRUE(day.ok());
+  block::BlockMeta meta;
+  ASSERT_TRUE(WriteRollupBlock(**day, 3'600'000, 0.02, tmp.path(), "day-1h", &meta).ok());
+  EXPECT_EQ(meta.resolution_ms, 3'600'000);
+  auto rollups = block::BlockReader::Open(tmp.path() + "/day-1h");
+  ASSERT_TRUE(rollups.ok()) << rollups.status().ToString();
+  EXPECT_EQ((*rollups)->meta().sketch_accuracy, 0.02);
+  ASSERT_EQ((*rollups)->num_series(), series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    block::SeriesData got;
+    ASSERT_TRUE((*rollups)->ReadSeries(i, INT64_MIN, INT64_MAX, &got).ok());
+    EXPECT_EQ(got.key, series[i].key);
+    EXPECT_EQ(got.unit, "Seconds");
+    const std::vector<RollupPoint> want = Rollup(series[i].raw, series[i].stats, 3'600'000, 0.02);
+    ASSERT_EQ(got.rollups.size(), want.size());
+    for (size_t k = 0; k < want.size(); ++k) {
+      RollupPoint p;
+      ASSERT_TRUE(FromRollupSample(got.rollups[k], 0.02, &p));
+      EXPECT_EQ(p.timestamp_ms, want[k].timestamp_ms);
+      EXPECT_EQ(p.sample_count, want[k].sample_count);
+      EXPECT_EQ(p.sum, want[k].sum);
+      EXPECT_EQ(p.minimum, want[k].minimum);
+      EXPECT_EQ(p.maximum, want[k].maximum);
+      EXPECT_EQ(p.has_stat_sets, want[k].has_stat_sets);
+      if (!want[k].has_stat_sets) {
+        for (const double q : {10.0, 50.0, 99.0}) {
+          EXPECT_EQ(p.values.Quantile(q), want[k].values.Quantile(q));
+        }
+      }
+    }
+  }
+  // The block is the sum of its parts: rollups take a fraction of the raw block.
+  EXPECT_LT((*rollups)->SizeBytes(), (*day)->SizeBytes() / 4);
 }
 
 }  // namespace

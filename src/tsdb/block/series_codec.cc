@@ -39,6 +39,21 @@ bool DecodeTimes(std::string_view* in, size_t n, int64_t origin, int64_t min_ms,
   return true;
 }
 
+// The sample count, timestamps and four statistic columns of a statistic-set or rollup
+// section (both sample types have the same statistic fields).
+template <typename Sample>
+void EncodeStatSection(const std::vector<Sample>& samples, int64_t time_origin,
+                       std::vector<int64_t>* ts, std::vector<double>* scratch, std::string* out) {
+  storage::PutVarint64(out, samples.size());
+  ts->clear();
+  for (const Sample& s : samples) ts->push_back(s.timestamp_ms);
+  EncodeIntColumn(*ts, time_origin, out);
+  EncodeFloats(samples, &Sample::sample_count, scratch, out);
+  EncodeFloats(samples, &Sample::sum, scratch, out);
+  EncodeFloats(samples, &Sample::minimum, scratch, out);
+  EncodeFloats(samples, &Sample::maximum, scratch, out);
+}
+
 }  // namespace
 
 void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::string* out) {
@@ -58,25 +73,9 @@ void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::stri
     EncodeFloats(series.raw, &RawSample::value, &scratch, out);
     if (!unit_counts) EncodeFloats(series.raw, &RawSample::count, &scratch, out);
   }
-  if (!series.stats.empty()) {
-    storage::PutVarint64(out, series.stats.size());
-    ts.clear();
-    for (const StatSample& s : series.stats) ts.push_back(s.timestamp_ms);
-    EncodeIntColumn(ts, time_origin, out);
-    EncodeFloats(series.stats, &StatSample::sample_count, &scratch, out);
-    EncodeFloats(series.stats, &StatSample::sum, &scratch, out);
-    EncodeFloats(series.stats, &StatSample::minimum, &scratch, out);
-    EncodeFloats(series.stats, &StatSample::maximum, &scratch, out);
-  }
+  if (!series.stats.empty()) EncodeStatSection(series.stats, time_origin, &ts, &scratch, out);
   if (!series.rollups.empty()) {
-    storage::PutVarint64(out, series.rollups.size());
-    ts.clear();
-    for (const RollupSample& s : series.rollups) ts.push_back(s.timestamp_ms);
-    EncodeIntColumn(ts, time_origin, out);
-    EncodeFloats(series.rollups, &RollupSample::sample_count, &scratch, out);
-    EncodeFloats(series.rollups, &RollupSample::sum, &scratch, out);
-    EncodeFloats(series.rollups, &RollupSample::minimum, &scratch, out);
-    EncodeFloats(series.rollups, &RollupSample::maximum, &scratch, out);
+    EncodeStatSection(series.rollups, time_origin, &ts, &scratch, out);
     for (const RollupSample& s : series.rollups) storage::PutLengthPrefixed(out, s.sketch);
   }
 }
@@ -104,6 +103,21 @@ template <typename T>
 T* Room(std::vector<T>* v, size_t n) {
   if (v->size() < n) v->resize(n);
   return v->data();
+}
+
+// Decodes the header and columns EncodeStatSection wrote: *n samples, of which [*lo, *hi)
+// are wanted, their timestamps at *ts and the four statistic columns at cols (valid below *hi).
+bool DecodeStatSection(std::string_view* in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
+                       DecodeColumns* c, uint64_t* n, size_t* lo, size_t* hi, int64_t** ts,
+                       double* cols[4]) {
+  if (!storage::GetVarint64(in, n) || *n == 0 || *n > kMaxSamples) return false;
+  *ts = Room(&c->ts, *n);
+  if (!DecodeTimes(in, *n, time_origin, min_ms, max_ms, *ts, lo, hi)) return false;
+  for (int k = 0; k < 4; ++k) {
+    cols[k] = Room(&c->cols[k], *hi);
+    if (!DecodeFloatColumn(in, *n, *hi, cols[k])) return false;
+  }
+  return true;
 }
 
 bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
@@ -136,14 +150,11 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
       dst->count = counts ? counts[i] : 1.0;
     }
   }
+  int64_t* ts;
+  double* cols[4];
   if ((flags & kHasStats) != 0) {
-    if (!storage::GetVarint64(&in, &n) || n == 0 || n > kMaxSamples) return false;
-    int64_t* ts = Room(&c->ts, n);
-    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts, &lo, &hi)) return false;
-    double* cols[4];
-    for (int k = 0; k < 4; ++k) {
-      cols[k] = Room(&c->cols[k], hi);
-      if (!DecodeFloatColumn(&in, n, hi, cols[k])) return false;
+    if (!DecodeStatSection(&in, time_origin, min_ms, max_ms, c, &n, &lo, &hi, &ts, cols)) {
+      return false;
     }
     out->stats.reserve(out->stats.size() + (hi - lo));
     for (size_t i = lo; i < hi; ++i) {
@@ -151,13 +162,8 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
     }
   }
   if ((flags & kHasRollups) != 0) {
-    if (!storage::GetVarint64(&in, &n) || n == 0 || n > kMaxSamples) return false;
-    int64_t* ts = Room(&c->ts, n);
-    if (!DecodeTimes(&in, n, time_origin, min_ms, max_ms, ts, &lo, &hi)) return false;
-    double* cols[4];
-    for (int k = 0; k < 4; ++k) {
-      cols[k] = Room(&c->cols[k], hi);
-      if (!DecodeFloatColumn(&in, n, hi, cols[k])) return false;
+    if (!DecodeStatSection(&in, time_origin, min_ms, max_ms, c, &n, &lo, &hi, &ts, cols)) {
+      return false;
     }
     out->rollups.reserve(out->rollups.size() + (hi - lo));
     for (size_t i = 0; i < n; ++i) {

@@ -4,11 +4,11 @@
 #include <zlib.h>
 
 #include <array>
-#include <cctype>
 #include <map>
 #include <mutex>
 
 #include "api/api.h"
+#include "common/ascii.h"
 #include "api/cloudwatch_decode.h"
 #include "api/cloudwatch_ops.h"
 #include "api/cloudwatch_render.h"
@@ -21,16 +21,6 @@ namespace {
 constexpr std::string_view kJsonTargetPrefix = "GraniteServiceVersion20100801.";
 constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // True when the gzip/zlib stream inflates to more than max_bytes. Only run after Gunzip
 // failed, to tell "too large" (413) from "corrupt" (400); output is discarded as it comes.

@@ -363,7 +363,9 @@ ApiOr<std::vector<metricmath::Series>> RunInsights(const MetricDataPlan::Query& 
   while (true) {
     StatusOr<tsdb::ListResult> page = db.ListSeries(list);
     if (!page.ok()) return ErrorFromStatus(page.status());
-    for (tsdb::SeriesKey& key : page.value().series) {
+    std::vector<tsdb::SeriesKey>& series = page.value().series;
+    if (page.value().more && !series.empty()) list.after = series.back();
+    for (tsdb::SeriesKey& key : series) {
       if (!insights::Matches(iq, key)) continue;
       if (keys.size() == kMaxInsightsSeries) {
         return ApiError{ErrorCode::kInvalidParameterValue,
@@ -371,10 +373,9 @@ ApiOr<std::vector<metricmath::Series>> RunInsights(const MetricDataPlan::Query& 
                             std::to_string(kMaxInsightsSeries) +
                             " series; narrow it with WHERE or SCHEMA."};
       }
-      keys.push_back(key);
+      keys.push_back(std::move(key));
     }
-    if (!page.value().more || page.value().series.empty()) break;
-    list.after = std::move(page.value().series.back());
+    if (!page.value().more || series.empty()) break;
   }
 
   constexpr size_t kSeriesPerThread = 256;

@@ -2,9 +2,9 @@
 // Answers: 204 stored; 400 bad input (Prometheus drops the batch); 403 authentication;
 // 413 too large; 415 another protocol version or encoding; 5xx storage failure (Prometheus
 // retries these).
-#include <cctype>
 
 #include "api/api.h"
+#include "common/ascii.h"
 #include "api/form.h"
 #include "api/remote_write_decode.h"
 #include "api/text.h"
@@ -12,16 +12,6 @@
 namespace vigil::api {
 namespace {
 
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 

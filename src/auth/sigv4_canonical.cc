@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "auth/sigv4_internal.h"
+#include "common/ascii.h"
 
 namespace vigil::auth::sigv4 {
 namespace {
@@ -18,15 +19,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
 
 bool AllDigits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -189,7 +181,7 @@ std::string CanonicalHeaders(const std::vector<std::pair<std::string, std::strin
     size_t semi = signed_headers.find(';');
     std::string_view name = signed_headers.substr(0, semi);
     signed_headers = semi == std::string_view::npos ? "" : signed_headers.substr(semi + 1);
-    for (char c : name) out += Lower(c);
+    for (char c : name) out += AsciiLower(c);
     out += ':';
     bool first = true;
     for (const auto& [key, value] : headers) {

@@ -6,20 +6,11 @@
 #include <vector>
 
 #include "http/http.h"
+#include "common/ascii.h"
 
 namespace vigil::http {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool IsAnyMethod(std::string_view method) { return method.empty() || method == "*"; }
 

@@ -7,24 +7,9 @@
 
 namespace vigil::tsdb {
 
-void RollupPoint::Merge(const RollupPoint& o) {
-  if (o.sample_count <= 0) return;
-  if (sample_count <= 0) {
-    minimum = o.minimum;
-    maximum = o.maximum;
-  } else {
-    minimum = std::min(minimum, o.minimum);
-    maximum = std::max(maximum, o.maximum);
-  }
-  sample_count += o.sample_count;
-  sum += o.sum;
-  has_stat_sets = has_stat_sets || o.has_stat_sets;
-  values.Merge(o.values);
-}
-
 namespace {
 
-// Adds one observation (a raw value with its count, or a statistic set) to `p`.
+// Adds one observation (a raw value with its count, a statistic set, or a whole point) to `p`.
 void Observe(RollupPoint* p, double count, double sum, double min, double max) {
   if (p->sample_count <= 0) {
     p->minimum = min;
@@ -38,6 +23,13 @@ void Observe(RollupPoint* p, double count, double sum, double min, double max) {
 }
 
 }  // namespace
+
+void RollupPoint::Merge(const RollupPoint& o) {
+  if (o.sample_count <= 0) return;
+  Observe(this, o.sample_count, o.sum, o.minimum, o.maximum);
+  has_stat_sets = has_stat_sets || o.has_stat_sets;
+  values.Merge(o.values);
+}
 
 std::vector<RollupPoint> Rollup(std::span<const RawSample> raw, std::span<const StatSample> stats,
                                 int64_t period_ms, double accuracy) {
@@ -123,7 +115,6 @@ Status WriteRollupBlock(const block::BlockReader& source, int64_t period_ms, dou
   block::BlockWriter::Options options;
   options.resolution_ms = period_ms;
   options.sketch_accuracy = accuracy;
-  options.parents = {};
   ASSIGN_OR_RETURN(std::unique_ptr<block::BlockWriter> writer,
                    block::BlockWriter::Create(blocks_dir, id, std::move(options)));
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();

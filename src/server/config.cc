@@ -24,6 +24,46 @@ StatusOr<bool> ParseBool(const std::string& text, const std::string& what) {
   return InvalidArgumentError(what + ": expected true or false, got '" + text + "'");
 }
 
+// tsdb.rollups: a list of {period, retention[, eager]} mappings.
+Status ParseRollups(const YAML::Node& node, std::vector<tsdb::RollupTier>* out) {
+  if (!node.IsSequence()) {
+    return InvalidArgumentError(
+        "config: tsdb.rollups must be a list of {period, retention[, eager]} mappings");
+  }
+  out->clear();
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node& item = node[i];
+    const std::string where = "config: tsdb.rollups[" + std::to_string(i) + "]";
+    if (!item.IsMap()) return InvalidArgumentError(where + " must be a mapping");
+    tsdb::RollupTier tier;
+    for (const auto& kv : item) {
+      const std::string k = kv.first.as<std::string>();
+      if (!kv.second.IsScalar()) return InvalidArgumentError(where + "." + k + " must be a scalar");
+      const std::string t = kv.second.as<std::string>();
+      Status st = [&]() -> Status {
+        if (k == "period") {
+          ASSIGN_OR_RETURN(tier.period_ms, ParseDurationMillis(t));
+        } else if (k == "retention") {
+          ASSIGN_OR_RETURN(tier.retention_ms, ParseDurationMillis(t));
+        } else if (k == "eager") {
+          ASSIGN_OR_RETURN(tier.eager, ParseBool(t, k));
+        } else {
+          return InvalidArgumentError("unknown key");
+        }
+        return OkStatus();
+      }();
+      RETURN_IF_ERROR(st.WithContext(where + "." + k));
+    }
+    if (tier.period_ms <= 0 || tier.retention_ms <= 0) {
+      return InvalidArgumentError(where + " needs a period and a retention");
+    }
+    out->push_back(tier);
+  }
+  tsdb::Options check;
+  check.rollups = *out;
+  return tsdb::ValidateRollupTiers(check).WithContext("config: tsdb.rollups");
+}
+
 }  // namespace
 
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
@@ -58,10 +98,10 @@ Status ApplyYaml(const std::string& yaml, Config* c) {
       if (!n.IsScalar()) return InvalidArgumentError("config: " + name + " must be a scalar");
       return n.as<std::string>();
     };
-    auto section = [&](const std::string& name,
+    auto section = [&](const std::string& name, const YAML::Node& map,
                        auto&& fn) -> Status {  // fn(subkey, text) -> Status
-      if (!node.IsMap()) return InvalidArgumentError("config: " + name + " must be a mapping");
-      for (const auto& kv : node) {
+      if (!map.IsMap()) return InvalidArgumentError("config: " + name + " must be a mapping");
+      for (const auto& kv : map) {
         std::string sub = kv.first.as<std::string>();
         ASSIGN_OR_RETURN(std::string text, scalar(name + "." + sub, kv.second));
         RETURN_IF_ERROR(fn(sub, text).WithContext("config: " + name + "." + sub));
@@ -77,15 +117,30 @@ Status ApplyYaml(const std::string& yaml, Config* c) {
     } else if (key == "region") {
       ASSIGN_OR_RETURN(c->region, scalar(key, node));
     } else if (key == "auth") {
-      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+      RETURN_IF_ERROR(section(key, node, [&](const std::string& k, const std::string& t) -> Status {
         if (k != "max_clock_skew") return InvalidArgumentError("unknown key");
         ASSIGN_OR_RETURN(c->max_clock_skew_ms, ParseDurationMillis(t));
         return OkStatus();
       }));
     } else if (key == "tsdb") {
-      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+      YAML::Node scalars = node;
+      if (node.IsMap() && node["rollups"]) {
+        RETURN_IF_ERROR(ParseRollups(node["rollups"], &c->rollups));
+        scalars = YAML::Clone(node);
+        scalars.remove("rollups");
+      }
+      RETURN_IF_ERROR(section(key, scalars, [&](const std::string& k, const std::string& t) -> Status {
         if (k == "retention") {
           ASSIGN_OR_RETURN(c->retention_ms, ParseDurationMillis(t));
+        } else if (k == "max_sample_age") {
+          ASSIGN_OR_RETURN(c->max_sample_age_ms, ParseDurationMillis(t));
+        } else if (k == "rollup_sketch_accuracy") {
+          char* end = nullptr;
+          c->rollup_sketch_accuracy = std::strtod(t.c_str(), &end);
+          if (end == t.c_str() || *end != '\0' || !(c->rollup_sketch_accuracy > 0) ||
+              !(c->rollup_sketch_accuracy < 0.5)) {
+            return InvalidArgumentError("expected a fraction within (0, 0.5), got '" + t + "'");
+          }
         } else if (k == "block_range") {
           ASSIGN_OR_RETURN(c->block_range_ms, ParseDurationMillis(t));
         } else if (k == "head_chunk_memory") {
@@ -97,7 +152,7 @@ Status ApplyYaml(const std::string& yaml, Config* c) {
         return OkStatus();
       }));
     } else if (key == "remote_write") {
-      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+      RETURN_IF_ERROR(section(key, node, [&](const std::string& k, const std::string& t) -> Status {
         if (k == "namespace") {
           c->remote_write_namespace = t;
         } else if (k == "allow_unsigned") {
@@ -108,7 +163,7 @@ Status ApplyYaml(const std::string& yaml, Config* c) {
         return OkStatus();
       }));
     } else if (key == "http") {
-      RETURN_IF_ERROR(section(key, [&](const std::string& k, const std::string& t) -> Status {
+      RETURN_IF_ERROR(section(key, node, [&](const std::string& k, const std::string& t) -> Status {
         if (k == "io_threads") {
           ASSIGN_OR_RETURN(int64_t n, ParseInt(t, 1, 256, k));
           c->io_threads = static_cast<int>(n);

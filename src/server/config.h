@@ -6,6 +6,7 @@
 
 #include "common/status.h"
 #include "common/units.h"
+#include "tsdb/tsdb.h"
 
 namespace vigil::server {
 
@@ -18,6 +19,9 @@ struct Config {
   int64_t max_clock_skew_ms = 15 * 60 * 1000;  // SigV4 X-Amz-Date tolerance; 0 disables
 
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  int64_t max_sample_age_ms = 14LL * 24 * 3600 * 1000;  // older samples are refused
+  std::vector<tsdb::RollupTier> rollups = tsdb::DefaultRollupTiers();
+  double rollup_sketch_accuracy = 0.02;
   int64_t block_range_ms = 2LL * 3600 * 1000;
   int64_t head_chunk_bytes = 16 << 20;  // tsdb::Options::head_chunk_bytes
 

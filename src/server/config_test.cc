@@ -66,6 +66,41 @@ http:
   EXPECT_EQ(c.worker_threads, 8);
 }
 
+TEST(ConfigTest, RollupTiers) {
+  Config c;
+  EXPECT_EQ(c.rollups, tsdb::DefaultRollupTiers());
+  ASSERT_TRUE(ApplyYaml(R"(
+tsdb:
+  retention: 3h
+  max_sample_age: 90d
+  rollup_sketch_accuracy: 0.05
+  rollups:
+    - {period: 1m, retention: 15d}
+    - {period: 1h, retention: 730d, eager: true}
+)",
+                        &c)
+                  .ok());
+  EXPECT_EQ(c.retention_ms, 3 * 3'600'000);
+  EXPECT_EQ(c.max_sample_age_ms, 90LL * 86'400'000);
+  EXPECT_EQ(c.rollup_sketch_accuracy, 0.05);
+  ASSERT_EQ(c.rollups.size(), 2u);
+  EXPECT_EQ(c.rollups[0], (tsdb::RollupTier{60'000, 15LL * 86'400'000, false}));
+  EXPECT_EQ(c.rollups[1].period_ms, 3'600'000);
+  EXPECT_TRUE(c.rollups[1].eager);
+  ASSERT_TRUE(ApplyYaml("tsdb:\n  rollups: []\n", &c).ok());
+  EXPECT_TRUE(c.rollups.empty());
+  for (const char* bad : {"tsdb:\n  rollups: 5m\n",
+                          "tsdb:\n  rollups:\n    - {period: 5m}\n",
+                          "tsdb:\n  rollups:\n    - {period: 1h, retention: 9d}\n"
+                          "    - {period: 5m, retention: 9d}\n",
+                          "tsdb:\n  rollups:\n    - {period: 5m, retention: 9d, size: 1}\n",
+                          "tsdb:\n  rollup_sketch_accuracy: 2\n"}) {
+    Status s = ApplyYaml(bad, &c);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("tsdb.rollup"), std::string::npos) << s.message();
+  }
+}
+
 TEST(ConfigTest, HeadChunkMemoryHasAFloor) {
   Config c;
   Status s = ApplyYaml("tsdb:\n  head_chunk_memory: 64KiB\n", &c);

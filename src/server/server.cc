@@ -50,6 +50,9 @@ Status RunServer(const Config& config) {
   tsdb::Options db_options;
   db_options.dir = config.data_dir + "/tsdb";
   db_options.retention_ms = config.retention_ms;
+  db_options.max_sample_age_ms = config.max_sample_age_ms;
+  db_options.rollups = config.rollups;
+  db_options.rollup_sketch_accuracy = config.rollup_sketch_accuracy;
   db_options.block_range_ms = config.block_range_ms;
   db_options.head_chunk_bytes = static_cast<size_t>(config.head_chunk_bytes);
   db_options.clock = &clock;

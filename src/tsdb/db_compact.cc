@@ -54,6 +54,22 @@ Entries PlanCompaction(const Entries& blocks) {
   return {};
 }
 
+// Blocks that compaction will not touch again unless late samples for their day arrive: the
+// only block of a day that is over.
+Entries FinalBlocks(const Entries& blocks) {
+  int64_t newest = std::numeric_limits<int64_t>::min();
+  for (const auto& b : blocks) newest = std::max(newest, b->reader->meta().max_time_ms);
+  std::map<int64_t, Entries> days;
+  for (const auto& b : blocks) {
+    days[AlignDown(b->reader->meta().max_time_ms, kCompactionRangeMs)].push_back(b);
+  }
+  Entries out;
+  for (auto& [day, group] : days) {
+    if (day + kCompactionRangeMs <= newest && group.size() == 1) out.push_back(group[0]);
+  }
+  return out;
+}
+
 }  // namespace
 
 Status DbImpl::Compact() {
@@ -72,7 +88,7 @@ Status DbImpl::CompactLocked() {
       blocks = blocks_;
     }
     const Entries group = PlanCompaction(blocks);
-    if (group.empty()) return OkStatus();
+    if (group.empty()) return BuildEagerRollupsLocked(FinalBlocks(blocks));
     std::vector<const block::BlockReader*> inputs;
     uint64_t marker = 0;
     for (const auto& b : group) {
@@ -90,11 +106,16 @@ Status DbImpl::CompactLocked() {
       return OkStatus();
     }
     ASSIGN_OR_RETURN(std::shared_ptr<BlockEntry> entry, OpenBlock(id));
-    InstallBlocks(group, entry, /*clear_frozen=*/false);
+    // The inputs' rollups leave with them: the output gets its own once final.
+    const Entries dropped = InstallBlocks(group, entry, /*clear_frozen=*/false, /*merged=*/true);
     for (const auto& b : group) {
       // Queries still holding the reader keep its open files; only the names go.
       Status rm = storage::RemoveAll(b->reader->dir());
       if (!rm.ok()) options_.logger->Error(kComponent, "removing merged block: " + rm.ToString());
+    }
+    for (const auto& r : dropped) {
+      Status rm = storage::RemoveAll(r->reader->dir());
+      if (!rm.ok()) options_.logger->Error(kComponent, "removing stale rollup: " + rm.ToString());
     }
     options_.logger->Info(kComponent, "compacted " + std::to_string(group.size()) +
                                           " blocks into " + id + " (" +
@@ -106,7 +127,16 @@ Status DbImpl::CompactLocked() {
 Status DbImpl::ApplyRetention() {
   std::lock_guard m(compact_mu_);
   if (crashed_) return OkStatus();
-  const int64_t cutoff = options_.clock->NowMillis() - options_.retention_ms;
+  const int64_t now = options_.clock->NowMillis();
+  Status s = ExpireRawLocked(now);
+  if (s.ok() && !crashed_) s = RollupRetentionLocked(now);
+  if (s.ok() && !crashed_) s = CompactRollupsLocked();
+  UpdateGauges();
+  return s;
+}
+
+Status DbImpl::ExpireRawLocked(int64_t now_ms) {
+  const int64_t cutoff = now_ms - options_.retention_ms;
   Entries blocks, expired;
   {
     std::lock_guard l(state_mu_);
@@ -118,6 +148,18 @@ Status DbImpl::ApplyRetention() {
     if (b->reader->meta().max_time_ms < cutoff) expired.push_back(b);
   }
   if (expired.empty()) return OkStatus();
+  // The tiers that keep data longer than raw retention get it before it goes (durably: a
+  // crash after this leaves the raw block to expire again, its rollups already in place).
+  for (const auto& b : expired) {
+    for (size_t t = 0; t < tiers_.size(); ++t) {
+      const RollupTier& tier = tiers_[t].config;
+      if (tier.retention_ms <= options_.retention_ms) continue;
+      if (b->reader->meta().max_time_ms < now_ms - tier.retention_ms) continue;
+      if (HasRollupOf(t, b->seq)) continue;
+      RETURN_IF_ERROR(BuildRollupLocked(t, *b));
+      if (crashed_) return OkStatus();
+    }
+  }
   // The block ids carry the WAL marker; keep it in the checkpoint file before the blocks that
   // hold it may all be gone.
   if (marker > checkpoint_) RETURN_IF_ERROR(WriteCheckpoint(marker));
@@ -128,7 +170,6 @@ Status DbImpl::ApplyRetention() {
   }
   options_.logger->Info(kComponent,
                         "retention removed " + std::to_string(expired.size()) + " blocks");
-  UpdateGauges();
   return OkStatus();
 }
 

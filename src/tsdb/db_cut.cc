@@ -17,13 +17,13 @@ constexpr auto kBackgroundTick = std::chrono::seconds(1);
 constexpr auto kMaintenanceInterval = std::chrono::seconds(60);
 constexpr auto kWriteRetryInterval = std::chrono::seconds(10);
 
+}  // namespace
+
 bool ByMinTime(const std::shared_ptr<const BlockEntry>& a,
                const std::shared_ptr<const BlockEntry>& b) {
   return std::pair(a->reader->meta().min_time_ms, a->seq) <
          std::pair(b->reader->meta().min_time_ms, b->seq);
 }
-
-}  // namespace
 
 std::string DbImpl::NewBlockId(uint64_t wal_marker) {
   return FormatBlockId(next_block_seq_.fetch_add(1), wal_marker);
@@ -138,10 +138,23 @@ Status DbImpl::WriteFrozenLocked() {
   return OkStatus();
 }
 
-void DbImpl::InstallBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& remove,
-                           std::shared_ptr<const BlockEntry> add, bool clear_frozen) {
+BlockList DbImpl::InstallBlocks(const BlockList& remove, std::shared_ptr<const BlockEntry> add,
+                                bool clear_frozen, bool merged) {
+  BlockList dropped;
   {
     std::lock_guard l(state_mu_);
+    if (merged) {
+      for (Tier& tier : tiers_) {
+        std::erase_if(tier.blocks, [&](const std::shared_ptr<const BlockEntry>& r) {
+          const bool gone = r->from_source && std::any_of(remove.begin(), remove.end(),
+                                                          [&](const auto& b) {
+                                                            return b->seq == r->seq;
+                                                          });
+          if (gone) dropped.push_back(r);
+          return gone;
+        });
+      }
+    }
     std::vector<std::shared_ptr<const BlockEntry>> next;
     next.reserve(blocks_.size() + 1);
     for (auto& b : blocks_) {
@@ -158,6 +171,7 @@ void DbImpl::InstallBlocks(const std::vector<std::shared_ptr<const BlockEntry>>&
     }
   }
   RecountSeriesLocked();
+  return dropped;
 }
 
 void DbImpl::RecountSeriesLocked() {

@@ -12,6 +12,14 @@
 // blocks and applies retention. They run at the same time, so a long merge never holds up a
 // cut: the head stays within its memory bound however long compaction takes.
 //
+// Rollup tiers (db_rollup.cc) live in <dir>/rollups/<period>/. A rollup block built from one
+// raw block carries that block's id (and so its seq), which makes building idempotent and lets
+// a query use either the raw block or its rollup, never both: a tier's query skips the raw
+// blocks it has rollups of. When compaction merges a raw block away, its rollups go with it in
+// the same step (Open does the same for a merge a crash interrupted: the output names its
+// inputs as parents); when retention deletes a raw block, its rollups stay and stand alone.
+// Rollup blocks of expired raw data are merged by month (new ids, inputs as parents).
+//
 // Locking, in acquisition order (never the reverse):
 //   cut_mu_         serializes cuts and head block writes;
 //   compact_mu_     serializes compaction and retention (never held together with cut_mu_);
@@ -26,6 +34,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,7 +87,17 @@ struct BlockEntry {
   uint64_t seq = 0;                  // creation sequence from the id
   uint64_t wal_marker = 0;           // WAL segments below this are in blocks
   std::vector<uint64_t> key_hashes;  // HashCanonicalKey of every series, sorted
+  // A rollup block built from one raw block: its id (and seq) is that block's.
+  bool from_source = false;
 };
+
+using BlockList = std::vector<std::shared_ptr<const BlockEntry>>;
+
+// The directory name of a tier under <dir>/rollups: its period, e.g. "300s".
+std::string TierDirName(int64_t period_ms);
+// Orders blocks by min time, then creation.
+bool ByMinTime(const std::shared_ptr<const BlockEntry>& a,
+               const std::shared_ptr<const BlockEntry>& b);
 
 class DbImpl final : public Db {
  public:
@@ -101,27 +120,42 @@ class DbImpl final : public Db {
     kAfterCut,         // WAL rotated and heads swapped; no block written
     kAfterBlockWrite,  // block durable; WAL segments not deleted, block not yet served
     kAfterMerge,       // compaction output durable; inputs not deleted
+    kAfterRollupWrite,  // a rollup block durable; not yet served (nor its source deleted)
+    kAfterRollupMerge,  // merged rollup block durable; inputs not deleted
   };
   void SetCrashPointForTest(CrashPoint point);
+  bool CrashedForTest() const { return crashed_; }
   // Rotates the WAL and freezes the head without writing it (kAfterCut without the crash).
   Status CutForTest();
   // Memory of the current head's series and chunks (estimate; see Head::Memory).
   Head::MemoryUse HeadMemoryForTest() const;
   std::vector<std::string> BlockIdsForTest() const;
+  // Ids of the rollup blocks of tier `tier` (index into Options::rollups).
+  std::vector<std::string> RollupIdsForTest(size_t tier) const;
 
  private:
   struct Snapshot {
-    std::vector<std::shared_ptr<const BlockEntry>> blocks;
+    BlockList blocks;
+    BlockList rollups;  // of the tier asked for, if any
     std::shared_ptr<const Head> frozen;
     std::shared_ptr<const Head> head;
+  };
+  struct Tier {
+    RollupTier config;
+    std::string dir;
+    BlockList blocks;  // guarded by state_mu_; by min time
   };
   struct MetricHandles;
 
   explicit DbImpl(const Options& options);
   Status Recover();
-  Status RecoverBlocks(uint64_t* wal_start);
+  Status RecoverBlocks(uint64_t* wal_start, std::set<std::string>* merged_ids);
   Status ReplayWal(uint64_t wal_start);
-  StatusOr<std::shared_ptr<BlockEntry>> OpenBlock(const std::string& id) const;
+  StatusOr<std::shared_ptr<BlockEntry>> OpenBlock(const std::string& id) const {
+    return OpenBlockIn(blocks_dir_, id);
+  }
+  StatusOr<std::shared_ptr<BlockEntry>> OpenBlockIn(const std::string& dir,
+                                                    const std::string& id) const;
   void RegisterMetrics();
   void UpdateGauges() const;
   void NoteAppendMetrics(uint64_t samples, double seconds);
@@ -142,18 +176,34 @@ class DbImpl final : public Db {
   void CompactLoop();
 
   // Replaces `remove` by `add` (may be null) in the served block set, dropping the frozen head
-  // in the same step when `clear_frozen`, and refreshes the series count.
-  void InstallBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& remove,
-                     std::shared_ptr<const BlockEntry> add, bool clear_frozen);
+  // in the same step when `clear_frozen`, and refreshes the series count. When `merged`, the
+  // rollups of the removed blocks leave the tiers in the same step; they are returned (for
+  // their directories to be deleted).
+  BlockList InstallBlocks(const BlockList& remove, std::shared_ptr<const BlockEntry> add,
+                          bool clear_frozen, bool merged = false);
   void RecountSeriesLocked();
   std::string NewBlockId(uint64_t wal_marker);
   Status WriteCheckpoint(uint64_t wal_marker);
 
-  Snapshot TakeSnapshot() const;
+  // Rollup helpers (db_rollup.cc).
+  Status RecoverTiers(const std::set<std::string>& merged_raw_ids);
+  // The tier a statistics query reads (-1: raw only), or InvalidArgument when its period does
+  // not suit the resolution its start is kept at.
+  StatusOr<int> SelectTier(const StatisticsQuery& query) const;
+  // REQUIRES: compact_mu_ held.
+  Status BuildEagerRollupsLocked(const BlockList& final_blocks);
+  Status BuildRollupLocked(size_t tier, const BlockEntry& source);
+  bool HasRollupOf(size_t tier, uint64_t seq) const;
+  Status ExpireRawLocked(int64_t now_ms);
+  Status RollupRetentionLocked(int64_t now_ms);
+  Status CompactRollupsLocked();
+
+  Snapshot TakeSnapshot(int tier = -1) const;
 
   const Options options_;
   const std::string wal_dir_;
   const std::string blocks_dir_;
+  std::vector<Tier> tiers_;  // configs and dirs fixed at construction
   UnitTable units_;
   std::atomic<uint64_t> next_series_id_{1};
   std::atomic<uint64_t> next_block_seq_{1};

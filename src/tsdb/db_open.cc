@@ -33,6 +33,8 @@ struct DbImpl::MetricHandles {
   Gauge* head_bytes;
   Gauge* blocks;
   Gauge* block_bytes;
+  Gauge* rollup_blocks;
+  Gauge* rollup_bytes;
   Gauge* wal_bytes;
   Counter* wal_records;
   Counter* wal_fsyncs;
@@ -45,7 +47,11 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const Options& options) {
 }
 
 DbImpl::DbImpl(const Options& options)
-    : options_(options), wal_dir_(options.dir + "/wal"), blocks_dir_(options.dir + "/blocks") {}
+    : options_(options), wal_dir_(options.dir + "/wal"), blocks_dir_(options.dir + "/blocks") {
+  for (const RollupTier& t : options.rollups) {
+    tiers_.push_back(Tier{t, options.dir + "/rollups/" + TierDirName(t.period_ms), {}});
+  }
+}
 
 StatusOr<std::unique_ptr<DbImpl>> DbImpl::OpenImpl(const Options& options) {
   if (options.dir.empty() || options.clock == nullptr || options.logger == nullptr) {
@@ -54,6 +60,7 @@ StatusOr<std::unique_ptr<DbImpl>> DbImpl::OpenImpl(const Options& options) {
   if (options.block_range_ms <= 0 || options.head_chunk_bytes == 0) {
     return InvalidArgumentError("tsdb: block_range_ms and head_chunk_bytes must be > 0");
   }
+  RETURN_IF_ERROR(ValidateRollupTiers(options));
   std::unique_ptr<DbImpl> db(new DbImpl(options));
   RETURN_IF_ERROR(db->Recover());
   db->RegisterMetrics();
@@ -76,7 +83,9 @@ Status DbImpl::Recover() {
   RETURN_IF_ERROR(storage::CreateDirs(wal_dir_));
   RETURN_IF_ERROR(storage::CreateDirs(blocks_dir_));
   uint64_t wal_start = 0;
-  RETURN_IF_ERROR(RecoverBlocks(&wal_start));
+  std::set<std::string> merged_ids;
+  RETURN_IF_ERROR(RecoverBlocks(&wal_start, &merged_ids));
+  RETURN_IF_ERROR(RecoverTiers(merged_ids));
   const std::string checkpoint_path = options_.dir + "/" + kCheckpointFile;
   if (storage::PathExists(checkpoint_path)) {
     ASSIGN_OR_RETURN(std::string text, storage::ReadFile(checkpoint_path));
@@ -99,23 +108,25 @@ Status DbImpl::Recover() {
   return OkStatus();
 }
 
-StatusOr<std::shared_ptr<BlockEntry>> DbImpl::OpenBlock(const std::string& id) const {
+StatusOr<std::shared_ptr<BlockEntry>> DbImpl::OpenBlockIn(const std::string& dir,
+                                                         const std::string& id) const {
   auto entry = std::make_shared<BlockEntry>();
   if (!ParseBlockId(id, &entry->seq, &entry->wal_marker)) {
     return InternalError("tsdb: not a block id: " + id);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<block::BlockReader> reader,
-                   block::BlockReader::Open(blocks_dir_ + "/" + id));
+                   block::BlockReader::Open(dir + "/" + id));
   entry->key_hashes.reserve(reader->num_series());
   for (size_t i = 0; i < reader->num_series(); ++i) {
     entry->key_hashes.push_back(HashCanonicalKey(CanonicalKeyString(reader->key(i))));
   }
   std::sort(entry->key_hashes.begin(), entry->key_hashes.end());
+  entry->from_source = reader->meta().resolution_ms > 0 && reader->meta().parents.empty();
   entry->reader = std::move(reader);
   return entry;
 }
 
-Status DbImpl::RecoverBlocks(uint64_t* wal_start) {
+Status DbImpl::RecoverBlocks(uint64_t* wal_start, std::set<std::string>* merged_ids) {
   ASSIGN_OR_RETURN(std::vector<std::string> names, storage::ListDir(blocks_dir_));
   std::vector<std::shared_ptr<const BlockEntry>> opened;
   uint64_t max_seq = 0;
@@ -137,7 +148,7 @@ Status DbImpl::RecoverBlocks(uint64_t* wal_start) {
   }
   // A compaction that died after writing its output but before deleting its inputs: the
   // output names them as parents; drop them so their samples are not counted twice.
-  std::set<std::string> parents;
+  std::set<std::string>& parents = *merged_ids;
   for (const auto& e : opened) {
     for (const std::string& p : e->reader->meta().parents) parents.insert(p);
   }
@@ -157,7 +168,7 @@ Status DbImpl::RecoverBlocks(uint64_t* wal_start) {
     return std::pair(a->reader->meta().min_time_ms, a->seq) <
            std::pair(b->reader->meta().min_time_ms, b->seq);
   });
-  next_block_seq_ = max_seq + 1;
+  next_block_seq_ = std::max(next_block_seq_.load(), max_seq + 1);
   std::lock_guard l(state_mu_);
   blocks_ = std::move(kept);
   return OkStatus();
@@ -240,7 +251,10 @@ void DbImpl::RegisterMetrics() {
   metrics_->head_bytes = r->NewGauge(
       "vigil_tsdb_head_bytes", "Memory of the head's series and chunks, cut head included");
   metrics_->blocks = r->NewGauge("vigil_tsdb_blocks", "Blocks on disk");
-  metrics_->block_bytes = r->NewGauge("vigil_tsdb_block_bytes", "Bytes of all blocks");
+  metrics_->block_bytes = r->NewGauge("vigil_tsdb_block_bytes", "Bytes of all raw blocks");
+  metrics_->rollup_blocks = r->NewGauge("vigil_tsdb_rollup_blocks", "Blocks of the rollup tiers");
+  metrics_->rollup_bytes =
+      r->NewGauge("vigil_tsdb_rollup_bytes", "Bytes of the rollup tiers' blocks");
   metrics_->wal_bytes = r->NewGauge("vigil_tsdb_wal_bytes", "Bytes of the WAL");
   metrics_->wal_records =
       r->NewCounter("vigil_tsdb_wal_records_total",
@@ -258,6 +272,8 @@ void DbImpl::UpdateGauges() const {
   metrics_->head_bytes->Set(static_cast<double>(s.head_bytes));
   metrics_->blocks->Set(static_cast<double>(s.blocks));
   metrics_->block_bytes->Set(static_cast<double>(s.block_bytes));
+  metrics_->rollup_blocks->Set(static_cast<double>(s.rollup_blocks));
+  metrics_->rollup_bytes->Set(static_cast<double>(s.rollup_bytes));
   metrics_->wal_bytes->Set(static_cast<double>(s.wal_bytes));
   if (wal_) {
     // Called from several threads: only the caller that advances the mark adds the difference.

@@ -8,10 +8,11 @@
 
 namespace vigil::tsdb {
 
-DbImpl::Snapshot DbImpl::TakeSnapshot() const {
+DbImpl::Snapshot DbImpl::TakeSnapshot(int tier) const {
   Snapshot s;
   std::lock_guard l(state_mu_);
   s.blocks = blocks_;
+  if (tier >= 0) s.rollups = tiers_[static_cast<size_t>(tier)].blocks;
   s.frozen = frozen_;
   s.head = head_;
   return s;
@@ -19,13 +20,31 @@ DbImpl::Snapshot DbImpl::TakeSnapshot() const {
 
 StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& query) const {
   RETURN_IF_ERROR(ValidateStatisticsQuery(query));
+  ASSIGN_OR_RETURN(const int tier, SelectTier(query));
   const std::string canonical = CanonicalKeyString(query.key);
   const size_t hash = HashCanonicalKey(canonical);
-  const Snapshot snap = TakeSnapshot();
-  PeriodAggregator agg(query);
+  const Snapshot snap = TakeSnapshot(tier);
+  PeriodAggregator agg(query, tier >= 0 ? options_.rollup_sketch_accuracy : 0);
   const int64_t lo = agg.min_time(), hi = agg.max_time();
 
-  // Oldest source first, so a period reports the unit of the newest data in it.
+  // The blocks to read, oldest first, so a period reports the unit of the newest data in it:
+  // the tier's rollup blocks, and the raw blocks it has no rollups of.
+  BlockList sources;
+  if (tier < 0) {
+    sources = snap.blocks;
+  } else {
+    std::vector<uint64_t> rolled;
+    for (const auto& r : snap.rollups) {
+      if (r->from_source) rolled.push_back(r->seq);
+    }
+    std::sort(rolled.begin(), rolled.end());
+    for (const auto& b : snap.blocks) {
+      if (!std::binary_search(rolled.begin(), rolled.end(), b->seq)) sources.push_back(b);
+    }
+    sources.insert(sources.end(), snap.rollups.begin(), snap.rollups.end());
+    std::sort(sources.begin(), sources.end(), ByMinTime);
+  }
+
   // The decode buffer is kept per thread (a day of 10 s samples is 200 KB, which a fresh
   // vector would page-fault in on every query), unless a query made it unusually large.
   thread_local block::SeriesData buf;
@@ -33,11 +52,17 @@ StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& qu
     ~TrimOnExit() {
       if (buf.raw.capacity() > (size_t{1} << 16)) std::vector<RawSample>().swap(buf.raw);
       if (buf.stats.capacity() > (size_t{1} << 14)) std::vector<StatSample>().swap(buf.stats);
+      if (buf.rollups.capacity() > (size_t{1} << 12)) {
+        std::vector<block::RollupSample>().swap(buf.rollups);
+      }
     }
   } trim_on_exit;
-  for (const auto& b : snap.blocks) {
+  for (const auto& b : sources) {
     const block::BlockReader& r = *b->reader;
-    if (r.meta().max_time_ms < lo || r.meta().min_time_ms >= hi) continue;
+    const block::BlockMeta& meta = r.meta();
+    // A rollup point starting before lo may not hold samples of the query's periods; one
+    // starting before hi counts whole.
+    if (meta.max_time_ms < lo || meta.min_time_ms >= hi) continue;
     if (!std::binary_search(b->key_hashes.begin(), b->key_hashes.end(), hash)) continue;
     const int64_t i = r.Find(query.key);
     if (i < 0) continue;
@@ -45,10 +70,12 @@ StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& qu
     if (query.unit && unit != *query.unit) continue;
     buf.raw.clear();
     buf.stats.clear();
+    buf.rollups.clear();
     RETURN_IF_ERROR(r.ReadSeries(static_cast<size_t>(i), lo, hi, &buf));
     agg.SetUnit(unit);
     agg.OnRaw(buf.raw);
     agg.OnStats(buf.stats);
+    if (!buf.rollups.empty()) agg.OnRollups(buf.rollups, meta.sketch_accuracy);
   }
   for (const Head* head : {snap.frozen.get(), snap.head.get()}) {
     if (head == nullptr) continue;
@@ -184,6 +211,13 @@ Db::Stats DbImpl::GetStats() const {
   for (const auto& b : snap.blocks) {
     st.block_bytes += b->reader->SizeBytes();
     st.block_samples += b->reader->meta().num_samples;
+  }
+  {
+    std::lock_guard l(state_mu_);
+    for (const Tier& tier : tiers_) {
+      st.rollup_blocks += tier.blocks.size();
+      for (const auto& r : tier.blocks) st.rollup_bytes += r->reader->SizeBytes();
+    }
   }
   st.wal_bytes = wal_ ? wal_->SizeBytes() : 0;
   return st;

@@ -27,12 +27,13 @@ Status ValidateStatisticsQuery(const StatisticsQuery& query) {
   return OkStatus();
 }
 
-PeriodAggregator::PeriodAggregator(const StatisticsQuery& query)
+PeriodAggregator::PeriodAggregator(const StatisticsQuery& query, double sketch_accuracy)
     : query_(query),
       period_(query.period_ms),
       start_(AlignDown(query.start_ms, query.period_ms)),
       end_(query.end_ms),
-      want_percentiles_(!query.percentiles.empty()) {
+      want_percentiles_(!query.percentiles.empty()),
+      sketch_accuracy_(sketch_accuracy) {
   // Computed in unsigned arithmetic: end - start can exceed int64 for absurd ranges.
   const uint64_t span = static_cast<uint64_t>(end_) - static_cast<uint64_t>(start_);
   const uint64_t n = span / static_cast<uint64_t>(period_) + (span % period_ != 0 ? 1 : 0);
@@ -86,15 +87,24 @@ void PeriodAggregator::OnRaw(std::span<const RawSample> samples) {
     const int64_t lo = cur_lo_, hi = cur_hi_;
     double count = 0, sum = 0;
     double mn = samples[i].value, mx = samples[i].value;
+    const size_t first = i;
     for (; i < n && samples[i].timestamp_ms >= lo && samples[i].timestamp_ms < hi; ++i) {
       const RawSample& s = samples[i];
       count += s.count;
       sum += s.value * s.count;
       mn = std::min(mn, s.value);
       mx = std::max(mx, s.value);
-      if (want_percentiles_) entries_.push_back(Entry{cur_idx_, s.value, s.count});
     }
     Add(a, mn, mx, count, sum);
+    if (!want_percentiles_) continue;
+    if (sketch_accuracy_ > 0) {
+      sketch::QuantileSketch& sk = SketchOf(cur_idx_);
+      for (size_t j = first; j < i; ++j) sk.Add(samples[j].value, samples[j].count);
+    } else {
+      for (size_t j = first; j < i; ++j) {
+        entries_.push_back(Entry{cur_idx_, samples[j].value, samples[j].count});
+      }
+    }
   }
 }
 
@@ -104,6 +114,32 @@ void PeriodAggregator::OnStats(std::span<const StatSample> samples) {
     if (a == nullptr) continue;
     Add(a, s.minimum, s.maximum, s.sample_count, s.sum);
     a->has_stats = true;
+  }
+}
+
+sketch::QuantileSketch& PeriodAggregator::SketchOf(int64_t idx) {
+  return sketches_.try_emplace(idx, sketch_accuracy_).first->second;
+}
+
+void PeriodAggregator::OnRollups(std::span<const block::RollupSample> points, double accuracy) {
+  sketch::QuantileSketch decoded(accuracy);
+  for (const block::RollupSample& p : points) {
+    Acc* a = Locate(p.timestamp_ms);
+    if (a == nullptr) continue;
+    Add(a, p.minimum, p.maximum, p.sample_count, p.sum);
+    if (p.sketch.empty()) {
+      a->has_stats = true;  // the period held statistic sets: no percentile
+      continue;
+    }
+    if (!want_percentiles_) continue;
+    std::string_view in = p.sketch;
+    // The block's checksums passed, so a malformed sketch is a writer bug: the period then
+    // gets no percentile rather than a wrong one.
+    if (!sketch::QuantileSketch::DecodeFrom(&in, accuracy, p.minimum, p.maximum, &decoded)) {
+      a->has_stats = true;
+      continue;
+    }
+    SketchOf(cur_idx_).Merge(decoded);
   }
 }
 
@@ -117,7 +153,8 @@ std::vector<Datapoint> PeriodAggregator::Finish() {
     for (const auto& [idx, acc] : sparse_acc_) periods.emplace_back(idx, &acc);
     std::sort(periods.begin(), periods.end());
   }
-  if (want_percentiles_) {
+  const bool exact_percentiles = want_percentiles_ && sketch_accuracy_ <= 0;
+  if (exact_percentiles) {
     std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
       return a.period != b.period ? a.period < b.period : a.value < b.value;
     });
@@ -133,7 +170,17 @@ std::vector<Datapoint> PeriodAggregator::Finish() {
     dp.minimum = acc->min;
     dp.maximum = acc->max;
     dp.unit = units_[acc->unit];
-    if (want_percentiles_) {
+    if (want_percentiles_ && !exact_percentiles) {
+      auto it = sketches_.find(idx);
+      for (double p : query_.percentiles) {
+        if (acc->has_stats || it == sketches_.end() || it->second.empty()) {
+          dp.percentiles.push_back(std::nullopt);
+        } else {
+          dp.percentiles.push_back(it->second.Quantile(p));
+        }
+      }
+    }
+    if (exact_percentiles) {
       while (e < entries_.size() && entries_[e].period < idx) ++e;
       size_t end = e;
       double total = 0;

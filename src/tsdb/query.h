@@ -7,6 +7,10 @@
 // the cumulative count of values <= v is >= p/100 * total count (p = 0 gives the minimum);
 // a period that holds any statistic set gets no percentile.
 //
+// A query answered from a rollup tier (tsdb/rollup.h) also takes rollup points (OnRollups);
+// its percentiles then come from per-period quantile sketches, of the raw values and of the
+// points' sketches alike, within the sketches' relative accuracy.
+//
 // Not thread-safe: one aggregator per query.
 #include <cstdint>
 #include <span>
@@ -16,7 +20,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "tsdb/block/block.h"
 #include "tsdb/head.h"
+#include "tsdb/sketch/quantile_sketch.h"
 #include "tsdb/tsdb_types.h"
 
 namespace vigil::tsdb {
@@ -28,7 +34,8 @@ Status ValidateStatisticsQuery(const StatisticsQuery& query);
 class PeriodAggregator final : public SampleSink {
  public:
   // REQUIRES: ValidateStatisticsQuery(query).ok(). `query` must outlive the aggregator.
-  explicit PeriodAggregator(const StatisticsQuery& query);
+  // With sketch_accuracy > 0, percentiles come from quantile sketches of that accuracy.
+  explicit PeriodAggregator(const StatisticsQuery& query, double sketch_accuracy = 0);
 
   // The time range sources must feed: [aligned start, end).
   int64_t min_time() const { return start_; }
@@ -40,6 +47,10 @@ class PeriodAggregator final : public SampleSink {
 
   void OnRaw(std::span<const RawSample> samples) override;
   void OnStats(std::span<const StatSample> samples) override;
+  // Rollup points of a block whose sketches have relative accuracy `accuracy`. A point counts
+  // whole in the period holding its start (its period divides the query's).
+  // REQUIRES: constructed with sketch_accuracy > 0.
+  void OnRollups(std::span<const block::RollupSample> points, double accuracy);
 
   // Datapoints of the periods that received samples, in time order.
   std::vector<Datapoint> Finish();
@@ -63,6 +74,7 @@ class PeriodAggregator final : public SampleSink {
   // The accumulator of the period containing t, or null when t is outside the range.
   Acc* Locate(int64_t t);
   void Add(Acc* a, double value_min, double value_max, double count, double sum);
+  sketch::QuantileSketch& SketchOf(int64_t period_index);
 
   const StatisticsQuery& query_;
   const int64_t period_;
@@ -75,7 +87,10 @@ class PeriodAggregator final : public SampleSink {
   // kMaxDensePeriods, e.g. a 1 ms period over a year): a hash map of touched periods.
   std::vector<Acc> dense_acc_;
   std::unordered_map<int64_t, Acc> sparse_acc_;
-  std::vector<Entry> entries_;      // raw samples, only when percentiles are wanted
+  std::vector<Entry> entries_;      // raw samples, only when exact percentiles are wanted
+  // Sketch mode (sketch_accuracy_ > 0), when percentiles are wanted: a sketch per period.
+  double sketch_accuracy_;
+  std::unordered_map<int64_t, sketch::QuantileSketch> sketches_;
   std::vector<std::string> units_;  // copied: sources reuse their buffers
   uint32_t cur_unit_ = 0;
   // Cache of the last period located: samples mostly arrive in time order, so this avoids a

@@ -22,12 +22,40 @@
 
 namespace vigil::tsdb {
 
+// A rollup tier: per-period SampleCount/Sum/Minimum/Maximum and a quantile sketch of every
+// series (tsdb/rollup.h), kept longer than raw data.
+struct RollupTier {
+  int64_t period_ms = 0;
+  int64_t retention_ms = 0;
+  // Built as soon as a raw block is final (its day is over and merged), so that long-range
+  // queries read rollups for recent days too. Otherwise a tier is built from a raw block when
+  // retention deletes the block, only if the tier keeps data longer than raw retention: it
+  // then replaces the raw data it was built from.
+  bool eager = false;
+  bool operator==(const RollupTier&) const = default;
+};
+
+// CloudWatch's tiers: 1-minute data 15 days, 5-minute 63 days, 1-hour 455 days. With raw data
+// kept 15 days the 1-minute tier is never needed (raw covers it); the 1-hour tier is eager.
+inline std::vector<RollupTier> DefaultRollupTiers() {
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  return {{60'000, 15 * kDay, false}, {300'000, 63 * kDay, false}, {3'600'000, 455 * kDay, true}};
+}
+
 struct Options {
-  // Root directory; the store uses <dir>/wal and <dir>/blocks. Created when missing.
+  // Root directory; the store uses <dir>/wal, <dir>/blocks and <dir>/rollups. Created when
+  // missing.
   std::string dir;
   // Raw samples older than this are dropped, a whole block at a time. CloudWatch keeps
-  // 1-minute data 15 days.
+  // 1-minute data 15 days (and sub-minute data 3 hours: Vigil keeps raw samples as they came).
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  // Rollup tiers, ascending by period; each period a multiple of the previous one and each
+  // retention at least the previous one's. Empty: no rollups.
+  std::vector<RollupTier> rollups = DefaultRollupTiers();
+  // Relative accuracy of the rollups' quantile sketches: a percentile read from rollups is
+  // within this fraction of the exact one. 2% keeps the 1-hour tier near a tenth of the raw
+  // data's size (docs/format/block.md).
+  double rollup_sketch_accuracy = 0.02;
   // Samples with timestamps older than now - max_sample_age_ms, or newer than
   // now + max_future_ms, are refused (CloudWatch: two weeks back, two hours ahead).
   int64_t max_sample_age_ms = 14LL * 24 * 3600 * 1000;
@@ -74,6 +102,12 @@ class Db {
 
   // Per-period statistics of one series over [start, end). Periods without samples are
   // omitted. NotFound is never returned: an unknown series has no datapoints.
+  // A query starting within raw retention reads raw data (percentiles exact). An older start
+  // is answered from the coarsest rollup tier whose period divides the query's period, with
+  // raw data wherever that tier has no rollups yet (percentiles within the sketch accuracy; a
+  // rollup point counts whole when its period starts before `end`). As CloudWatch does, the
+  // period must then be a multiple of the finest tier that still holds the start
+  // (InvalidArgument otherwise: 300 s past 15 days, 3600 s past 63 days by default).
   virtual StatusOr<std::vector<Datapoint>> GetStatistics(const StatisticsQuery& query) const = 0;
 
   // Series matching the query, in canonical key order, at most query.limit of them.
@@ -81,9 +115,12 @@ class Db {
 
   // Cuts the whole head into a block (synchronously). No-op when the head is empty.
   virtual Status Flush() = 0;
-  // Merges small or overlapping blocks. Runs in the background too.
   virtual Status Compact() = 0;
-  // Deletes blocks whose newest sample is older than now - retention.
+  // Merges small or overlapping blocks and builds the eager rollup tiers of final blocks.
+  // Runs in the background too.
+  // Deletes raw blocks whose newest sample is older than now - retention (first building the
+  // rollup tiers that keep their data longer), and rollup blocks past their tier's retention;
+  // merges rollup blocks of expired raw data into blocks of a month each.
   virtual Status ApplyRetention() = 0;
   // Flush() and stop background work. Appends after Close() fail with FailedPrecondition.
   virtual Status Close() = 0;
@@ -96,10 +133,16 @@ class Db {
     uint64_t blocks = 0;
     uint64_t block_bytes = 0;     // bytes of every block on disk
     uint64_t block_samples = 0;   // samples stored in blocks
+    uint64_t rollup_blocks = 0;   // blocks of every rollup tier
+    uint64_t rollup_bytes = 0;    // bytes of those on disk
     uint64_t wal_bytes = 0;
   };
   virtual Stats GetStats() const = 0;
 };
+
+// InvalidArgument unless options.rollups ascend by period (each a multiple of the previous
+// one) and their retentions do not decrease, and rollup_sketch_accuracy is within (0, 0.5).
+Status ValidateRollupTiers(const Options& options);
 
 // Builds a canonical key: sorts dimensions by name. InvalidArgument when ns or metric is
 // empty, a dimension name is empty, two dimensions share a name, or a part holds a NUL byte

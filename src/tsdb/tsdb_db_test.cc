@@ -226,18 +226,25 @@ TEST_F(DbTest, RetentionDropsOldBlocks) {
   clock_.Advance(6 * kDay);               // the first block is now 16 days old
   ASSERT_TRUE(db_->ApplyRetention().ok());
   EXPECT_EQ(db_->GetStats().blocks, 1u);
+  // Raw data of the last 15 days only; the 5-minute and hourly tiers keep the rest.
+  EXPECT_EQ(db_->GetStats().rollup_blocks, 2u);
   StatisticsQuery q;
   q.key = s.key;
-  q.start_ms = now - 20 * kDay;
+  q.start_ms = clock_.NowMillis() - 15 * kDay;
   q.end_ms = clock_.NowMillis();
   q.period_ms = kDay;
   auto dps = db_->GetStatistics(q);
   ASSERT_TRUE(dps.ok());
   ASSERT_EQ(dps->size(), 1u);
   EXPECT_EQ((*dps)[0].sum, 2);
+  q.start_ms = now - 20 * kDay;
+  dps = db_->GetStatistics(q);
+  ASSERT_TRUE(dps.ok());
+  ASSERT_EQ(dps->size(), 2u);
+  EXPECT_EQ((*dps)[0].sum, 1);
   Reopen();
   EXPECT_EQ(db_->GetStats().blocks, 1u);
-  EXPECT_EQ(db_->GetStatistics(q)->size(), 1u);
+  EXPECT_EQ(db_->GetStatistics(q)->size(), 2u);
 }
 
 TEST_F(DbTest, CloseFlushesAndRefusesAppends) {

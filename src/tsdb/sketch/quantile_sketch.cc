@@ -82,6 +82,22 @@ void QuantileSketch::Add(double value, double count) {
 
 void QuantileSketch::Merge(const QuantileSketch& other) {
   if (other.count_ <= 0) return;
+  if (other.relative_accuracy_ != relative_accuracy_) {
+    const double mn = count_ > 0 ? std::min(min_, other.min_) : other.min_;
+    const double mx = count_ > 0 ? std::max(max_, other.max_) : other.max_;
+    if (other.zero_count_ > 0) Add(0, other.zero_count_);
+    for (size_t i = 0; i < other.positive_.counts.size(); ++i) {
+      const double c = other.positive_.counts[i];
+      if (c > 0) Add(other.Value(other.positive_.offset + static_cast<int32_t>(i)), c);
+    }
+    for (size_t i = 0; i < other.negative_.counts.size(); ++i) {
+      const double c = other.negative_.counts[i];
+      if (c > 0) Add(-other.Value(other.negative_.offset + static_cast<int32_t>(i)), c);
+    }
+    min_ = mn;
+    max_ = mx;
+    return;
+  }
   if (count_ <= 0) {
     min_ = other.min_;
     max_ = other.max_;

@@ -38,7 +38,9 @@ class QuantileSketch {
 
   // Adds `value` with weight `count` (> 0). Values must be finite.
   void Add(double value, double count = 1);
-  // Adds every value of `other`. REQUIRES: the same relative accuracy.
+  // Adds every value of `other`. With the same relative accuracy this is exact (bucket for
+  // bucket); otherwise each of other's buckets is re-added at its representative value, and
+  // the result's error is within the sum of both accuracies.
   void Merge(const QuantileSketch& other);
 
   // The weighted nearest-rank p-th percentile (p in [0, 100]) within the relative accuracy;

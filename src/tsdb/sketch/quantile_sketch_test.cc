@@ -97,6 +97,31 @@ TEST(QuantileSketchTest, MergingIsExactlyTheSketchOfTheUnion) {
   EXPECT_EQ(QuantileSketch().Quantile(50), 0);
 }
 
+TEST(QuantileSketchTest, MergingAcrossAccuraciesStaysWithinBothErrors) {
+  // Rollups written before the configured accuracy changed meet newer ones in one query.
+  std::mt19937_64 rng(13);
+  for (int kind = 0; kind < 5; ++kind) {
+    const std::vector<Weighted> a = Sample(kind, rng, 2000), b = Sample(kind, rng, 3000);
+    QuantileSketch fine(0.01), coarse(0.05);
+    for (const auto& w : a) fine.Add(w.value, w.count);
+    for (const auto& w : b) coarse.Add(w.value, w.count);
+    fine.Merge(coarse);
+    std::vector<Weighted> all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    double total = 0;
+    for (const auto& w : all) total += w.count;
+    EXPECT_DOUBLE_EQ(fine.count(), total);
+    const double bound = 0.01 + 0.05 + 0.01 * 0.05;
+    for (const double p : {0.0, 1.0, 25.0, 50.0, 90.0, 99.0, 100.0}) {
+      const double exact = ExactPercentile(all, p);
+      EXPECT_LE(std::fabs(fine.Quantile(p) - exact), bound * std::fabs(exact) + 1e-9)
+          << "kind " << kind << " p" << p;
+    }
+    EXPECT_EQ(fine.Min(), ExactPercentile(all, 0));
+    EXPECT_EQ(fine.Max(), ExactPercentile(all, 100));
+  }
+}
+
 TEST(QuantileSketchTest, EncodingRoundTripsAndRejectsDamage) {
   std::mt19937_64 rng(3);
   for (int kind = 0; kind < 5; ++kind) {

@@ -158,9 +158,10 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
-// Builds the q1 request and a function counting the datapoints of its answer.
+// Builds the q1 request (q3: at a 1-hour period).
 http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& options, const http::Url& url) {
   const SeriesMeta& meta = source.meta(options.series_index);
+  const int64_t period_s = options.kind == QueryKind::kQ3 ? 3600 : 60;
   const int64_t start_s = source.start_ms() / 1000;
   const int64_t end_s = source.end_ms() / 1000;
   http::ClientRequest req;
@@ -169,7 +170,7 @@ http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& opt
                            {"MetricName", meta.metric},
                            {"StartTime", start_s},
                            {"EndTime", end_s},
-                           {"Period", 60},
+                           {"Period", period_s},
                            {"Statistics", {"Average"}}};
     body["Dimensions"] = nlohmann::json::array();
     for (const auto& [name, value] : meta.labels) {
@@ -189,11 +190,12 @@ http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& opt
   }
   selector += "}";
   // Evaluation at T averages (T-60s, T]: 1440 points for a day, like 1440 CloudWatch periods.
+  const std::string p = std::to_string(period_s);
   req.method = "GET";
   req.target = (url.path.empty() ? "/api/v1/query_range" : url.path) +
-               "?query=" + UrlEncode("avg_over_time(" + selector + "[60s])") +
-               "&start=" + std::to_string(start_s + 60) + "&end=" + std::to_string(end_s) +
-               "&step=60" + (options.promql_nocache ? "&nocache=1" : "");
+               "?query=" + UrlEncode("avg_over_time(" + selector + "[" + p + "s])") +
+               "&start=" + std::to_string(start_s + period_s) + "&end=" + std::to_string(end_s) +
+               "&step=" + p + (options.promql_nocache ? "&nocache=1" : "");
   return req;
 }
 
@@ -287,9 +289,9 @@ StatusOr<LatencySummary> MeasureQuery(const FleetSource& source, const QueryOpti
   }
   ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(options.url));
   http::Client conn(url);
-  const http::ClientRequest unsigned_req = options.kind == QueryKind::kQ1
-                                               ? Q1Request(source, options, url)
-                                               : Q2Request(source, options, url);
+  const http::ClientRequest unsigned_req = options.kind == QueryKind::kQ2
+                                               ? Q2Request(source, options, url)
+                                               : Q1Request(source, options, url);
   std::vector<double> latencies;
   size_t points = 0;
   for (int i = 0; i < options.warmup + options.repetitions; ++i) {

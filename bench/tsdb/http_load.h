@@ -44,7 +44,7 @@ constexpr size_t kMaxDatumsPerRequest = 1000;
 
 enum class QueryTarget { kVigil, kPromQL };
 
-enum class QueryKind { kQ1, kQ2 };
+enum class QueryKind { kQ1, kQ2, kQ3 };
 
 struct QueryOptions {
   QueryTarget target = QueryTarget::kVigil;
@@ -74,6 +74,8 @@ struct LatencySummary {
 // Metrics Insights query (SELECT SUM(http_requests_total) ... GROUP BY job, Period 300,
 // hidden) and RATE() of it; the same series read and the same shape of answer (the rate of
 // each job's per-period sum), though not PromQL's extrapolated rate number for number.
+// q3: q1 at a 1-hour period, over a source spanning months (Vigil answers from its hourly
+// rollup tier; peers through avg_over_time(series[1h]) at step 3600).
 StatusOr<LatencySummary> MeasureQuery(const FleetSource& source, const QueryOptions& options);
 
 // Median/p99/mean of latencies in milliseconds (sorted in place).

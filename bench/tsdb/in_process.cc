@@ -7,6 +7,9 @@
 #include <fstream>
 
 #include "bench/tsdb/http_load.h"
+#include "storage/file_util.h"
+#include "tsdb/block/block.h"
+#include "tsdb/rollup.h"
 #include "tsdb/tsdb.h"
 
 namespace vigil::bench {
@@ -41,6 +44,30 @@ class DbSink final : public ChunkSink {
 };
 
 }  // namespace
+
+StatusOr<RollupCost> MeasureRollupCost(const std::string& blocks_dir, double accuracy) {
+  RollupCost cost;
+  ASSIGN_OR_RETURN(std::vector<std::string> names, storage::ListDir(blocks_dir));
+  const std::string scratch = blocks_dir + "/../rollup-cost.scratch";
+  RETURN_IF_ERROR(storage::RemoveAll(scratch));
+  RETURN_IF_ERROR(storage::CreateDirs(scratch));
+  for (const std::string& name : names) {
+    if (name.ends_with(".tmp")) continue;
+    ASSIGN_OR_RETURN(std::unique_ptr<tsdb::block::BlockReader> reader,
+                     tsdb::block::BlockReader::Open(blocks_dir + "/" + name));
+    if (reader->meta().resolution_ms != 0) continue;
+    cost.raw_bytes += DirectoryBytes(blocks_dir + "/" + name);
+    for (const int64_t period : {300'000, 3'600'000}) {
+      const std::string id = name + "-" + std::to_string(period);
+      tsdb::block::BlockMeta meta;
+      RETURN_IF_ERROR(tsdb::WriteRollupBlock(*reader, period, accuracy, scratch, id, &meta));
+      (period == 300'000 ? cost.five_min_bytes : cost.hour_bytes) +=
+          DirectoryBytes(scratch + "/" + id);
+    }
+  }
+  RETURN_IF_ERROR(storage::RemoveAll(scratch));
+  return cost;
+}
 
 uint64_t DirectoryBytes(const std::string& dir) {
   std::error_code ec;

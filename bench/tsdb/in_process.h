@@ -39,6 +39,20 @@ struct InProcessResult {
 // Runs the whole sequence. Errors: whatever Open/Append/Close/GetStatistics return.
 StatusOr<InProcessResult> RunInProcess(const FleetSource& source, const InProcessOptions& options);
 
+// What the rollup tiers of a store's raw blocks cost on disk (the budget: at most 15%
+// more than the raw data alone).
+struct RollupCost {
+  uint64_t raw_bytes = 0;        // every raw block of the store
+  uint64_t five_min_bytes = 0;   // their 5-minute rollups (built only as raw expires)
+  uint64_t hour_bytes = 0;       // their 1-hour rollups (the eager tier)
+  double five_min_ratio() const { return raw_bytes ? double(five_min_bytes) / double(raw_bytes) : 0; }
+  double hour_ratio() const { return raw_bytes ? double(hour_bytes) / double(raw_bytes) : 0; }
+};
+
+// Rolls every block under `blocks_dir` (a Vigil store's tsdb/blocks) up with the store's own
+// code (tsdb::WriteRollupBlock) into a scratch directory, measures and deletes it.
+StatusOr<RollupCost> MeasureRollupCost(const std::string& blocks_dir, double accuracy);
+
 // Bytes of every regular file under `dir` (recursively); 0 when it does not exist.
 uint64_t DirectoryBytes(const std::string& dir);
 

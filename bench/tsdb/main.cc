@@ -22,6 +22,7 @@ constexpr char kUsage[] = R"(usage:
   vigil_bench_tsdb in-process DIR [options]
   vigil_bench_tsdb query vigil|promql URL [options]
   vigil_bench_tsdb info [options]
+  vigil_bench_tsdb rollup-cost BLOCKS_DIR [--accuracy A (0.02)]
 data:    --series N (10000)  --hours H (24)  --end-ms MS (now, minute aligned)  --kind K
          (counter|latency|gauge; default all)  --from-step A  --to-step B
 load:    --connections C (4)  --request-samples S (20000; put-metric-data: 1000 datums)
@@ -29,7 +30,9 @@ load:    --connections C (4)  --request-samples S (20000; put-metric-data: 1000 
          --gzip-level L (1)  --access-key ID --secret-key KEY --region R (sign when given)
          --prebuild (build every request body before the clock starts; time only sending)
 query:   --query-series I (0)  --reps N (200)  --warmup N (20)  --cache (VictoriaMetrics)
-         --q2 (the counters' rates by job instead of q1)
+         --q2 (the counters' rates by job instead of q1)  --q3 (q1 at a 1-hour period)
+rollup-cost: rolls every raw block of a Vigil store up to 5-minute and 1-hour tiers in a scratch
+         directory and prints their bytes against the raw blocks'
 )";
 
 struct Args {
@@ -51,7 +54,7 @@ bool ParseArgs(int argc, char** argv, Args* args) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) {
       args->positional.push_back(a);
-    } else if (a == "--cache" || a == "--prebuild" || a == "--q2") {
+    } else if (a == "--cache" || a == "--prebuild" || a == "--q2" || a == "--q3") {
       args->flags[a] = "1";
     } else if (i + 1 < argc) {
       args->flags[a] = argv[++i];
@@ -119,8 +122,24 @@ int Main(int argc, char** argv) {
     spec.only = ParseKind(args.Get("--kind", ""));
     if (!spec.only) return Fail(InvalidArgumentError("unknown --kind"));
   }
-  FleetSource source(spec);
   const std::string& cmd = args.positional[0];
+  if (cmd == "rollup-cost" && args.positional.size() == 2) {
+    StatusOr<RollupCost> r = MeasureRollupCost(
+        args.positional[1], std::strtod(args.Get("--accuracy", "0.02").c_str(), nullptr));
+    if (!r.ok()) return Fail(r.status());
+    std::printf("rollup cost: raw %llu bytes; 5-minute tier %.1f%%, 1-hour tier %.1f%% of it\n",
+                static_cast<unsigned long long>(r->raw_bytes), 100.0 * r->five_min_ratio(),
+                100.0 * r->hour_ratio());
+    std::printf(
+        "RESULT mode=rollup-cost raw_bytes=%llu rollup_5m_bytes=%llu rollup_1h_bytes=%llu "
+        "rollup_5m_pct=%.2f rollup_1h_pct=%.2f\n",
+        static_cast<unsigned long long>(r->raw_bytes),
+        static_cast<unsigned long long>(r->five_min_bytes),
+        static_cast<unsigned long long>(r->hour_bytes), 100.0 * r->five_min_ratio(),
+        100.0 * r->hour_ratio());
+    return 0;
+  }
+  FleetSource source(spec);
 
   if (cmd == "info") {
     // q1's default series: the middle latency series (or the middle one, without latencies).
@@ -211,11 +230,11 @@ int Main(int argc, char** argv) {
     options.warmup = static_cast<int>(args.Int("--warmup", 20));
     options.repetitions = static_cast<int>(args.Int("--reps", 200));
     options.promql_nocache = !args.flags.count("--cache");
-    const bool q2 = args.flags.count("--q2") > 0;
-    options.kind = q2 ? QueryKind::kQ2 : QueryKind::kQ1;
+    const bool q2 = args.Has("--q2"), q3 = args.Has("--q3");
+    options.kind = q2 ? QueryKind::kQ2 : q3 ? QueryKind::kQ3 : QueryKind::kQ1;
     StatusOr<LatencySummary> r = MeasureQuery(source, options);
     if (!r.ok()) return Fail(r.status());
-    const char* q = q2 ? "q2" : "q1";
+    const char* q = q2 ? "q2" : q3 ? "q3" : "q1";
     std::printf("%s %s: median %.3f ms, p99 %.3f ms, mean %.3f ms, %zu points\n", q,
                 target.c_str(), r->median_ms, r->p99_ms, r->mean_ms, r->points);
     std::printf("RESULT mode=query %s_median_ms=%.4f %s_p99_ms=%.4f %s_mean_ms=%.4f points=%zu\n",

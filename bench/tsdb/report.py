@@ -49,10 +49,10 @@ def fmt(v, spec):
 
 def main():
     m, runs = load(sys.argv[1])
-    targets = [t for t in NAMES if get(m, t, "samples")]
+    targets = [t for t in NAMES if get(m, t, "samples") or get(m, t, "q3_median_ms")]
     print(f"\nResults (median of {runs} run{'s' if runs > 1 else ''}):\n")
     header = ("target", "samples/s", "samples/CPU-s", "bytes/sample", "peak RSS MiB",
-              "B/new series", "q1 median ms", "q1 p99 ms", "q2 median ms")
+              "B/new series", "q1 median ms", "q1 p99 ms", "q2 median ms", "q3 median ms")
     rows = []
     empty_q1 = [t for t in targets if get(m, t, "q1_points") == 0]
     for t in empty_q1:  # a latency of an empty answer measures nothing
@@ -66,7 +66,8 @@ def main():
                      fmt(get(m, t, "bytes_per_new_series"), ",.0f"),
                      "no data" if t in empty_q1 else fmt(get(m, t, "q1_median_ms"), ".3f"),
                      "no data" if t in empty_q1 else fmt(get(m, t, "q1_p99_ms"), ".3f"),
-                     "no data" if get(m, t, "q2_points") == 0 else fmt(get(m, t, "q2_median_ms"), ".1f")))
+                     "no data" if get(m, t, "q2_points") == 0 else fmt(get(m, t, "q2_median_ms"), ".1f"),
+                     "no data" if get(m, t, "q3_points") == 0 else fmt(get(m, t, "q3_median_ms"), ".3f")))
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     line = lambda r: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                        for i, (c, w) in enumerate(zip(r, widths))) + " |"
@@ -81,7 +82,12 @@ def main():
         for metric, label in (("samples", "samples"), ("seconds", "load s"), ("server_cpu_s", "server CPU s"),
                               ("client_cpu_s", "loader CPU s"), ("flush_cpu_s", "flush CPU s"),
                               ("flush_s", "close s"), ("wal_bytes", "WAL bytes after flush"),
-                              ("q1_points", "q1 points"), ("q2_points", "q2 points")):
+                              ("q1_points", "q1 points"), ("q2_points", "q2 points"),
+                              ("q3_points", "q3 points"), ("q3_p99_ms", "q3 p99 ms"),
+                              ("rollup_1h_pct", "1-hour tier % of raw"),
+                              ("rollup_5m_pct", "5-minute tier % of raw"),
+                              ("q3_raw_bytes", "q3 store raw bytes"),
+                              ("q3_rollup_bytes", "q3 store rollup bytes")):
             v = get(m, t, metric)
             if v is not None:
                 parts.append(f"{label} {v:,.2f}".rstrip("0").rstrip("."))
@@ -98,8 +104,8 @@ def main():
 
     print("\nVigil / peer (same run; > 1 is better for rates, < 1 for the rest):\n")
     print("| Vigil path / peer | samples/s | samples/CPU-s | bytes/sample | peak RSS | q1 median "
-          "| q2 median |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| q2 median | q3 median |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for v in [t for t in VIGILS if t in targets]:
         for p in [t for t in PEERS if t in targets]:
             def ratio(a, b):
@@ -110,7 +116,8 @@ def main():
                   f"{ratio(bytes_per_sample(m, v), bytes_per_sample(m, p))} | "
                   f"{ratio(get(m, v, 'peak_rss_mib'), get(m, p, 'peak_rss_mib'))} | "
                   f"{ratio(get(m, v, 'q1_median_ms'), get(m, p, 'q1_median_ms'))} | "
-                  f"{ratio(get(m, v, 'q2_median_ms'), get(m, p, 'q2_median_ms'))} |")
+                  f"{ratio(get(m, v, 'q2_median_ms'), get(m, p, 'q2_median_ms'))} | "
+                  f"{ratio(get(m, v, 'q3_median_ms'), get(m, p, 'q3_median_ms'))} |")
 
     if "vm" in targets:
         print("\nGoals:")
@@ -142,6 +149,15 @@ def main():
                 goal(False, f"{NAMES[v]}: q1 under 1 ms (the answer had no datapoints)")
             elif q is not None:
                 goal(q < 1, f"{NAMES[v]}: q1 under 1 ms ({q:.3f} ms)")
+        for v in VIGILS:
+            q = get(m, v, "q3_median_ms")
+            if q is not None:
+                goal(q < 5 and get(m, v, "q3_points") != 0,
+                     f"{NAMES[v]}: q3 (90 days at 1-hour periods) under 5 ms ({q:.3f} ms)")
+            pct = get(m, v, "rollup_1h_pct")
+            if pct is not None:
+                goal(pct <= 15, f"{NAMES[v]}: rollups cost at most 15% more disk than raw "
+                                f"(1-hour tier {pct:.1f}%; the 5-minute tier replaces raw data)")
         vm_q2 = get(m, "vm", "q2_median_ms")
         for v in VIGILS:
             q = get(m, v, "q2_median_ms")

@@ -3,6 +3,7 @@
 #
 #   bench/tsdb/run.sh BUILD_DIR [--runs N] [--series N] [--hours H] [--connections C]
 #                     [--targets LIST] [--no-per-kind] [--pmd-hours H] [--no-prebuild] [--keep]
+#                     [--q3-days D] [--q3-series N]
 #
 # BUILD_DIR holds `vigil` and `bench/tsdb/vigil_bench_tsdb`. Targets (comma-separated, default all):
 # vm, prometheus, vigil-rw, vigil-pmd, vigil-inproc. Per-kind on-disk size loads each kind of
@@ -12,12 +13,15 @@
 # --pmd-hours loads Vigil's PutMetricData path with a shorter day than the others (its JSON
 # path is the slowest; the default is the same day as every other target). HTTP loads build every
 # request body first and time only the sending (--no-prebuild: encode while sending).
+# q3 loads --q3-days (90; 0 skips it) of --q3-series (100) series into fresh VictoriaMetrics and
+# Vigil (remote-write) stores and reads one series over the whole range at 1-hour periods.
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 ]] || usage
 BUILD=$(cd "$1" && pwd); shift
 RUNS=1 SERIES=10000 HOURS=24 CONNECTIONS=4 PER_KIND=1 KEEP=0 PMD_HOURS= PREBUILD=--prebuild
+Q3_DAYS=90 Q3_SERIES=100
 TARGETS=vm,prometheus,vigil-rw,vigil-pmd,vigil-inproc
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -30,6 +34,8 @@ while [[ $# -gt 0 ]]; do
     --pmd-hours) PMD_HOURS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --no-prebuild) PREBUILD=; shift ;;
+    --q3-days) Q3_DAYS=$2; shift 2 ;;
+    --q3-series) Q3_SERIES=$2; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -179,10 +185,10 @@ query_into() {  # TARGET KIND(vigil|promql) URL PID [args...]
   log "$target: $(grep -v '^RESULT' "$out.q2")"
 }
 
-start_vm() {  # DIR -> PID, URL
+start_vm() {  # DIR [RETENTION] -> PID, URL
   local port; port=$(free_port)
   start vm victoria-metrics -storageDataPath="$1" -httpListenAddr="127.0.0.1:$port" \
-    -retentionPeriod=30d -loggerLevel=ERROR
+    -retentionPeriod="${2:-30d}" -loggerLevel=ERROR
   URL="http://127.0.0.1:$port"
   wait_ready "$URL/health" "$PID" vm
 }
@@ -225,10 +231,11 @@ snapshot_prometheus() {  # URL DIR -> SNAPSHOT_BYTES
   SNAPSHOT_BYTES=$(dir_bytes "$2/snapshots/$name")
 }
 
-start_vigil() {  # DIR -> PID, URL
-  local port; port=$(free_port)
+start_vigil() {  # DIR [server flags...] -> PID, URL
+  local port dir=$1; shift
+  port=$(free_port)
   VIGIL_ROOT_ACCESS_KEY_ID=$ACCESS_KEY VIGIL_ROOT_SECRET_ACCESS_KEY=$SECRET_KEY \
-    start vigil "$VIGIL" server --data-dir "$1" --listen "127.0.0.1:$port"
+    start vigil "$VIGIL" server --data-dir "$dir" --listen "127.0.0.1:$port" "$@"
   URL="http://127.0.0.1:$port"
   wait_ready "$URL/healthz" "$PID" vigil
 }
@@ -277,6 +284,13 @@ bench_vigil() {  # TARGET MODE NAMESPACE
   record "$target" peak_rss_mib "$(calc %.1f "$STOP_HWM_KB/1024")"
   record "$target" disk_bytes "$(dir_bytes "$dir")"
   record "$target" wal_bytes "$(dir_bytes "$dir/tsdb/wal" 2>/dev/null || echo 0)"
+  if [[ $mode == remote-write ]]; then
+    # What the rollup tiers of this day would add on disk (built by the store's own code).
+    "$LOADER" rollup-cost "$dir/tsdb/blocks" >"$WORK/$target.rollup-cost"
+    record "$target" rollup_1h_pct "$(result_field "$WORK/$target.rollup-cost" rollup_1h_pct)"
+    record "$target" rollup_5m_pct "$(result_field "$WORK/$target.rollup-cost" rollup_5m_pct)"
+    log "$target: $(grep -v '^RESULT' "$WORK/$target.rollup-cost")"
+  fi
   start_vigil "$dir"
   query_into "$target" vigil "$URL" "$PID" --namespace "$ns" --access-key "$ACCESS_KEY" \
     --secret-key "$SECRET_KEY"
@@ -306,6 +320,52 @@ bench_vigil_inproc() {  # TARGET [loader args...]
   record "$target" q1_points "$(result_field "$out" q1_points)"
   log "$target: $(grep -v '^RESULT' "$out")"
   rm -rf "$WORK/$target.data"
+}
+
+# q3: months of a small fleet, then one series over the whole range at 1-hour periods.
+q3_data() {  # -> Q3_DATA, Q3_SAMPLES, Q3_QUERY_SERIES
+  Q3_DATA=(--series "$Q3_SERIES" --hours "$((Q3_DAYS * 24))" --end-ms "$END_MS"
+           --connections "$CONNECTIONS")
+  local info; info=$("$LOADER" info "${Q3_DATA[@]}")
+  Q3_SAMPLES=$(result_field <(echo "$info") samples)
+  Q3_QUERY_SERIES=$(result_field <(echo "$info") query_series)
+}
+q3_query() {  # TARGET KIND URL PID [args...]
+  local target=$1 kind=$2 url=$3 pid=$4; shift 4
+  wait_idle "$pid"
+  "$LOADER" query "$kind" "$url" "${Q3_DATA[@]}" --query-series "$Q3_QUERY_SERIES" --q3 \
+    --warmup 20 --reps 200 "$@" >"$WORK/$target.q3"
+  record "$target" q3_median_ms "$(result_field "$WORK/$target.q3" q3_median_ms)"
+  record "$target" q3_p99_ms "$(result_field "$WORK/$target.q3" q3_p99_ms)"
+  record "$target" q3_points "$(result_field "$WORK/$target.q3" points)"
+  log "$target q3: $(grep -v '^RESULT' "$WORK/$target.q3")"
+}
+bench_q3_vm() {
+  local dir="$WORK/vm.q3.data"
+  mkdir -p "$dir"; start_vm "$dir" "$((Q3_DAYS + 10))d"
+  local pid=$PID url=$URL
+  "$LOADER" load vm-import "$url" "${Q3_DATA[@]}" $PREBUILD >"$WORK/vm.q3.load"
+  flush_vm "$url" "$dir" "$Q3_SAMPLES"
+  q3_query vm promql "$url" "$pid"
+  stop_and_follow "$pid"
+  rm -rf "$dir"
+}
+bench_q3_vigil() {
+  local dir="$WORK/vigil-rw.q3.data" config="$WORK/vigil-q3.yaml"
+  printf 'tsdb:\n  max_sample_age: %dd\n' "$((Q3_DAYS + 1))" >"$config"
+  start_vigil "$dir" --config "$config"
+  "$LOADER" load remote-write "$URL" "${Q3_DATA[@]}" $PREBUILD --access-key "$ACCESS_KEY" \
+    --secret-key "$SECRET_KEY" >"$WORK/vigil-rw.q3.load"
+  stop_and_follow "$PID"
+  # Restarted: the compactor merges the last day, builds its rollups and expires raw data past
+  # 15 days (into the 5-minute tier) before wait_idle lets the query run.
+  start_vigil "$dir" --config "$config"
+  q3_query vigil-rw vigil "$URL" "$PID" --namespace Prometheus --access-key "$ACCESS_KEY" \
+    --secret-key "$SECRET_KEY"
+  record vigil-rw q3_raw_bytes "$(dir_bytes "$dir/tsdb/blocks")"
+  record vigil-rw q3_rollup_bytes "$(dir_bytes "$dir/tsdb/rollups")"
+  stop_and_follow "$PID"
+  rm -rf "$dir"
 }
 
 has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
@@ -344,6 +404,12 @@ for RUN in $(seq "$RUNS"); do
       fi
     done
     SERIES_LOADED=$SERIES
+  fi
+  if [[ $Q3_DAYS -gt 0 ]] && { has_target vm || has_target vigil-rw; }; then
+    q3_data
+    log "q3: $Q3_SAMPLES samples ($Q3_SERIES series x $Q3_DAYS days at 10 s)"
+    if has_target vm; then bench_q3_vm; fi
+    if has_target vigil-rw; then bench_q3_vigil; fi
   fi
 done
 

@@ -31,6 +31,14 @@ constexpr size_t kTierFanIn = 8;
 // Within the open day, the oldest kTierFanIn blocks of any level are merged (lowest level
 // first).
 Entries PlanCompaction(const Entries& blocks) {
+  // A block reaching across a day boundary (a head cut around midnight, a backfill) is split
+  // into its days first: retention, finality and rollups all go by day.
+  for (const auto& b : blocks) {
+    const block::BlockMeta& m = b->reader->meta();
+    if (AlignDown(m.min_time_ms, kCompactionRangeMs) != AlignDown(m.max_time_ms, kCompactionRangeMs)) {
+      return {b};
+    }
+  }
   int64_t newest = std::numeric_limits<int64_t>::min();
   for (const auto& b : blocks) newest = std::max(newest, b->reader->meta().max_time_ms);
   std::map<int64_t, Entries> days;
@@ -95,19 +103,26 @@ Status DbImpl::CompactLocked() {
       inputs.push_back(b->reader.get());
       marker = std::max(marker, b->wal_marker);
     }
-    // The output keeps the largest WAL marker of its inputs, so Open still skips the segments
-    // they made obsolete; its meta names the inputs as parents, so Open deletes inputs that a
-    // crash left behind.
-    const std::string id = NewBlockId(marker);
-    block::BlockMeta meta;
-    RETURN_IF_ERROR(block::MergeBlocks(blocks_dir_, id, inputs, &meta));
+    // One output per day. Each keeps the largest WAL marker of its inputs, so Open still skips
+    // the segments they made obsolete; its meta names the inputs as parents, so Open deletes
+    // inputs that a crash left behind (and the other outputs as siblings, so Open deletes the
+    // outputs of a split that a crash cut short instead).
+    std::vector<block::BlockMeta> metas;
+    RETURN_IF_ERROR(block::MergeBlocksByRange(
+        blocks_dir_, [&] { return NewBlockId(marker); }, inputs, kCompactionRangeMs, &metas));
     if (crash_point_ == CrashPoint::kAfterMerge) {
       crashed_ = true;
       return OkStatus();
     }
-    ASSIGN_OR_RETURN(std::shared_ptr<BlockEntry> entry, OpenBlock(id));
-    // The inputs' rollups leave with them: the output gets its own once final.
-    const Entries dropped = InstallBlocks(group, entry, /*clear_frozen=*/false, /*merged=*/true);
+    Entries outputs;
+    uint64_t num_samples = 0;
+    for (const block::BlockMeta& meta : metas) {
+      ASSIGN_OR_RETURN(std::shared_ptr<BlockEntry> entry, OpenBlock(meta.id));
+      outputs.push_back(std::move(entry));
+      num_samples += meta.num_samples;
+    }
+    // The inputs' rollups leave with them: the outputs get their own once final.
+    const Entries dropped = InstallBlocks(group, outputs, /*clear_frozen=*/false, /*merged=*/true);
     for (const auto& b : group) {
       // Queries still holding the reader keep its open files; only the names go.
       Status rm = storage::RemoveAll(b->reader->dir());
@@ -118,8 +133,8 @@ Status DbImpl::CompactLocked() {
       if (!rm.ok()) options_.logger->Error(kComponent, "removing stale rollup: " + rm.ToString());
     }
     options_.logger->Info(kComponent, "compacted " + std::to_string(group.size()) +
-                                          " blocks into " + id + " (" +
-                                          std::to_string(meta.num_samples) + " samples)");
+                                          " blocks into " + std::to_string(metas.size()) + " (" +
+                                          std::to_string(num_samples) + " samples)");
   }
   return OkStatus();
 }
@@ -163,7 +178,7 @@ Status DbImpl::ExpireRawLocked(int64_t now_ms) {
   // The block ids carry the WAL marker; keep it in the checkpoint file before the blocks that
   // hold it may all be gone.
   if (marker > checkpoint_) RETURN_IF_ERROR(WriteCheckpoint(marker));
-  InstallBlocks(expired, nullptr, /*clear_frozen=*/false);
+  InstallBlocks(expired, {}, /*clear_frozen=*/false);
   for (const auto& b : expired) {
     Status rm = storage::RemoveAll(b->reader->dir());
     if (!rm.ok()) options_.logger->Error(kComponent, "removing expired block: " + rm.ToString());

@@ -123,7 +123,7 @@ Status DbImpl::WriteFrozenLocked() {
     crashed_ = true;
     return OkStatus();
   }
-  InstallBlocks({}, entry, /*clear_frozen=*/true);
+  InstallBlocks({}, {entry}, /*clear_frozen=*/true);
   room_cv_.notify_all();
   // The block is durable (renamed and fsynced) and its id records wal_seq: now the segments
   // holding the same samples may go.
@@ -138,8 +138,8 @@ Status DbImpl::WriteFrozenLocked() {
   return OkStatus();
 }
 
-BlockList DbImpl::InstallBlocks(const BlockList& remove, std::shared_ptr<const BlockEntry> add,
-                                bool clear_frozen, bool merged) {
+BlockList DbImpl::InstallBlocks(const BlockList& remove, const BlockList& add, bool clear_frozen,
+                                bool merged) {
   BlockList dropped;
   {
     std::lock_guard l(state_mu_);
@@ -160,7 +160,7 @@ BlockList DbImpl::InstallBlocks(const BlockList& remove, std::shared_ptr<const B
     for (auto& b : blocks_) {
       if (std::find(remove.begin(), remove.end(), b) == remove.end()) next.push_back(b);
     }
-    if (add) next.push_back(std::move(add));
+    next.insert(next.end(), add.begin(), add.end());
     std::sort(next.begin(), next.end(), ByMinTime);
     blocks_ = std::move(next);
     // In the same critical section as adding its block: a query sees the frozen head or its

@@ -130,6 +130,8 @@ class DbImpl final : public Db {
   // Memory of the current head's series and chunks (estimate; see Head::Memory).
   Head::MemoryUse HeadMemoryForTest() const;
   std::vector<std::string> BlockIdsForTest() const;
+  // [min, max] sample time of every raw block.
+  std::vector<std::pair<int64_t, int64_t>> BlockRangesForTest() const;
   // Ids of the rollup blocks of tier `tier` (index into Options::rollups).
   std::vector<std::string> RollupIdsForTest(size_t tier) const;
 
@@ -179,8 +181,8 @@ class DbImpl final : public Db {
   // in the same step when `clear_frozen`, and refreshes the series count. When `merged`, the
   // rollups of the removed blocks leave the tiers in the same step; they are returned (for
   // their directories to be deleted).
-  BlockList InstallBlocks(const BlockList& remove, std::shared_ptr<const BlockEntry> add,
-                          bool clear_frozen, bool merged = false);
+  BlockList InstallBlocks(const BlockList& remove, const BlockList& add, bool clear_frozen,
+                          bool merged = false);
   void RecountSeriesLocked();
   std::string NewBlockId(uint64_t wal_marker);
   Status WriteCheckpoint(uint64_t wal_marker);

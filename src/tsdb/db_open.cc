@@ -146,6 +146,27 @@ Status DbImpl::RecoverBlocks(uint64_t* wal_start, std::set<std::string>* merged_
     max_seq = std::max(max_seq, seq);
     opened.push_back(std::move(entry));
   }
+  // A split compaction that died before publishing all of its outputs (its parents remain):
+  // drop the outputs it did publish; the parents still hold their samples.
+  std::set<std::string> present;
+  for (const auto& e : opened) present.insert(e->reader->meta().id);
+  std::vector<std::shared_ptr<const BlockEntry>> whole;
+  for (auto& e : opened) {
+    const block::BlockMeta& m = e->reader->meta();
+    const bool parents_left = std::any_of(m.parents.begin(), m.parents.end(),
+                                          [&](const std::string& p) { return present.count(p) > 0; });
+    const bool complete = std::all_of(m.siblings.begin(), m.siblings.end(),
+                                      [&](const std::string& s) { return present.count(s) > 0; });
+    if (!parents_left || complete) {
+      whole.push_back(std::move(e));
+      continue;
+    }
+    options_.logger->Info(kComponent, "removing block of an unfinished split " + m.id);
+    const std::string dir = e->reader->dir();
+    e.reset();
+    RETURN_IF_ERROR(storage::RemoveAll(dir));
+  }
+  opened = std::move(whole);
   // A compaction that died after writing its output but before deleting its inputs: the
   // output names them as parents; drop them so their samples are not counted twice.
   std::set<std::string>& parents = *merged_ids;

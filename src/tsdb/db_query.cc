@@ -225,6 +225,14 @@ Db::Stats DbImpl::GetStats() const {
 
 Head::MemoryUse DbImpl::HeadMemoryForTest() const { return TakeSnapshot().head->Memory(); }
 
+std::vector<std::pair<int64_t, int64_t>> DbImpl::BlockRangesForTest() const {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (const auto& b : TakeSnapshot().blocks) {
+    out.emplace_back(b->reader->meta().min_time_ms, b->reader->meta().max_time_ms);
+  }
+  return out;
+}
+
 std::vector<std::string> DbImpl::BlockIdsForTest() const {
   std::vector<std::string> ids;
   for (const auto& b : TakeSnapshot().blocks) ids.push_back(b->reader->meta().id);

@@ -5,6 +5,7 @@
 // A block directory <blocks>/<id>/ holds: meta.json, index, chunks. It is written under a
 // temporary name and renamed into place, so a crash never leaves a half block visible.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -55,6 +56,11 @@ struct BlockMeta {
   // writing a merged block and deleting its inputs, the inputs named here are the ones to
   // delete, so their samples are not counted twice.
   std::vector<std::string> parents;
+  // The other blocks written by the same split merge (MergeBlocksByDay), which publishes its
+  // outputs one at a time and deletes the inputs only once all are in place. After a crash in
+  // between, an output whose parents remain and whose siblings are not all present is an
+  // unfinished split: delete it (the parents still hold its samples).
+  std::vector<std::string> siblings;
 };
 
 // Writes `series` (sorted by CanonicalKeyString of key, keys unique) as block `id` under
@@ -90,7 +96,9 @@ class BlockWriter {
   virtual Status Add(const SeriesData& series) = 0;
   // Writes index and meta.json, fsyncs files and directory, renames the directory into place
   // and fsyncs <blocks_dir>. Fills *meta. Unavailable on I/O failure (nothing left behind).
-  virtual Status Finish(BlockMeta* meta) = 0;
+  // `siblings` goes into the meta (see BlockMeta::siblings).
+  virtual Status Finish(BlockMeta* meta, std::vector<std::string> siblings) = 0;
+  Status Finish(BlockMeta* meta) { return Finish(meta, {}); }
 };
 
 // A read-only view of one block. The index (series keys, units, offsets) is held in memory;
@@ -147,5 +155,15 @@ class BlockReader {
 // BlockWriter. The inputs are not modified or deleted.
 Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
                    std::span<const BlockReader* const> inputs, BlockMeta* meta);
+
+// MergeBlocks, with the output split at multiples of `range_ms` (UTC days for the store): one
+// block per range holding samples, each named by new_id() (called once per output, in time
+// order), listing the inputs as parents and the other outputs as siblings. Outputs are
+// published after every one is fully written; on an error those already published are
+// removed. Fills *metas in time order.
+Status MergeBlocksByRange(const std::string& blocks_dir,
+                          const std::function<std::string()>& new_id,
+                          std::span<const BlockReader* const> inputs, int64_t range_ms,
+                          std::vector<BlockMeta>* metas);
 
 }  // namespace vigil::tsdb::block

@@ -159,3 +159,51 @@ TEST(BlockMergeTest, CorruptInputWritesNothing) {
 
 }  // namespace
 }  // namespace vigil::tsdb::block
+
+namespace vigil::tsdb::block {
+namespace {
+
+TEST(BlockMergeTest, SplitByRangeWritesOneBlockPerRangeWithSiblings) {
+  TempDir tmp;
+  // h1 spans [0, 250 s), h2 only [120 s, 140 s); ranges of 100 s.
+  auto a = Write(tmp.path(), "a",
+                 {Series("h1", "None", 0, 250'000, 10'000, 0, 100),
+                  Series("h2", "None", 120'000, 140'000, 10'000, 0, 200)},
+                 0);
+  auto b = Write(tmp.path(), "b", {Series("h1", "None", 5'000, 6'000, 1'000, 7, 300)}, 2);
+  const BlockReader* inputs[] = {a.get(), b.get()};
+  int next = 0;
+  std::vector<BlockMeta> metas;
+  ASSERT_TRUE(MergeBlocksByRange(
+                  tmp.path(), [&] { return "out" + std::to_string(next++); }, inputs, 100'000,
+                  &metas)
+                  .ok());
+  ASSERT_EQ(metas.size(), 3u);
+  size_t samples = 0;
+  for (size_t i = 0; i < metas.size(); ++i) {
+    const BlockMeta& m = metas[i];
+    EXPECT_EQ(m.id, "out" + std::to_string(i));
+    EXPECT_EQ(m.level, 3);
+    EXPECT_EQ(m.parents, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(m.siblings.size(), 2u);
+    EXPECT_EQ(std::count(m.siblings.begin(), m.siblings.end(), m.id), 0);
+    EXPECT_EQ(m.min_time_ms / 100'000, static_cast<int64_t>(i));
+    EXPECT_EQ(m.max_time_ms / 100'000, static_cast<int64_t>(i));
+    auto r = BlockReader::Open(tmp.path() + "/" + m.id);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)->meta().siblings, m.siblings);  // kept in meta.json
+    EXPECT_EQ((*r)->num_series(), i == 1 ? 2u : 1u);
+    samples += m.num_samples;
+  }
+  EXPECT_EQ(samples, 25u + 2u + 1u);
+  // The first range holds h1's samples of both inputs, merged by time.
+  auto first = BlockReader::Open(tmp.path() + "/out0");
+  SeriesData d;
+  ASSERT_TRUE((*first)->ReadSeries(0, 0, 100'000, &d).ok());
+  ASSERT_EQ(d.raw.size(), 11u);
+  EXPECT_EQ(d.raw[1].timestamp_ms, 5'000);
+  EXPECT_EQ(d.last_append_ms, 300);
+}
+
+}  // namespace
+}  // namespace vigil::tsdb::block

@@ -79,10 +79,11 @@ class BlockWriterImpl final : public BlockWriter {
     return OkStatus();
   }
 
-  Status Finish(BlockMeta* meta) override {
+  using BlockWriter::Finish;
+  Status Finish(BlockMeta* meta, std::vector<std::string> siblings) override {
     if (!error_.ok()) return error_;
     if (finished_) return FailedPreconditionError("block writer already finished");
-    if (Status s = FinishFiles(meta); !s.ok()) return error_ = s;
+    if (Status s = FinishFiles(meta, std::move(siblings)); !s.ok()) return error_ = s;
     finished_ = true;
     return OkStatus();
   }
@@ -111,7 +112,7 @@ class BlockWriterImpl final : public BlockWriter {
     max_time_ = std::max(max_time_, t);
   }
 
-  Status FinishFiles(BlockMeta* meta) {
+  Status FinishFiles(BlockMeta* meta, std::vector<std::string> siblings) {
     RETURN_IF_ERROR(chunks_->SyncAndClose());
     const std::string index = index_.Finish(origin_);
     RETURN_IF_ERROR(WriteSmallFile(tmp_dir_ + "/index", index));
@@ -126,6 +127,7 @@ class BlockWriterImpl final : public BlockWriter {
     m.resolution_ms = options_.resolution_ms;
     m.sketch_accuracy = options_.sketch_accuracy;
     m.parents = options_.parents;
+    m.siblings = std::move(siblings);
     MetaFiles files{index.size(), chunks_->size(), raw_samples_, stat_samples_};
     RETURN_IF_ERROR(WriteSmallFile(tmp_dir_ + "/meta.json", EncodeMeta(m, files)));
     RETURN_IF_ERROR(storage::SyncDir(tmp_dir_));

@@ -2,8 +2,10 @@
 // series at a time through a BlockWriter.
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include "tsdb/block/block.h"
+#include "storage/file_util.h"
 #include "tsdb/block/index_format.h"
 
 namespace vigil::tsdb::block {
@@ -31,10 +33,8 @@ void MergeRuns(const std::vector<size_t>& ends, std::vector<Sample>* v) {
   }
 }
 
-}  // namespace
-
-Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
-                   std::span<const BlockReader* const> inputs, BlockMeta* meta) {
+// Checks that the inputs can be merged and derives the output's writer options.
+StatusOr<BlockWriter::Options> MergeOptions(std::span<const BlockReader* const> inputs) {
   if (inputs.empty()) return InvalidArgumentError("MergeBlocks: no inputs");
   BlockWriter::Options options;
   options.resolution_ms = inputs.front()->meta().resolution_ms;
@@ -47,8 +47,13 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
     options.level = std::max(options.level, in->meta().level + 1);
     options.parents.push_back(in->meta().id);
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> writer,
-                   BlockWriter::Create(blocks_dir, id, std::move(options)));
+  return options;
+}
+
+// Calls fn(series) for the union of the inputs' series in canonical key order, each with the
+// samples of every input merged by timestamp (ties in input order).
+template <typename Fn>
+Status ForEachMergedSeries(std::span<const BlockReader* const> inputs, Fn&& fn) {
   std::vector<Cursor> cursors;
   for (const BlockReader* in : inputs) {
     cursors.push_back(Cursor{in, 0, {}});
@@ -103,9 +108,94 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
     MergeRuns(raw_ends, &merged.raw);
     MergeRuns(stat_ends, &merged.stats);
     MergeRuns(rollup_ends, &merged.rollups);
-    RETURN_IF_ERROR(writer->Add(merged));
+    RETURN_IF_ERROR(fn(merged));
   }
+  return OkStatus();
+}
+
+// The samples of `v` (sorted by time) in [lo, hi).
+template <typename Sample>
+std::span<const Sample> InRange(const std::vector<Sample>& v, int64_t lo, int64_t hi) {
+  auto at = [&](int64_t t) {
+    return std::lower_bound(v.begin(), v.end(), t,
+                            [](const Sample& s, int64_t x) { return s.timestamp_ms < x; });
+  };
+  return {at(lo), at(hi)};
+}
+
+}  // namespace
+
+Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
+                   std::span<const BlockReader* const> inputs, BlockMeta* meta) {
+  ASSIGN_OR_RETURN(BlockWriter::Options options, MergeOptions(inputs));
+  ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> writer,
+                   BlockWriter::Create(blocks_dir, id, std::move(options)));
+  RETURN_IF_ERROR(
+      ForEachMergedSeries(inputs, [&](const SeriesData& s) { return writer->Add(s); }));
   return writer->Finish(meta);
+}
+
+Status MergeBlocksByRange(const std::string& blocks_dir,
+                          const std::function<std::string()>& new_id,
+                          std::span<const BlockReader* const> inputs, int64_t range_ms,
+                          std::vector<BlockMeta>* metas) {
+  ASSIGN_OR_RETURN(BlockWriter::Options options, MergeOptions(inputs));
+  struct Output {
+    std::string id;
+    std::unique_ptr<BlockWriter> writer;
+  };
+  std::map<int64_t, Output> outputs;  // by range start
+  SeriesData part;
+  Status s = ForEachMergedSeries(inputs, [&](const SeriesData& merged) -> Status {
+    int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+    auto extend = [&](const auto& v) {
+      if (v.empty()) return;
+      lo = std::min(lo, v.front().timestamp_ms);
+      hi = std::max(hi, v.back().timestamp_ms);
+    };
+    extend(merged.raw);
+    extend(merged.stats);
+    extend(merged.rollups);
+    if (lo > hi) return OkStatus();  // no samples: nothing to keep
+    for (int64_t start = AlignDown(lo, range_ms); start <= hi; start += range_ms) {
+      const auto raw = InRange(merged.raw, start, start + range_ms);
+      const auto stats = InRange(merged.stats, start, start + range_ms);
+      const auto rollups = InRange(merged.rollups, start, start + range_ms);
+      if (raw.empty() && stats.empty() && rollups.empty()) continue;
+      Output& out = outputs[start];
+      if (!out.writer) {
+        out.id = new_id();
+        ASSIGN_OR_RETURN(out.writer, BlockWriter::Create(blocks_dir, out.id, options));
+      }
+      part.key = merged.key;
+      part.unit = merged.unit;
+      part.last_append_ms = merged.last_append_ms;
+      part.raw.assign(raw.begin(), raw.end());
+      part.stats.assign(stats.begin(), stats.end());
+      part.rollups.assign(rollups.begin(), rollups.end());
+      RETURN_IF_ERROR(out.writer->Add(part));
+    }
+    return OkStatus();
+  });
+  std::vector<std::string> ids;
+  for (const auto& [start, out] : outputs) ids.push_back(out.id);
+  metas->clear();
+  for (auto& [start, out] : outputs) {
+    if (!s.ok()) break;
+    std::vector<std::string> siblings;
+    for (const std::string& id : ids) {
+      if (id != out.id) siblings.push_back(id);
+    }
+    BlockMeta meta;
+    s = out.writer->Finish(&meta, std::move(siblings));
+    if (s.ok()) metas->push_back(std::move(meta));
+  }
+  if (!s.ok()) {
+    // Published outputs would otherwise sit beside their parents until the next Open.
+    for (const BlockMeta& m : *metas) storage::RemoveAll(blocks_dir + "/" + m.id).IgnoreError();
+    metas->clear();
+  }
+  return s;
 }
 
 }  // namespace vigil::tsdb::block

@@ -37,6 +37,7 @@ std::string EncodeMeta(const BlockMeta& meta, const MetaFiles& files) {
   j["resolution_ms"] = meta.resolution_ms;
   if (meta.sketch_accuracy > 0) j["sketch_accuracy"] = meta.sketch_accuracy;
   j["parents"] = meta.parents;
+  if (!meta.siblings.empty()) j["siblings"] = meta.siblings;
   j["files"] = {{"index", {{"bytes", files.index_bytes}}},
                 {"chunks", {{"bytes", files.chunks_bytes}}}};
   return j.dump(2) + "\n";
@@ -87,6 +88,14 @@ Status DecodeMeta(const std::string& path, std::string_view text, BlockMeta* met
       !GetInt(*index, "bytes", &files->index_bytes) || chunks == file_sizes->end() ||
       !GetInt(*chunks, "bytes", &files->chunks_bytes)) {
     return bad("missing or mistyped field");
+  }
+  meta->siblings.clear();
+  if (const auto sib = j.find("siblings"); sib != j.end()) {
+    if (!sib->is_array()) return bad("siblings must be an array");
+    for (const json& p : *sib) {
+      if (!p.is_string()) return bad("siblings must be strings");
+      meta->siblings.push_back(p.get<std::string>());
+    }
   }
   meta->sketch_accuracy = 0;
   if (const auto acc = j.find("sketch_accuracy"); acc != j.end()) {

@@ -165,6 +165,27 @@ http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& opt
   const int64_t start_s = source.start_ms() / 1000;
   const int64_t end_s = source.end_ms() / 1000;
   http::ClientRequest req;
+  if (options.target == QueryTarget::kVigil && options.kind == QueryKind::kQ3) {
+    // 2,160 hourly points: past GetMetricStatistics' 1,440, so through GetMetricData.
+    nlohmann::json dims = nlohmann::json::array();
+    for (const auto& [name, value] : meta.labels) dims.push_back({{"Name", name}, {"Value", value}});
+    nlohmann::json body = {
+        {"MetricDataQueries",
+         {{{"Id", "q3"},
+           {"MetricStat",
+            {{"Metric", {{"Namespace", options.ns}, {"MetricName", meta.metric}, {"Dimensions", dims}}},
+             {"Period", period_s},
+             {"Stat", "Average"}}}}}},
+        {"StartTime", start_s},
+        {"EndTime", end_s},
+        {"ScanBy", "TimestampAscending"}};
+    req.target = "/";
+    req.body = body.dump();
+    req.headers = {{"X-Amz-Target", "GraniteServiceVersion20100801.GetMetricData"},
+                   {"Content-Type", "application/x-amz-json-1.0"},
+                   {"x-amzn-query-mode", "true"}};
+    return req;
+  }
   if (options.target == QueryTarget::kVigil) {
     nlohmann::json body = {{"Namespace", options.ns},
                            {"MetricName", meta.metric},

@@ -63,6 +63,16 @@ StatusOr<RollupCost> MeasureRollupCost(const std::string& blocks_dir, double acc
       RETURN_IF_ERROR(tsdb::WriteRollupBlock(*reader, period, accuracy, scratch, id, &meta));
       (period == 300'000 ? cost.five_min_bytes : cost.hour_bytes) +=
           DirectoryBytes(scratch + "/" + id);
+      if (period == 3'600'000) {
+        ASSIGN_OR_RETURN(std::unique_ptr<tsdb::block::BlockReader> rollups,
+                         tsdb::block::BlockReader::Open(scratch + "/" + id));
+        tsdb::block::SeriesData d;
+        for (size_t i = 0; i < rollups->num_series(); ++i) {
+          d.rollups.clear();
+          RETURN_IF_ERROR(rollups->ReadSeries(i, INT64_MIN, INT64_MAX, &d));
+          for (const auto& p : d.rollups) cost.hour_sketch_bytes += p.sketch.size() + 1;
+        }
+      }
     }
   }
   RETURN_IF_ERROR(storage::RemoveAll(scratch));

@@ -45,6 +45,7 @@ struct RollupCost {
   uint64_t raw_bytes = 0;        // every raw block of the store
   uint64_t five_min_bytes = 0;   // their 5-minute rollups (built only as raw expires)
   uint64_t hour_bytes = 0;       // their 1-hour rollups (the eager tier)
+  uint64_t hour_sketch_bytes = 0;  // of which the sketches (with their length prefixes)
   double five_min_ratio() const { return raw_bytes ? double(five_min_bytes) / double(raw_bytes) : 0; }
   double hour_ratio() const { return raw_bytes ? double(hour_bytes) / double(raw_bytes) : 0; }
 };

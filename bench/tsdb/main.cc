@@ -127,9 +127,12 @@ int Main(int argc, char** argv) {
     StatusOr<RollupCost> r = MeasureRollupCost(
         args.positional[1], std::strtod(args.Get("--accuracy", "0.02").c_str(), nullptr));
     if (!r.ok()) return Fail(r.status());
-    std::printf("rollup cost: raw %llu bytes; 5-minute tier %.1f%%, 1-hour tier %.1f%% of it\n",
-                static_cast<unsigned long long>(r->raw_bytes), 100.0 * r->five_min_ratio(),
-                100.0 * r->hour_ratio());
+    std::printf(
+        "rollup cost: raw %llu bytes; 5-minute tier %.1f%%, 1-hour tier %.1f%% of it (sketches "
+        "%.1f%%)\n",
+        static_cast<unsigned long long>(r->raw_bytes), 100.0 * r->five_min_ratio(),
+        100.0 * r->hour_ratio(),
+        r->raw_bytes ? 100.0 * double(r->hour_sketch_bytes) / double(r->raw_bytes) : 0.0);
     std::printf(
         "RESULT mode=rollup-cost raw_bytes=%llu rollup_5m_bytes=%llu rollup_1h_bytes=%llu "
         "rollup_5m_pct=%.2f rollup_1h_pct=%.2f\n",

@@ -76,7 +76,23 @@ void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::stri
   if (!series.stats.empty()) EncodeStatSection(series.stats, time_origin, &ts, &scratch, out);
   if (!series.rollups.empty()) {
     EncodeStatSection(series.rollups, time_origin, &ts, &scratch, out);
-    for (const RollupSample& s : series.rollups) storage::PutLengthPrefixed(out, s.sketch);
+    // The sketches as two integer columns, their lengths and their bytes, so the column codec
+    // entropy-codes them: a sketch's bytes are mostly small bucket gaps and counts, which take
+    // two to four bits each that way (a third of the bytes they are).
+    ts.clear();
+    size_t total = 0;
+    for (const RollupSample& s : series.rollups) {
+      ts.push_back(static_cast<int64_t>(s.sketch.size()));
+      total += s.sketch.size();
+    }
+    EncodeIntColumn(ts, 0, out);
+    if (total > 0) {
+      ts.clear();
+      for (const RollupSample& s : series.rollups) {
+        for (const char b : s.sketch) ts.push_back(static_cast<uint8_t>(b));
+      }
+      EncodeIntColumn(ts, 0, out);
+    }
   }
 }
 
@@ -89,9 +105,13 @@ struct DecodeColumns {
   static constexpr size_t kKeepElements = size_t{1} << 16;
   std::vector<int64_t> ts;
   std::vector<double> cols[4];
+  std::vector<int64_t> sketch_lengths;
+  std::vector<int64_t> sketch_bytes;
 
   void Trim() {
     if (ts.capacity() > kKeepElements) std::vector<int64_t>().swap(ts);
+    if (sketch_lengths.capacity() > kKeepElements) std::vector<int64_t>().swap(sketch_lengths);
+    if (sketch_bytes.capacity() > kKeepElements) std::vector<int64_t>().swap(sketch_bytes);
     for (auto& c : cols) {
       if (c.capacity() > kKeepElements) std::vector<double>().swap(c);
     }
@@ -165,13 +185,34 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
     if (!DecodeStatSection(&in, time_origin, min_ms, max_ms, c, &n, &lo, &hi, &ts, cols)) {
       return false;
     }
-    out->rollups.reserve(out->rollups.size() + (hi - lo));
+    int64_t* lengths = Room(&c->sketch_lengths, n);
+    if (!DecodeIntColumn(&in, n, 0, n, lengths)) return false;
+    uint64_t total = 0, before_lo = 0, before_hi = 0;
     for (size_t i = 0; i < n; ++i) {
-      std::string_view sketch;
-      if (!storage::GetLengthPrefixed(&in, &sketch)) return false;
-      if (i < lo || i >= hi) continue;
-      out->rollups.push_back(
-          RollupSample{ts[i], cols[0][i], cols[1][i], cols[2][i], cols[3][i], std::string(sketch)});
+      if (lengths[i] < 0 || static_cast<uint64_t>(lengths[i]) > kMaxSamples) return false;
+      if (i == lo) before_lo = total;
+      if (i == hi) before_hi = total;
+      total += static_cast<uint64_t>(lengths[i]);
+    }
+    if (hi == n) before_hi = total;
+    if (lo == n) before_lo = total;
+    if (total > kMaxSamples) return false;
+    int64_t* bytes = nullptr;
+    if (total > 0) {
+      bytes = Room(&c->sketch_bytes, total);
+      if (!DecodeIntColumn(&in, total, 0, before_hi, bytes)) return false;
+    }
+    out->rollups.reserve(out->rollups.size() + (hi - lo));
+    uint64_t off = before_lo;
+    for (size_t i = lo; i < hi; ++i) {
+      RollupSample r{ts[i], cols[0][i], cols[1][i], cols[2][i], cols[3][i], {}};
+      r.sketch.resize(static_cast<size_t>(lengths[i]));
+      for (char& b : r.sketch) {
+        const int64_t v = bytes[off++];
+        if (v < 0 || v > 255) return false;
+        b = static_cast<char>(v);
+      }
+      out->rollups.push_back(std::move(r));
     }
   }
   return in.empty();

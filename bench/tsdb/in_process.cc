@@ -50,15 +50,32 @@ StatusOr<RollupCost> MeasureRollupCost(const std::string& blocks_dir, double acc
   ASSIGN_OR_RETURN(std::vector<std::string> names, storage::ListDir(blocks_dir));
   const std::string scratch = blocks_dir + "/../rollup-cost.scratch";
   RETURN_IF_ERROR(storage::RemoveAll(scratch));
-  RETURN_IF_ERROR(storage::CreateDirs(scratch));
+  RETURN_IF_ERROR(storage::CreateDirs(scratch + "/days"));
+  // The store rolls up final day blocks (one per day): merge the blocks as its compaction
+  // would, then roll each day up, and compare with the day blocks' size.
+  std::vector<std::unique_ptr<tsdb::block::BlockReader>> inputs;
+  std::vector<const tsdb::block::BlockReader*> raw;
   for (const std::string& name : names) {
     if (name.ends_with(".tmp")) continue;
     ASSIGN_OR_RETURN(std::unique_ptr<tsdb::block::BlockReader> reader,
                      tsdb::block::BlockReader::Open(blocks_dir + "/" + name));
     if (reader->meta().resolution_ms != 0) continue;
-    cost.raw_bytes += DirectoryBytes(blocks_dir + "/" + name);
+    raw.push_back(reader.get());
+    inputs.push_back(std::move(reader));
+  }
+  if (raw.empty()) return cost;
+  int next = 0;
+  std::vector<tsdb::block::BlockMeta> days;
+  RETURN_IF_ERROR(tsdb::block::MergeBlocksByRange(
+      scratch + "/days", [&] { return "day" + std::to_string(next++); }, raw,
+      24LL * 3600 * 1000, &days));
+  for (const tsdb::block::BlockMeta& day : days) {
+    const std::string dir = scratch + "/days/" + day.id;
+    cost.raw_bytes += DirectoryBytes(dir);
+    ASSIGN_OR_RETURN(std::unique_ptr<tsdb::block::BlockReader> reader,
+                     tsdb::block::BlockReader::Open(dir));
     for (const int64_t period : {300'000, 3'600'000}) {
-      const std::string id = name + "-" + std::to_string(period);
+      const std::string id = day.id + "-" + std::to_string(period);
       tsdb::block::BlockMeta meta;
       RETURN_IF_ERROR(tsdb::WriteRollupBlock(*reader, period, accuracy, scratch, id, &meta));
       (period == 300'000 ? cost.five_min_bytes : cost.hour_bytes) +=

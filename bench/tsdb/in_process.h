@@ -42,16 +42,17 @@ StatusOr<InProcessResult> RunInProcess(const FleetSource& source, const InProces
 // What the rollup tiers of a store's raw blocks cost on disk (the budget: at most 15%
 // more than the raw data alone).
 struct RollupCost {
-  uint64_t raw_bytes = 0;        // every raw block of the store
+  uint64_t raw_bytes = 0;        // the store's raw data merged into day blocks
   uint64_t five_min_bytes = 0;   // their 5-minute rollups (built only as raw expires)
   uint64_t hour_bytes = 0;       // their 1-hour rollups (the eager tier)
-  uint64_t hour_sketch_bytes = 0;  // of which the sketches (with their length prefixes)
+  uint64_t hour_sketch_bytes = 0;  // their sketches before entropy coding
   double five_min_ratio() const { return raw_bytes ? double(five_min_bytes) / double(raw_bytes) : 0; }
   double hour_ratio() const { return raw_bytes ? double(hour_bytes) / double(raw_bytes) : 0; }
 };
 
-// Rolls every block under `blocks_dir` (a Vigil store's tsdb/blocks) up with the store's own
-// code (tsdb::WriteRollupBlock) into a scratch directory, measures and deletes it.
+// Merges the raw blocks under `blocks_dir` (a Vigil store's tsdb/blocks) into day blocks as
+// the store's compaction does, rolls each day up with the store's own code
+// (tsdb::WriteRollupBlock), measures, and deletes the scratch copies.
 StatusOr<RollupCost> MeasureRollupCost(const std::string& blocks_dir, double accuracy);
 
 // Bytes of every regular file under `dir` (recursively); 0 when it does not exist.

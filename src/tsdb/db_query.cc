@@ -45,12 +45,11 @@ StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& qu
     std::sort(sources.begin(), sources.end(), ByMinTime);
   }
 
-  // The decode buffer is kept per thread (a day of 10 s samples is 200 KB, which a fresh
-  // vector would page-fault in on every query), unless a query made it unusually large.
+  // Raw samples go from the decoded columns straight into the aggregator; statistic sets and
+  // rollup points pass through a buffer kept per thread, unless a query made it unusually large.
   thread_local block::SeriesData buf;
   struct TrimOnExit {
     ~TrimOnExit() {
-      if (buf.raw.capacity() > (size_t{1} << 16)) std::vector<RawSample>().swap(buf.raw);
       if (buf.stats.capacity() > (size_t{1} << 14)) std::vector<StatSample>().swap(buf.stats);
       if (buf.rollups.capacity() > (size_t{1} << 12)) {
         std::vector<block::RollupSample>().swap(buf.rollups);
@@ -68,12 +67,10 @@ StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& qu
     if (i < 0) continue;
     const std::string_view unit = r.unit(static_cast<size_t>(i));
     if (query.unit && unit != *query.unit) continue;
-    buf.raw.clear();
     buf.stats.clear();
     buf.rollups.clear();
-    RETURN_IF_ERROR(r.ReadSeries(static_cast<size_t>(i), lo, hi, &buf));
     agg.SetUnit(unit);
-    agg.OnRaw(buf.raw);
+    RETURN_IF_ERROR(r.ScanSeries(static_cast<size_t>(i), lo, hi, &agg, &buf));
     agg.OnStats(buf.stats);
     if (!buf.rollups.empty()) agg.OnRollups(buf.rollups, meta.sketch_accuracy);
   }

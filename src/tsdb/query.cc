@@ -73,38 +73,54 @@ void PeriodAggregator::Add(Acc* a, double value_min, double value_max, double co
   a->unit = cur_unit_;
 }
 
-void PeriodAggregator::OnRaw(std::span<const RawSample> samples) {
+template <typename Ts, typename Value, typename Count>
+void PeriodAggregator::AddRaw(size_t n, Ts ts, Value value, Count count) {
   // Runs of samples in one period are summed in registers and merged once: updating the
   // accumulator in memory per sample made the loop wait on store-to-load forwarding.
   size_t i = 0;
-  const size_t n = samples.size();
   while (i < n) {
-    Acc* a = Locate(samples[i].timestamp_ms);
+    Acc* a = Locate(ts(i));
     if (a == nullptr) {
       ++i;
       continue;
     }
     const int64_t lo = cur_lo_, hi = cur_hi_;
-    double count = 0, sum = 0;
-    double mn = samples[i].value, mx = samples[i].value;
+    double c = 0, sum = 0;
+    double mn = value(i), mx = value(i);
     const size_t first = i;
-    for (; i < n && samples[i].timestamp_ms >= lo && samples[i].timestamp_ms < hi; ++i) {
-      const RawSample& s = samples[i];
-      count += s.count;
-      sum += s.value * s.count;
-      mn = std::min(mn, s.value);
-      mx = std::max(mx, s.value);
+    for (; i < n && ts(i) >= lo && ts(i) < hi; ++i) {
+      const double v = value(i), k = count(i);
+      c += k;
+      sum += v * k;
+      mn = std::min(mn, v);
+      mx = std::max(mx, v);
     }
-    Add(a, mn, mx, count, sum);
+    Add(a, mn, mx, c, sum);
     if (!want_percentiles_) continue;
     if (sketch_accuracy_ > 0) {
       sketch::QuantileSketch& sk = SketchOf(cur_idx_);
-      for (size_t j = first; j < i; ++j) sk.Add(samples[j].value, samples[j].count);
+      for (size_t j = first; j < i; ++j) sk.Add(value(j), count(j));
     } else {
-      for (size_t j = first; j < i; ++j) {
-        entries_.push_back(Entry{cur_idx_, samples[j].value, samples[j].count});
-      }
+      for (size_t j = first; j < i; ++j) entries_.push_back(Entry{cur_idx_, value(j), count(j)});
     }
+  }
+}
+
+void PeriodAggregator::OnRaw(std::span<const RawSample> samples) {
+  const RawSample* s = samples.data();
+  AddRaw(
+      samples.size(), [s](size_t i) { return s[i].timestamp_ms; },
+      [s](size_t i) { return s[i].value; }, [s](size_t i) { return s[i].count; });
+}
+
+void PeriodAggregator::OnRawColumns(const int64_t* ts, const double* values, const double* counts,
+                                    size_t n) {
+  auto t = [ts](size_t i) { return ts[i]; };
+  auto v = [values](size_t i) { return values[i]; };
+  if (counts == nullptr) {
+    AddRaw(n, t, v, [](size_t) { return 1.0; });
+  } else {
+    AddRaw(n, t, v, [counts](size_t i) { return counts[i]; });
   }
 }
 

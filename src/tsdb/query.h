@@ -31,7 +31,7 @@ namespace vigil::tsdb {
 // within [0, 100].
 Status ValidateStatisticsQuery(const StatisticsQuery& query);
 
-class PeriodAggregator final : public SampleSink {
+class PeriodAggregator final : public SampleSink, public block::RawColumnSink {
  public:
   // REQUIRES: ValidateStatisticsQuery(query).ok(). `query` must outlive the aggregator.
   // With sketch_accuracy > 0, percentiles come from quantile sketches of that accuracy.
@@ -46,6 +46,8 @@ class PeriodAggregator final : public SampleSink {
   void SetUnit(std::string_view unit);
 
   void OnRaw(std::span<const RawSample> samples) override;
+  void OnRawColumns(const int64_t* timestamps, const double* values, const double* counts,
+                    size_t n) override;
   void OnStats(std::span<const StatSample> samples) override;
   // Rollup points of a block whose sketches have relative accuracy `accuracy`. A point counts
   // whole in the period holding its start (its period divides the query's).
@@ -73,6 +75,9 @@ class PeriodAggregator final : public SampleSink {
   };
   // The accumulator of the period containing t, or null when t is outside the range.
   Acc* Locate(int64_t t);
+  // OnRaw over any layout: ts(i), value(i), count(i) for i in [0, n).
+  template <typename Ts, typename Value, typename Count>
+  void AddRaw(size_t n, Ts ts, Value value, Count count);
   void Add(Acc* a, double value_min, double value_max, double count, double sum);
   sketch::QuantileSketch& SketchOf(int64_t period_index);
 

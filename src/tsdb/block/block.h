@@ -42,6 +42,18 @@ struct SeriesData {
   int64_t last_append_ms = 0;  // wall-clock time of the newest append (for RecentlyActive)
 };
 
+// Receives raw samples as the columns they decode into, so a reader that only aggregates them
+// need not build RawSample records (a day of 10 s samples is 8,640 of them).
+class RawColumnSink {
+ public:
+  // Samples [0, n) in time order; `counts` is null when every count is 1.
+  virtual void OnRawColumns(const int64_t* timestamps, const double* values,
+                            const double* counts, size_t n) = 0;
+
+ protected:
+  ~RawColumnSink() = default;
+};
+
 struct BlockMeta {
   std::string id;          // directory name; sortable by creation (e.g. "0000019a7c3e2f10-0001")
   int64_t min_time_ms = 0;  // smallest sample timestamp
@@ -135,6 +147,11 @@ class BlockReader {
   // DataLoss naming the chunks file and offset on a checksum mismatch or a malformed record;
   // Unavailable on a read error. REQUIRES: i < num_series().
   virtual Status ReadSeries(size_t i, int64_t min_ms, int64_t max_ms, SeriesData* out) const = 0;
+  // ReadSeries for queries: the raw samples go to `raw` as columns, statistic sets and rollup
+  // points are appended to rest->stats and rest->rollups; key, unit and last append are not
+  // set (the caller has them from the index).
+  virtual Status ScanSeries(size_t i, int64_t min_ms, int64_t max_ms, RawColumnSink* raw,
+                            SeriesData* rest) const = 0;
   // Drops the mapped pages of the records of series [0, i) from the process' resident set
   // (they stay in the page cache; a later read faults them back in). For sequential walks
   // such as compaction, which would otherwise keep every page of its inputs resident.

@@ -198,17 +198,22 @@ bool HuffmanDecoder::ReadTable(std::string_view* in) {
   max_extra_bits_ = kSymbolInfo[hi].extra_bits;
   if (present == 1) {
     if (len[lo] == 0 || lo != hi) return false;
-    table_.fill(static_cast<uint32_t>(lo << 10 | kSymbolInfo[lo].extra_bits << 4));
+    mask_ = 0;
+    table_[0] = static_cast<uint32_t>(lo << 10 | kSymbolInfo[lo].extra_bits << 4);
     return true;
   }
   std::array<uint16_t, 256> code{};
   if (present == 0 || !AssignCodes(len, lo, hi, &code)) return false;
+  // The table covers the longest code only: a short series' column (a few hundred residuals)
+  // would otherwise spend as long filling 2^11 entries as decoding.
+  int longest = 0;
+  for (int s = lo; s <= hi; ++s) longest = std::max<int>(longest, len[s]);
+  const uint32_t size = 1u << longest;
+  mask_ = size - 1;
   for (int s = lo; s <= hi; ++s) {
     if (len[s] == 0) continue;
     const uint32_t entry = static_cast<uint32_t>(s << 10 | kSymbolInfo[s].extra_bits << 4 | len[s]);
-    for (uint32_t fill = code[s]; fill < (1u << kMaxCodeLength); fill += 1u << len[s]) {
-      table_[fill] = entry;
-    }
+    for (uint32_t fill = code[s]; fill < size; fill += 1u << len[s]) table_[fill] = entry;
   }
   return true;
 }

@@ -106,7 +106,7 @@ class HuffmanDecoder {
   // the caller checks r->ok() after the batch.
   uint64_t Decode(BitReader* r) const {
     if (r->avail() < kMaxCodeLength) r->Refill();
-    const uint32_t e = table_[r->Peek(kMaxCodeLength)];
+    const uint32_t e = table_[r->Peek(kMaxCodeLength) & mask_];
     r->Consume(static_cast<int>(e & 0xf));
     return kSymbolInfo[e >> 10].base | r->Read(static_cast<int>((e >> 4) & 0x3f));
   }
@@ -131,6 +131,7 @@ class HuffmanDecoder {
     uint64_t buf = 0;
     unsigned avail = 0;  // valid bits in buf; bits above are the right next bits or zero
     uint64_t consumed_before_tail = 0;
+    const uint32_t mask = mask_;
     size_t i = 0;
     auto step = [&](const uint8_t* q) {
       uint64_t w;
@@ -139,7 +140,7 @@ class HuffmanDecoder {
       buf |= w << avail;
       const unsigned bytes = (63 - avail) >> 3;
       avail |= 56;
-      const uint32_t e = table_[buf & ((1u << kMaxCodeLength) - 1)];
+      const uint32_t e = table_[buf & mask];
       const unsigned len = e & 0xf;
       const unsigned extra = (e >> 4) & 0x3f;
       const uint64_t bits = (buf >> len) & ((uint64_t{1} << extra) - 1);
@@ -168,9 +169,11 @@ class HuffmanDecoder {
   }
 
  private:
-  // Indexed by the next 11 stream bits: symbol << 10 | extra bits << 4 | code length.
-  std::array<uint32_t, 1 << kMaxCodeLength> table_;  // filled completely by ReadTable
-  int max_extra_bits_ = 0;                           // of the symbols present
+  // Indexed by the next L stream bits (L the longest code length, mask_ = 2^L - 1): symbol << 10
+  // | extra bits << 4 | code length. ReadTable fills entries [0, 2^L).
+  std::array<uint32_t, 1 << kMaxCodeLength> table_;
+  uint32_t mask_ = 0;
+  int max_extra_bits_ = 0;  // of the symbols present
 };
 
 }  // namespace vigil::tsdb::block

@@ -141,7 +141,7 @@ bool DecodeStatSection(std::string_view* in, int64_t time_origin, int64_t min_ms
 }
 
 bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
-                  DecodeColumns* c, SeriesData* out) {
+                  DecodeColumns* c, SeriesData* out, RawColumnSink* sink) {
   if (in.empty()) return false;
   const uint8_t flags = static_cast<uint8_t>(in.front());
   in.remove_prefix(1);
@@ -161,13 +161,17 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
       counts = Room(&c->cols[1], hi);
       if (!DecodeFloatColumn(&in, n, hi, counts)) return false;
     }
-    const size_t old = out->raw.size();
-    out->raw.resize(old + (hi - lo));
-    RawSample* dst = out->raw.data() + old;
-    for (size_t i = lo; i < hi; ++i, ++dst) {
-      dst->timestamp_ms = ts[i];
-      dst->value = values[i];
-      dst->count = counts ? counts[i] : 1.0;
+    if (sink != nullptr) {
+      if (hi > lo) sink->OnRawColumns(ts + lo, values + lo, counts ? counts + lo : nullptr, hi - lo);
+    } else {
+      const size_t old = out->raw.size();
+      out->raw.resize(old + (hi - lo));
+      RawSample* dst = out->raw.data() + old;
+      for (size_t i = lo; i < hi; ++i, ++dst) {
+        dst->timestamp_ms = ts[i];
+        dst->value = values[i];
+        dst->count = counts ? counts[i] : 1.0;
+      }
     }
   }
   int64_t* ts;
@@ -221,9 +225,9 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
 }  // namespace
 
 bool DecodeSeriesRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
-                        SeriesData* out) {
+                        SeriesData* out, RawColumnSink* raw) {
   thread_local DecodeColumns columns;
-  const bool ok = DecodeRecord(in, time_origin, min_ms, max_ms, &columns, out);
+  const bool ok = DecodeRecord(in, time_origin, min_ms, max_ms, &columns, out, raw);
   columns.Trim();
   return ok;
 }

@@ -14,10 +14,10 @@ namespace vigil::tsdb::block {
 // DecodeSeriesRecord's range filter to be right; the codec itself round-trips any order.
 void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::string* out);
 
-// Appends the samples of `record` with timestamps in [min_ms, max_ms) to out->raw and
-// out->stats. Columns after the last wanted sample are skipped, not decoded.
-// False when the record is malformed.
+// Appends the samples of `record` with timestamps in [min_ms, max_ms) to out->raw (or, when
+// `raw` is set, hands the raw ones to it as columns), out->stats and out->rollups. Columns
+// after the last wanted sample are skipped, not decoded. False when the record is malformed.
 bool DecodeSeriesRecord(std::string_view record, int64_t time_origin, int64_t min_ms,
-                        int64_t max_ms, SeriesData* out);
+                        int64_t max_ms, SeriesData* out, RawColumnSink* raw = nullptr);
 
 }  // namespace vigil::tsdb::block

@@ -27,7 +27,10 @@ void ExpectIntRoundTrip(const std::vector<int64_t>& values, int64_t origin = 0) 
   std::string buf;
   EncodeIntColumn(values, origin, &buf);
   buf.append("tail");
-  for (const size_t limit : {values.size(), values.size() / 2, size_t{0}}) {
+  // Limits ending in the first and in the second half (a long Huffman column is two streams).
+  for (size_t limit : {values.size(), values.size() / 2, values.size() / 2 + 1,
+                       values.size() * 3 / 4, size_t{1}, size_t{0}}) {
+    limit = std::min(limit, values.size());
     std::string_view in(buf);
     const std::vector<int64_t> got = DecodeInts(&in, values.size(), origin, limit);
     ASSERT_EQ(got, std::vector<int64_t>(values.begin(), values.begin() + limit));
@@ -50,6 +53,26 @@ void ExpectFloatRoundTrip(const std::vector<double>& values, size_t* encoded_byt
       ASSERT_EQ(Bits(got[i]), Bits(values[i])) << "index " << i << ": " << values[i];
     }
     EXPECT_EQ(in, "tail");
+  }
+}
+
+TEST(IntColumnTest, LongHuffmanColumnsUseTwoStreams) {
+  std::mt19937_64 rng(3);
+  for (const size_t n : {255, 256, 257, 258, 1000, 8641}) {
+    std::vector<int64_t> counter;
+    int64_t v = 1000;
+    for (size_t i = 0; i < n; ++i) counter.push_back(v += static_cast<int64_t>(rng() % 50));
+    std::string buf;
+    EncodeIntColumn(counter, 0, &buf);
+    const int coding = (static_cast<uint8_t>(buf[0]) >> 2) & 3;
+    EXPECT_EQ(coding, n - 1 >= 256 ? 3 : 1) << n;  // delta transform: n - 1 residuals
+    ExpectIntRoundTrip(counter);
+    // Truncated two-stream payloads are refused, never read past the end.
+    for (size_t cut = 1; cut < buf.size(); cut += 7) {
+      std::string_view in(buf.data(), cut);
+      std::vector<int64_t> out(n);
+      EXPECT_FALSE(DecodeIntColumn(&in, n, 0, n, out.data())) << n << " cut at " << cut;
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 // code (lengths <= 11 bits) chosen per column; its table lists the code lengths of the symbol
 // range, each as a small difference from the previous one (lengths vary smoothly, so a
 // typical table takes 8-15 bytes). See docs/format/block.md.
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -121,54 +122,103 @@ class HuffmanDecoder {
   // no load passes the end of the payload.
   template <typename Emit>
   bool DecodeAll(std::string_view payload, size_t count, Emit&& emit) const {
-    if (max_extra_bits_ > 56 - kMaxCodeLength) {  // huge residuals: the general path
-      BitReader r(payload.data(), payload.size());
-      for (size_t i = 0; i < count; ++i) emit(i, Decode(&r));
-      return r.ok();
-    }
-    const auto* p = reinterpret_cast<const uint8_t*>(payload.data());
-    const uint8_t* end = p + payload.size();
-    uint64_t buf = 0;
-    unsigned avail = 0;  // valid bits in buf; bits above are the right next bits or zero
-    uint64_t consumed_before_tail = 0;
-    const uint32_t mask = mask_;
+    if (max_extra_bits_ > 56 - kMaxCodeLength) return DecodeSlow(payload, count, emit);
+    Stream s(payload);
     size_t i = 0;
-    auto step = [&](const uint8_t* q) {
-      uint64_t w;
-      std::memcpy(&w, q, 8);
-      if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-      buf |= w << avail;
-      const unsigned bytes = (63 - avail) >> 3;
-      avail |= 56;
-      const uint32_t e = table_[buf & mask];
-      const unsigned len = e & 0xf;
-      const unsigned extra = (e >> 4) & 0x3f;
-      const uint64_t bits = (buf >> len) & ((uint64_t{1} << extra) - 1);
-      buf >>= len + extra;
-      avail -= len + extra;
-      emit(i, kSymbolInfo[e >> 10].base | bits);
-      return bytes;
-    };
-    for (; i < count && end - p >= 8; ++i) p += step(p);
-    if (i == count) return true;
+    return Finish(&s, &i, count, emit);
+  }
+
+  // Two streams coded with this table, decoded in one loop: `count_a` residuals from `a`
+  // (emit_a(i, u)) and `count_b` from `b` (emit_b(i, u)). Each residual's decode waits on the
+  // previous one of its stream (the bit position depends on its length), so interleaving two
+  // streams lets the core work on both chains at once.
+  template <typename EmitA, typename EmitB>
+  bool DecodeTwo(std::string_view a, size_t count_a, EmitA&& emit_a, std::string_view b,
+                 size_t count_b, EmitB&& emit_b) const {
+    if (max_extra_bits_ > 56 - kMaxCodeLength) {
+      return DecodeSlow(a, count_a, emit_a) && DecodeSlow(b, count_b, emit_b);
+    }
+    Stream sa(a), sb(b);
+    size_t i = 0, j = 0;
+    const size_t both = std::min(count_a, count_b);
+    while (i < both && sa.end - sa.p >= 8 && sb.end - sb.p >= 8) {
+      sa.p += Step(&sa, sa.p, [&](uint64_t u) { emit_a(i, u); });
+      sb.p += Step(&sb, sb.p, [&](uint64_t u) { emit_b(i, u); });
+      ++i;
+    }
+    j = i;
+    return Finish(&sa, &i, count_a, emit_a) && Finish(&sb, &j, count_b, emit_b);
+  }
+
+ private:
+  // Decoding state of one stream: bytes not yet loaded start at p; buf holds `avail` valid
+  // bits (bits above are the right next bits or zero).
+  struct Stream {
+    explicit Stream(std::string_view payload)
+        : begin(reinterpret_cast<const uint8_t*>(payload.data())),
+          p(begin),
+          end(begin + payload.size()) {}
+    const uint8_t* begin;
+    const uint8_t* p;
+    const uint8_t* end;
+    uint64_t buf = 0;
+    unsigned avail = 0;
+  };
+
+  // Decodes one residual, refilling from the 8 bytes at q; returns how many bytes of them are
+  // now consumed into the buffer.
+  template <typename Out>
+  unsigned Step(Stream* s, const uint8_t* q, Out&& out) const {
+    uint64_t w;
+    std::memcpy(&w, q, 8);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+    s->buf |= w << s->avail;
+    const unsigned bytes = (63 - s->avail) >> 3;
+    s->avail |= 56;
+    const uint32_t e = table_[s->buf & mask_];
+    const unsigned len = e & 0xf;
+    const unsigned extra = (e >> 4) & 0x3f;
+    const uint64_t bits = (s->buf >> len) & ((uint64_t{1} << extra) - 1);
+    s->buf >>= len + extra;
+    s->avail -= len + extra;
+    out(kSymbolInfo[e >> 10].base | bits);
+    return bytes;
+  }
+
+  // Decodes residuals *i..count of stream s, the last 8 bytes from a zero-padded copy.
+  template <typename Emit>
+  bool Finish(Stream* s, size_t* i, size_t count, Emit&& emit) const {
+    size_t k = *i;
+    for (; k < count && s->end - s->p >= 8; ++k) {
+      s->p += Step(s, s->p, [&](uint64_t u) { emit(k, u); });
+    }
+    *i = k;
+    if (k == count) return true;
     // Tail: fewer than 8 bytes left. Refills count padding bytes before their bits are used,
     // so q may pass the real end; once it is 16 bytes in, more than 8 padding bytes were
     // counted while at most 63 bits are buffered, which means the stream was overrun.
     uint8_t tail[24] = {};
-    const size_t left = static_cast<size_t>(end - p);
-    std::memcpy(tail, p, left);
-    consumed_before_tail =
-        static_cast<uint64_t>(p - reinterpret_cast<const uint8_t*>(payload.data())) * 8;
+    const size_t left = static_cast<size_t>(s->end - s->p);
+    std::memcpy(tail, s->p, left);
+    const uint64_t consumed_before_tail = static_cast<uint64_t>(s->p - s->begin) * 8;
     const uint8_t* q = tail;
-    for (; i < count; ++i) {
+    for (; k < count; ++k) {
       if (q > tail + 16) return false;
-      q += step(q);
+      q += Step(s, q, [&](uint64_t u) { emit(k, u); });
     }
-    const uint64_t consumed = consumed_before_tail + static_cast<uint64_t>(q - tail) * 8 - avail;
-    return consumed <= payload.size() * 8;
+    *i = k;
+    const uint64_t consumed = consumed_before_tail + static_cast<uint64_t>(q - tail) * 8 - s->avail;
+    return consumed <= static_cast<uint64_t>(s->end - s->begin) * 8;
   }
 
- private:
+  // Residuals with more than 45 extra bits: one at a time through BitReader.
+  template <typename Emit>
+  bool DecodeSlow(std::string_view payload, size_t count, Emit&& emit) const {
+    BitReader r(payload.data(), payload.size());
+    for (size_t i = 0; i < count; ++i) emit(i, Decode(&r));
+    return r.ok();
+  }
+
   // Indexed by the next L stream bits (L the longest code length, mask_ = 2^L - 1): symbol << 10
   // | extra bits << 4 | code length. ReadTable fills entries [0, 2^L).
   std::array<uint32_t, 1 << kMaxCodeLength> table_;

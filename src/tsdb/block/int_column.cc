@@ -1,6 +1,7 @@
 // Integer columns: transform + residual base + residual coding chosen per column by size.
 #include <algorithm>
 #include <bit>
+#include <span>
 #include <vector>
 
 #include "storage/coding.h"
@@ -11,7 +12,11 @@ namespace vigil::tsdb::block {
 namespace {
 
 enum Transform : uint8_t { kPlain = 0, kDelta = 1, kDeltaOfDelta = 2 };
-enum Coding : uint8_t { kConstant = 0, kHuffman = 1, kVarint = 2 };
+enum Coding : uint8_t { kConstant = 0, kHuffman = 1, kVarint = 2, kHuffmanTwoStreams = 3 };
+// Huffman columns of at least this many residuals are written as two streams (the reader
+// decodes both halves in one loop); below it the second stream's padding and length are not
+// worth it.
+constexpr size_t kTwoStreamMinResiduals = 256;
 constexpr uint8_t kZigzagFlag = 0x10;
 
 // Wrapping arithmetic: columns round-trip any int64 sequence, overflow included.
@@ -148,6 +153,9 @@ void EncodeIntColumn(std::span<const int64_t> x, int64_t origin, std::string* ou
     Consider(x, t, residuals[t], origin, &best);
   }
   const std::vector<int64_t>& r = residuals[best.transform];
+  if (best.coding == kHuffman && r.size() >= kTwoStreamMinResiduals) {
+    best.coding = kHuffmanTwoStreams;
+  }
   out->push_back(
       static_cast<char>(best.transform | (best.coding << 2) | (best.zigzag ? kZigzagFlag : 0)));
   if (best.transform >= kDelta) storage::PutVarsint64(out, Sub(x[0], origin));
@@ -156,14 +164,26 @@ void EncodeIntColumn(std::span<const int64_t> x, int64_t origin, std::string* ou
   if (best.coding == kConstant) return;
   std::string& payload = ThreadScratch().payload;
   payload.clear();
-  if (best.coding == kHuffman) {
+  if (best.coding == kHuffman || best.coding == kHuffmanTwoStreams) {
     SymbolCounts counts;
     for (const int64_t v : r) counts.Add(ToResidual(v, best.base, best.zigzag));
     const HuffmanEncoder huffman(counts);
     huffman.WriteTable(out);
-    BitWriter w(&payload);
-    for (const int64_t v : r) huffman.Encode(ToResidual(v, best.base, best.zigzag), &w);
-    w.Flush();
+    auto encode = [&](std::span<const int64_t> part, std::string* dst) {
+      BitWriter w(dst);
+      for (const int64_t v : part) huffman.Encode(ToResidual(v, best.base, best.zigzag), &w);
+      w.Flush();
+    };
+    if (best.coding == kHuffman) {
+      encode(r, &payload);
+    } else {
+      const size_t half = (r.size() + 1) / 2;
+      std::string a;
+      encode(std::span(r).first(half), &a);
+      storage::PutVarint64(&payload, a.size());
+      payload += a;
+      encode(std::span(r).subspan(half), &payload);
+    }
   } else {
     for (const int64_t v : r) storage::PutVarint64(&payload, ToResidual(v, best.base, best.zigzag));
   }
@@ -178,7 +198,7 @@ bool DecodeIntColumn(std::string_view* in, size_t n, int64_t origin, size_t limi
   const Transform t = static_cast<Transform>(header & 3);
   const Coding coding = static_cast<Coding>((header >> 2) & 3);
   const bool zigzag = (header & kZigzagFlag) != 0;
-  if (t > kDeltaOfDelta || coding > kVarint || (header & 0xe0) != 0 || n <= t) return false;
+  if (t > kDeltaOfDelta || (header & 0xe0) != 0 || n <= t) return false;
   int64_t x0 = 0;
   int64_t d1 = 0;
   int64_t base = 0;
@@ -206,6 +226,34 @@ bool DecodeIntColumn(std::string_view* in, size_t n, int64_t origin, size_t limi
                            : huffman.DecodeAll(payload, count, [=](size_t i, uint64_t u) {
                                residuals[i] = Add(base, static_cast<int64_t>(u));
                              });
+    if (!ok) return false;
+    Integrate(t, x0, d1, limit, out);
+    return true;
+  }
+  if (coding == kHuffmanTwoStreams) {
+    HuffmanDecoder huffman;
+    std::string_view payload;
+    uint64_t len_a = 0;
+    if (!huffman.ReadTable(in) || !storage::GetLengthPrefixed(in, &payload) ||
+        !storage::GetVarint64(&payload, &len_a) || len_a > payload.size()) {
+      return false;
+    }
+    const size_t half = (n - t + 1) / 2;  // residuals in stream A
+    const size_t count_a = std::min(count, half);
+    const size_t count_b = count - count_a;
+    int64_t* second = residuals + half;
+    const std::string_view a = payload.substr(0, len_a), b = payload.substr(len_a);
+    const bool ok =
+        zigzag ? huffman.DecodeTwo(
+                     a, count_a,
+                     [=](size_t i, uint64_t u) { residuals[i] = Add(base, storage::ZigZagDecode(u)); },
+                     b, count_b,
+                     [=](size_t i, uint64_t u) { second[i] = Add(base, storage::ZigZagDecode(u)); })
+               : huffman.DecodeTwo(
+                     a, count_a,
+                     [=](size_t i, uint64_t u) { residuals[i] = Add(base, static_cast<int64_t>(u)); },
+                     b, count_b,
+                     [=](size_t i, uint64_t u) { second[i] = Add(base, static_cast<int64_t>(u)); });
     if (!ok) return false;
     Integrate(t, x0, d1, limit, out);
     return true;

@@ -365,7 +365,7 @@ bench_q3_vigil() {
   record vigil-rw q3_raw_bytes "$(dir_bytes "$dir/tsdb/blocks")"
   record vigil-rw q3_rollup_bytes "$(dir_bytes "$dir/tsdb/rollups")"
   stop_and_follow "$PID"
-  rm -rf "$dir"
+  [[ $KEEP == 1 ]] || rm -rf "$dir"
 }
 
 has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }

@@ -70,7 +70,8 @@ StatusOr<std::vector<Datapoint>> DbImpl::GetStatistics(const StatisticsQuery& qu
     buf.stats.clear();
     buf.rollups.clear();
     agg.SetUnit(unit);
-    RETURN_IF_ERROR(r.ScanSeries(static_cast<size_t>(i), lo, hi, &agg, &buf));
+    RETURN_IF_ERROR(r.ScanSeries(static_cast<size_t>(i), lo, hi, &agg, &buf,
+                                 /*sketches=*/!query.percentiles.empty()));
     agg.OnStats(buf.stats);
     if (!buf.rollups.empty()) agg.OnRollups(buf.rollups, meta.sketch_accuracy);
   }

@@ -143,11 +143,11 @@ void PeriodAggregator::OnRollups(std::span<const block::RollupSample> points, do
     Acc* a = Locate(p.timestamp_ms);
     if (a == nullptr) continue;
     Add(a, p.minimum, p.maximum, p.sample_count, p.sum);
+    if (!want_percentiles_) continue;  // the reader did not decode the sketches then
     if (p.sketch.empty()) {
       a->has_stats = true;  // the period held statistic sets: no percentile
       continue;
     }
-    if (!want_percentiles_) continue;
     std::string_view in = p.sketch;
     // The block's checksums passed, so a malformed sketch is a writer bug: the period then
     // gets no percentile rather than a wrong one.

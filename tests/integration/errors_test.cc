@@ -118,8 +118,9 @@ TEST_P(CliErrorsTest, ParameterRulesAndLimits) {
       "InvalidParameterValue"));
 
   {
-    // Time and shape rules: two hours ahead / two weeks back at most, valid periods, at most
-    // 1,440 datapoints, a start before the end, matching Values/Counts, known units.
+    // Time and shape rules: two hours ahead / two weeks back at most, valid periods (coarser
+    // for older data), at most 1,440 datapoints, a start before the end, matching
+    // Values/Counts, known units.
     const int64_t now = NowSeconds();
     EXPECT_TRUE(AwsError(
         cli, Put({"--metric-name", "X", "--value", "1", "--timestamp", Iso8601(now + 3 * 3600)}),
@@ -136,6 +137,14 @@ TEST_P(CliErrorsTest, ParameterRulesAndLimits) {
     EXPECT_TRUE(AwsError(cli, stats(now - 3600, now, "61"), "InvalidParameterValue"));
     EXPECT_TRUE(AwsError(cli, stats(now - 2 * 86400, now, "60"), "InvalidParameterCombination"));
     EXPECT_TRUE(AwsError(cli, stats(now, now - 3600, "60"), "InvalidParameterValue"));
+    // Past raw retention (15 days) data is kept at 5-minute resolution, past 63 days hourly:
+    // CloudWatch's period rules for older data.
+    EXPECT_TRUE(
+        AwsError(cli, stats(now - 20 * 86400, now - 20 * 86400 + 36000, "60"), "InvalidParameterValue"));
+    EXPECT_TRUE(AwsOk(stats(now - 20 * 86400, now - 20 * 86400 + 36000, "300")));
+    EXPECT_TRUE(
+        AwsError(cli, stats(now - 70 * 86400, now - 70 * 86400 + 36000, "300"), "InvalidParameterValue"));
+    EXPECT_TRUE(AwsOk(stats(now - 70 * 86400, now - 70 * 86400 + 36000, "3600")));
     EXPECT_TRUE(AwsError(
         cli, Put({"--metric-data", R"([{"MetricName": "X", "Values": [1, 2], "Counts": [1]}])"}),
         "InvalidParameterValue"));

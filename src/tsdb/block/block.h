@@ -148,10 +148,11 @@ class BlockReader {
   // Unavailable on a read error. REQUIRES: i < num_series().
   virtual Status ReadSeries(size_t i, int64_t min_ms, int64_t max_ms, SeriesData* out) const = 0;
   // ReadSeries for queries: the raw samples go to `raw` as columns, statistic sets and rollup
-  // points are appended to rest->stats and rest->rollups; key, unit and last append are not
-  // set (the caller has them from the index).
+  // points are appended to rest->stats and rest->rollups (their sketches left empty unless
+  // `sketches`: a query without percentiles does not decode them); key, unit and last append
+  // are not set (the caller has them from the index).
   virtual Status ScanSeries(size_t i, int64_t min_ms, int64_t max_ms, RawColumnSink* raw,
-                            SeriesData* rest) const = 0;
+                            SeriesData* rest, bool sketches) const = 0;
   // Drops the mapped pages of the records of series [0, i) from the process' resident set
   // (they stay in the page cache; a later read faults them back in). For sequential walks
   // such as compaction, which would otherwise keep every page of its inputs resident.

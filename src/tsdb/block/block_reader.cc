@@ -71,11 +71,11 @@ class BlockReaderImpl final : public BlockReader {
     out->key = index_.Key(i);
     out->unit = std::string(index_.Unit(i));
     out->last_append_ms = index_.LastAppend(i);
-    return ScanSeries(i, min_ms, max_ms, nullptr, out);
+    return ScanSeries(i, min_ms, max_ms, nullptr, out, /*sketches=*/true);
   }
 
   Status ScanSeries(size_t i, int64_t min_ms, int64_t max_ms, RawColumnSink* raw,
-                    SeriesData* out) const override {
+                    SeriesData* out, bool sketches) const override {
     if (i >= index_.size()) {
       return InvalidArgumentError("block " + dir_ + ": no series " + std::to_string(i));
     }
@@ -88,7 +88,7 @@ class BlockReaderImpl final : public BlockReader {
     if (storage::crc32c::Value(body) != storage::DecodeFixed32(chunks_ + begin + n - 4)) {
       return DataLoss(begin, "checksum mismatch");
     }
-    if (!DecodeSeriesRecord(body, index_.time_origin(), min_ms, max_ms, out, raw)) {
+    if (!DecodeSeriesRecord(body, index_.time_origin(), min_ms, max_ms, out, raw, sketches)) {
       return DataLoss(begin, "malformed series record");
     }
     return OkStatus();

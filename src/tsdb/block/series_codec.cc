@@ -141,7 +141,7 @@ bool DecodeStatSection(std::string_view* in, int64_t time_origin, int64_t min_ms
 }
 
 bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
-                  DecodeColumns* c, SeriesData* out, RawColumnSink* sink) {
+                  DecodeColumns* c, SeriesData* out, RawColumnSink* sink, bool sketches) {
   if (in.empty()) return false;
   const uint8_t flags = static_cast<uint8_t>(in.front());
   in.remove_prefix(1);
@@ -189,6 +189,13 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
     if (!DecodeStatSection(&in, time_origin, min_ms, max_ms, c, &n, &lo, &hi, &ts, cols)) {
       return false;
     }
+    if (!sketches) {
+      // The sketch columns end the record (its checksum already matched): stop here.
+      for (size_t i = lo; i < hi; ++i) {
+        out->rollups.push_back(RollupSample{ts[i], cols[0][i], cols[1][i], cols[2][i], cols[3][i], {}});
+      }
+      return true;
+    }
     int64_t* lengths = Room(&c->sketch_lengths, n);
     if (!DecodeIntColumn(&in, n, 0, n, lengths)) return false;
     uint64_t total = 0, before_lo = 0, before_hi = 0;
@@ -225,9 +232,9 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
 }  // namespace
 
 bool DecodeSeriesRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int64_t max_ms,
-                        SeriesData* out, RawColumnSink* raw) {
+                        SeriesData* out, RawColumnSink* raw, bool sketches) {
   thread_local DecodeColumns columns;
-  const bool ok = DecodeRecord(in, time_origin, min_ms, max_ms, &columns, out, raw);
+  const bool ok = DecodeRecord(in, time_origin, min_ms, max_ms, &columns, out, raw, sketches);
   columns.Trim();
   return ok;
 }

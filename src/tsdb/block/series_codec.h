@@ -15,9 +15,11 @@ namespace vigil::tsdb::block {
 void EncodeSeriesRecord(const SeriesData& series, int64_t time_origin, std::string* out);
 
 // Appends the samples of `record` with timestamps in [min_ms, max_ms) to out->raw (or, when
-// `raw` is set, hands the raw ones to it as columns), out->stats and out->rollups. Columns
-// after the last wanted sample are skipped, not decoded. False when the record is malformed.
+// `raw` is set, hands the raw ones to it as columns), out->stats and out->rollups (with their
+// sketches unless !sketches). Columns after the last wanted sample are skipped, not decoded.
+// False when the record is malformed.
 bool DecodeSeriesRecord(std::string_view record, int64_t time_origin, int64_t min_ms,
-                        int64_t max_ms, SeriesData* out, RawColumnSink* raw = nullptr);
+                        int64_t max_ms, SeriesData* out, RawColumnSink* raw = nullptr,
+                        bool sketches = true);
 
 }  // namespace vigil::tsdb::block

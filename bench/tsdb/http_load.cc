@@ -158,6 +158,17 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
+// A signed-later CloudWatch JSON 1.0 call of `operation` with `body`.
+http::ClientRequest CloudWatchJsonRequest(const std::string& operation, const nlohmann::json& body) {
+  http::ClientRequest req;
+  req.target = "/";
+  req.body = body.dump();
+  req.headers = {{"X-Amz-Target", "GraniteServiceVersion20100801." + operation},
+                 {"Content-Type", "application/x-amz-json-1.0"},
+                 {"x-amzn-query-mode", "true"}};
+  return req;
+}
+
 // Builds the q1 request (q3: at a 1-hour period).
 http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& options, const http::Url& url) {
   const SeriesMeta& meta = source.meta(options.series_index);
@@ -179,12 +190,7 @@ http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& opt
         {"StartTime", start_s},
         {"EndTime", end_s},
         {"ScanBy", "TimestampAscending"}};
-    req.target = "/";
-    req.body = body.dump();
-    req.headers = {{"X-Amz-Target", "GraniteServiceVersion20100801.GetMetricData"},
-                   {"Content-Type", "application/x-amz-json-1.0"},
-                   {"x-amzn-query-mode", "true"}};
-    return req;
+    return CloudWatchJsonRequest("GetMetricData", body);
   }
   if (options.target == QueryTarget::kVigil) {
     nlohmann::json body = {{"Namespace", options.ns},
@@ -197,12 +203,7 @@ http::ClientRequest Q1Request(const FleetSource& source, const QueryOptions& opt
     for (const auto& [name, value] : meta.labels) {
       body["Dimensions"].push_back({{"Name", name}, {"Value", value}});
     }
-    req.target = "/";
-    req.body = body.dump();
-    req.headers = {{"X-Amz-Target", "GraniteServiceVersion20100801.GetMetricStatistics"},
-                   {"Content-Type", "application/x-amz-json-1.0"},
-                   {"x-amzn-query-mode", "true"}};
-    return req;
+    return CloudWatchJsonRequest("GetMetricStatistics", body);
   }
   std::string selector = meta.metric + "{";
   for (size_t i = 0; i < meta.labels.size(); ++i) {
@@ -235,12 +236,7 @@ http::ClientRequest Q2Request(const FleetSource& source, const QueryOptions& opt
         {"StartTime", start_s},
         {"EndTime", end_s},
         {"ScanBy", "TimestampAscending"}};
-    req.target = "/";
-    req.body = body.dump();
-    req.headers = {{"X-Amz-Target", "GraniteServiceVersion20100801.GetMetricData"},
-                   {"Content-Type", "application/x-amz-json-1.0"},
-                   {"x-amzn-query-mode", "true"}};
-    return req;
+    return CloudWatchJsonRequest("GetMetricData", body);
   }
   req.method = "GET";
   req.target = (url.path.empty() ? "/api/v1/query_range" : url.path) +

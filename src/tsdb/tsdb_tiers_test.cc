@@ -45,6 +45,14 @@ class TiersTest : public testing::DbFixture {
     }
   }
 
+  // What the background does once a load ends: the head written, blocks merged and rolled up,
+  // retention applied.
+  void Settle() {
+    ASSERT_TRUE(db_->Flush().ok());
+    ASSERT_TRUE(db_->Compact().ok());
+    ASSERT_TRUE(db_->ApplyRetention().ok());
+  }
+
   // Compares a query answered from rollups with the reference: the statistics exactly, the
   // percentiles within the sketch accuracy.
   void ExpectMatchesWithinSketch(const StatisticsQuery& q) {
@@ -111,9 +119,7 @@ TEST_F(TiersTest, RollupsAnswerBeyondRawRetentionAcrossTierBoundaries) {
   Open();
   const int64_t begin = clock_.NowMillis() - 100 * kDay;
   Backfill(rng, kKeys, 100);
-  ASSERT_TRUE(db_->Flush().ok());
-  ASSERT_TRUE(db_->Compact().ok());
-  ASSERT_TRUE(db_->ApplyRetention().ok());
+  Settle();
   const Db::Stats st = db_->GetStats();
   // Raw data: 15 days (plus the day retention has not reached yet); the hourly tier holds every
   // final day, the 5-minute tier the expired ones of the last 63 days, merged by month.
@@ -139,22 +145,28 @@ TEST_F(TiersTest, OldDataNeedsPeriodsOfItsResolution) {
   q.key = KeyNumber(1);
   q.end_ms = clock_.NowMillis();
   q.start_ms = clock_.NowMillis() - 20 * kDay;
+  // A start `days_back` needs a multiple of `seconds`: `finer` is refused, `ok` is not.
+  auto expect_rule = [&](int days_back, int64_t finer, int64_t ok, const std::string& seconds) {
+    SCOPED_TRACE(days_back);
+    q.start_ms = clock_.NowMillis() - days_back * kDay;
+    q.period_ms = finer;
+    auto got = db_->GetStatistics(q);
+    ASSERT_EQ(got.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(got.status().message().find("multiple of " + seconds + " seconds"),
+              std::string::npos)
+        << got.status().message();
+    q.period_ms = ok;
+    EXPECT_TRUE(db_->GetStatistics(q).ok());
+  };
+  expect_rule(20, kMinute, 10 * kMinute, "300");
+  expect_rule(70, 5 * kMinute, 2 * kHour, "3600");
+  q.start_ms = clock_.NowMillis() - 20 * kDay;
   q.period_ms = kMinute;
-  auto got = db_->GetStatistics(q);
-  ASSERT_EQ(got.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(got.status().message().find("more than 15 days ago"), std::string::npos)
-      << got.status().message();
-  EXPECT_NE(got.status().message().find("multiple of 300 seconds"), std::string::npos);
-  q.period_ms = 10 * kMinute;
-  EXPECT_TRUE(db_->GetStatistics(q).ok());
+  EXPECT_NE(db_->GetStatistics(q).status().message().find("more than 15 days ago"),
+            std::string::npos);
   q.start_ms = clock_.NowMillis() - 70 * kDay;
-  got = db_->GetStatistics(q);
-  ASSERT_EQ(got.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(got.status().message().find("more than 63 days ago"), std::string::npos)
-      << got.status().message();
-  EXPECT_NE(got.status().message().find("multiple of 3600 seconds"), std::string::npos);
-  q.period_ms = 2 * kHour;
-  EXPECT_TRUE(db_->GetStatistics(q).ok());
+  EXPECT_NE(db_->GetStatistics(q).status().message().find("more than 63 days ago"),
+            std::string::npos);
   // Within raw retention any period goes.
   q.start_ms = clock_.NowMillis() - 14 * kDay;
   q.period_ms = 7;
@@ -181,9 +193,7 @@ TEST_F(TiersTest, RollupRetentionAndNoTiers) {
   std::mt19937_64 rng(5);
   Open();
   Backfill(rng, 3, 30);
-  ASSERT_TRUE(db_->Flush().ok());
-  ASSERT_TRUE(db_->Compact().ok());
-  ASSERT_TRUE(db_->ApplyRetention().ok());
+  Settle();
   ASSERT_FALSE(db_->RollupIdsForTest(1).empty());
   // 70 days later the 5-minute tier (63 days) is gone; the hourly one remains.
   clock_.Advance(70 * kDay);
@@ -215,9 +225,7 @@ TEST_F(TiersTest, WithoutTiersRetentionDropsRawData) {
   ASSERT_TRUE(db.ok());
   db_ = std::move(db).value();
   Backfill(rng, 3, 20);
-  ASSERT_TRUE(db_->Flush().ok());
-  ASSERT_TRUE(db_->Compact().ok());
-  ASSERT_TRUE(db_->ApplyRetention().ok());
+  Settle();
   EXPECT_EQ(db_->GetStats().rollup_blocks, 0u);
   StatisticsQuery q;
   q.key = KeyNumber(1);

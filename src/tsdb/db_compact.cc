@@ -145,7 +145,7 @@ Status DbImpl::ApplyRetention() {
   const int64_t now = options_.clock->NowMillis();
   Status s = ExpireRawLocked(now);
   if (s.ok() && !crashed_) s = RollupRetentionLocked(now);
-  if (s.ok() && !crashed_) s = CompactRollupsLocked();
+  if (s.ok() && !crashed_) s = CompactRollupsLocked(now);
   UpdateGauges();
   return s;
 }

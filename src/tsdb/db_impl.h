@@ -198,7 +198,7 @@ class DbImpl final : public Db {
   bool HasRollupOf(size_t tier, uint64_t seq) const;
   Status ExpireRawLocked(int64_t now_ms);
   Status RollupRetentionLocked(int64_t now_ms);
-  Status CompactRollupsLocked();
+  Status CompactRollupsLocked(int64_t now_ms);
 
   Snapshot TakeSnapshot(int tier = -1) const;
 

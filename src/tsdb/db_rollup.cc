@@ -14,8 +14,11 @@ namespace {
 
 constexpr char kComponent[] = "tsdb";
 // Rollup blocks of expired raw data are merged by the month (30 days) holding their newest
-// point: 455 days of an hourly tier stay within about sixteen blocks to open and index.
+// point: 455 days of an hourly tier stay within about sixteen blocks to open and index. A month
+// still receiving rollups (its raw days expire one a day) is merged once kRollupFanIn blocks
+// gather, as an LSM tree's tier, rather than rewritten whole every day.
 constexpr int64_t kRollupMergeRangeMs = 30LL * 24 * 3600 * 1000;
+constexpr size_t kRollupFanIn = 8;
 
 // "15 days", "3 hours", "90 seconds": for error messages about retention.
 std::string FormatSpan(int64_t ms) {
@@ -211,7 +214,7 @@ Status DbImpl::RollupRetentionLocked(int64_t now_ms) {
   return OkStatus();
 }
 
-Status DbImpl::CompactRollupsLocked() {
+Status DbImpl::CompactRollupsLocked(int64_t now_ms) {
   for (Tier& tier : tiers_) {
     for (;;) {
       if (stopping_ || crashed_) return OkStatus();
@@ -235,7 +238,9 @@ Status DbImpl::CompactRollupsLocked() {
       }
       BlockList group;
       for (auto& [month, blocks] : months) {
-        if (blocks.size() >= 2) {
+        // Over once every raw block that may still expire into it has: no more will come.
+        const bool over = month.first + kRollupMergeRangeMs <= now_ms - options_.retention_ms;
+        if (blocks.size() >= kRollupFanIn || (over && blocks.size() >= 2)) {
           group = std::move(blocks);
           break;
         }

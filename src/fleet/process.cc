@@ -153,7 +153,7 @@ StatusOr<std::unique_ptr<Process>> Process::Start(const ProcessSpec& spec) {
   if (!spec.log_path.empty()) {
     log_fd = ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) {
-      return UnavailableError("opening " + spec.log_path + ": " + ErrnoText(errno));
+      return IoError("opening", spec.log_path, errno);
     }
   }
   int out[2], report[2];

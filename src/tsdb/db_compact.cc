@@ -22,6 +22,24 @@ using Entries = std::vector<std::shared_ptr<const BlockEntry>>;
 // measurable query gain.
 constexpr size_t kTierFanIn = 8;
 
+// Blocks grouped by the UTC day holding their newest sample. A day is over once some block
+// reaches past its end (the head has moved on).
+struct Days {
+  std::map<int64_t, Entries> groups;
+  int64_t newest = std::numeric_limits<int64_t>::min();
+  bool Over(int64_t day) const { return day + kCompactionRangeMs <= newest; }
+};
+
+Days GroupByDay(const Entries& blocks) {
+  Days days;
+  for (const auto& b : blocks) {
+    const int64_t t = b->reader->meta().max_time_ms;
+    days.newest = std::max(days.newest, t);
+    days.groups[AlignDown(t, kCompactionRangeMs)].push_back(b);
+  }
+  return days;
+}
+
 // The next group of blocks to merge, or empty. Blocks are grouped by the UTC day that holds
 // their newest sample. A day is complete once some block reaches past its end, i.e. the head
 // has moved on: then all of its blocks are merged into one. Blocks of one day overlap a little
@@ -39,14 +57,9 @@ Entries PlanCompaction(const Entries& blocks) {
       return {b};
     }
   }
-  int64_t newest = std::numeric_limits<int64_t>::min();
-  for (const auto& b : blocks) newest = std::max(newest, b->reader->meta().max_time_ms);
-  std::map<int64_t, Entries> days;
-  for (const auto& b : blocks) {
-    days[AlignDown(b->reader->meta().max_time_ms, kCompactionRangeMs)].push_back(b);
-  }
-  for (auto& [day, group] : days) {
-    if (day + kCompactionRangeMs <= newest) {
+  Days days = GroupByDay(blocks);
+  for (auto& [day, group] : days.groups) {
+    if (days.Over(day)) {
       if (group.size() >= 2) return group;
       continue;
     }
@@ -65,15 +78,10 @@ Entries PlanCompaction(const Entries& blocks) {
 // Blocks that compaction will not touch again unless late samples for their day arrive: the
 // only block of a day that is over.
 Entries FinalBlocks(const Entries& blocks) {
-  int64_t newest = std::numeric_limits<int64_t>::min();
-  for (const auto& b : blocks) newest = std::max(newest, b->reader->meta().max_time_ms);
-  std::map<int64_t, Entries> days;
-  for (const auto& b : blocks) {
-    days[AlignDown(b->reader->meta().max_time_ms, kCompactionRangeMs)].push_back(b);
-  }
+  const Days days = GroupByDay(blocks);
   Entries out;
-  for (auto& [day, group] : days) {
-    if (day + kCompactionRangeMs <= newest && group.size() == 1) out.push_back(group[0]);
+  for (const auto& [day, group] : days.groups) {
+    if (days.Over(day) && group.size() == 1) out.push_back(group[0]);
   }
   return out;
 }

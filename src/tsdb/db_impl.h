@@ -152,6 +152,11 @@ class DbImpl final : public Db {
   explicit DbImpl(const Options& options);
   Status Recover();
   Status RecoverBlocks(uint64_t* wal_start, std::set<std::string>* merged_ids);
+  // Opens every block under `dir` (deleting unfinished writes), then deletes what a crash left
+  // superseded: outputs of a split that did not publish them all, blocks a finished merge
+  // names as parents (added to *parents), and blocks whose id is in `superseded`. By min time.
+  StatusOr<BlockList> RecoverDir(const std::string& dir, const std::set<std::string>& superseded,
+                                 std::set<std::string>* parents);
   Status ReplayWal(uint64_t wal_start);
   StatusOr<std::shared_ptr<BlockEntry>> OpenBlock(const std::string& id) const {
     return OpenBlockIn(blocks_dir_, id);

@@ -126,31 +126,40 @@ StatusOr<std::shared_ptr<BlockEntry>> DbImpl::OpenBlockIn(const std::string& dir
   return entry;
 }
 
-Status DbImpl::RecoverBlocks(uint64_t* wal_start, std::set<std::string>* merged_ids) {
-  ASSIGN_OR_RETURN(std::vector<std::string> names, storage::ListDir(blocks_dir_));
-  std::vector<std::shared_ptr<const BlockEntry>> opened;
+StatusOr<BlockList> DbImpl::RecoverDir(const std::string& dir,
+                                       const std::set<std::string>& superseded,
+                                       std::set<std::string>* parents) {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, storage::ListDir(dir));
+  BlockList opened;
   uint64_t max_seq = 0;
   for (const std::string& name : names) {
     uint64_t seq, marker;
     if (EndsWith(name, ".tmp")) {
       // An unfinished block write: never visible, safe to drop.
-      options_.logger->Info(kComponent, "removing unfinished block " + name);
-      RETURN_IF_ERROR(storage::RemoveAll(blocks_dir_ + "/" + name));
+      options_.logger->Info(kComponent, "removing unfinished block " + dir + "/" + name);
+      RETURN_IF_ERROR(storage::RemoveAll(dir + "/" + name));
       continue;
     }
     if (!ParseBlockId(name, &seq, &marker)) {
-      options_.logger->Warning(kComponent, "ignoring unknown entry in blocks dir: " + name);
+      options_.logger->Warning(kComponent, "ignoring unknown entry in " + dir + ": " + name);
       continue;
     }
-    ASSIGN_OR_RETURN(std::shared_ptr<BlockEntry> entry, OpenBlock(name));
+    ASSIGN_OR_RETURN(std::shared_ptr<BlockEntry> entry, OpenBlockIn(dir, name));
     max_seq = std::max(max_seq, seq);
     opened.push_back(std::move(entry));
   }
+  next_block_seq_ = std::max(next_block_seq_.load(), max_seq + 1);
+  auto remove = [&](std::shared_ptr<const BlockEntry>& e, const std::string& why) -> Status {
+    options_.logger->Info(kComponent, "removing " + why + " block " + e->reader->dir());
+    const std::string path = e->reader->dir();
+    e.reset();
+    return storage::RemoveAll(path);
+  };
   // A split compaction that died before publishing all of its outputs (its parents remain):
   // drop the outputs it did publish; the parents still hold their samples.
   std::set<std::string> present;
   for (const auto& e : opened) present.insert(e->reader->meta().id);
-  std::vector<std::shared_ptr<const BlockEntry>> whole;
+  BlockList whole;
   for (auto& e : opened) {
     const block::BlockMeta& m = e->reader->meta();
     const bool parents_left = std::any_of(m.parents.begin(), m.parents.end(),
@@ -159,37 +168,31 @@ Status DbImpl::RecoverBlocks(uint64_t* wal_start, std::set<std::string>* merged_
                                       [&](const std::string& s) { return present.count(s) > 0; });
     if (!parents_left || complete) {
       whole.push_back(std::move(e));
-      continue;
+    } else {
+      RETURN_IF_ERROR(remove(e, "unfinished split's"));
     }
-    options_.logger->Info(kComponent, "removing block of an unfinished split " + m.id);
-    const std::string dir = e->reader->dir();
-    e.reset();
-    RETURN_IF_ERROR(storage::RemoveAll(dir));
   }
-  opened = std::move(whole);
   // A compaction that died after writing its output but before deleting its inputs: the
   // output names them as parents; drop them so their samples are not counted twice.
-  std::set<std::string>& parents = *merged_ids;
-  for (const auto& e : opened) {
-    for (const std::string& p : e->reader->meta().parents) parents.insert(p);
+  for (const auto& e : whole) {
+    for (const std::string& p : e->reader->meta().parents) parents->insert(p);
   }
-  std::vector<std::shared_ptr<const BlockEntry>> kept;
-  for (auto& e : opened) {
-    if (parents.count(e->reader->meta().id) > 0) {
-      options_.logger->Info(kComponent, "removing compacted block " + e->reader->meta().id);
-      const std::string dir = e->reader->dir();
-      e.reset();
-      RETURN_IF_ERROR(storage::RemoveAll(dir));
-      continue;
+  BlockList kept;
+  for (auto& e : whole) {
+    const std::string& id = e->reader->meta().id;
+    if (parents->count(id) > 0 || superseded.count(id) > 0) {
+      RETURN_IF_ERROR(remove(e, "superseded"));
+    } else {
+      kept.push_back(std::move(e));
     }
-    *wal_start = std::max(*wal_start, e->wal_marker);
-    kept.push_back(std::move(e));
   }
-  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
-    return std::pair(a->reader->meta().min_time_ms, a->seq) <
-           std::pair(b->reader->meta().min_time_ms, b->seq);
-  });
-  next_block_seq_ = std::max(next_block_seq_.load(), max_seq + 1);
+  std::sort(kept.begin(), kept.end(), ByMinTime);
+  return kept;
+}
+
+Status DbImpl::RecoverBlocks(uint64_t* wal_start, std::set<std::string>* merged_ids) {
+  ASSIGN_OR_RETURN(BlockList kept, RecoverDir(blocks_dir_, {}, merged_ids));
+  for (const auto& e : kept) *wal_start = std::max(*wal_start, e->wal_marker);
   std::lock_guard l(state_mu_);
   blocks_ = std::move(kept);
   return OkStatus();

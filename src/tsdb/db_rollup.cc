@@ -62,49 +62,15 @@ Status ValidateRollupTiers(const Options& options) {
 }
 
 Status DbImpl::RecoverTiers(const std::set<std::string>& merged_raw_ids) {
-  uint64_t max_seq = 0;
   for (Tier& tier : tiers_) {
     RETURN_IF_ERROR(storage::CreateDirs(tier.dir));
-    ASSIGN_OR_RETURN(std::vector<std::string> names, storage::ListDir(tier.dir));
-    BlockList opened;
-    for (const std::string& name : names) {
-      uint64_t seq, marker;
-      if (name.ends_with(".tmp")) {
-        options_.logger->Info(kComponent, "removing unfinished rollup block " + name);
-        RETURN_IF_ERROR(storage::RemoveAll(tier.dir + "/" + name));
-        continue;
-      }
-      if (!ParseBlockId(name, &seq, &marker)) {
-        options_.logger->Warning(kComponent, "ignoring unknown entry in " + tier.dir + ": " + name);
-        continue;
-      }
-      ASSIGN_OR_RETURN(std::shared_ptr<BlockEntry> entry, OpenBlockIn(tier.dir, name));
-      max_seq = std::max(max_seq, seq);
-      opened.push_back(std::move(entry));
-    }
-    // Left by a crash: inputs of a rollup merge whose output is durable, and rollups of raw
-    // blocks that a compaction merged away (the raw output names them as parents).
+    // Besides what RecoverDir drops, the rollups of raw blocks that a compaction merged away (a
+    // rollup built from one raw block has its id; merged rollups get ids of their own).
     std::set<std::string> parents;
-    for (const auto& e : opened) {
-      for (const std::string& p : e->reader->meta().parents) parents.insert(p);
-    }
-    BlockList kept;
-    for (auto& e : opened) {
-      const std::string& id = e->reader->meta().id;
-      if (parents.count(id) > 0 || (e->from_source && merged_raw_ids.count(id) > 0)) {
-        options_.logger->Info(kComponent, "removing superseded rollup block " + id);
-        const std::string dir = e->reader->dir();
-        e.reset();
-        RETURN_IF_ERROR(storage::RemoveAll(dir));
-        continue;
-      }
-      kept.push_back(std::move(e));
-    }
-    std::sort(kept.begin(), kept.end(), ByMinTime);
+    ASSIGN_OR_RETURN(BlockList kept, RecoverDir(tier.dir, merged_raw_ids, &parents));
     std::lock_guard l(state_mu_);
     tier.blocks = std::move(kept);
   }
-  next_block_seq_ = std::max(next_block_seq_.load(), max_seq + 1);
   return OkStatus();
 }
 

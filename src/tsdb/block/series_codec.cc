@@ -198,15 +198,15 @@ bool DecodeRecord(std::string_view in, int64_t time_origin, int64_t min_ms, int6
     }
     int64_t* lengths = Room(&c->sketch_lengths, n);
     if (!DecodeIntColumn(&in, n, 0, n, lengths)) return false;
+    // Bytes of the sketches before point i, for i = lo, hi and n.
     uint64_t total = 0, before_lo = 0, before_hi = 0;
-    for (size_t i = 0; i < n; ++i) {
-      if (lengths[i] < 0 || static_cast<uint64_t>(lengths[i]) > kMaxSamples) return false;
+    for (size_t i = 0; i <= n; ++i) {
       if (i == lo) before_lo = total;
       if (i == hi) before_hi = total;
+      if (i == n) break;
+      if (lengths[i] < 0 || static_cast<uint64_t>(lengths[i]) > kMaxSamples) return false;
       total += static_cast<uint64_t>(lengths[i]);
     }
-    if (hi == n) before_hi = total;
-    if (lo == n) before_lo = total;
     if (total > kMaxSamples) return false;
     int64_t* bytes = nullptr;
     if (total > 0) {

@@ -8,6 +8,7 @@
 //                      x-amzn-query-mode, gzip bodies, as sent by botocore >= 1.42).
 //   RemoteWriteService POST /api/v1/write  Prometheus remote-write 1.0 (snappy + protobuf).
 //   RenderPrometheusText  GET /metrics: a Registry in the Prometheus text format 0.0.4.
+//   FleetService       GET /v1/apps[/{name}[/instances]]: the fleet's registry in JSON.
 #include <cstdint>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "fleet/fleet.h"
 #include "http/http.h"
 #include "tsdb/tsdb.h"
 
@@ -58,6 +60,23 @@ class RemoteWriteService {
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
+};
+
+// Vigil's REST registry of apps and instances (service discovery), SigV4-signed:
+//   GET /v1/apps                      {"apps": [{name, listen, desired, healthy, instances}]}
+//   GET /v1/apps/{name}               one app
+//   GET /v1/apps/{name}/instances     {"app": name, "instances": [{id, pid, address, state,
+//                                      reason, restarts, started_at, state_since}]}
+// 404 {"error": {"code": "NotFound", ...}} for an unknown app; 403 for a bad signature.
+// Thread-safe; fleet (may be null: no apps) and verifier must outlive the service.
+class FleetService {
+ public:
+  FleetService(fleet::Fleet* fleet, const auth::SigV4Verifier* verifier);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  fleet::Fleet* fleet_;
+  const auth::SigV4Verifier* verifier_;
 };
 
 // The Prometheus text exposition format (version 0.0.4) of every metric in `registry`.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -25,29 +26,6 @@ enum Stage : int32_t { kChdir = 1, kExec = 2 };
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
-// argv[0] as execve needs it: a path. Searched in PATH (execvp is not async-signal-safe, so the
-// search happens before fork).
-StatusOr<std::string> ResolveCommand(const std::string& name) {
-  if (name.empty()) return InvalidArgumentError("empty command");
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t begin = 0;
-  while (begin <= dirs.size()) {
-    size_t end = dirs.find(':', begin);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string dir = end > begin ? dirs.substr(begin, end - begin) : ".";
-    const std::string candidate = dir + "/" + name;
-    struct stat st;
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    begin = end + 1;
-  }
-  return InvalidArgumentError("cannot run '" + name + "': not found in PATH");
-}
-
 std::vector<std::string> BuildEnvironment(const ProcessSpec& spec) {
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -69,6 +47,28 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 }
 
 }  // namespace
+
+// execvp is not async-signal-safe, so the PATH search happens before fork.
+StatusOr<std::string> ResolveCommand(const std::string& name) {
+  if (name.empty()) return InvalidArgumentError("empty command");
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t begin = 0;
+  while (begin <= dirs.size()) {
+    size_t end = dirs.find(':', begin);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string dir = end > begin ? dirs.substr(begin, end - begin) : ".";
+    const std::string candidate = dir + "/" + name;
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    begin = end + 1;
+  }
+  return InvalidArgumentError("cannot run '" + name + "': not found in PATH");
+}
 
 // The read end of the child's stdout/stderr pipe, drained by a thread into a ring of the newest
 // bytes and the log file.
@@ -162,6 +162,7 @@ StatusOr<std::unique_ptr<Process>> Process::Start(const ProcessSpec& spec) {
     if (log_fd >= 0) ::close(log_fd);
     return UnavailableError("pipe: " + ErrnoText(err));
   }
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
@@ -172,10 +173,18 @@ StatusOr<std::unique_ptr<Process>> Process::Start(const ProcessSpec& spec) {
   if (pid == 0) {
     // Child: async-signal-safe calls only.
     ::setpgid(0, 0);
+    if (spec.die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+    }
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(out[1], STDERR_FILENO);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    // Nothing else of Vigil's leaks into the child (listening sockets, store files): descriptors
+    // opened without O_CLOEXEC by libraries included. The report pipe closes at exec.
+    if (report[1] > 3) ::close_range(3, static_cast<unsigned>(report[1]) - 1, 0);
+    ::close_range(static_cast<unsigned>(report[1]) + 1, ~0U, 0);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -279,6 +288,10 @@ void Process::Stop(std::chrono::milliseconds grace, int* wait_status) {
     }
   }
   if (wait_status != nullptr) *wait_status = status_;
+}
+
+void Process::Signal(int sig) {
+  if (!reaped_) ::kill(-pid_, sig);
 }
 
 std::string Process::RecentOutput() const { return output_->Recent(); }

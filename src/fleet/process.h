@@ -25,7 +25,14 @@ struct ProcessSpec {
   std::string working_dir;  // empty: Vigil's
   std::string log_path;     // stdout and stderr appended here; empty: not written
   size_t recent_bytes = 64 << 10;  // newest output kept in memory
+  // The child gets SIGKILL when the thread that started it exits (Vigil killed with -9
+  // included); its own children are found through the pidfile (see pidfile.h).
+  bool die_with_parent = true;
 };
+
+// argv[0] as execve needs it: a name without '/' is searched in PATH; others are returned as
+// they are. InvalidArgument when the name is empty or not found.
+StatusOr<std::string> ResolveCommand(const std::string& name);
 
 class Process {
  public:
@@ -44,6 +51,10 @@ class Process {
   // True once the process has exited (reaping it; the rest of its group is killed first);
   // *wait_status then holds its waitpid status. Never blocks.
   bool Poll(int* wait_status);
+
+  // Sends `sig` to the whole group (the process and every descendant that stayed in it).
+  // Does nothing once the process has been reaped.
+  void Signal(int sig);
 
   // SIGTERM to the group, then SIGKILL to the group once `grace` has passed; returns when the
   // process has been reaped, with its waitpid status in *wait_status (may be null).

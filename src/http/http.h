@@ -46,7 +46,8 @@ struct Response {
 // Runs on a worker thread. Must not throw; a thrown exception becomes a 500.
 using Handler = std::function<Response(const Request&)>;
 
-// Maps (method, exact path) to a handler; a path may also have a fallback for any method
+// Maps (method, exact path) to a handler — or (method, prefix) when the path ends with '*',
+// e.g. "/v1/apps/*"; routes are tried in registration order. A path may also have a fallback for any method
 // (registered with method "*" or ""), used when no handler matches the exact method.
 // Not thread-safe for registration: register everything before Server::Start(); Dispatch()
 // may then run concurrently.

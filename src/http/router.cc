@@ -14,6 +14,12 @@ namespace {
 
 bool IsAnyMethod(std::string_view method) { return method.empty() || method == "*"; }
 
+// An exact path, or a prefix when the route's path ends with '*' ("/v1/apps/*").
+bool PathMatches(std::string_view route, std::string_view path) {
+  if (!route.empty() && route.back() == '*') return path.starts_with(route.substr(0, route.size() - 1));
+  return route == path;
+}
+
 }  // namespace
 
 std::optional<std::string_view> Request::Header(std::string_view name) const {
@@ -41,7 +47,7 @@ Response Router::Dispatch(const Request& request) const {
   const Route* fallback = nullptr;
   std::vector<std::string_view> allowed;
   for (const Route& route : routes_) {
-    if (route.path != request.path) continue;
+    if (!PathMatches(route.path, request.path)) continue;
     if (route.method == request.method) return route.handler(request);
     if (IsAnyMethod(route.method)) {
       if (fallback == nullptr) fallback = &route;

@@ -75,5 +75,22 @@ TEST(RouterTest, AnyMethodFallbackLosesToExactMethod) {
   EXPECT_EQ(router.Dispatch(MakeRequest("POST", "/y")).body, "any y");
 }
 
+TEST(RouterTest, PrefixRoutesMatchEveryPathUnderThemInRegistrationOrder) {
+  Router router;
+  router.Handle("GET", "/v1/apps", [](const Request&) { return Response::Text(200, "list"); });
+  router.Handle("GET", "/v1/apps/*", [](const Request& r) { return Response::Text(200, r.path); });
+  Request req;
+  req.method = "GET";
+  req.path = "/v1/apps";
+  EXPECT_EQ(router.Dispatch(req).body, "list");
+  req.path = "/v1/apps/web/instances";
+  EXPECT_EQ(router.Dispatch(req).body, "/v1/apps/web/instances");
+  req.path = "/v1/appsx";
+  EXPECT_EQ(router.Dispatch(req).status, 404);
+  req.method = "POST";
+  req.path = "/v1/apps/web";
+  EXPECT_EQ(router.Dispatch(req).status, 405);
+}
+
 }  // namespace
 }  // namespace vigil::http

@@ -6,6 +6,7 @@
 
 #include "common/status.h"
 #include "common/units.h"
+#include "fleet/fleet.h"
 #include "tsdb/tsdb.h"
 
 namespace vigil::server {
@@ -30,18 +31,34 @@ struct Config {
 
   int io_threads = 2;
   int worker_threads = 32;
+
+  // The supervised applications (`apps:`), in file order. Names are unique; no two share a
+  // listen address with a nonzero port, and none uses the server's own (see ValidateApps).
+  std::vector<fleet::AppSpec> apps;
 };
 
 // Parses "HOST:PORT" ("[::1]:4510" for IPv6). InvalidArgument on a bad form or port.
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
 
+// Applies the YAML document `yaml`, read from `source_name` (a path, used only in messages),
+// over *config. A section's scalars override one by one; `apps:` and `tsdb.rollups:` replace
+// their list whole. Unknown keys are errors (a typo must not be silently ignored).
+// On success also checks the cross-app rules of ValidateApps against the final listen address.
+// On any problem returns InvalidArgument
+//   "SOURCE:LINE:COLUMN: key.path: what is wrong"   e.g. "vigil.yaml:7:17: apps[0].name: ..."
+// pointing (1-based) at the offending value, or at the key for an unknown key; YAML syntax
+// errors read "SOURCE:LINE:COLUMN: YAML syntax error: ...". *config is unchanged on error.
+Status ApplyYaml(const std::string& yaml, const std::string& source_name, Config* config);
 
-// Applies the YAML document `yaml` over *config. Unknown keys are errors (a typo must not be
-// silently ignored). InvalidArgument naming the key on any problem.
-Status ApplyYaml(const std::string& yaml, Config* config);
+// The rules between apps and the server: app names are unique, no two apps listen on the same
+// address with a nonzero port, and none on the server's own listen address (a wildcard host,
+// 0.0.0.0 or ::, overlaps every host on its port). InvalidArgument "apps[I].KEY: ..." naming
+// the later of two conflicting apps. Rules of a single app are checked by ApplyYaml.
+Status ValidateApps(const Config& config);
 
 // Parses `vigil server` arguments (after the subcommand) into *config, reading --config FILE
-// first so flags override it. InvalidArgument with a usage message on bad flags.
+// first so flags override it, then checks ValidateApps (--listen may collide with an app).
+// InvalidArgument with a usage message on bad flags; ApplyYaml's errors for a bad file.
 Status ParseServerFlags(const std::vector<std::string>& args, Config* config);
 
 }  // namespace vigil::server

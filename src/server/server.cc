@@ -12,7 +12,10 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "fleet/fleet.h"
 #include "http/http.h"
+#include "lb/lb.h"
+#include "server/metric_writer.h"
 #include "storage/file_util.h"
 #include "tsdb/tsdb.h"
 
@@ -60,6 +63,55 @@ Status RunServer(const Config& config) {
   db_options.metrics = &metrics;
   ASSIGN_OR_RETURN(std::unique_ptr<tsdb::Db> db, tsdb::Db::Open(db_options));
 
+  MetricWriter metric_writer(db.get(), &logger, &metrics);
+
+  // The apps: the fleet starts their instances, then the load balancer binds each app's
+  // listener and finds its targets through the app's target group. Either failing stops
+  // everything started so far: the server never runs half-configured.
+  std::unique_ptr<fleet::Fleet> fleet;
+  std::unique_ptr<lb::LoadBalancer> balancer;
+  if (!config.apps.empty()) {
+    fleet::FleetOptions fleet_options;
+    fleet_options.data_dir = config.data_dir;
+    fleet_options.apps = config.apps;
+    fleet_options.clock = &clock;
+    fleet_options.logger = &logger;
+    fleet_options.metrics = &metric_writer;
+    StatusOr<std::unique_ptr<fleet::Fleet>> started = fleet::Fleet::Start(fleet_options);
+    if (!started.ok()) {
+      metric_writer.Stop();
+      (void)db->Close();
+      return started.status();
+    }
+    fleet = std::move(*started);
+    lb::Options lb_options;
+    lb_options.clock = &clock;
+    lb_options.logger = &logger;
+    lb_options.metrics = &metric_writer;
+    for (const fleet::AppSpec& app : config.apps) {
+      if (app.listen_host.empty()) continue;
+      const std::string dir = config.data_dir + "/lb/" + app.name;
+      RETURN_IF_ERROR(storage::CreateDirs(dir));
+      lb_options.listeners.push_back(lb::Listener{fleet->Targets(app.name), app.listen_host,
+                                                  app.listen_port, dir + "/access.log"});
+    }
+    if (!lb_options.listeners.empty()) {
+      StatusOr<std::unique_ptr<lb::LoadBalancer>> lb_started = lb::LoadBalancer::Start(lb_options);
+      if (!lb_started.ok()) {
+        fleet->Stop();
+        metric_writer.Stop();
+        (void)db->Close();
+        return lb_started.status();
+      }
+      balancer = std::move(*lb_started);
+      for (size_t i = 0; i < lb_options.listeners.size(); ++i) {
+        const lb::Listener& l = lb_options.listeners[i];
+        std::printf("app %s load balancer on http://%s:%u\n", l.targets->spec().name.c_str(),
+                    l.host.c_str(), balancer->port(i));
+      }
+    }
+  }
+
   api::CloudWatchService cloudwatch(db.get(), &verifier, &clock, &logger, &metrics,
                                     api::CloudWatchOptions{.region = config.region});
   api::RemoteWriteService remote_write(
@@ -71,6 +123,10 @@ Status RunServer(const Config& config) {
   router.Handle("POST", "/", [&](const http::Request& r) { return cloudwatch.Handle(r); });
   router.Handle("POST", "/api/v1/write",
                 [&](const http::Request& r) { return remote_write.Handle(r); });
+  api::FleetService fleet_service(fleet.get(), &verifier);
+  router.Handle("GET", "/v1/apps", [&](const http::Request& r) { return fleet_service.Handle(r); });
+  router.Handle("GET", "/v1/apps/*",
+                [&](const http::Request& r) { return fleet_service.Handle(r); });
   router.Handle("GET", "/metrics", [&](const http::Request&) {
     return http::Response::Text(200, api::RenderPrometheusText(metrics),
                                 "text/plain; version=0.0.4; charset=utf-8");
@@ -99,6 +155,10 @@ Status RunServer(const Config& config) {
   logger.Info("server", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
                             ", draining");
   server.Stop();
+  // Traffic first (requests in flight finish), then the instances behind it.
+  if (balancer) balancer->Stop();
+  if (fleet) fleet->Stop();
+  metric_writer.Stop();
   Status closed = db->Close();
   if (!closed.ok()) {
     logger.Error("server", "closing the metrics store: " + closed.ToString());

@@ -105,11 +105,21 @@ VigilServer::~VigilServer() {
   }
 }
 
+Status VigilServer::Start(std::vector<std::string> extra_args) {
+  extra_args_ = std::move(extra_args);
+  return Start();
+}
+
 Status VigilServer::Start() {
   if (running()) return FailedPreconditionError("the server is already running");
   process_.reset();
   testutil::SpawnOptions options;
-  options.argv = {VIGIL_BINARY, "server", "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
+  options.argv = {VIGIL_BINARY, "server"};
+  options.argv.insert(options.argv.end(), extra_args_.begin(), extra_args_.end());
+  // After --config, so that these win over the file.
+  for (const char* arg : {"--data-dir", data_dir_.c_str(), "--listen", "127.0.0.1:0"}) {
+    options.argv.push_back(arg);
+  }
   options.env = {{"VIGIL_ROOT_ACCESS_KEY_ID", kAccessKeyId},
                  {"VIGIL_ROOT_SECRET_ACCESS_KEY", kSecretAccessKey}};
   ASSIGN_OR_RETURN(process_, testutil::Process::Spawn(options));
@@ -226,6 +236,32 @@ StatusOr<HttpResponse> VigilServer::Get(const std::string& path) const {
   r.target = path;
   return client.Send(r, 30s);
 }
+
+StatusOr<uint16_t> VigilServer::AppPort(const std::string& app) const {
+  if (!process_) return FailedPreconditionError("the server is not running");
+  std::smatch m;
+  const std::string out = process_->Stdout();
+  if (!std::regex_search(out, m,
+                         std::regex("app " + app + " load balancer on http://[0-9.]+:([0-9]+)"))) {
+    return NotFoundError("no load balancer line for app " + app + " in:\n" + out);
+  }
+  return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
+StatusOr<std::pair<int, nlohmann::json>> VigilServer::GetJson(const std::string& path) const {
+  HttpClient client(port_);
+  HttpRequest r;
+  r.method = "GET";
+  r.target = path;
+  r.headers = {{"Host", client.Host()}};
+  testutil::SigV4Key key = Key();
+  key.service = "vigil";
+  ASSIGN_OR_RETURN(HttpResponse res, SendSigned(&client, key, std::move(r)));
+  nlohmann::json body = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
+  return std::make_pair(res.status, std::move(body));
+}
+
+std::string VigilServer::Stdout() const { return process_ ? process_->Stdout() : ""; }
 
 HttpRequest CloudWatchJsonRequest(const HttpClient& client, const std::string& operation,
                                   std::string body) {

@@ -74,6 +74,8 @@ class VigilServer {
   // for its "vigil listening on http://HOST:PORT" line. Errors: Unavailable when it cannot be
   // spawned or exits first, DeadlineExceeded when the line does not come in time.
   Status Start();
+  // The same with extra arguments (e.g. {"--config", path}), kept for later Start()/Restart().
+  Status Start(std::vector<std::string> extra_args);
   // SIGTERM, then waits for the exit: OK only for exit code 0.
   Status Stop();
   // Stop() then Start() on the same data directory (a new port).
@@ -104,6 +106,13 @@ class VigilServer {
   // against this server, with no AWS_* credentials in the environment.
   AwsResult RunVigil(const std::vector<std::string>& args) const;
 
+  // The port of app `name`'s load balancer, from its "app NAME load balancer on" line.
+  StatusOr<uint16_t> AppPort(const std::string& app) const;
+  // GET `path` signed with the root key; the answer's status and its body parsed as JSON.
+  StatusOr<std::pair<int, nlohmann::json>> GetJson(const std::string& path) const;
+  // The server's stdout so far.
+  std::string Stdout() const;
+
   std::unique_ptr<HttpClient> NewClient() const;
   testutil::SigV4Key Key() const;
   // GET `path` over a fresh connection.
@@ -113,6 +122,7 @@ class VigilServer {
   std::string root_;      // temporary directory holding data/ and scratch/
   std::string data_dir_;  // root_/data
   std::unique_ptr<testutil::Process> process_;
+  std::vector<std::string> extra_args_;
   uint16_t port_ = 0;
 };
 

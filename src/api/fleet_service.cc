@@ -1,0 +1,95 @@
+// Vigil's REST API for the fleet (service discovery): GET /v1/apps, /v1/apps/{name} and
+// /v1/apps/{name}/instances, answered in JSON. Signed with SigV4 like every other API.
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+
+namespace vigil::api {
+namespace {
+
+using nlohmann::json;
+
+std::string IsoTime(int64_t ms) {
+  if (ms <= 0) return "";
+  const time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+json InstanceJson(const fleet::InstanceInfo& in) {
+  json j = {{"id", in.id},
+            {"pid", in.pid},
+            {"address", in.address},
+            {"state", std::string(fleet::StateName(in.state))},
+            {"reason", in.reason},
+            {"restarts", in.restarts}};
+  j["started_at"] = in.started_at_ms > 0 ? json(IsoTime(in.started_at_ms)) : json(nullptr);
+  j["state_since"] = in.state_since_ms > 0 ? json(IsoTime(in.state_since_ms)) : json(nullptr);
+  return j;
+}
+
+json AppJson(const fleet::AppInfo& app) {
+  json instances = json::array();
+  for (const fleet::InstanceInfo& in : app.instances) instances.push_back(InstanceJson(in));
+  json j = {{"name", app.name},
+            {"desired", app.desired},
+            {"healthy", app.healthy},
+            {"instances", std::move(instances)}};
+  j["listen"] = app.listen.empty() ? json(nullptr) : json(app.listen);
+  return j;
+}
+
+http::Response Json(int status, const json& body) {
+  return http::Response::Text(status, body.dump(2) + "\n", "application/json");
+}
+
+http::Response Error(int status, const std::string& code, const std::string& message) {
+  return Json(status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+}  // namespace
+
+FleetService::FleetService(fleet::Fleet* fleet, const auth::SigV4Verifier* verifier)
+    : fleet_(fleet), verifier_(verifier) {}
+
+http::Response FleetService::Handle(const http::Request& request) const {
+  const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
+                               request.body};
+  const auth::VerifyResult verified = verifier_->Verify(sr);
+  if (!verified.ok()) {
+    return Error(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
+                 std::string(auth::AuthErrorCode(verified.error)), verified.message);
+  }
+  constexpr std::string_view kPrefix = "/v1/apps";
+  std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
+  if (rest.empty() || rest == "/") {
+    json apps = json::array();
+    if (fleet_ != nullptr) {
+      for (const fleet::AppInfo& app : fleet_->Apps()) apps.push_back(AppJson(app));
+    }
+    return Json(200, json{{"apps", std::move(apps)}});
+  }
+  rest.remove_prefix(1);
+  const size_t slash = rest.find('/');
+  const std::string name(rest.substr(0, slash));
+  const std::string_view what = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (what != "" && what != "/instances") {
+    return Error(404, "NotFound", "no such resource: " + request.path);
+  }
+  if (fleet_ == nullptr) return Error(404, "NotFound", "no app named '" + name + "'");
+  StatusOr<fleet::AppInfo> app = fleet_->App(name);
+  if (!app.ok()) return Error(404, "NotFound", app.status().message());
+  if (what.empty()) return Json(200, AppJson(*app));
+  json instances = json::array();
+  for (const fleet::InstanceInfo& in : app->instances) instances.push_back(InstanceJson(in));
+  return Json(200, json{{"app", app->name}, {"instances", std::move(instances)}});
+}
+
+}  // namespace vigil::api

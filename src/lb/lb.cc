@@ -1,0 +1,162 @@
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "lb/proxy.h"
+
+namespace vigil::lb {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Opens an acceptor on host:port sharing the port with the other workers' (SO_REUSEPORT).
+StatusOr<std::unique_ptr<tcp::acceptor>> Listen(asio::io_context& io, const std::string& host,
+                                                uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return InvalidArgumentError("bad listen address '" + host + "'");
+  const tcp::endpoint endpoint(address, port);
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    const int one = 1;
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      ec.assign(errno, boost::system::system_category());
+    }
+  }
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return UnavailableError("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                            ec.message());
+  }
+  return acceptor;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<LoadBalancer>> LoadBalancer::Start(Options options) {
+  auto lb = std::make_unique<LoadBalancerImpl>(std::move(options));
+  RETURN_IF_ERROR(lb->Init());
+  return std::unique_ptr<LoadBalancer>(std::move(lb));
+}
+
+LoadBalancerImpl::LoadBalancerImpl(Options options) : options_(std::move(options)) {}
+
+LoadBalancerImpl::~LoadBalancerImpl() {
+  Stop();
+  for (auto& app : apps_) {
+    if (app->access_log_fd >= 0) ::close(app->access_log_fd);
+  }
+}
+
+Status LoadBalancerImpl::Init() {
+  if (options_.threads < 1) return InvalidArgumentError("the load balancer needs a thread");
+  if (options_.clock == nullptr || options_.logger == nullptr) {
+    return InvalidArgumentError("the load balancer needs a clock and a logger");
+  }
+  for (size_t i = 0; i < static_cast<size_t>(options_.threads); ++i) {
+    workers_.push_back(std::make_unique<Worker>(this, i));
+  }
+  for (const Listener& listener : options_.listeners) {
+    if (listener.targets == nullptr) return InvalidArgumentError("a listener has no app");
+    auto app = std::make_unique<LbApp>();
+    app->listener = listener;
+    app->name = listener.targets->spec().name;
+    app->port = listener.port;
+    for (auto& worker : workers_) {
+      ASSIGN_OR_RETURN(auto acceptor, Listen(worker->io, listener.host, app->port));
+      app->port = acceptor->local_endpoint().port();
+      worker->acceptors.push_back(std::move(acceptor));
+      worker->stats.push_back(std::make_unique<AppStats>());
+    }
+    if (!listener.access_log_path.empty()) {
+      app->access_log_fd =
+          ::open(listener.access_log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (app->access_log_fd < 0) {
+        return UnavailableError("cannot open access log " + listener.access_log_path + ": " +
+                                std::strerror(errno));
+      }
+    }
+    apps_.push_back(std::move(app));
+  }
+  for (auto& worker : workers_) {
+    for (size_t a = 0; a < apps_.size(); ++a) {
+      asio::co_spawn(worker->io, worker->AcceptLoop(a), asio::detached);
+    }
+    worker->thread = std::thread([w = worker.get()] {
+      auto guard = asio::make_work_guard(w->io);
+      w->io.run();
+    });
+  }
+  flusher_ = std::thread([this] { FlusherLoop(); });
+  return OkStatus();
+}
+
+void LoadBalancerImpl::FlusherLoop() {
+  auto next = SteadyClock::now();
+  std::unique_lock l(flusher_mu_);
+  while (!flusher_stop_) {
+    next += std::chrono::seconds(1);
+    flusher_cv_.wait_until(l, next, [&] { return flusher_stop_; });
+    l.unlock();
+    Flush();
+    l.lock();
+  }
+}
+
+void LoadBalancerImpl::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  // Stop accepting, and close client connections waiting for their next request; those with a
+  // request in flight finish it (Session sees stopping() and closes after the response).
+  for (auto& worker : workers_) {
+    asio::post(worker->io, [w = worker.get()] {
+      for (auto& acceptor : w->acceptors) {
+        boost::system::error_code ec;
+        acceptor->close(ec);
+      }
+    });
+  }
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
+  while (in_flight.load() > 0 && SteadyClock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& worker : workers_) {
+    asio::post(worker->io, [w = worker.get()] {
+      for (beast::tcp_stream* client : w->clients) {
+        boost::system::error_code ec;
+        client->socket().shutdown(tcp::socket::shutdown_both, ec);
+        client->socket().close(ec);
+      }
+      w->pools.clear();
+    });
+  }
+  // Sessions see their sockets closed and end; one still waiting on a target after the grace
+  // period is cut short by stopping the loop.
+  const auto closing_deadline = SteadyClock::now() + std::chrono::seconds(1);
+  for (auto& worker : workers_) {
+    while (worker->sessions.load() > 0 && SteadyClock::now() < closing_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    worker->io.stop();
+  }
+  for (auto& worker : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  {
+    std::lock_guard l(flusher_mu_);
+    flusher_stop_ = true;
+  }
+  flusher_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  Flush();
+}
+
+}  // namespace vigil::lb

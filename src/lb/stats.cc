@@ -1,0 +1,170 @@
+// Per-second metrics of each app's traffic, and the access log.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+#include "lb/proxy.h"
+
+namespace vigil::lb {
+namespace {
+
+constexpr char kNamespace[] = "Vigil/LoadBalancer";
+const double kLogBase = std::log(1.02);
+
+// Writes all of `data` to fd; the access log is best effort (a full disk must not stop traffic).
+void WriteAll(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+void AppendSeconds(std::string* out, int64_t us) {
+  if (us < 0) {
+    out->append("-1");
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(us) / 1e6);
+  out->append(buf);
+}
+
+// The user agent between quotes, with quotes and control bytes escaped.
+void AppendQuoted(std::string* out, const std::string& text) {
+  out->push_back('"');
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out->append(buf);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+int LatencyBucket(int64_t micros) {
+  if (micros <= 1) return 0;
+  const int b = static_cast<int>(std::log(static_cast<double>(micros)) / kLogBase);
+  return std::min(b, kLatencyBuckets - 1);
+}
+
+double BucketSeconds(int bucket) {
+  return std::exp((bucket + 0.5) * kLogBase) / 1e6;
+}
+
+void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
+                     const std::string& client, const std::string& target_id,
+                     const std::string& target_addr, int64_t total_us, int64_t target_us,
+                     int status, int target_status, uint64_t bytes_in, uint64_t bytes_out,
+                     int attempts, const std::string& request_line,
+                     const std::string& user_agent) {
+  const time_t secs = static_cast<time_t>(now_ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char time_buf[96];
+  std::snprintf(time_buf, sizeof(time_buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(now_ms % 1000));
+  out->append(time_buf).append(" ").append(app).append(" ").append(client).append(" ");
+  out->append(target_id).append(" ").append(target_addr).append(" ");
+  AppendSeconds(out, total_us);
+  out->push_back(' ');
+  AppendSeconds(out, target_us);
+  out->append(" ").append(std::to_string(status)).append(" ");
+  out->append(target_status > 0 ? std::to_string(target_status) : "-").append(" ");
+  out->append(std::to_string(bytes_in)).append(" ").append(std::to_string(bytes_out)).append(" ");
+  out->append(std::to_string(attempts)).append(" ");
+  AppendQuoted(out, request_line);
+  out->push_back(' ');
+  AppendQuoted(out, user_agent);
+  out->push_back('\n');
+}
+
+void LoadBalancerImpl::Flush() {
+  const int64_t ts = options_.clock->NowMillis();
+  for (size_t a = 0; a < apps_.size(); ++a) {
+    LbApp& app = *apps_[a];
+    AppStats total;
+    std::string log;
+    auto reset = [](AppStats& s) {
+      s.requests = s.elb_5xx = s.elb_502 = s.elb_503 = s.elb_504 = 0;
+      s.new_connections = s.processed_bytes = s.connection_errors = s.retries = 0;
+      std::fill(std::begin(s.target_class), std::end(s.target_class), 0);
+      std::fill(std::begin(s.latency), std::end(s.latency), 0);
+      s.access_log.clear();
+    };
+    for (auto& worker : workers_) {
+      AppStats& s = *worker->stats[a];
+      std::lock_guard l(s.mu);
+      total.requests += s.requests;
+      for (int c = 0; c < 6; ++c) total.target_class[c] += s.target_class[c];
+      total.elb_5xx += s.elb_5xx;
+      total.elb_502 += s.elb_502;
+      total.elb_503 += s.elb_503;
+      total.elb_504 += s.elb_504;
+      total.new_connections += s.new_connections;
+      total.processed_bytes += s.processed_bytes;
+      total.connection_errors += s.connection_errors;
+      total.retries += s.retries;
+      for (int b = 0; b < kLatencyBuckets; ++b) total.latency[b] += s.latency[b];
+      log += s.access_log;
+      reset(s);
+    }
+    if (app.access_log_fd >= 0 && !log.empty()) WriteAll(app.access_log_fd, log);
+    if (options_.metrics == nullptr) continue;
+    const std::vector<std::pair<std::string, std::string>> dims = {{"App", app.name}};
+    std::vector<Datum> data;
+    auto add = [&](const char* metric, const char* unit, double value) {
+      Datum d;
+      d.metric = metric;
+      d.dimensions = dims;
+      d.unit = unit;
+      d.timestamp_ms = ts;
+      d.value = value;
+      data.push_back(std::move(d));
+    };
+    auto count = [&](const char* metric, uint64_t value) {
+      add(metric, "Count", static_cast<double>(value));
+    };
+    count("RequestCount", total.requests);
+    count("HTTPCode_Target_2XX_Count", total.target_class[2]);
+    count("HTTPCode_Target_3XX_Count", total.target_class[3]);
+    count("HTTPCode_Target_4XX_Count", total.target_class[4]);
+    count("HTTPCode_Target_5XX_Count", total.target_class[5]);
+    count("HTTPCode_ELB_5XX_Count", total.elb_5xx);
+    count("HTTPCode_ELB_502_Count", total.elb_502);
+    count("HTTPCode_ELB_503_Count", total.elb_503);
+    count("HTTPCode_ELB_504_Count", total.elb_504);
+    count("NewConnectionCount", total.new_connections);
+    count("TargetConnectionErrorCount", total.connection_errors);
+    count("RetryCount", total.retries);
+    add("ProcessedBytes", "Bytes", static_cast<double>(total.processed_bytes));
+    add("ActiveConnectionCount", "Count", app.active_connections.load());
+    const auto [healthy, unhealthy] = app.listener.targets->HostCounts();
+    add("HealthyHostCount", "Count", healthy);
+    add("UnHealthyHostCount", "Count", unhealthy);
+    for (int b = 0; b < kLatencyBuckets; ++b) {
+      if (total.latency[b] == 0) continue;
+      Datum d;
+      d.metric = "TargetResponseTime";
+      d.dimensions = dims;
+      d.unit = "Seconds";
+      d.timestamp_ms = ts;
+      d.value = BucketSeconds(b);
+      d.count = total.latency[b];
+      data.push_back(std::move(d));
+    }
+    options_.metrics->Put(kNamespace, std::move(data));
+  }
+}
+
+}  // namespace vigil::lb

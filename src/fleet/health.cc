@@ -104,12 +104,9 @@ asio::awaitable<void> FleetImpl::LivenessLoop(Instance* in, uint64_t run) {
     in->live_failures = r.ok ? 0 : in->live_failures + 1;
     if (in->live_failures >= spec.unhealthy_threshold && in->process) {
       // It does not answer, so a graceful stop cannot work: kill the group now.
-      in->kill_reason = "killed after failing " + std::to_string(in->live_failures) +
+      in->kill_reason = "killed: failed " + std::to_string(in->live_failures) +
                         " liveness checks in a row (" + r.detail + ")";
-      if (in->state == InstanceState::kHealthy) {
-        SetState(in, InstanceState::kUnhealthy, in->kill_reason);
-      }
-      logger()->Warning("fleet", in->id + " " + in->kill_reason);
+      SetState(in, InstanceState::kUnhealthy, in->kill_reason);
       in->process->Signal(SIGKILL);
       break;
     }

@@ -14,8 +14,8 @@
 
 namespace vigil::fleet {
 
-// Records `pid` (a process group leader) at `path`, durably (written to a temporary file, synced,
-// renamed). Unavailable on an I/O error.
+// Records `pid` (a process group leader) at `path`, whole (a temporary file renamed over it).
+// Unavailable on an I/O error.
 Status WritePidfile(const std::string& path, pid_t pid);
 
 // Removes the file; a missing file is not an error.

@@ -151,8 +151,12 @@ Status FleetImpl::Init() {
     app->dir = fleet_dir + "/" + spec.name;
     RETURN_IF_ERROR(storage::CreateDirs(app->dir));
     for (int slot = 1; slot <= spec.instances; ++slot) {
-      app->instances.push_back(std::make_unique<Instance>(
-          app.get(), slot, spec.name + "-" + std::to_string(slot), io_));
+      auto in = std::make_unique<Instance>(app.get(), slot, spec.name + "-" + std::to_string(slot),
+                                           io_);
+      in->state = InstanceState::kStarting;
+      in->reason = "about to start";
+      in->state_since_ms = NowMs();
+      app->instances.push_back(std::move(in));
     }
     Publish(app.get());
     apps_.push_back(std::move(app));
@@ -221,6 +225,8 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
     Status started = StartProcess(in);
     if (started.ok()) {
       const uint64_t run = ++in->run;
+      logger()->Info("fleet", in->id + " started as pid " + std::to_string(in->process->pid()) +
+                                  " on port " + std::to_string(in->port));
       SetState(in, InstanceState::kStarting,
                "started as pid " + std::to_string(in->process->pid()) +
                    ", waiting for its first passing health check");
@@ -236,7 +242,7 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
       in->in_rotation_since_ns = 0;
       if (in->stopping) break;
       std::string what = in->kill_reason.empty() ? DescribeWaitStatus(status) : in->kill_reason;
-      what += " after " + Seconds(uptime_ms);
+      what += " after running " + Seconds(uptime_ms);
       if (spec.restart == RestartPolicy::kNever ||
           (spec.restart == RestartPolicy::kOnFailure && WIFEXITED(status) &&
            WEXITSTATUS(status) == 0)) {

@@ -119,6 +119,12 @@ StatusOr<int64_t> HeadChunkBytes(const std::string& t) {
   return bytes;
 }
 
+StatusOr<int64_t> RetryBufferBytes(const std::string& t) {
+  ASSIGN_OR_RETURN(int64_t bytes, ParseBytes(t));
+  if (bytes > (int64_t{1} << 30)) return Expected("must be at most 1GiB", t);
+  return bytes;
+}
+
 bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -418,6 +424,18 @@ Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
                            r.Set("allow_unsigned", &c->remote_write_allow_unsigned, ParseBool)}),
                 r.Section("http", {r.Set("io_threads", &c->io_threads, IntIn(1, 256)),
                                    r.Set("worker_threads", &c->worker_threads, IntIn(1, 1024))}),
+                r.Section("load_balancer",
+                          {r.Set("threads", &c->load_balancer.threads, IntIn(1, 256)),
+                           r.Set("connect_timeout", &c->load_balancer.connect_timeout_ms,
+                                 DurationIn(1)),
+                           r.Set("stall_timeout", &c->load_balancer.stall_timeout_ms,
+                                 DurationIn(1)),
+                           r.Set("response_timeout", &c->load_balancer.response_timeout_ms,
+                                 DurationIn(1)),
+                           r.Set("idle_timeout", &c->load_balancer.idle_timeout_ms, DurationIn(1)),
+                           r.Set("max_attempts", &c->load_balancer.max_attempts, IntIn(1, 10)),
+                           r.Set("retry_buffer", &c->load_balancer.retry_buffer_bytes,
+                                 RetryBufferBytes)}),
                 r.Call("apps", ReadApps, &c->apps)});
 }
 

@@ -32,6 +32,17 @@ struct Config {
   int io_threads = 2;
   int worker_threads = 32;
 
+  // The apps' load balancer (`load_balancer:`): lb::Options' defaults.
+  struct LoadBalancer {
+    int threads = 2;
+    int64_t connect_timeout_ms = 1000;
+    int64_t stall_timeout_ms = 150;
+    int64_t response_timeout_ms = 60'000;
+    int64_t idle_timeout_ms = 60'000;
+    int max_attempts = 3;
+    int64_t retry_buffer_bytes = 1 << 20;
+  } load_balancer;
+
   // The supervised applications (`apps:`), in file order. Names are unique; no two share a
   // listen address with a nonzero port, and none uses the server's own (see ValidateApps).
   std::vector<fleet::AppSpec> apps;

@@ -44,6 +44,32 @@ TEST(ConfigTest, Listen) {
   EXPECT_FALSE(ParseListen("localhost:70000", &host, &port).ok());
 }
 
+TEST(ConfigTest, LoadBalancerSection) {
+  Config c;
+  Status st = ApplyYaml(R"(
+load_balancer:
+  threads: 4
+  connect_timeout: 250ms
+  stall_timeout: 100ms
+  response_timeout: 30s
+  idle_timeout: 2m
+  max_attempts: 2
+  retry_buffer: 64KiB
+)",
+                        "vigil.yaml", &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.load_balancer.threads, 4);
+  EXPECT_EQ(c.load_balancer.connect_timeout_ms, 250);
+  EXPECT_EQ(c.load_balancer.stall_timeout_ms, 100);
+  EXPECT_EQ(c.load_balancer.response_timeout_ms, 30'000);
+  EXPECT_EQ(c.load_balancer.idle_timeout_ms, 120'000);
+  EXPECT_EQ(c.load_balancer.max_attempts, 2);
+  EXPECT_EQ(c.load_balancer.retry_buffer_bytes, 64 << 10);
+  st = ApplyYaml("load_balancer:\n  max_attempts: 0\n", "vigil.yaml", &c);
+  EXPECT_EQ(st.message(),
+            "vigil.yaml:2:17: load_balancer.max_attempts: expected an integer in [1, 10], got '0'");
+}
+
 TEST(ConfigTest, YamlOverridesDefaults) {
   Config c;
   ASSERT_TRUE(ApplyYaml(R"(
@@ -371,7 +397,7 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {"remote_write: true\n", "vigil.yaml:1:15: remote_write: expected a mapping, got 'true'"},
       {"bogus: 1\n",
        "vigil.yaml:1:1: bogus: unknown key (expected one of: listen, data_dir, region, auth, "
-       "tsdb, remote_write, http, apps)"},
+       "tsdb, remote_write, http, load_balancer, apps)"},
       {"[1, 2]\n", "vigil.yaml:1:1: expected a mapping, got a list"},
   };
   for (const auto& tc : kCases) {

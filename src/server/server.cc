@@ -85,6 +85,13 @@ Status RunServer(const Config& config) {
     }
     fleet = std::move(*started);
     lb::Options lb_options;
+    lb_options.threads = config.load_balancer.threads;
+    lb_options.connect_timeout_ms = config.load_balancer.connect_timeout_ms;
+    lb_options.stall_timeout_ms = config.load_balancer.stall_timeout_ms;
+    lb_options.response_timeout_ms = config.load_balancer.response_timeout_ms;
+    lb_options.idle_timeout_ms = config.load_balancer.idle_timeout_ms;
+    lb_options.max_attempts = config.load_balancer.max_attempts;
+    lb_options.retry_buffer_bytes = static_cast<size_t>(config.load_balancer.retry_buffer_bytes);
     lb_options.clock = &clock;
     lb_options.logger = &logger;
     lb_options.metrics = &metric_writer;

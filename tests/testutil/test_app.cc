@@ -1,4 +1,4 @@
-// vigil_test_app: the application the fleet integration tests supervise. A small HTTP/1.1
+// vigil_test_app: the application the fleet's tests supervise (src/fleet, tests/integration). A small HTTP/1.1
 // keep-alive server (a thread per connection) whose misbehaviour the tests switch on:
 //
 //   vigil_test_app --port N [--hang-health-if FILE] [--exit-after-ms MS] [--exit-code C]

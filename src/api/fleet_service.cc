@@ -1,7 +1,6 @@
 // Vigil's REST API for the fleet (service discovery): GET /v1/apps, /v1/apps/{name} and
 // /v1/apps/{name}/instances, answered in JSON. Signed with SigV4 like every other API.
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
@@ -24,12 +23,9 @@ std::string IsoTime(int64_t ms) {
 }
 
 json InstanceJson(const fleet::InstanceInfo& in) {
-  json j = {{"id", in.id},
-            {"pid", in.pid},
-            {"address", in.address},
-            {"state", std::string(fleet::StateName(in.state))},
-            {"reason", in.reason},
-            {"restarts", in.restarts}};
+  json j = {{"id", in.id},           {"pid", in.pid},
+            {"address", in.address}, {"state", std::string(fleet::StateName(in.state))},
+            {"reason", in.reason},   {"restarts", in.restarts}};
   j["started_at"] = in.started_at_ms > 0 ? json(IsoTime(in.started_at_ms)) : json(nullptr);
   j["state_since"] = in.state_since_ms > 0 ? json(IsoTime(in.state_since_ms)) : json(nullptr);
   return j;

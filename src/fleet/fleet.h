@@ -78,11 +78,11 @@ enum class InstanceState { kStarting, kHealthy, kUnhealthy, kDraining, kStopped,
 std::string_view StateName(InstanceState state);
 
 struct InstanceInfo {
-  std::string id;        // "<app>-<slot>", stable across restarts of the slot
-  pid_t pid = 0;         // 0 when not running
-  std::string address;   // "127.0.0.1:PORT"
+  std::string id;       // "<app>-<slot>", stable across restarts of the slot
+  pid_t pid = 0;        // 0 when not running
+  std::string address;  // "127.0.0.1:PORT"
   InstanceState state = InstanceState::kStopped;
-  std::string reason;    // why it is in this state, for people
+  std::string reason;  // why it is in this state, for people
   int restarts = 0;
   int64_t started_at_ms = 0;  // wall clock of the current run's start; 0 when not running
   int64_t state_since_ms = 0;
@@ -134,11 +134,11 @@ class TargetGroup {
 };
 
 struct FleetOptions {
-  std::string data_dir;        // <data_dir>/fleet/<app>/<instance>.log and .pid
+  std::string data_dir;  // <data_dir>/fleet/<app>/<instance>.log and .pid
   std::vector<AppSpec> apps;
   int64_t sample_interval_ms = 1000;
-  Clock* clock = nullptr;      // required
-  Logger* logger = nullptr;    // required
+  Clock* clock = nullptr;         // required
+  Logger* logger = nullptr;       // required
   MetricSink* metrics = nullptr;  // optional: Vigil/Instances and Vigil/Host samples
 };
 

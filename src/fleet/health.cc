@@ -34,7 +34,8 @@ asio::awaitable<void> SleepMs(asio::io_context& io, int64_t ms) {
 int64_t FleetImpl::Jittered(const CheckSpec& spec) {
   if (spec.jitter <= 0) return spec.interval_ms;
   std::uniform_real_distribution<double> d(1 - spec.jitter, 1 + spec.jitter);
-  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(spec.interval_ms) * d(rng_)));
+  return std::max<int64_t>(1,
+                           static_cast<int64_t>(static_cast<double>(spec.interval_ms) * d(rng_)));
 }
 
 asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
@@ -58,9 +59,9 @@ asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
           break;
         }
         // Probe often while it starts; less and less often the longer it takes.
-        const int64_t starting_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        SteadyClock::now() - in->started)
-                                        .count();
+        const int64_t starting_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - in->started)
+                .count();
         wait = std::min(spec.interval_ms, kStartupProbeMs + starting_ms / 10);
         if (starting_ms > spec.interval_ms) {
           SetState(in, InstanceState::kStarting,
@@ -81,8 +82,8 @@ asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
           SetState(in, InstanceState::kHealthy,
                    "passed " + std::to_string(in->ready_passes) + " health checks in a row");
         } else if (!r.ok) {
-          in->reason = in->reason.substr(0, in->reason.find("; last check: ")) +
-                       "; last check: " + r.detail;
+          in->reason =
+              in->reason.substr(0, in->reason.find("; last check: ")) + "; last check: " + r.detail;
           Publish(in->app);
         }
         break;

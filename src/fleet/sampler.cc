@@ -50,11 +50,11 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
     std::vector<Datum> data;
     for (const auto& app : apps_) {
       for (const auto& in : app->instances) {
-        const std::vector<std::pair<std::string, std::string>> dims = {
-            {"App", app->spec.name}, {"InstanceId", in->id}};
+        const std::vector<std::pair<std::string, std::string>> dims = {{"App", app->spec.name},
+                                                                       {"InstanceId", in->id}};
         data.push_back(Make("Restarts", dims, "Count", ts, in->restarts));
-        data.push_back(Make("Healthy", dims, "None", ts,
-                            in->state == InstanceState::kHealthy ? 1 : 0));
+        data.push_back(
+            Make("Healthy", dims, "None", ts, in->state == InstanceState::kHealthy ? 1 : 0));
         if (!in->process) {
           in->last_cpu_ns = -1;
           continue;
@@ -69,7 +69,8 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
         }
         in->last_cpu_ns = sample->cpu_ns;
         in->last_sample = now;
-        data.push_back(Make("MemoryRSS", dims, "Bytes", ts, static_cast<double>(sample->rss_bytes)));
+        data.push_back(
+            Make("MemoryRSS", dims, "Bytes", ts, static_cast<double>(sample->rss_bytes)));
         data.push_back(Make("OpenFileDescriptors", dims, "Count", ts, sample->open_fds));
         data.push_back(Make("Threads", dims, "Count", ts, sample->threads));
         data.push_back(Make("Uptime", dims, "Seconds", ts,
@@ -85,8 +86,8 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
       const HostSample& h = *host_sample;
       data.push_back(Make("MemoryUsed", dims, "Bytes", ts,
                           static_cast<double>(h.mem_total_bytes - h.mem_available_bytes)));
-      data.push_back(Make("MemoryAvailable", dims, "Bytes", ts,
-                          static_cast<double>(h.mem_available_bytes)));
+      data.push_back(
+          Make("MemoryAvailable", dims, "Bytes", ts, static_cast<double>(h.mem_available_bytes)));
       if (h.mem_total_bytes > 0) {
         data.push_back(Make("MemoryUtilization", dims, "Percent", ts,
                             100.0 * static_cast<double>(h.mem_total_bytes - h.mem_available_bytes) /
@@ -113,13 +114,13 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
 asio::awaitable<void> FleetImpl::Scrape(Instance* in, uint64_t run) {
   const struct App* app = in->app;
   const int64_t timeout = std::min<int64_t>(options_.sample_interval_ms, 5000);
-  ProbeResult r = co_await HttpGet("127.0.0.1", in->port, app->spec.metrics_path, timeout,
-                                   kMaxScrapeBytes);
+  ProbeResult r =
+      co_await HttpGet("127.0.0.1", in->port, app->spec.metrics_path, timeout, kMaxScrapeBytes);
   if (in->run != run || !r.ok || r.status != 200) co_return;
   auto parsed = ParseExposition(r.body);
   if (!parsed.ok()) {
-    logger()->Warning("fleet", in->id + " " + app->spec.metrics_path + ": " +
-                                   parsed.status().message());
+    logger()->Warning("fleet",
+                      in->id + " " + app->spec.metrics_path + ": " + parsed.status().message());
     co_return;
   }
   const int64_t ts = NowMs();

@@ -16,7 +16,6 @@
 namespace vigil::fleet {
 namespace {
 
-
 bool ValidName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -66,10 +65,9 @@ Status ValidateApp(const AppSpec& spec) {
 
 // "${PORT}", "${INSTANCE_ID}" and "${APP}" replaced.
 std::string Expand(std::string text, const Instance& in) {
-  const std::pair<std::string, std::string> vars[] = {
-      {"${PORT}", std::to_string(in.port)},
-      {"${INSTANCE_ID}", in.id},
-      {"${APP}", in.app->spec.name}};
+  const std::pair<std::string, std::string> vars[] = {{"${PORT}", std::to_string(in.port)},
+                                                      {"${INSTANCE_ID}", in.id},
+                                                      {"${APP}", in.app->spec.name}};
   for (const auto& [name, value] : vars) {
     for (size_t at = text.find(name); at != std::string::npos;
          at = text.find(name, at + value.size())) {
@@ -113,12 +111,18 @@ std::string Seconds(int64_t ms) {
 
 std::string_view StateName(InstanceState state) {
   switch (state) {
-    case InstanceState::kStarting: return "starting";
-    case InstanceState::kHealthy: return "healthy";
-    case InstanceState::kUnhealthy: return "unhealthy";
-    case InstanceState::kDraining: return "draining";
-    case InstanceState::kStopped: return "stopped";
-    case InstanceState::kCrashLooping: return "crash-looping";
+    case InstanceState::kStarting:
+      return "starting";
+    case InstanceState::kHealthy:
+      return "healthy";
+    case InstanceState::kUnhealthy:
+      return "unhealthy";
+    case InstanceState::kDraining:
+      return "draining";
+    case InstanceState::kStopped:
+      return "stopped";
+    case InstanceState::kCrashLooping:
+      return "crash-looping";
   }
   return "unknown";
 }
@@ -151,10 +155,9 @@ Status FleetImpl::Init() {
     app->dir = fleet_dir + "/" + spec.name;
     RETURN_IF_ERROR(storage::CreateDirs(app->dir));
     for (int slot = 1; slot <= spec.instances; ++slot) {
-      auto in = std::make_unique<Instance>(app.get(), slot, spec.name + "-" + std::to_string(slot),
-                                           io_);
-      in->state = InstanceState::kStarting;
-      in->reason = "about to start";
+      auto in =
+          std::make_unique<Instance>(app.get(), slot, spec.name + "-" + std::to_string(slot), io_);
+      in->reason = "not started yet";
       in->state_since_ms = NowMs();
       app->instances.push_back(std::move(in));
     }
@@ -181,9 +184,8 @@ Status FleetImpl::StartProcess(Instance* in) {
   if (in->port == 0) return UnavailableError("no free port on 127.0.0.1");
   ProcessSpec ps;
   for (const std::string& arg : spec.command) ps.argv.push_back(Expand(arg, *in));
-  ps.env = {{"PORT", std::to_string(in->port)},
-            {"VIGIL_APP", spec.name},
-            {"VIGIL_INSTANCE_ID", in->id}};
+  ps.env = {
+      {"PORT", std::to_string(in->port)}, {"VIGIL_APP", spec.name}, {"VIGIL_INSTANCE_ID", in->id}};
   for (const auto& [k, v] : spec.env) ps.env.emplace_back(k, Expand(v, *in));
   ps.working_dir = spec.working_dir;
   ps.log_path = in->app->dir + "/" + in->id + ".log";
@@ -225,19 +227,17 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
     Status started = StartProcess(in);
     if (started.ok()) {
       const uint64_t run = ++in->run;
-      logger()->Info("fleet", in->id + " started as pid " + std::to_string(in->process->pid()) +
-                                  " on port " + std::to_string(in->port));
       SetState(in, InstanceState::kStarting,
-               "started as pid " + std::to_string(in->process->pid()) +
-                   ", waiting for its first passing health check");
+               "started as pid " + std::to_string(in->process->pid()) + " on port " +
+                   std::to_string(in->port) + ", waiting for its first passing health check");
       asio::co_spawn(io_, ReadinessLoop(in, run), asio::detached);
       if (spec.liveness) asio::co_spawn(io_, LivenessLoop(in, run), asio::detached);
       const int status = co_await WaitExit(in);
       ++in->run;
       RemovePidfile(in->app->dir + "/" + in->id + ".pid");
-      const int64_t uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    SteadyClock::now() - in->started)
-                                    .count();
+      const int64_t uptime_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - in->started)
+              .count();
       in->process.reset();
       in->in_rotation_since_ns = 0;
       if (in->stopping) break;
@@ -256,9 +256,8 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
       const int shift = std::min(in->crash_streak - 2, 20);
       const int64_t delay = std::min(spec.backoff_max_ms, spec.backoff_initial_ms << shift);
       SetState(in, InstanceState::kCrashLooping,
-               what + "; " + std::to_string(in->crash_streak) +
-                   " runs in a row shorter than " + Seconds(spec.min_uptime_ms) +
-                   ", next start in " + Seconds(delay));
+               what + "; " + std::to_string(in->crash_streak) + " runs in a row shorter than " +
+                   Seconds(spec.min_uptime_ms) + ", next start in " + Seconds(delay));
       in->wake.expires_after(std::chrono::milliseconds(delay));
     } else {
       // Could not start (exec failed, no port): the same backoff as a crash.
@@ -302,8 +301,8 @@ asio::awaitable<void> FleetImpl::StopInstance(Instance* in) {
     co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   if (in->run == run && in->process) {
-    logger()->Warning("fleet", in->id + " did not stop within " +
-                                   Seconds(spec.stop_timeout_ms) + " of SIGTERM; killing it");
+    logger()->Warning("fleet", in->id + " did not stop within " + Seconds(spec.stop_timeout_ms) +
+                                   " of SIGTERM; killing it");
     in->process->Signal(SIGKILL);
   }
 }

@@ -9,8 +9,8 @@
 //   sampler.cc     /proc and /metrics sampling into the MetricSink
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <random>

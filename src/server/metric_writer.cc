@@ -79,8 +79,8 @@ void MetricWriter::Write(const std::string& ns, std::vector<Datum>& data) {
   }
   if (bad > 0) {
     dropped_->Add(bad);
-    logger_->Warning("metrics", "dropped " + std::to_string(bad) + " invalid " + ns +
-                                    " measurements");
+    logger_->Warning("metrics",
+                     "dropped " + std::to_string(bad) + " invalid " + ns + " measurements");
   }
   if (series.empty()) return;
   Status st = db_->Append(series);

@@ -159,8 +159,8 @@ Status RunServer(const Config& config) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  logger.Info("server", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                            ", draining");
+  logger.Info("server",
+              std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
   server.Stop();
   // Traffic first (requests in flight finish), then the instances behind it.
   if (balancer) balancer->Stop();

@@ -8,9 +8,9 @@
 //  - bad configurations are refused before anything starts;
 //  - load-balancer and instance metrics reach the store; the registry answers JSON.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -249,8 +249,8 @@ TEST_F(FleetTest, AHungHealthEndpointTakesTheInstanceOutWithoutKillingIt) {
   const pid_t pid1 = Instance("web", "web-1")["pid"].get<int>();
   const pid_t pid2 = Instance("web", "web-2")["pid"].get<int>();
   server_.WriteScratchFile("hang-web-1", "");
-  ASSERT_TRUE(Await([&] { return Instance("web", "web-1").value("state", "") == "unhealthy"; },
-                    5s));
+  ASSERT_TRUE(
+      Await([&] { return Instance("web", "web-1").value("state", "") == "unhealthy"; }, 5s));
   json out = Instance("web", "web-1");
   EXPECT_EQ(out["pid"], pid1) << "taken out of rotation, not killed";
   EXPECT_EQ(out["restarts"], 0);
@@ -269,8 +269,7 @@ TEST_F(FleetTest, AHungHealthEndpointTakesTheInstanceOutWithoutKillingIt) {
     EXPECT_EQ(res->Header("X-Backend-Pid"), std::to_string(pid2));
   }
   std::filesystem::remove(dir + "/hang-web-1");
-  ASSERT_TRUE(Await([&] { return Instance("web", "web-1").value("state", "") == "healthy"; },
-                    5s));
+  ASSERT_TRUE(Await([&] { return Instance("web", "web-1").value("state", "") == "healthy"; }, 5s));
   EXPECT_EQ(Instance("web", "web-1")["pid"], pid1);
   EXPECT_TRUE(Alive(pid1));
 }
@@ -302,23 +301,27 @@ TEST_F(FleetTest, KillNineOfVigilLeavesNothingARestartDoesNotCleanUp) {
   for (const json& in : Instances("web")) groups.insert(in["pid"].get<int>());
   server_.KillHard();
   // The instances die with Vigil; their children, in the same groups, are still there...
-  ASSERT_TRUE(Await([&] {
-    for (pid_t g : groups) {
-      if (Alive(g)) return false;
-    }
-    return true;
-  }, 5s));
+  ASSERT_TRUE(Await(
+      [&] {
+        for (pid_t g : groups) {
+          if (Alive(g)) return false;
+        }
+        return true;
+      },
+      5s));
   size_t left = 0;
   for (pid_t g : groups) left += GroupMembers(g).size();
   EXPECT_EQ(left, 2u) << "each instance's child outlives a kill -9 of Vigil";
   // ... until Vigil starts again and finds them through its pidfiles.
   ASSERT_OK(server_.Start());
-  EXPECT_TRUE(Await([&] {
-    for (pid_t g : groups) {
-      if (!GroupMembers(g).empty()) return false;
-    }
-    return true;
-  }, 5s));
+  EXPECT_TRUE(Await(
+      [&] {
+        for (pid_t g : groups) {
+          if (!GroupMembers(g).empty()) return false;
+        }
+        return true;
+      },
+      5s));
   EXPECT_NE(server_.Logs().find("left running by a previous Vigil"), std::string::npos)
       << server_.Logs();
   EXPECT_TRUE(AllHealthy("web", 2));
@@ -372,9 +375,8 @@ json Statistics(const VigilServer& server, const std::string& ns, const std::str
   json dimensions = json::array();
   for (const auto& [k, v] : dims) dimensions.push_back({{"Name", k}, {"Value", v}});
   const int64_t now = NowSeconds();
-  json body = {{"Namespace", ns},     {"MetricName", metric},
-               {"Dimensions", dimensions}, {"StartTime", now - 600},
-               {"EndTime", now + 60}, {"Period", 660}};
+  json body = {{"Namespace", ns},        {"MetricName", metric}, {"Dimensions", dimensions},
+               {"StartTime", now - 600}, {"EndTime", now + 60},  {"Period", 660}};
   if (extended.empty()) {
     body["Statistics"] = {"SampleCount", "Sum", "Maximum"};
   } else {
@@ -402,10 +404,12 @@ TEST_F(FleetTest, BalancerAndInstanceMetricsReachTheStore) {
     ASSERT_OK(res);
   }
   const std::vector<std::pair<std::string, std::string>> app = {{"App", "web"}};
-  EXPECT_TRUE(Await([&] {
-    json d = Statistics(server_, "Vigil/LoadBalancer", "RequestCount", app);
-    return !d.is_null() && d["Sum"].get<double>() >= 50;
-  }, 10s));
+  EXPECT_TRUE(Await(
+      [&] {
+        json d = Statistics(server_, "Vigil/LoadBalancer", "RequestCount", app);
+        return !d.is_null() && d["Sum"].get<double>() >= 50;
+      },
+      10s));
   json fivexx = Statistics(server_, "Vigil/LoadBalancer", "HTTPCode_Target_5XX_Count", app);
   ASSERT_FALSE(fivexx.is_null());
   EXPECT_EQ(fivexx["Sum"].get<double>(), 5);
@@ -417,14 +421,16 @@ TEST_F(FleetTest, BalancerAndInstanceMetricsReachTheStore) {
   EXPECT_FALSE(Statistics(server_, "Vigil/LoadBalancer", "HealthyHostCount", app).is_null());
 
   const std::vector<std::pair<std::string, std::string>> instance = {{"App", "web"},
-                                                                      {"InstanceId", "web-1"}};
-  EXPECT_TRUE(Await([&] {
-    json rss = Statistics(server_, "Vigil/Instances", "MemoryRSS", instance);
-    json cpu = Statistics(server_, "Vigil/Instances", "CPUUtilization", instance);
-    json scraped = Statistics(server_, "Vigil/Instances", "test_app_requests_total", instance);
-    return !rss.is_null() && rss["Maximum"].get<double>() > 0 && !cpu.is_null() &&
-           !scraped.is_null();
-  }, 10s));
+                                                                     {"InstanceId", "web-1"}};
+  EXPECT_TRUE(Await(
+      [&] {
+        json rss = Statistics(server_, "Vigil/Instances", "MemoryRSS", instance);
+        json cpu = Statistics(server_, "Vigil/Instances", "CPUUtilization", instance);
+        json scraped = Statistics(server_, "Vigil/Instances", "test_app_requests_total", instance);
+        return !rss.is_null() && rss["Maximum"].get<double>() > 0 && !cpu.is_null() &&
+               !scraped.is_null();
+      },
+      10s));
   for (const char* metric : {"OpenFileDescriptors", "Threads", "Uptime", "Restarts"}) {
     EXPECT_FALSE(Statistics(server_, "Vigil/Instances", metric, instance).is_null()) << metric;
   }

@@ -1,5 +1,6 @@
-// vigil_test_app: the application the fleet's tests supervise (src/fleet, tests/integration). A small HTTP/1.1
-// keep-alive server (a thread per connection) whose misbehaviour the tests switch on:
+// vigil_test_app: the application the fleet's tests supervise (src/fleet, tests/integration). A
+// small HTTP/1.1 keep-alive server (a thread per connection) whose misbehaviour the tests switch
+// on:
 //
 //   vigil_test_app --port N [--hang-health-if FILE] [--exit-after-ms MS] [--exit-code C]
 //                  [--spawn-child]
@@ -57,10 +58,10 @@ bool ReadRequest(int fd, std::string* buffer, std::string* method, std::string* 
 }
 
 void Reply(int fd, int status, const std::string& body) {
-  const std::string response = "HTTP/1.1 " + std::to_string(status) +
-                               " X\r\nContent-Type: text/plain\r\nX-Backend-Pid: " +
-                               std::to_string(::getpid()) + "\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string response =
+      "HTTP/1.1 " + std::to_string(status) +
+      " X\r\nContent-Type: text/plain\r\nX-Backend-Pid: " + std::to_string(::getpid()) +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   size_t off = 0;
   while (off < response.size()) {
     const ssize_t n = ::write(fd, response.data() + off, response.size() - off);
@@ -82,8 +83,9 @@ void Serve(int fd) {
     } else if (path.rfind("/status/", 0) == 0) {
       Reply(fd, std::atoi(path.c_str() + 8), "status\n");
     } else if (path == "/metrics") {
-      Reply(fd, 200, "# TYPE test_app_requests_total counter\ntest_app_requests_total " +
-                         std::to_string(requests.load()) + "\n");
+      Reply(fd, 200,
+            "# TYPE test_app_requests_total counter\ntest_app_requests_total " +
+                std::to_string(requests.load()) + "\n");
     } else {
       Reply(fd, 200, "ok " + std::to_string(port) + "\n");
     }
@@ -100,11 +102,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const char* next = i + 1 < argc ? argv[i + 1] : "";
-    if (arg == "--port") port = std::atoi(next), ++i;
-    else if (arg == "--hang-health-if") hang_file = next, ++i;
-    else if (arg == "--exit-after-ms") exit_after_ms = std::atol(next), ++i;
-    else if (arg == "--exit-code") exit_code = std::atoi(next), ++i;
-    else if (arg == "--spawn-child") spawn_child = true;
+    if (arg == "--port")
+      port = std::atoi(next), ++i;
+    else if (arg == "--hang-health-if")
+      hang_file = next, ++i;
+    else if (arg == "--exit-after-ms")
+      exit_after_ms = std::atol(next), ++i;
+    else if (arg == "--exit-code")
+      exit_code = std::atoi(next), ++i;
+    else if (arg == "--spawn-child")
+      spawn_child = true;
     else {
       std::fprintf(stderr, "vigil_test_app: unknown argument %s\n", arg.c_str());
       return 2;

@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <limits>
 #include <memory>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -260,13 +262,12 @@ Status ParseNetDev(std::string_view text, HostSample* sample) {
   return OkStatus();
 }
 
-StatusOr<ProcessSample> SampleProcessGroup(pid_t pgid) {
-  if (pgid <= 0) return InvalidArgumentError("bad process group " + std::to_string(pgid));
+StatusOr<std::map<pid_t, ProcessSample>> SampleProcessGroups(const std::vector<pid_t>& pgids) {
   DirPtr proc(::opendir("/proc"));
   if (proc == nullptr) return IoError("opendir", "/proc", errno);
   const int64_t hz = ::sysconf(_SC_CLK_TCK);
   const int64_t page_size = ::sysconf(_SC_PAGESIZE);
-  ProcessSample sample;
+  std::map<pid_t, ProcessSample> samples;
   while (const dirent* entry = ::readdir(proc.get())) {
     const std::string_view name = entry->d_name;
     if (!AllDigits(name)) continue;
@@ -274,20 +275,26 @@ StatusOr<ProcessSample> SampleProcessGroup(pid_t pgid) {
     auto text = ReadProcFile(path);
     if (!text.ok() || text->empty()) continue;  // exited since the listing
     // One unparsable process elsewhere on the host must not stop the sampling of every group;
-    // it cannot be told to be in this group anyway.
+    // it cannot be told to be in a group anyway.
     auto stat = ParseProcStat(*text, path);
-    if (!stat.ok() || stat->pgrp != pgid) continue;
+    if (!stat.ok() || std::find(pgids.begin(), pgids.end(), stat->pgrp) == pgids.end()) continue;
+    ProcessSample& sample = samples[stat->pgrp];
     ++sample.processes;
     sample.cpu_ns += TicksToNs(stat->utime_ticks + stat->stime_ticks, hz > 0 ? hz : 100);
     sample.rss_bytes += stat->rss_pages * page_size;
     sample.threads += static_cast<int>(stat->num_threads);
     sample.open_fds += CountOpenFds(name);
-    if (stat->pid == pgid) sample.state = stat->state;
+    if (stat->pid == stat->pgrp) sample.state = stat->state;
   }
-  if (sample.processes == 0) {
-    return NotFoundError("no process in group " + std::to_string(pgid));
-  }
-  return sample;
+  return samples;
+}
+
+StatusOr<ProcessSample> SampleProcessGroup(pid_t pgid) {
+  if (pgid <= 0) return InvalidArgumentError("bad process group " + std::to_string(pgid));
+  ASSIGN_OR_RETURN(auto samples, SampleProcessGroups({pgid}));
+  auto it = samples.find(pgid);
+  if (it == samples.end()) return NotFoundError("no process in group " + std::to_string(pgid));
+  return it->second;
 }
 
 StatusOr<uint64_t> ProcessStartTime(pid_t pid) {

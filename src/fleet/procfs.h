@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -28,6 +30,10 @@ struct ProcessSample {
 // NotFound when no process of the group exists; InvalidArgument when pgid <= 0; Unavailable
 // when /proc cannot be listed.
 StatusOr<ProcessSample> SampleProcessGroup(pid_t pgid);
+
+// The same for several groups in one scan of /proc (what a sampling round of the fleet needs):
+// a sample for each group with at least one process. Unavailable when /proc cannot be listed.
+StatusOr<std::map<pid_t, ProcessSample>> SampleProcessGroups(const std::vector<pid_t>& pgids);
 
 // The start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat). A pid with
 // another start time than before belongs to another process that reuses the number.

@@ -264,6 +264,19 @@ TEST(SampleProcessGroupTest, NoSuchGroupIsNotFound) {
   EXPECT_EQ(SampleProcessGroup(-5).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(SampleProcessGroupTest, SeveralGroupsInOneScan) {
+  constexpr pid_t kBeyondPidMax = 1 << 30;
+  auto samples = SampleProcessGroups({::getpgrp(), kBeyondPidMax});
+  ASSERT_TRUE(samples.ok()) << samples.status().ToString();
+  ASSERT_EQ(samples->size(), 1u) << "a group without processes has no sample";
+  const ProcessSample& own = samples->at(::getpgrp());
+  EXPECT_GE(own.processes, 1);
+  EXPECT_GT(own.rss_bytes, 0);
+  auto alone = SampleProcessGroup(::getpgrp());
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(alone->processes, own.processes);
+}
+
 TEST(ProcessStartTimeTest, IsStableForOneProcessAndNotFoundForNone) {
   auto first = ProcessStartTime(::getpid());
   ASSERT_TRUE(first.ok()) << first.status().ToString();

@@ -48,6 +48,13 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
     const int64_t ts = NowMs();
     const auto now = SteadyClock::now();
     std::vector<Datum> data;
+    std::vector<pid_t> groups;
+    for (const auto& app : apps_) {
+      for (const auto& in : app->instances) {
+        if (in->process) groups.push_back(in->process->pid());
+      }
+    }
+    auto samples = SampleProcessGroups(groups);
     for (const auto& app : apps_) {
       for (const auto& in : app->instances) {
         const std::vector<std::pair<std::string, std::string>> dims = {{"App", app->spec.name},
@@ -59,8 +66,10 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
           in->last_cpu_ns = -1;
           continue;
         }
-        auto sample = SampleProcessGroup(in->process->pid());
-        if (!sample.ok()) continue;
+        if (!samples.ok()) continue;
+        auto found = samples->find(in->process->pid());
+        if (found == samples->end()) continue;
+        const ProcessSample* sample = &found->second;
         if (in->last_cpu_ns >= 0) {
           const int64_t wall_ns =
               std::chrono::duration_cast<std::chrono::nanoseconds>(now - in->last_sample).count();

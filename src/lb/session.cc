@@ -103,7 +103,9 @@ struct RelayResult {
   uint64_t bytes = 0;
 };
 
-// Moves a message whose header `p` has read from `from` to `to`, streaming the body in chunks.
+// Moves a message whose header `p` has read from `from` to `to`: the header at once, then the
+// body a read at a time, so that a peer sending slowly (server-sent events, a long upload) is
+// relayed as it sends rather than held back until kRelayChunk bytes gather.
 template <bool isRequest>
 asio::awaitable<RelayResult> Relay(beast::tcp_stream& from, beast::flat_buffer& from_buffer,
                                    bhttp::parser<isRequest, bhttp::buffer_body>& p,
@@ -111,28 +113,36 @@ asio::awaitable<RelayResult> Relay(beast::tcp_stream& from, beast::flat_buffer& 
   std::unique_ptr<char[]> buf(new char[kRelayChunk]);
   bhttp::serializer<isRequest, bhttp::buffer_body> sr{p.get()};
   RelayResult r;
-  do {
+  to.expires_after(timeout);
+  co_await bhttp::async_write_header(to, sr, asio::redirect_error(asio::use_awaitable, r.write_ec));
+  if (r.write_ec) co_return r;
+  auto& body = p.get().body();
+  while (!sr.is_done()) {
     if (!p.is_done()) {
-      p.get().body().data = buf.get();
-      p.get().body().size = kRelayChunk;
+      body.data = buf.get();
+      body.size = kRelayChunk;
       from.expires_after(timeout);
-      co_await bhttp::async_read(from, from_buffer, p, asio::redirect_error(asio::use_awaitable, r.read_ec));
+      co_await bhttp::async_read_some(from, from_buffer, p,
+                                      asio::redirect_error(asio::use_awaitable, r.read_ec));
       if (r.read_ec == bhttp::error::need_buffer) r.read_ec = {};
       if (r.read_ec) co_return r;
-      p.get().body().size = kRelayChunk - p.get().body().size;
-      p.get().body().data = buf.get();
-      p.get().body().more = !p.is_done();
-      r.bytes += p.get().body().size;
+      body.size = kRelayChunk - body.size;
+      // No data, not an empty buffer: the serializer would write an empty buffer as a chunk of
+      // size 0, which ends a chunked body early (or trails the real end with junk).
+      body.data = body.size > 0 ? buf.get() : nullptr;
+      body.more = !p.is_done();
+      if (body.size == 0 && body.more) continue;  // only framing (a chunk header) was parsed
+      r.bytes += body.size;
     } else {
-      p.get().body().data = nullptr;
-      p.get().body().size = 0;
-      p.get().body().more = false;
+      body.data = nullptr;
+      body.size = 0;
+      body.more = false;
     }
     to.expires_after(timeout);
     co_await bhttp::async_write(to, sr, asio::redirect_error(asio::use_awaitable, r.write_ec));
     if (r.write_ec == bhttp::error::need_buffer) r.write_ec = {};
     if (r.write_ec) co_return r;
-  } while (!p.is_done() && !sr.is_done());
+  }
   co_return r;
 }
 
@@ -252,10 +262,17 @@ asio::awaitable<void> Worker::Session(size_t a, tcp::socket socket) {
   const std::string remote = RemoteIp(socket);
   beast::tcp_stream client(std::move(socket));
   auto self = clients.insert(clients.end(), &client);
+  // Beast reads at most the buffer's free capacity (at least 512 B) at a time, and a fresh
+  // flat_buffer grows only to what each read asked for: without this a body was relayed in
+  // reads (and writes, and chunks) of 512 B to 1 KiB. See http/session.cc.
   beast::flat_buffer buffer;
+  buffer.reserve(kRelayChunk);
   while (!lb->stopping()) {
     bhttp::request_parser<bhttp::empty_body> head;
     head.header_limit(static_cast<uint32_t>(opt.max_header_bytes));
+    // Forward limits the body itself; Beast's default (1 MiB) would refuse a larger
+    // Content-Length here, with the header.
+    head.body_limit(std::numeric_limits<uint64_t>::max());
     client.expires_after(std::chrono::milliseconds(opt.idle_timeout_ms));
     ErrorCode ec;
     co_await bhttp::async_read_header(client, buffer, head,
@@ -311,9 +328,11 @@ asio::awaitable<bool> Worker::Forward(size_t a, beast::tcp_stream& client,
     static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     co_await asio::async_write(client.socket(), asio::buffer(kContinue, sizeof(kContinue) - 1),
                                asio::redirect_error(asio::use_awaitable, ec));
-    req.erase(bhttp::field::expect);
     if (ec) co_return false;
   }
+  // Never forwarded, with a body or without: the target would answer a 100 of its own, which
+  // would be taken for the response (interim 1xx answers are not skipped).
+  req.erase(bhttp::field::expect);
   StripHopByHop(req);
   const beast::string_view prior = req["X-Forwarded-For"];
   req.set("X-Forwarded-For",
@@ -367,6 +386,7 @@ asio::awaitable<bool> Worker::Forward(size_t a, beast::tcp_stream& client,
     const bool reused = conn != nullptr;
     if (!reused) {
       conn = std::make_unique<UpstreamConn>(io);
+      conn->buffer.reserve(kRelayChunk);  // as the client's buffer in Session
       conn->stream.expires_after(std::chrono::milliseconds(opt.connect_timeout_ms));
       co_await conn->stream.async_connect(
           tcp::endpoint(asio::ip::make_address(target.host, ec), target.port),
@@ -458,7 +478,10 @@ asio::awaitable<bool> Worker::Forward(size_t a, beast::tcp_stream& client,
     }
     const bool upstream_keep_alive = res.keep_alive();
     StripHopByHop(res);
-    keep = client_keep_alive && !lb->stopping() && (buffered || stream->is_done());
+    // A body that ends with the upstream connection (no length, not chunked) can only end for
+    // the client the same way.
+    keep =
+        client_keep_alive && !lb->stopping() && (buffered || stream->is_done()) && !rp.need_eof();
     res.version(version);
     res.keep_alive(keep);
     RelayResult r = co_await Relay(conn->stream, conn->buffer, rp, client, timeout);

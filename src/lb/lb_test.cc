@@ -1,0 +1,980 @@
+// End-to-end tests of the load balancer over loopback sockets: a fake TargetGroup the test
+// edits mid-request, real backends (Vigil's http::Server) and misbehaving raw-socket ones, a
+// capturing MetricSink, and a Beast client with a deadline on every call.
+#include "lb/lb.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/logging.h"
+#include "common/metric_sink.h"
+#include "fleet/fleet.h"
+#include "http/beast.h"
+#include "http/http.h"
+
+namespace vigil::lb {
+namespace {
+
+namespace asio = http::asio;
+namespace beast = http::beast;
+namespace bhttp = http::bhttp;
+using http::tcp;
+using ErrorCode = boost::system::error_code;
+using BeastRequest = bhttp::request<bhttp::string_body>;
+using BeastResponse = bhttp::response<bhttp::string_body>;
+using namespace std::chrono_literals;
+
+constexpr char kApp[] = "web";
+constexpr auto kIoTimeout = 5s;
+
+// Polls `done` until it holds or `limit` passes; returns whether it held.
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = 5000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+int64_t SteadyNowNs() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+fleet::Target MakeTarget(std::string id, uint16_t port, int64_t since_ns = SteadyNowNs()) {
+  fleet::Target t;
+  t.instance_id = std::move(id);
+  t.host = "127.0.0.1";
+  t.port = port;
+  t.in_rotation_since_ns = since_ns;
+  t.load = std::make_shared<fleet::TargetLoad>();
+  return t;
+}
+
+// One app's targets as a list the test replaces at will; remembers every Report().
+// Thread-safe; spec() may be changed only before the load balancer starts.
+class FakeGroup final : public fleet::TargetGroup {
+ public:
+  FakeGroup() { spec_.name = kApp; }
+  fleet::AppSpec& mutable_spec() { return spec_; }
+  const fleet::AppSpec& spec() const override { return spec_; }
+  std::shared_ptr<const std::vector<fleet::Target>> Targets() const override {
+    std::lock_guard l(mu_);
+    return targets_;
+  }
+  void Report(const std::string& id, fleet::Failure failure, const std::string&) override {
+    std::lock_guard l(mu_);
+    reports_.emplace_back(id, failure);
+  }
+  std::pair<int, int> HostCounts() const override {
+    std::lock_guard l(mu_);
+    return host_counts_;
+  }
+
+  void Set(std::vector<fleet::Target> targets) {
+    std::lock_guard l(mu_);
+    targets_ = std::make_shared<const std::vector<fleet::Target>>(std::move(targets));
+  }
+  void SetHostCounts(int healthy, int unhealthy) {
+    std::lock_guard l(mu_);
+    host_counts_ = {healthy, unhealthy};
+  }
+  int Reports(const std::string& id, fleet::Failure failure) const {
+    std::lock_guard l(mu_);
+    return static_cast<int>(std::count(reports_.begin(), reports_.end(), std::pair(id, failure)));
+  }
+
+ private:
+  fleet::AppSpec spec_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const std::vector<fleet::Target>> targets_ =
+      std::make_shared<const std::vector<fleet::Target>>();      // guarded by mu_
+  std::vector<std::pair<std::string, fleet::Failure>> reports_;  // guarded by mu_
+  std::pair<int, int> host_counts_;                              // guarded by mu_
+};
+
+class CapturingSink final : public MetricSink {
+ public:
+  void Put(const std::string& ns, std::vector<Datum> data) override {
+    std::lock_guard l(mu_);
+    for (Datum& d : data) data_.emplace_back(ns, std::move(d));
+  }
+  // Datums of `metric` in the load balancer's namespace for kApp.
+  std::vector<Datum> Get(const std::string& metric) const {
+    std::lock_guard l(mu_);
+    std::vector<Datum> out;
+    for (const auto& [ns, d] : data_) {
+      const bool app =
+          d.dimensions == std::vector<std::pair<std::string, std::string>>{{"App", kApp}};
+      if (ns == "Vigil/LoadBalancer" && app && d.metric == metric) out.push_back(d);
+    }
+    return out;
+  }
+  double Sum(const std::string& metric) const {
+    double sum = 0;
+    for (const Datum& d : Get(metric)) sum += d.value * d.count;
+    return sum;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::string, Datum>> data_;  // guarded by mu_
+};
+
+// A well-behaved backend: http::Server on a free port, remembering every request. Paths:
+// /echo answers the body; /fail 500; /nocontent 204; /big a 4 MiB body; /hold waits for
+// Release(); anything else answers the backend's name after `delay`.
+class Backend {
+ public:
+  static std::string BigBody() {
+    std::string body(4 << 20, '\0');
+    for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7) % 26);
+    return body;
+  }
+
+  explicit Backend(std::string name, std::chrono::milliseconds delay = 0ms)
+      : name_(std::move(name)) {
+    router_.Handle("*", "/echo", [this](const http::Request& r) {
+      Record(r);
+      return http::Response::Text(200, r.body, "application/octet-stream");
+    });
+    router_.Handle("*", "/fail", [this](const http::Request& r) {
+      Record(r);
+      return http::Response::Text(500, "failed");
+    });
+    router_.Handle("*", "/nocontent", [this](const http::Request& r) {
+      Record(r);
+      return http::Response{204, {}, ""};
+    });
+    router_.Handle("*", "/big", [this](const http::Request& r) {
+      Record(r);
+      return http::Response::Text(200, BigBody(), "application/octet-stream");
+    });
+    router_.Handle("*", "/hold", [this](const http::Request& r) {
+      Record(r);
+      std::unique_lock l(mu_);
+      cv_.wait(l, [this] { return released_; });
+      return http::Response::Text(200, "held");
+    });
+    router_.Handle("*", "/*", [this, delay](const http::Request& r) {
+      Record(r);
+      std::this_thread::sleep_for(delay);
+      http::Response res = http::Response::Text(200, name_);
+      res.headers.emplace_back("X-Reply", "intact");
+      return res;
+    });
+    http::ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.io_threads = 1;
+    o.worker_threads = 8;
+    o.max_body_bytes = 16 << 20;
+    o.logger = &NullLogger();
+    server_ = std::make_unique<http::Server>(o, &router_);
+    const Status s = server_->Start();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  ~Backend() {
+    Release();
+    server_->Stop();
+  }
+
+  uint16_t port() const { return server_->port(); }
+  fleet::Target target(int64_t since_ns = SteadyNowNs()) const {
+    return MakeTarget(name_, port(), since_ns);
+  }
+  std::vector<http::Request> requests() const {
+    std::lock_guard l(mu_);
+    return requests_;
+  }
+  size_t count() const {
+    std::lock_guard l(mu_);
+    return requests_.size();
+  }
+  void Release() {
+    std::lock_guard l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void Record(const http::Request& r) {
+    std::lock_guard l(mu_);
+    requests_.push_back(r);
+  }
+
+  const std::string name_;
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<http::Request> requests_;  // guarded by mu_
+  bool released_ = false;                // guarded by mu_
+};
+
+// A misbehaving backend on raw sockets, a thread per connection. kClose closes each
+// connection at once; kSilent reads and never answers; kReply waits for a request header,
+// writes `reply`, then (when given) `rest` once Continue() is called, and shuts its side down.
+class RawBackend {
+ public:
+  enum class Mode { kClose, kSilent, kReply };
+
+  explicit RawBackend(Mode mode, std::string reply = "", std::string rest = "")
+      : mode_(mode), reply_(std::move(reply)), rest_(std::move(rest)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len), 0);
+    EXPECT_EQ(::listen(listen_fd_, 64), 0);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { AcceptLoop(); });
+  }
+  ~RawBackend() {
+    {
+      std::lock_guard l(mu_);
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
+    acceptor_.join();
+    for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);  // wakes read()
+    for (std::thread& t : threads_) t.join();
+    for (int fd : fds_) ::close(fd);
+    ::close(listen_fd_);
+  }
+
+  uint16_t port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+  fleet::Target target(const std::string& id) const { return MakeTarget(id, port_); }
+  void Continue() {
+    std::lock_guard l(mu_);
+    continue_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void AcceptLoop() {
+    for (;;) {
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      ++accepted_;
+      std::lock_guard l(mu_);
+      fds_.push_back(fd);
+      threads_.emplace_back([this, fd] { Serve(fd); });
+    }
+  }
+
+  // Never closes fd (the destructor does): a closed number could be reused meanwhile.
+  void Serve(int fd) {
+    if (mode_ == Mode::kClose) {
+      ::shutdown(fd, SHUT_RDWR);
+      return;
+    }
+    std::string in;
+    char buf[4096];
+    bool replied = false;
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof(buf));
+      if (n <= 0) return;
+      in.append(buf, static_cast<size_t>(n));
+      if (mode_ == Mode::kReply && !replied && in.find("\r\n\r\n") != std::string::npos) {
+        replied = true;
+        WriteAll(fd, reply_);
+        if (!rest_.empty()) {
+          std::unique_lock l(mu_);
+          cv_.wait(l, [this] { return continue_ || stopping_; });
+          l.unlock();
+          WriteAll(fd, rest_);
+        }
+        ::shutdown(fd, SHUT_WR);
+      }
+    }
+  }
+
+  static void WriteAll(int fd, const std::string& data) {
+    for (size_t off = 0; off < data.size();) {
+      const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+      if (n <= 0) return;
+      off += static_cast<size_t>(n);
+    }
+  }
+
+  const Mode mode_;
+  const std::string reply_, rest_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;             // guarded by mu_
+  bool continue_ = false;             // guarded by mu_
+  std::vector<int> fds_;              // guarded by mu_ until the acceptor is joined
+  std::vector<std::thread> threads_;  // guarded by mu_ until the acceptor is joined
+};
+
+// A port that refuses connections: bound, never listening, for as long as this lives.
+class RefusingPort {
+ public:
+  RefusingPort() : socket_(io_) {
+    socket_.open(tcp::v4());
+    socket_.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  }
+  fleet::Target target(const std::string& id) const {
+    return MakeTarget(id, socket_.local_endpoint().port());
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+};
+
+BeastRequest MakeRequest(bhttp::verb verb, std::string target, std::string body = "") {
+  BeastRequest req(verb, target, 11);
+  req.set(bhttp::field::host, "app.test");
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+// A blocking HTTP/1.1 client on one connection; every call fails after kIoTimeout rather
+// than hang. A failed read returns status 0 and leaves the error in error().
+class Client {
+ public:
+  explicit Client(uint16_t port) : stream_(io_) {
+    buffer_.reserve(64 << 10);  // reads of 512 B make multi-megabyte bodies slow under ASan
+    error_ = Run([&](auto done) {
+      stream_.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), done);
+    });
+    connected_ = !error_;
+  }
+
+  bool connected() const { return connected_; }
+  ErrorCode error() const { return error_; }
+
+  ErrorCode Write(std::string_view bytes) {
+    return Run([&](auto done) { asio::async_write(stream_, asio::buffer(bytes), done); });
+  }
+  ErrorCode Send(BeastRequest req) {
+    return Run([&](auto done) { bhttp::async_write(stream_, req, done); });
+  }
+  BeastResponse Read(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 << 20);
+    parser.skip(head);
+    error_ = Run([&](auto done) { bhttp::async_read(stream_, buffer_, parser, done); });
+    if (error_) {
+      BeastResponse failed;
+      failed.result(bhttp::status::unknown);
+      return failed;
+    }
+    return parser.release();
+  }
+  BeastResponse RoundTrip(BeastRequest req, bool head = false) {
+    error_ = Send(std::move(req));
+    return error_ ? BeastResponse(bhttp::status::unknown, 11) : Read(head);
+  }
+  BeastResponse Get(const std::string& target) {
+    return RoundTrip(MakeRequest(bhttp::verb::get, target));
+  }
+  // Reads raw bytes until `needle` has arrived; returns all read (empty on a timeout or error).
+  std::string ReadUntil(std::string_view needle) {
+    std::string got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    buffer_.consume(buffer_.size());
+    while (got.find(needle) == std::string::npos) {
+      char buf[4096];
+      size_t n = 0;
+      error_ = Run([&](auto done) {
+        stream_.async_read_some(asio::buffer(buf), [&n, done](ErrorCode ec, size_t read) mutable {
+          n = read;
+          done(ec);
+        });
+      });
+      if (error_) return "";
+      got.append(buf, n);
+    }
+    return got;
+  }
+  // Whether the peer has closed the connection (end of stream, nothing more to read). Only
+  // before any read saw the end: Asio's epoll reactor does not report an end of stream twice.
+  bool PeerClosed() {
+    if (buffer_.size() > 0) return false;
+    char c;
+    const ErrorCode ec =
+        Run([&](auto done) { stream_.async_read_some(asio::buffer(&c, 1), done); });
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  template <class Start>
+  ErrorCode Run(Start start) {
+    ErrorCode result = asio::error::would_block;
+    stream_.expires_after(kIoTimeout);
+    start([&](ErrorCode ec, auto&&...) { result = ec; });
+    io_.restart();
+    io_.run();
+    return result;
+  }
+
+  asio::io_context io_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  bool connected_ = false;
+  ErrorCode error_;
+};
+
+bool Refused(uint16_t port) {
+  asio::io_context io;
+  tcp::socket s(io);
+  ErrorCode ec;
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  return ec == asio::error::connection_refused;
+}
+
+std::string Field(const BeastResponse& res, beast::string_view name) {
+  auto it = res.find(name);
+  return it == res.end() ? "" : std::string(it->value());
+}
+
+class LbTest : public ::testing::Test {
+ protected:
+  LbTest() {
+    options_.threads = 2;
+    options_.clock = &clock_;
+    options_.logger = &NullLogger();
+    options_.metrics = &sink_;
+  }
+  ~LbTest() override {
+    if (lb_) lb_->Stop();
+  }
+
+  void StartLb(std::string access_log_path = "") {
+    Listener listener;
+    listener.targets = &group_;
+    listener.host = "127.0.0.1";
+    listener.port = 0;
+    listener.access_log_path = std::move(access_log_path);
+    options_.listeners = {listener};
+    auto lb = LoadBalancer::Start(options_);
+    ASSERT_TRUE(lb.ok()) << lb.status().ToString();
+    lb_ = std::move(*lb);
+    ASSERT_NE(port(), 0);
+  }
+  uint16_t port() const { return lb_->port(0); }
+
+  SystemClock clock_;
+  CapturingSink sink_;
+  FakeGroup group_;
+  Options options_;
+  std::unique_ptr<LoadBalancer> lb_;
+};
+
+TEST_F(LbTest, ProxiesGetAndPostWithForwardingHeadersOnKeptAliveConnections) {
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb();
+  Client c(port());
+  ASSERT_TRUE(c.connected()) << c.error().message();
+
+  BeastRequest get = MakeRequest(bhttp::verb::get, "/path?q=1");
+  get.set("X-Forwarded-For", "10.0.0.1");
+  get.set(bhttp::field::connection, "foo");
+  get.set("Foo", "hop");
+  get.set(bhttp::field::keep_alive, "timeout=5");
+  get.set(bhttp::field::te, "trailers");
+  get.set(bhttp::field::upgrade, "websocket");
+  get.set("X-Custom", "end-to-end");
+  BeastResponse res = c.RoundTrip(get);
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), "b1");
+  EXPECT_EQ(Field(res, "X-Reply"), "intact");
+  EXPECT_EQ(Field(res, "Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_TRUE(res.keep_alive());
+
+  const std::string payload(10'000, 'p');
+  res = c.RoundTrip(MakeRequest(bhttp::verb::post, "/echo", payload));
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), payload);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(c.Get("/again").result_int(), 200);
+
+  const std::vector<http::Request> seen = backend.requests();
+  ASSERT_EQ(seen.size(), 6u);
+  const http::Request& first = seen[0];
+  EXPECT_EQ(first.target, "/path?q=1");
+  EXPECT_EQ(first.Header("X-Forwarded-For").value_or(""), "10.0.0.1, 127.0.0.1");
+  EXPECT_EQ(first.Header("X-Forwarded-Proto").value_or(""), "http");
+  EXPECT_EQ(first.Header("X-Forwarded-Port").value_or(""), std::to_string(port()));
+  EXPECT_EQ(first.Header("X-Custom").value_or(""), "end-to-end");
+  EXPECT_EQ(first.Header("Host").value_or(""), "app.test");
+  for (const char* hop : {"Foo", "Keep-Alive", "TE", "Upgrade"}) {
+    EXPECT_FALSE(first.Header(hop).has_value()) << hop << " was forwarded";
+  }
+  EXPECT_EQ(first.Header("Connection").value_or("").find("foo"), std::string::npos);
+  EXPECT_EQ(seen[1].method, "POST");
+  EXPECT_EQ(seen[1].body, payload);
+  EXPECT_EQ(seen[1].Header("X-Forwarded-For").value_or(""), "127.0.0.1");
+
+  std::set<std::string> upstream_connections;
+  for (const http::Request& r : seen) upstream_connections.insert(r.remote_address);
+  EXPECT_EQ(upstream_connections.size(), 1u) << "upstream connections were not reused";
+}
+
+TEST_F(LbTest, RelaysHeadNoContentChunkedCloseDelimitedAndLargeResponses) {
+  Backend backend("b1");
+  RawBackend chunked(RawBackend::Mode::kReply,
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: x-hop\r\n"
+                     "X-Hop: 1\r\nKeep-Alive: timeout=5\r\nX-Kept: yes\r\n\r\n"
+                     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  RawBackend until_eof(RawBackend::Mode::kReply,
+                       "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody until the end");
+  group_.Set({backend.target()});
+  StartLb();
+
+  Client c(port());
+  BeastResponse res = c.RoundTrip(MakeRequest(bhttp::verb::head, "/big"), /*head=*/true);
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(Field(res, "Content-Length"), std::to_string(4 << 20));
+  EXPECT_TRUE(res.body().empty());
+  res = c.Get("/nocontent");  // on the same connection: no stray body bytes came before
+  EXPECT_EQ(res.result_int(), 204) << c.error().message();
+  EXPECT_TRUE(res.body().empty());
+  res = c.Get("/big");
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_TRUE(res.body() == Backend::BigBody()) << "a 4 MiB body came back altered";
+
+  group_.Set({chunked.target("chunked")});
+  res = c.Get("/chunked");
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), "hello world");
+  EXPECT_TRUE(res.chunked());
+  EXPECT_EQ(Field(res, "X-Kept"), "yes");
+  EXPECT_EQ(Field(res, "X-Hop"), "");
+  EXPECT_EQ(Field(res, "Keep-Alive"), "");
+
+  // A body that ends with the upstream connection: the client sees its end (the read below
+  // completes) only when the load balancer closes the client connection too.
+  group_.Set({until_eof.target("eof")});
+  res = c.Get("/eof");
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), "body until the end");
+  EXPECT_FALSE(res.keep_alive());
+}
+
+// A chunked body whose size is a multiple of the relay's read size, then another request on
+// the same connections: nothing may trail the first response.
+TEST_F(LbTest, ChunkedBodiesEndCleanly) {
+  const std::string body(32 << 10, 'c');
+  RawBackend chunked(
+      RawBackend::Mode::kReply,
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8000\r\n" + body + "\r\n0\r\n\r\n");
+  Backend backend("b1");
+  group_.Set({chunked.target("chunked")});
+  StartLb();
+  Client c(port());
+  BeastResponse res = c.Get("/");
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_TRUE(res.body() == body) << res.body().size();
+  group_.Set({backend.target()});
+  res = c.Get("/next");
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), "b1");
+
+  std::string request =
+      "POST /echo HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n";
+  request += "8000\r\n" + body + "\r\n0\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {  // the second and third reuse the upstream connection
+    ASSERT_FALSE(c.Write(request));
+    res = c.Read();
+    ASSERT_EQ(res.result_int(), 200) << i << ": " << c.error().message();
+    EXPECT_TRUE(res.body() == body) << i << ": " << res.body().size();
+  }
+  EXPECT_EQ(backend.count(), 4u);
+}
+
+// A backend that sends part of a response and waits: the client sees that part at once. The
+// end (only the last chunk) comes in a read of its own; nothing may trail it.
+TEST_F(LbTest, StreamsResponseBytesAsTheyArrive) {
+  RawBackend trickle(RawBackend::Mode::kReply,
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst \r\n",
+                     "0\r\n\r\n");
+  group_.Set({trickle.target("trickle")});
+  StartLb();
+  Client c(port());
+  ASSERT_FALSE(c.Send(MakeRequest(bhttp::verb::get, "/events")));
+  const std::string got = c.ReadUntil("first \r\n");
+  EXPECT_NE(got.find("HTTP/1.1 200 OK"), std::string::npos) << c.error().message();
+  trickle.Continue();
+  EXPECT_EQ(c.ReadUntil("0\r\n\r\n"), "0\r\n\r\n") << c.error().message();
+  const BeastResponse res = c.Get("/again");
+  EXPECT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), "first ");
+}
+
+TEST_F(LbTest, StreamsBodiesLargerThanTheRetryBufferAndAnswersExpectContinue) {
+  options_.retry_buffer_bytes = 4096;
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb();
+  std::string big(3 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 % 251);
+
+  Client c(port());
+  BeastResponse res = c.RoundTrip(MakeRequest(bhttp::verb::post, "/echo", big));
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_TRUE(res.body() == big) << "Content-Length body altered, size " << res.body().size();
+
+  std::string chunked =
+      "POST /echo HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (size_t off = 0; off < big.size(); off += 100'000) {
+    const size_t n = std::min<size_t>(100'000, big.size() - off);
+    std::ostringstream size;
+    size << std::hex << n;
+    chunked += size.str() + "\r\n" + big.substr(off, n) + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  ASSERT_FALSE(c.Write(chunked));
+  res = c.Read();
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_TRUE(res.body() == big) << "chunked body altered, size " << res.body().size();
+
+  for (const size_t size : {size_t{5}, big.size()}) {
+    ASSERT_FALSE(
+        c.Write("POST /echo HTTP/1.1\r\nHost: app.test\r\nExpect: 100-continue\r\n"
+                "Content-Length: " +
+                std::to_string(size) + "\r\n\r\n"));
+    res = c.Read();
+    ASSERT_EQ(res.result_int(), 100) << size << ": " << c.error().message();
+    ASSERT_FALSE(c.Write(std::string_view(big).substr(0, size)));
+    res = c.Read();
+    ASSERT_EQ(res.result_int(), 200) << size << ": " << c.error().message();
+    EXPECT_TRUE(res.body() == big.substr(0, size)) << size;
+  }
+  // Without a body there is nothing to continue, and the backend is not asked to either.
+  ASSERT_FALSE(
+      c.Write("POST /echo HTTP/1.1\r\nHost: app.test\r\nExpect: 100-continue\r\n"
+              "Content-Length: 0\r\n\r\n"));
+  res = c.Read();
+  EXPECT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(c.Get("/after").result_int(), 200) << c.error().message();
+  for (const http::Request& r : backend.requests()) {
+    EXPECT_FALSE(r.Header("Expect").has_value()) << r.method << " " << r.target;
+  }
+}
+
+TEST_F(LbTest, StartRefusesBadOptionsAndATakenPort) {
+  options_.threads = 0;
+  Listener listener;
+  listener.targets = &group_;
+  listener.host = "127.0.0.1";
+  options_.listeners = {listener};
+  EXPECT_EQ(LoadBalancer::Start(options_).status().code(), StatusCode::kInvalidArgument);
+
+  options_.threads = 2;
+  options_.listeners[0].targets = nullptr;
+  EXPECT_EQ(LoadBalancer::Start(options_).status().code(), StatusCode::kInvalidArgument);
+
+  RawBackend taken(RawBackend::Mode::kClose);  // listening without SO_REUSEPORT
+  options_.listeners[0].targets = &group_;
+  options_.listeners[0].port = taken.port();
+  auto lb = LoadBalancer::Start(options_);
+  EXPECT_EQ(lb.status().code(), StatusCode::kUnavailable) << lb.status().ToString();
+  EXPECT_NE(lb.status().ToString().find(std::to_string(taken.port())), std::string::npos)
+      << lb.status().ToString();
+}
+
+TEST_F(LbTest, NoTargetIs503NamingTheApp) {
+  StartLb();
+  Client c(port());
+  BeastResponse res = c.Get("/");
+  ASSERT_EQ(res.result_int(), 503) << c.error().message();
+  EXPECT_NE(res.body().find("no healthy instance of app 'web'"), std::string::npos) << res.body();
+  EXPECT_EQ(c.Get("/").result_int(), 503);  // the connection stays usable
+}
+
+TEST_F(LbTest, RefusedTargetIsReportedAndTheRequestGoesToAnother) {
+  RefusingPort refusing;
+  Backend backend("good");
+  group_.Set({refusing.target("bad"), backend.target()});
+  StartLb();
+  Client c(port());
+  for (int i = 0; i < 4; ++i) {
+    BeastResponse res = c.Get("/");
+    ASSERT_EQ(res.result_int(), 200) << c.error().message();
+    EXPECT_EQ(res.body(), "good");
+  }
+  EXPECT_GE(group_.Reports("bad", fleet::Failure::kConnect), 1);
+  EXPECT_EQ(group_.Reports("good", fleet::Failure::kConnect), 0);
+}
+
+TEST_F(LbTest, AllTargetsRefusingIs502NamingTheError) {
+  RefusingPort a, b;
+  group_.Set({a.target("a"), b.target("b")});
+  StartLb();
+  Client c(port());
+  BeastResponse res = c.Get("/");
+  ASSERT_EQ(res.result_int(), 502) << c.error().message();
+  EXPECT_NE(res.body().find("502 Bad Gateway: app 'web'"), std::string::npos) << res.body();
+  EXPECT_NE(res.body().find("Connection refused"), std::string::npos) << res.body();
+  EXPECT_EQ(group_.Reports("a", fleet::Failure::kConnect), 1);
+  EXPECT_EQ(group_.Reports("b", fleet::Failure::kConnect), 1);
+}
+
+// A fresh load balancer's first pick on either worker is the first target in the list.
+TEST_F(LbTest, UnansweredGetIsRetriedElsewhere) {
+  RawBackend closer(RawBackend::Mode::kClose);
+  Backend backend("good");
+  group_.Set({closer.target("closer"), backend.target()});
+  StartLb();
+  Client c(port());
+  BeastResponse res = c.Get("/");
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), "good");
+  EXPECT_EQ(closer.accepted(), 1);
+  EXPECT_EQ(group_.Reports("closer", fleet::Failure::kConnect), 1);
+}
+
+TEST_F(LbTest, UnansweredPostOnAFreshConnectionIsNotRetried) {
+  RawBackend closer(RawBackend::Mode::kClose);
+  Backend backend("good");
+  group_.Set({closer.target("closer"), backend.target()});
+  StartLb();
+  Client c(port());
+  BeastResponse res = c.RoundTrip(MakeRequest(bhttp::verb::post, "/echo", "once only"));
+  ASSERT_EQ(res.result_int(), 502) << c.error().message();
+  EXPECT_NE(res.body().find("closer"), std::string::npos) << res.body();
+  EXPECT_EQ(closer.accepted(), 1);
+  EXPECT_EQ(backend.count(), 0u);
+}
+
+TEST_F(LbTest, BrokenResponsesAreNotRetried) {
+  RawBackend half_header(RawBackend::Mode::kReply, "HTTP/1.1 200 OK\r\nContent-Le");
+  RawBackend half_body(RawBackend::Mode::kReply,
+                       "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part");
+  Backend backend("good");
+  group_.Set({half_header.target("half-header"), backend.target()});
+  StartLb();
+  Client c(port());
+  BeastResponse res = c.Get("/");
+  ASSERT_EQ(res.result_int(), 502) << c.error().message();
+  EXPECT_NE(res.body().find("broken response"), std::string::npos) << res.body();
+
+  group_.Set({half_body.target("half-body")});
+  Client d(port());
+  res = d.Get("/");
+  EXPECT_EQ(d.error(), bhttp::error::partial_message) << d.error().message();
+  EXPECT_EQ(backend.count(), 0u);
+
+  group_.Set({backend.target()});
+  Client e(port());
+  EXPECT_EQ(e.Get("/").result_int(), 200);
+}
+
+TEST_F(LbTest, NoResponseWithinTheTimeoutIs504) {
+  options_.response_timeout_ms = 300;
+  RawBackend silent(RawBackend::Mode::kSilent);
+  group_.Set({silent.target("silent")});
+  StartLb();
+  Client c(port());
+  const auto start = std::chrono::steady_clock::now();
+  BeastResponse res = c.Get("/");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(res.result_int(), 504) << c.error().message();
+  EXPECT_NE(res.body().find("504 Gateway Timeout"), std::string::npos) << res.body();
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 3s);
+}
+
+TEST_F(LbTest, StalledTargetIsReportedAndAbandonedWhenItLeavesRotation) {
+  options_.stall_timeout_ms = 50;
+  options_.response_timeout_ms = 20'000;
+  RawBackend silent(RawBackend::Mode::kSilent);
+  Backend backend("good");
+  group_.Set({silent.target("silent")});
+  StartLb();
+  Client c(port());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_FALSE(c.Send(MakeRequest(bhttp::verb::get, "/")));
+  ASSERT_TRUE(WaitFor([&] { return group_.Reports("silent", fleet::Failure::kStall) > 0; }));
+  group_.Set({backend.target()});  // the fleet ejected it
+  BeastResponse res = c.Read();
+  ASSERT_EQ(res.result_int(), 200) << c.error().message();
+  EXPECT_EQ(res.body(), "good");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_EQ(group_.Reports("silent", fleet::Failure::kStall), 1);
+  EXPECT_EQ(group_.Reports("silent", fleet::Failure::kConnect), 0);
+}
+
+TEST_F(LbTest, ConsecutiveFiveHundredsAreReportedOncePerRun) {
+  group_.mutable_spec().consecutive_5xx = 3;
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb();
+  Client c(port());
+  auto k5xx = [&] { return group_.Reports("b1", fleet::Failure::k5xx); };
+  for (const char* path : {"/fail", "/fail", "/ok", "/fail", "/fail"}) {
+    ASSERT_NE(c.Get(path).result_int(), 0) << c.error().message();
+  }
+  EXPECT_EQ(k5xx(), 0) << "a 200 between 5xx answers must reset the run";
+  ASSERT_EQ(c.Get("/fail").result_int(), 500);
+  EXPECT_EQ(k5xx(), 1);
+  ASSERT_EQ(c.Get("/fail").result_int(), 500);
+  ASSERT_EQ(c.Get("/fail").result_int(), 500);
+  EXPECT_EQ(k5xx(), 1) << "the run restarts after a report";
+}
+
+TEST_F(LbTest, LeastOutstandingSendsMostRequestsToTheFastTarget) {
+  Backend slow("slow", 200ms);
+  Backend fast("fast");
+  group_.Set({slow.target(), fast.target()});
+  StartLb();
+  // Clients share a budget of requests: while some wait on the slow target, the others spend it.
+  constexpr int kClients = 4, kRequests = 40;
+  std::atomic<int> issued{0}, ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&] {
+      Client c(port());
+      while (issued++ < kRequests) ok += c.Get("/").result_int() == 200;
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kRequests);
+  EXPECT_EQ(slow.count() + fast.count(), static_cast<size_t>(kRequests));
+  EXPECT_GE(fast.count(), 3 * slow.count()) << "slow " << slow.count() << ", fast " << fast.count();
+}
+
+TEST_F(LbTest, SlowStartKeepsTrafficOnTheEstablishedTarget) {
+  group_.mutable_spec().slow_start_ms = 60'000;
+  Backend old_one("old"), new_one("new");
+  group_.Set({new_one.target(), old_one.target(SteadyNowNs() - 3'600'000'000'000)});
+  StartLb();
+  Client c(port());
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(c.Get("/").body(), "old");
+  EXPECT_EQ(new_one.count(), 0u);
+}
+
+TEST_F(LbTest, PublishesPerAppMetrics) {
+  Backend backend("b1", 20ms);
+  group_.Set({backend.target()});
+  group_.SetHostCounts(2, 1);
+  StartLb();
+  Client c(port());
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(c.Get("/").result_int(), 200);
+  group_.Set({});
+  ASSERT_EQ(c.Get("/").result_int(), 503);
+  lb_->Stop();
+
+  EXPECT_EQ(sink_.Sum("RequestCount"), 4);
+  EXPECT_EQ(sink_.Sum("HTTPCode_Target_2XX_Count"), 3);
+  EXPECT_EQ(sink_.Sum("HTTPCode_ELB_503_Count"), 1);
+  EXPECT_EQ(sink_.Sum("HTTPCode_ELB_5XX_Count"), 1);
+  EXPECT_EQ(sink_.Sum("HTTPCode_Target_5XX_Count"), 0);
+  double count = 0;
+  for (const Datum& d : sink_.Get("TargetResponseTime")) {
+    EXPECT_EQ(d.unit, "Seconds");
+    EXPECT_GT(d.count, 0);
+    EXPECT_GE(d.value, 0.015) << "not in seconds?";
+    EXPECT_LT(d.value, 2.0) << "not in seconds?";
+    count += d.count;
+  }
+  EXPECT_EQ(count, 3);
+  const std::vector<Datum> healthy = sink_.Get("HealthyHostCount");
+  ASSERT_FALSE(healthy.empty());
+  EXPECT_EQ(healthy.back().value, 2);
+  ASSERT_FALSE(sink_.Get("UnHealthyHostCount").empty());
+  EXPECT_EQ(sink_.Get("UnHealthyHostCount").back().value, 1);
+  EXPECT_EQ(sink_.Sum("NewConnectionCount"), 1);
+}
+
+TEST_F(LbTest, WritesOneAccessLogLinePerRequest) {
+  const std::string path =
+      ::testing::TempDir() + "/lb_test_access_" + std::to_string(::getpid()) + ".log";
+  ::unlink(path.c_str());
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb(path);
+  Client c(port());
+  ASSERT_EQ(c.Get("/a").result_int(), 200);
+  ASSERT_EQ(c.Get("/fail").result_int(), 500);
+  ASSERT_EQ(c.RoundTrip(MakeRequest(bhttp::verb::post, "/echo", "x")).result_int(), 200);
+  lb_->Stop();
+
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ::unlink(path.c_str());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[0].find(" 200 200 "), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"GET /a HTTP/1.1\""), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(" 500 500 "), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("\"GET /fail HTTP/1.1\""), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("\"POST /echo HTTP/1.1\""), std::string::npos) << lines[2];
+  EXPECT_NE(lines[0].find(" web "), std::string::npos) << lines[0];
+}
+
+TEST_F(LbTest, StopLetsRequestsInFlightFinishAndRefusesNewConnections) {
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb();
+  Client idle(port());
+  ASSERT_EQ(idle.Get("/").result_int(), 200);
+  Client busy(port());
+  ASSERT_FALSE(busy.Send(MakeRequest(bhttp::verb::get, "/hold")));
+  ASSERT_TRUE(WaitFor([&] { return backend.count() == 2; }));
+
+  std::thread stopper([&] { lb_->Stop(); });
+  EXPECT_TRUE(WaitFor([&] { return Refused(port()); }));
+  backend.Release();
+  BeastResponse res = busy.Read();
+  stopper.join();
+  EXPECT_EQ(res.result_int(), 200) << busy.error().message();
+  EXPECT_EQ(res.body(), "held");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_TRUE(busy.PeerClosed());
+  EXPECT_TRUE(idle.PeerClosed());
+  EXPECT_TRUE(Refused(port()));
+  lb_->Stop();  // idempotent
+}
+
+TEST_F(LbTest, BadRequestLineIs400AndHugeHeaderIs431) {
+  options_.max_header_bytes = 8 << 10;
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb();
+
+  Client a(port());
+  ASSERT_FALSE(a.Write("this is not http\r\n\r\n"));
+  EXPECT_EQ(a.Read().result_int(), 400) << a.error().message();
+
+  Client b(port());
+  ASSERT_FALSE(b.Write("GET / HTTP/1.1\r\nHost: app.test\r\nX-Big: " + std::string(32 << 10, 'a') +
+                       "\r\n\r\n"));
+  EXPECT_EQ(b.Read().result_int(), 431) << b.error().message();
+
+  Client c(port());
+  EXPECT_EQ(c.Get("/").result_int(), 200);
+  EXPECT_EQ(backend.count(), 1u);
+}
+
+}  // namespace
+}  // namespace vigil::lb

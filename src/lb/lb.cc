@@ -13,12 +13,31 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Fails when another program holds host:port: the acceptors share the port among themselves
+// (SO_REUSEPORT), which would also let a second Vigil quietly share it.
+Status CheckPortFree(const asio::ip::address& address, uint16_t port, const std::string& host) {
+  if (port == 0) return OkStatus();
+  asio::io_context io;
+  tcp::acceptor probe(io);
+  boost::system::error_code ec;
+  const tcp::endpoint endpoint(address, port);
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec) {
+    return UnavailableError("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                            ec.message());
+  }
+  return OkStatus();
+}
+
 // Opens an acceptor on host:port sharing the port with the other workers' (SO_REUSEPORT).
 StatusOr<std::unique_ptr<tcp::acceptor>> Listen(asio::io_context& io, const std::string& host,
-                                                uint16_t port) {
+                                                uint16_t port, bool first) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return InvalidArgumentError("bad listen address '" + host + "'");
+  if (first) RETURN_IF_ERROR(CheckPortFree(address, port, host));
   const tcp::endpoint endpoint(address, port);
   auto acceptor = std::make_unique<tcp::acceptor>(io);
   acceptor->open(endpoint.protocol(), ec);
@@ -70,11 +89,13 @@ Status LoadBalancerImpl::Init() {
     app->name = listener.targets->spec().name;
     app->port = listener.port;
     for (auto& worker : workers_) {
-      ASSIGN_OR_RETURN(auto acceptor, Listen(worker->io, listener.host, app->port));
+      ASSIGN_OR_RETURN(auto acceptor,
+                       Listen(worker->io, listener.host, app->port, worker == workers_.front()));
       app->port = acceptor->local_endpoint().port();
       worker->acceptors.push_back(std::move(acceptor));
       worker->stats.push_back(std::make_unique<AppStats>());
     }
+    app->port_text = std::to_string(app->port);
     if (!listener.access_log_path.empty()) {
       app->access_log_fd =
           ::open(listener.access_log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -89,6 +110,7 @@ Status LoadBalancerImpl::Init() {
     for (size_t a = 0; a < apps_.size(); ++a) {
       asio::co_spawn(worker->io, worker->AcceptLoop(a), asio::detached);
     }
+    asio::co_spawn(worker->io, worker->Sweeper(), asio::detached);
     worker->thread = std::thread([w = worker.get()] {
       auto guard = asio::make_work_guard(w->io);
       w->io.run();
@@ -114,15 +136,10 @@ void LoadBalancerImpl::Stop() {
   if (stopped_) return;
   stopped_ = true;
   stopping_ = true;
-  // Stop accepting, and close client connections waiting for their next request; those with a
-  // request in flight finish it (Session sees stopping() and closes after the response).
+  // Stop accepting, and close the client connections waiting for their next request; those
+  // with a request in flight finish it (Session sees stopping() and closes after the answer).
   for (auto& worker : workers_) {
-    asio::post(worker->io, [w = worker.get()] {
-      for (auto& acceptor : w->acceptors) {
-        boost::system::error_code ec;
-        acceptor->close(ec);
-      }
-    });
+    asio::post(worker->io, [w = worker.get()] { w->CloseClients(/*only_idle=*/true); });
   }
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
   while (in_flight.load() > 0 && SteadyClock::now() < deadline) {
@@ -130,11 +147,7 @@ void LoadBalancerImpl::Stop() {
   }
   for (auto& worker : workers_) {
     asio::post(worker->io, [w = worker.get()] {
-      for (beast::tcp_stream* client : w->clients) {
-        boost::system::error_code ec;
-        client->socket().shutdown(tcp::socket::shutdown_both, ec);
-        client->socket().close(ec);
-      }
+      w->CloseClients(/*only_idle=*/false);
       w->pools.clear();
     });
   }
@@ -145,7 +158,7 @@ void LoadBalancerImpl::Stop() {
     while (worker->sessions.load() > 0 && SteadyClock::now() < closing_deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    worker->io.stop();
+    asio::post(worker->io, [w = worker.get()] { w->io.stop(); });
   }
   for (auto& worker : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
@@ -157,6 +170,21 @@ void LoadBalancerImpl::Stop() {
   flusher_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
   Flush();
+}
+
+void Worker::CloseClients(bool only_idle) {
+  if (only_idle) {
+    for (auto& acceptor : acceptors) {
+      boost::system::error_code ec;
+      acceptor->close(ec);
+    }
+  }
+  for (ClientConn& client : clients) {
+    if (only_idle && !client.idle) continue;
+    boost::system::error_code ec;
+    client.socket->shutdown(tcp::socket::shutdown_both, ec);
+    client.socket->close(ec);
+  }
 }
 
 }  // namespace vigil::lb

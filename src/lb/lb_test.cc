@@ -778,10 +778,12 @@ TEST_F(LbTest, BrokenResponsesAreNotRetried) {
   ASSERT_EQ(res.result_int(), 502) << c.error().message();
   EXPECT_NE(res.body().find("broken response"), std::string::npos) << res.body();
 
+  // A short body is read whole before anything is sent, so its loss is still a clean 502.
   group_.Set({half_body.target("half-body")});
   Client d(port());
   res = d.Get("/");
-  EXPECT_EQ(d.error(), bhttp::error::partial_message) << d.error().message();
+  ASSERT_EQ(res.result_int(), 502) << d.error().message();
+  EXPECT_NE(res.body().find("broke off its response"), std::string::npos) << res.body();
   EXPECT_EQ(backend.count(), 0u);
 
   group_.Set({backend.target()});

@@ -5,6 +5,7 @@
 //   session.cc  a client connection's loop and the forwarding of one request
 //   stats.cc    per-second metrics (a latency histogram per app) and the access log
 #include <atomic>
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
 #include <list>
@@ -58,45 +59,117 @@ struct AppStats {
 struct LbApp {
   Listener listener;
   std::string name;
-  uint16_t port = 0;  // bound
+  uint16_t port = 0;      // bound
+  std::string port_text;  // the same, for X-Forwarded-Port
   int access_log_fd = -1;
   std::atomic<int> active_connections{0};
 };
 
-struct UpstreamConn {
-  explicit UpstreamConn(asio::io_context& io) : stream(io) {}
-  beast::tcp_stream stream;
-  beast::flat_buffer buffer;
+// A time limit on a socket's pending operations, and (for a request waiting for its response
+// header) a watch on its target. Checked by the worker's sweeper every kSweepInterval, so that a
+// request costs no timer of its own (a timer per operation was a timerfd syscall per request):
+// past `at_ns` the socket's operations are cancelled and `expired` is set.
+struct Deadline {
+  tcp::socket* socket = nullptr;
+  int64_t at_ns = kNever;  // steady clock
+  bool expired = false;
+  // The stall watch: past stall_at_ns a stall is reported once; from then on, the wait is
+  // cancelled (and `abandoned` set) as soon as the target leaves rotation.
+  fleet::TargetGroup* group = nullptr;
+  const fleet::Target* target = nullptr;
+  int64_t stall_at_ns = kNever;
+  bool stall_reported = false;
+  bool abandoned = false;
+  size_t index = 0;  // in Worker::deadlines while armed
+
+  static constexpr int64_t kNever = INT64_MAX;
 };
 
-// Idle upstream connections of one target run (instance id, port, rotation start).
+struct UpstreamConn {
+  explicit UpstreamConn(asio::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  beast::flat_buffer buffer;
+  int64_t idle_since_ns = 0;
+};
+
+// Idle upstream connections of one run of a target (its load counters and rotation start
+// identify it: a restarted instance is a new run).
 struct Pool {
+  fleet::TargetGroup* group = nullptr;
+  const fleet::TargetLoad* load = nullptr;
+  int64_t in_rotation_since_ns = 0;
   std::vector<std::unique_ptr<UpstreamConn>> idle;
 };
 
+// A client connection, for Stop: one waiting for its next request is closed at once.
+struct ClientConn {
+  tcp::socket* socket = nullptr;
+  bool idle = false;
+};
+
 class LoadBalancerImpl;
+
+struct ForwardResult {
+  bool keep = false;    // the client connection may serve another request
+  bool linger = false;  // an error was answered before the request was read whole
+};
 
 // A thread with its own event loop, acceptors and pools: nothing here is shared.
 struct Worker {
   Worker(LoadBalancerImpl* l, size_t index) : lb(l), id(index), io(1) {}
   LoadBalancerImpl* const lb;
   const size_t id;
-  asio::io_context io;  // concurrency hint 1: one thread, no locking inside Asio
+  // Declared before io: coroutines still pending when the loop is destroyed disarm their
+  // deadlines as they go.
+  std::list<ClientConn> clients;     // live client connections
+  std::vector<Deadline*> deadlines;  // armed deadlines, in no order
+  asio::io_context io;               // concurrency hint 1: one thread, no locking inside Asio
+  // Declared after io: their sockets go before the loop they belong to.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // one per app
   std::vector<std::unique_ptr<AppStats>> stats;           // one per app
-  std::unordered_map<std::string, Pool> pools;
-  std::list<beast::tcp_stream*> clients;  // live client connections, for Stop
-  std::atomic<int> sessions{0};           // Session coroutines running
+  std::vector<Pool> pools;
+  std::atomic<int> sessions{0};  // Session coroutines running
   uint64_t pick_counter = 0;
   std::thread thread;
 
+  // session.cc
   asio::awaitable<void> AcceptLoop(size_t app);
   asio::awaitable<void> Session(size_t app, tcp::socket socket);
-  // Forwards one request whose header `head` was read; returns whether the client connection
-  // may serve another request.
-  asio::awaitable<bool> Forward(size_t app, beast::tcp_stream& client, beast::flat_buffer& buffer,
-                                bhttp::request_parser<bhttp::empty_body>& head,
-                                const std::string& remote);
+  // Forwards one request whose header `head` was read.
+  asio::awaitable<ForwardResult> Forward(size_t app, tcp::socket& client, Deadline& client_deadline,
+                                         beast::flat_buffer& buffer,
+                                         bhttp::request_parser<bhttp::empty_body>& head,
+                                         const std::string& remote);
+  Pool& PoolOf(fleet::TargetGroup* group, const fleet::Target& target);
+
+  // lb.cc: stops accepting and closes the connections waiting for a request (only_idle), or
+  // every connection.
+  void CloseClients(bool only_idle);
+
+  // sweeper.cc
+  void Arm(Deadline* d);
+  void Disarm(Deadline* d);
+  // Every kSweepInterval: expires deadlines, watches stalls; every second drops the pools of
+  // targets that left rotation.
+  asio::awaitable<void> Sweeper();
+};
+
+// Arms a deadline for its lifetime.
+class ArmedDeadline {
+ public:
+  ArmedDeadline(Worker* w, tcp::socket* socket) : w_(w) {
+    d_.socket = socket;
+    w_->Arm(&d_);
+  }
+  ~ArmedDeadline() { w_->Disarm(&d_); }
+  ArmedDeadline(const ArmedDeadline&) = delete;
+  ArmedDeadline& operator=(const ArmedDeadline&) = delete;
+  Deadline& operator*() { return d_; }
+  Deadline* operator->() { return &d_; }
+
+ private:
+  Worker* const w_;
+  Deadline d_;
 };
 
 class LoadBalancerImpl final : public LoadBalancer {

@@ -24,14 +24,14 @@ void WriteAll(int fd, const std::string& data) {
   }
 }
 
+// "0.000123": microseconds as seconds, without printf's floating-point formatting.
 void AppendSeconds(std::string* out, int64_t us) {
   if (us < 0) {
     out->append("-1");
     return;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(us) / 1e6);
-  out->append(buf);
+  const std::string frac = std::to_string(1'000'000 + us % 1'000'000);
+  out->append(std::to_string(us / 1'000'000)).append(".").append(frac, 1, 6);
 }
 
 // The user agent between quotes, with quotes and control bytes escaped.
@@ -57,16 +57,13 @@ int LatencyBucket(int64_t micros) {
   return std::min(b, kLatencyBuckets - 1);
 }
 
-double BucketSeconds(int bucket) {
-  return std::exp((bucket + 0.5) * kLogBase) / 1e6;
-}
+double BucketSeconds(int bucket) { return std::exp((bucket + 0.5) * kLogBase) / 1e6; }
 
 void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
                      const std::string& client, const std::string& target_id,
                      const std::string& target_addr, int64_t total_us, int64_t target_us,
                      int status, int target_status, uint64_t bytes_in, uint64_t bytes_out,
-                     int attempts, const std::string& request_line,
-                     const std::string& user_agent) {
+                     int attempts, const std::string& request_line, const std::string& user_agent) {
   const time_t secs = static_cast<time_t>(now_ms / 1000);
   struct tm tm;
   gmtime_r(&secs, &tm);

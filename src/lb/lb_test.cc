@@ -753,6 +753,31 @@ TEST_F(LbTest, UnansweredGetIsRetriedElsewhere) {
   EXPECT_EQ(group_.Reports("closer", fleet::Failure::kConnect), 1);
 }
 
+TEST_F(LbTest, StaleConnectionsOfADeadTargetDoNotUseUpTheAttempts) {
+  auto dying = std::make_unique<Backend>("dying", 20ms);
+  Backend backend("good");
+  const fleet::Target dying_target = dying->target();
+  group_.Set({dying_target});
+  StartLb();
+  {
+    // Concurrent requests leave many idle upstream connections in the pools.
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < 12; ++i) {
+      clients.push_back(std::make_unique<Client>(port()));
+      ASSERT_FALSE(clients.back()->Send(MakeRequest(bhttp::verb::get, "/", "")));
+    }
+    for (auto& c : clients) ASSERT_EQ(c->Read().result_int(), 200);
+  }
+  dying.reset();  // its connections close; its port refuses
+  group_.Set({dying_target, backend.target()});
+  for (int i = 0; i < 10; ++i) {
+    Client c(port());
+    BeastResponse res = c.Get("/");
+    ASSERT_EQ(res.result_int(), 200) << i << ": " << res.body();
+    EXPECT_EQ(res.body(), "good");
+  }
+}
+
 TEST_F(LbTest, UnansweredPostOnAFreshConnectionIsNotRetried) {
   RawBackend closer(RawBackend::Mode::kClose);
   Backend backend("good");

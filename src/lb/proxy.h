@@ -141,6 +141,9 @@ struct Worker {
                                          bhttp::request_parser<bhttp::empty_body>& head,
                                          const std::string& remote);
   Pool& PoolOf(fleet::TargetGroup* group, const fleet::Target& target);
+  // A pooled connection to `target` failed before any answer: not the request's fault.
+  void ForgiveStaleConnection(fleet::TargetGroup* group, const fleet::Target& target,
+                              int* attempts);
 
   // lb.cc: stops accepting and closes the connections waiting for a request (only_idle), or
   // every connection.

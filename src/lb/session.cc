@@ -111,6 +111,15 @@ asio::awaitable<void> Linger(tcp::socket& client, Deadline& deadline) {
 
 }  // namespace
 
+void Worker::ForgiveStaleConnection(fleet::TargetGroup* group, const fleet::Target& target,
+                                    int* attempts) {
+  // Its siblings in the pool most likely died with it (the instance was killed or restarted):
+  // drop them, so that the next try on this target opens a new connection and finds out for
+  // sure. The try does not count: idle connections must not use up a request's attempts.
+  PoolOf(group, target).idle.clear();
+  --*attempts;
+}
+
 Pool& Worker::PoolOf(fleet::TargetGroup* group, const fleet::Target& target) {
   for (Pool& p : pools) {
     if (p.load == target.load.get() && p.in_rotation_since_ns == target.in_rotation_since_ns) {
@@ -262,6 +271,7 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
   std::shared_ptr<const std::vector<fleet::Target>> targets;
   std::string target_id = "-", target_address = "-";  // for the access log
   int attempts = 0;
+  int forgiven = 0;  // tries on stale pooled connections, not counted as attempts
   int status = 0;
   int target_status = 0;
   ForwardResult result;
@@ -330,6 +340,9 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
         tried.push_back(target->load.get());
       }
       // A reused connection closed while idle is not the target's fault; retry on any.
+      if (reused && forgiven++ < opt.max_attempts) {
+        ForgiveStaleConnection(group, *target, &attempts);
+      }
       if (buffered && (idempotent || reused)) continue;
       break;
     }
@@ -368,6 +381,9 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
         if (!reused) group->Report(target->instance_id, fleet::Failure::kConnect, last_error);
       }
       if (up->abandoned || !reused) tried.push_back(target->load.get());
+      if (reused && !up->abandoned && forgiven++ < opt.max_attempts) {
+        ForgiveStaleConnection(group, *target, &attempts);
+      }
       if (buffered && (idempotent || (reused && !up->abandoned))) continue;
       break;
     }

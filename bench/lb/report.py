@@ -6,9 +6,11 @@ last). Ratios are Vigil's figure over the peer's (and each proxy's over direct),
 runs; the goals restate the issue's targets for Vigil (bench/README.md "## lb").
 """
 import math
-import statistics
+import os
 import sys
-from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import fmt, load_medians as load, table  # noqa: E402
 
 NAMES = {
     "direct": "direct (one backend)",
@@ -24,39 +26,6 @@ FAULT_TARGETS = {
     "vigil": "Vigil",
 }
 FAULTS = {"kill": "kill -9", "stop": "SIGSTOP"}
-
-
-def load(path):
-    values = defaultdict(list)
-    runs = set()
-    with open(path) as f:
-        for line in f:
-            run, target, metric, value = line.rstrip("\n").split("\t")
-            if run != "0":
-                runs.add(run)
-            try:
-                values[(target, metric)].append(float(value))
-            except ValueError:
-                pass
-    return {k: statistics.median(v) for k, v in values.items()}, len(runs)
-
-
-def fmt(v, spec, inf="never"):
-    if v is None:
-        return "-"
-    if math.isinf(v):
-        return inf
-    return format(v, spec)
-
-
-def table(header, rows):
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    line = lambda r: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                       for i, (c, w) in enumerate(zip(r, widths))) + " |"
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
 
 
 def main():

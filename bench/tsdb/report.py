@@ -4,9 +4,11 @@
 Each figure is the median over runs. Ratios are Vigil's figure over the peer's, from the
 same runs; the goal lines restate the targets of the benchmark (bench/README.md).
 """
-import statistics
+import os
 import sys
-from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import fmt, load_medians, table  # noqa: E402
 
 NAMES = {
     "vm": "VictoriaMetrics (import, HTTP)",
@@ -20,20 +22,6 @@ VIGILS = ["vigil-rw", "vigil-pmd", "vigil-inproc"]
 KINDS = ["counter", "latency", "gauge"]
 
 
-def load(path):
-    values = defaultdict(list)
-    runs = set()
-    with open(path) as f:
-        for line in f:
-            run, target, metric, value = line.rstrip("\n").split("\t")
-            runs.add(run)
-            try:
-                values[(target, metric)].append(float(value))
-            except ValueError:
-                pass
-    return {k: statistics.median(v) for k, v in values.items()}, len(runs)
-
-
 def get(m, target, metric):
     return m.get((target, metric))
 
@@ -43,12 +31,8 @@ def bytes_per_sample(m, target):
     return d / n if d is not None and n else None
 
 
-def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
-
-
 def main():
-    m, runs = load(sys.argv[1])
+    m, runs = load_medians(sys.argv[1], setup_run=None)
     targets = [t for t in NAMES if get(m, t, "samples") or get(m, t, "q3_median_ms")]
     print(f"\nResults (median of {runs} run{'s' if runs > 1 else ''}):\n")
     header = ("target", "samples/s", "samples/CPU-s", "bytes/sample", "peak RSS MiB",
@@ -68,13 +52,7 @@ def main():
                      "no data" if t in empty_q1 else fmt(get(m, t, "q1_p99_ms"), ".3f"),
                      "no data" if get(m, t, "q2_points") == 0 else fmt(get(m, t, "q2_median_ms"), ".1f"),
                      "no data" if get(m, t, "q3_points") == 0 else fmt(get(m, t, "q3_median_ms"), ".3f")))
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    line = lambda r: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                       for i, (c, w) in enumerate(zip(r, widths))) + " |"
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
+    table(header, rows)
 
     extra = []
     for t in targets:

@@ -40,6 +40,13 @@ std::string AppYaml(const std::string& name, int instances, const std::string& e
 
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
+bool NoneAlive(const std::set<pid_t>& pids) {
+  for (pid_t p : pids) {
+    if (Alive(p)) return false;
+  }
+  return true;
+}
+
 // Every pid whose process group is `pgid` (from /proc).
 std::set<pid_t> GroupMembers(pid_t pgid) {
   std::set<pid_t> out;
@@ -284,14 +291,7 @@ TEST_F(FleetTest, SigtermOfVigilLeavesNoProcessBehind) {
     all.insert(group.begin(), group.end());
   }
   ASSERT_OK(server_.Stop());
-  EXPECT_TRUE(Await(
-      [&] {
-        for (pid_t p : all) {
-          if (Alive(p)) return false;
-        }
-        return true;
-      },
-      5s));
+  EXPECT_TRUE(Await([&] { return NoneAlive(all); }, 5s));
 }
 
 TEST_F(FleetTest, KillNineOfVigilLeavesNothingARestartDoesNotCleanUp) {
@@ -301,14 +301,7 @@ TEST_F(FleetTest, KillNineOfVigilLeavesNothingARestartDoesNotCleanUp) {
   for (const json& in : Instances("web")) groups.insert(in["pid"].get<int>());
   server_.KillHard();
   // The instances die with Vigil; their children, in the same groups, are still there...
-  ASSERT_TRUE(Await(
-      [&] {
-        for (pid_t g : groups) {
-          if (Alive(g)) return false;
-        }
-        return true;
-      },
-      5s));
+  ASSERT_TRUE(Await([&] { return NoneAlive(groups); }, 5s));
   size_t left = 0;
   for (pid_t g : groups) left += GroupMembers(g).size();
   EXPECT_EQ(left, 2u) << "each instance's child outlives a kill -9 of Vigil";

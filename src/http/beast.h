@@ -1,5 +1,6 @@
 #pragma once
-// Private to vigil::http (and its tests): the Boost.Asio/Beast headers with the one fix they need.
+// The Boost.Asio/Beast headers with the one fix they need, for the modules built on Asio (http,
+// and fleet and lb, which DESIGN.md places above it).
 //
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>, so <utility>
 // must come first; include Boost only through this header so include sorting cannot break that.

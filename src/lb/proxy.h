@@ -2,9 +2,13 @@
 // Private to vigil::lb: the LoadBalancer implementation.
 //
 //   lb.cc       lifecycle: listeners, worker threads, the once-a-second flusher, stop
-//   session.cc  a client connection's loop and the forwarding of one request
+//   session.cc  a client connection's request loop
+//   forward.cc  the forwarding of one request: target choice, pools, retries, the response
+//   relay.h     moving messages: hop-by-hop rules, heads in one write, streamed bodies
+//   sweeper.cc  deadlines and stall watches, checked by one 10 ms sweep per worker
 //   stats.cc    per-second metrics (a latency histogram per app) and the access log
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <condition_variable>
 #include <cstdint>
@@ -25,6 +29,9 @@ namespace asio = http::asio;
 namespace beast = http::beast;
 namespace bhttp = http::bhttp;
 using http::tcp;
+
+// The steady clock in nanoseconds: deadlines and stall watches are kept in it.
+inline int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
 // TargetResponseTime as a histogram of logarithmic buckets (2% wide) from 1 µs to ~100 s:
 // each second's percentiles come out within 1% of exact while a second costs a few hundred

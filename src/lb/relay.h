@@ -115,11 +115,10 @@ asio::awaitable<RelayResult> Relay(tcp::socket& from, beast::flat_buffer& from_b
                                    Deadline& from_deadline,
                                    bhttp::parser<isRequest, bhttp::buffer_body>& p, tcp::socket& to,
                                    Deadline& to_deadline, int64_t timeout_ns) {
-  auto now = [] { return std::chrono::steady_clock::now().time_since_epoch().count(); };
   std::unique_ptr<char[]> buf(new char[kRelayChunk]);
   bhttp::serializer<isRequest, bhttp::buffer_body> sr{p.get()};
   RelayResult r;
-  to_deadline.at_ns = now() + timeout_ns;
+  to_deadline.at_ns = NowNs() + timeout_ns;
   co_await bhttp::async_write_header(to, sr, asio::redirect_error(asio::use_awaitable, r.write_ec));
   if (r.write_ec) co_return r;
   auto& body = p.get().body();
@@ -127,7 +126,7 @@ asio::awaitable<RelayResult> Relay(tcp::socket& from, beast::flat_buffer& from_b
     if (!p.is_done()) {
       body.data = buf.get();
       body.size = kRelayChunk;
-      from_deadline.at_ns = now() + timeout_ns;
+      from_deadline.at_ns = NowNs() + timeout_ns;
       co_await bhttp::async_read_some(from, from_buffer, p,
                                       asio::redirect_error(asio::use_awaitable, r.read_ec));
       if (r.read_ec == bhttp::error::need_buffer) r.read_ec = {};
@@ -144,7 +143,7 @@ asio::awaitable<RelayResult> Relay(tcp::socket& from, beast::flat_buffer& from_b
       body.size = 0;
       body.more = false;
     }
-    to_deadline.at_ns = now() + timeout_ns;
+    to_deadline.at_ns = NowNs() + timeout_ns;
     co_await bhttp::async_write(to, sr, asio::redirect_error(asio::use_awaitable, r.write_ec));
     if (r.write_ec == bhttp::error::need_buffer) r.write_ec = {};
     if (r.write_ec) co_return r;

@@ -8,13 +8,9 @@
 namespace vigil::lb {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
 // Deadlines and stall reports are late by up to this much.
 constexpr auto kSweepInterval = std::chrono::milliseconds(10);
 constexpr int kPoolSweepEvery = 100;  // sweeps
-
-int64_t NowNs() { return SteadyClock::now().time_since_epoch().count(); }
 
 bool InRotation(const fleet::TargetGroup& group, const fleet::TargetLoad* load,
                 int64_t in_rotation_since_ns) {

@@ -1,0 +1,385 @@
+// The forwarding of one request to a target, with its retries (see lb.h).
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <optional>
+
+#include "lb/relay.h"
+
+namespace vigil::lb {
+namespace {
+
+// Responses with a Content-Length up to this are read whole and written with their header in
+// one system call; longer ones (and chunked or close-delimited ones) are streamed.
+constexpr uint64_t kInlineBody = 64 << 10;
+constexpr size_t kMaxIdlePerTarget = 256;
+// A pooled connection idle for longer is checked for a close by its peer before reuse; one
+// reused sooner is taken as it is (a close racing the reuse costs a retry, not an error).
+constexpr int64_t kCheckIdleAfterNs = 1'000'000'000;
+
+// Whether the peer closed (or wrote to) an idle pooled connection.
+bool StillOpen(UpstreamConn& conn) {
+  char c;
+  const ssize_t n = ::recv(conn.socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+const fleet::Target* Pick(const std::vector<fleet::Target>& targets,
+                          const std::vector<const fleet::TargetLoad*>& tried, int64_t slow_start_ms,
+                          uint64_t* counter) {
+  const size_t n = targets.size();
+  if (n == 0) return nullptr;
+  const size_t start = static_cast<size_t>((*counter)++ % n);
+  const int64_t now_ns = NowNs();
+  const fleet::Target* best = nullptr;
+  double best_score = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < n; ++i) {
+    const fleet::Target& t = targets[(start + i) % n];
+    if (std::find(tried.begin(), tried.end(), t.load.get()) != tried.end()) continue;
+    double score = t.load->outstanding.load(std::memory_order_relaxed) + 1;
+    if (slow_start_ms > 0) {
+      const double age_ms = static_cast<double>(now_ns - t.in_rotation_since_ns) / 1e6;
+      if (age_ms < static_cast<double>(slow_start_ms)) {
+        score /= std::max(0.05, age_ms / static_cast<double>(slow_start_ms));
+      }
+    }
+    if (score < best_score) {
+      best_score = score;
+      best = &t;
+    }
+  }
+  return best;
+}
+
+// Counts a request in flight on a target for as long as it lives.
+class LoadGuard {
+ public:
+  explicit LoadGuard(fleet::TargetLoad* load) : load_(load) {
+    load_->outstanding.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~LoadGuard() { load_->outstanding.fetch_sub(1, std::memory_order_relaxed); }
+  LoadGuard(const LoadGuard&) = delete;
+  LoadGuard& operator=(const LoadGuard&) = delete;
+
+ private:
+  fleet::TargetLoad* load_;
+};
+
+// 5xx runs eject a target (AppSpec::consecutive_5xx); any other answer ends a run.
+void CountAnswer(fleet::TargetGroup* group, const fleet::Target& target, int status) {
+  if (status < 500) {
+    target.load->consecutive_5xx.store(0, std::memory_order_relaxed);
+    return;
+  }
+  const int run = target.load->consecutive_5xx.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int limit = group->spec().consecutive_5xx;
+  if (limit > 0 && run >= limit) {
+    target.load->consecutive_5xx.store(0, std::memory_order_relaxed);
+    group->Report(target.instance_id, fleet::Failure::k5xx,
+                  std::to_string(run) + " 5xx answers in a row");
+  }
+}
+
+}  // namespace
+
+void Worker::ForgiveStaleConnection(fleet::TargetGroup* group, const fleet::Target& target,
+                                    int* attempts) {
+  // Its siblings in the pool most likely died with it (the instance was killed or restarted):
+  // drop them, so that the next try on this target opens a new connection and finds out for
+  // sure. The try does not count: idle connections must not use up a request's attempts.
+  PoolOf(group, target).idle.clear();
+  --*attempts;
+}
+
+Pool& Worker::PoolOf(fleet::TargetGroup* group, const fleet::Target& target) {
+  for (Pool& p : pools) {
+    if (p.load == target.load.get() && p.in_rotation_since_ns == target.in_rotation_since_ns) {
+      return p;
+    }
+  }
+  pools.push_back(Pool{group, target.load.get(), target.in_rotation_since_ns, {}});
+  return pools.back();
+}
+
+asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
+                                               Deadline& client_deadline,
+                                               beast::flat_buffer& buffer,
+                                               bhttp::request_parser<bhttp::empty_body>& head,
+                                               const std::string& remote) {
+  LbApp& app = lb->app(a);
+  const Options& opt = lb->options();
+  fleet::TargetGroup* group = app.listener.targets;
+  const int64_t start_ns = NowNs();
+  const int64_t timeout_ns = opt.response_timeout_ms * 1'000'000;
+
+  auto& req = head.get();
+  const bool client_keep_alive = req.keep_alive();
+  const unsigned version = req.version();
+  const bool idempotent = Idempotent(req.method());
+  const bool is_head = req.method() == bhttp::verb::head;
+  const auto length = head.content_length();
+  const bool has_body = head.chunked() || (length && *length > 0);
+  const bool buffered = !head.chunked() && (!length || *length <= opt.retry_buffer_bytes);
+  const bool logging = app.access_log_fd >= 0;
+  std::string request_line, user_agent;
+  if (logging) {
+    request_line = std::string(req.method_string()) + " " + std::string(req.target()) +
+                   (version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+    user_agent = std::string(req[bhttp::field::user_agent]);
+  }
+
+  ErrorCode ec;
+  if (has_body && version >= 11 && beast::iequals(req[bhttp::field::expect], "100-continue")) {
+    // The body is wanted (buffered here, or streamed at once): say so ourselves.
+    static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    client_deadline.at_ns = NowNs() + timeout_ns;
+    co_await asio::async_write(client, asio::buffer(kContinue, sizeof(kContinue) - 1),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return ForwardResult{};
+  }
+  // Never forwarded, with a body or without: the target's own 100 is not for this client.
+  req.erase(bhttp::field::expect);
+  StripHopByHop(req);
+  const beast::string_view prior = req["X-Forwarded-For"];
+  req.set("X-Forwarded-For", prior.empty() ? remote : std::string(prior) + ", " + remote);
+  req.set("X-Forwarded-Proto", "http");
+  req.set("X-Forwarded-Port", app.port_text);
+  req.version(11);
+  req.keep_alive(true);
+
+  std::optional<bhttp::request_parser<bhttp::string_body>> whole;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream;
+  if (buffered) {
+    whole.emplace(std::move(head));
+    whole->body_limit(opt.retry_buffer_bytes);
+    client_deadline.at_ns = NowNs() + timeout_ns;
+    co_await bhttp::async_read(client, buffer, *whole,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return ForwardResult{};  // the client went away or sent a broken body
+  } else {
+    stream.emplace(std::move(head));
+    stream->body_limit(std::numeric_limits<uint64_t>::max());
+  }
+
+  std::string request_head;  // serialized once, sent again on a retry
+  std::vector<const fleet::TargetLoad*> tried;
+  std::string last_error = "no healthy instance";
+  std::shared_ptr<const std::vector<fleet::Target>> targets;
+  std::string target_id = "-", target_address = "-";  // for the access log
+  int attempts = 0;
+  int forgiven = 0;  // tries on stale pooled connections, not counted as attempts
+  int status = 0;
+  int target_status = 0;
+  ForwardResult result;
+  uint64_t bytes_in = buffered ? whole->get().body().size() : 0, bytes_out = 0;
+  int64_t target_us = -1;
+  while (attempts < opt.max_attempts) {
+    targets = group->Targets();
+    const fleet::Target* target = Pick(*targets, tried, group->spec().slow_start_ms, &pick_counter);
+    if (target == nullptr) break;
+    ++attempts;
+    if (logging) {
+      target_id = target->instance_id;
+      target_address = target->host + ":" + std::to_string(target->port);
+    }
+
+    // A pooled connection for requests that can be retried; a new one for a streamed body.
+    std::unique_ptr<UpstreamConn> conn;
+    if (buffered) {
+      auto& idle = PoolOf(group, *target).idle;
+      while (!idle.empty() && !conn) {
+        conn = std::move(idle.back());
+        idle.pop_back();
+        if (NowNs() - conn->idle_since_ns > kCheckIdleAfterNs && !StillOpen(*conn)) conn.reset();
+      }
+    }
+    const bool reused = conn != nullptr;
+    if (!reused) conn = std::make_unique<UpstreamConn>(io);
+    ArmedDeadline up(this, &conn->socket);
+    if (!reused) {
+      conn->buffer.reserve(kRelayChunk);
+      up->at_ns = NowNs() + opt.connect_timeout_ms * 1'000'000;
+      const tcp::endpoint endpoint(asio::ip::make_address(target->host, ec), target->port);
+      if (!ec) {
+        co_await conn->socket.async_connect(endpoint,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (ec) {
+        last_error = "connecting to " + target->instance_id + " (" + target->host + ":" +
+                     std::to_string(target->port) +
+                     "): " + (up->expired ? "timed out" : ec.message());
+        group->Report(target->instance_id, fleet::Failure::kConnect, last_error);
+        tried.push_back(target->load.get());
+        std::lock_guard l(stats[a]->mu);
+        ++stats[a]->connection_errors;
+        continue;  // nothing was sent: any request may go elsewhere
+      }
+      conn->socket.set_option(tcp::no_delay(true), ec);
+    }
+    LoadGuard guard(target->load.get());
+    const int64_t sent_ns = NowNs();
+    up->at_ns = sent_ns + timeout_ns;
+    if (buffered) {
+      if (request_head.empty()) SerializeHead(whole->get().base(), &request_head);
+      co_await WriteMessage(conn->socket, request_head, whole->get().body(), ec);
+    } else {
+      RelayResult r =
+          co_await Relay(client, buffer, client_deadline, *stream, conn->socket, *up, timeout_ns);
+      bytes_in += r.bytes;
+      if (r.read_ec) co_return ForwardResult{};  // the client broke off its own request
+      ec = r.write_ec;
+    }
+    if (ec) {
+      last_error = "sending to " + target->instance_id + ": " + ec.message();
+      if (!reused) {
+        group->Report(target->instance_id, fleet::Failure::kConnect, last_error);
+        tried.push_back(target->load.get());
+      }
+      // A reused connection closed while idle is not the target's fault; retry on any.
+      if (reused && forgiven++ < opt.max_attempts) {
+        ForgiveStaleConnection(group, *target, &attempts);
+      }
+      if (buffered && (idempotent || reused)) continue;
+      break;
+    }
+
+    // The response header, skipping interim 1xx answers; the sweeper watches for a stall.
+    std::optional<bhttp::response_parser<bhttp::empty_body>> rp;
+    up->group = group;
+    up->target = target;
+    up->stall_at_ns = sent_ns + opt.stall_timeout_ms * 1'000'000;
+    do {
+      rp.emplace();
+      rp->header_limit(static_cast<uint32_t>(opt.max_header_bytes));
+      rp->body_limit(std::numeric_limits<uint64_t>::max());
+      if (is_head) rp->skip(true);
+      co_await bhttp::async_read_header(conn->socket, conn->buffer, *rp,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    } while (!ec && rp->get().result_int() / 100 == 1 && rp->get().result_int() != 101);
+    up->target = nullptr;
+    if (!ec && rp->get().result_int() == 101) ec = bhttp::error::bad_version;  // no upgrades
+    if (ec) {
+      if (up->expired) {
+        last_error = target->instance_id + " sent no response within " +
+                     std::to_string(opt.response_timeout_ms) + " ms";
+        status = 504;
+        break;
+      }
+      if (rp->got_some()) {
+        last_error = target->instance_id + " sent a broken response: " + ec.message();
+        break;
+      }
+      if (up->abandoned) {
+        last_error = target->instance_id + " left rotation while the request waited";
+      } else {
+        last_error =
+            target->instance_id + " closed the connection before answering: " + ec.message();
+        if (!reused) group->Report(target->instance_id, fleet::Failure::kConnect, last_error);
+      }
+      if (up->abandoned || !reused) tried.push_back(target->load.get());
+      if (reused && !up->abandoned && forgiven++ < opt.max_attempts) {
+        ForgiveStaleConnection(group, *target, &attempts);
+      }
+      if (buffered && (idempotent || (reused && !up->abandoned))) continue;
+      break;
+    }
+
+    // A response: from here on the request is answered by this target, come what may.
+    target_us = (NowNs() - sent_ns) / 1000;
+    auto& res = rp->get();
+    target_status = static_cast<int>(res.result_int());
+    status = target_status;
+    CountAnswer(group, *target, target_status);
+    const bool upstream_keep_alive = res.keep_alive();
+    StripHopByHop(res);
+    // A body that ends with the upstream connection (no length, not chunked) can only end for
+    // the client the same way; so does a chunked one for an HTTP/1.0 client.
+    result.keep =
+        client_keep_alive && !lb->stopping() && (buffered || stream->is_done()) && !rp->need_eof();
+    if (version < 11 && rp->chunked()) {
+      res.chunked(false);
+      result.keep = false;
+    }
+    res.version(version);
+    res.keep_alive(result.keep);
+    bool complete = false;  // the upstream response was read to its end
+    ErrorCode read_ec, write_ec;
+    const auto length_out = rp->content_length();
+    std::string response_head;
+    if (rp->is_done()) {
+      SerializeHead(rp->get().base(), &response_head);
+      client_deadline.at_ns = NowNs() + timeout_ns;
+      co_await WriteMessage(client, response_head, std::string(), write_ec);
+      complete = true;
+    } else if (length_out && *length_out <= kInlineBody) {
+      bhttp::response_parser<bhttp::string_body> body(std::move(*rp));
+      up->at_ns = NowNs() + timeout_ns;
+      co_await bhttp::async_read(conn->socket, conn->buffer, body,
+                                 asio::redirect_error(asio::use_awaitable, read_ec));
+      if (read_ec) {
+        last_error = target->instance_id + " broke off its response: " + read_ec.message();
+        status = 0;
+        target_us = -1;
+        break;  // nothing reached the client yet: a 502
+      }
+      bytes_out = body.get().body().size();
+      SerializeHead(body.get().base(), &response_head);
+      client_deadline.at_ns = NowNs() + timeout_ns;
+      co_await WriteMessage(client, response_head, body.get().body(), write_ec);
+      complete = true;
+    } else {
+      bhttp::response_parser<bhttp::buffer_body> body(std::move(*rp));
+      RelayResult r = co_await Relay(conn->socket, conn->buffer, *up, body, client, client_deadline,
+                                     timeout_ns);
+      bytes_out = r.bytes;
+      read_ec = r.read_ec;
+      write_ec = r.write_ec;
+      complete = !read_ec && body.is_done();
+    }
+    if (read_ec || write_ec) result.keep = false;
+    if (complete && !write_ec && upstream_keep_alive) {
+      conn->idle_since_ns = NowNs();
+      auto& idle = PoolOf(group, *target).idle;
+      if (idle.size() < kMaxIdlePerTarget) idle.push_back(std::move(conn));
+    }
+    break;
+  }
+
+  const bool elb_error = target_us < 0;
+  if (elb_error) {
+    if (status == 0) status = attempts == 0 ? 503 : 502;
+    const std::string text =
+        status == 503   ? "503 Service Unavailable: no healthy instance of app '" + app.name + "'"
+        : status == 504 ? "504 Gateway Timeout: " + last_error
+                        : "502 Bad Gateway: app '" + app.name + "': " + last_error;
+    const bool request_read = buffered || stream->is_done();
+    result.keep = co_await WriteError(client, status, text, version,
+                                      client_keep_alive && !lb->stopping() && request_read);
+    result.linger = !request_read;
+  }
+
+  AppStats& st = *stats[a];
+  std::lock_guard l(st.mu);
+  ++st.requests;
+  if (attempts > 1) st.retries += static_cast<uint64_t>(attempts - 1);
+  st.processed_bytes += bytes_in + bytes_out;
+  if (elb_error) {
+    ++st.elb_5xx;
+    if (status == 502) ++st.elb_502;
+    if (status == 503) ++st.elb_503;
+    if (status == 504) ++st.elb_504;
+  } else {
+    ++st.target_class[std::clamp(target_status / 100, 0, 5)];
+    ++st.latency[LatencyBucket(target_us)];
+  }
+  if (logging) {
+    AppendAccessLog(&st.access_log, lb->options().clock->NowMillis(), app.name, remote, target_id,
+                    target_address, (NowNs() - start_ns) / 1000, target_us, status, target_status,
+                    bytes_in, bytes_out, attempts, request_line, user_agent);
+  }
+  co_return result;
+}
+
+}  // namespace vigil::lb

@@ -2,21 +2,33 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <charconv>
 #include <fstream>
-#include <functional>
 #include <optional>
-#include <set>
 #include <sstream>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
+
+#include "server/yaml_reader.h"
 
 namespace vigil::server {
 namespace {
 
 using fleet::AppSpec;
 using fleet::CheckSpec;
+using yaml::AnyText;
+using yaml::DurationIn;
+using yaml::Expected;
+using yaml::Field;
+using yaml::FormatMillis;
+using yaml::IntIn;
+using yaml::NonEmptyText;
+using yaml::ParseBool;
+using yaml::ParseNumber;
+using yaml::Reader;
+using yaml::UrlPath;
 
 Status ReadText(const std::string& path, std::string* out) {
   std::ifstream in(path);
@@ -27,75 +39,12 @@ Status ReadText(const std::string& path, std::string* out) {
   return OkStatus();
 }
 
-// ---- Scalar parsers: text -> value, or InvalidArgument saying what was expected. They do not
-// know where the text came from; Reader::Value puts the position and key path in front.
-
-// InvalidArgument "WHAT, got 'TEXT'".
-Status Expected(const std::string& what, const std::string& text) {
-  return InvalidArgumentError(what + ", got '" + text + "'");
-}
-
-StatusOr<std::string> AnyText(const std::string& t) { return t; }
-
-StatusOr<std::string> NonEmptyText(const std::string& t) {
-  if (t.empty()) return InvalidArgumentError("must not be empty");
-  return t;
-}
-
-StatusOr<std::string> UrlPath(const std::string& t) {
-  if (!t.empty() && t[0] == '/') return t;
-  return Expected("expected a path starting with '/'", t);
-}
-
-StatusOr<bool> ParseBool(const std::string& t) {
-  if (t == "true" || t == "yes" || t == "on") return true;
-  if (t == "false" || t == "no" || t == "off") return false;
-  return Expected("expected true or false", t);
-}
+// ---- Scalar parsers of Vigil's own values (the generic ones are in yaml_reader.h).
 
 StatusOr<std::pair<std::string, uint16_t>> ListenAddress(const std::string& t) {
   std::pair<std::string, uint16_t> host_port;
   RETURN_IF_ERROR(ParseListen(t, &host_port.first, &host_port.second));
   return host_port;
-}
-
-// 90000 -> "90s": in the largest unit that divides `ms` exactly.
-std::string FormatMillis(int64_t ms) {
-  static constexpr std::pair<int64_t, const char*> kUnits[] = {
-      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
-  for (const auto& [n, unit] : kUnits) {
-    if (ms != 0 && ms % n == 0) return std::to_string(ms / n) + unit;
-  }
-  return std::to_string(ms) + "ms";
-}
-
-// A parser of durations (ParseDurationMillis) within [min_ms, max_ms].
-auto DurationIn(int64_t min_ms, int64_t max_ms = INT64_MAX) {
-  return [=](const std::string& t) -> StatusOr<int64_t> {
-    StatusOr<int64_t> ms = ParseDurationMillis(t);
-    if (!ms.ok()) return Expected("expected a duration such as 500ms or 2s", t);
-    if (*ms < min_ms) return Expected("must be at least " + FormatMillis(min_ms), t);
-    if (*ms > max_ms) return Expected("must be at most " + FormatMillis(max_ms), t);
-    return ms;
-  };
-}
-
-// A parser of integers within [min, max].
-auto IntIn(int64_t min, int64_t max) {
-  return [=](const std::string& t) -> StatusOr<int64_t> {
-    StatusOr<int64_t> v = ParseInt(t, min, max, "");
-    if (v.ok()) return v;
-    return Expected(
-        "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]", t);
-  };
-}
-
-// A decimal number ("0.05", "5e-2"), locale-independent; nullopt for anything else.
-std::optional<double> ParseNumber(std::string_view t) {
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) return std::nullopt;
-  return v;
 }
 
 StatusOr<double> SketchAccuracy(const std::string& t) {
@@ -155,141 +104,6 @@ StatusOr<CheckSpec::Kind> CheckKind(const std::string& t) {
   if (t == "tcp") return CheckSpec::Kind::kTcp;
   return Expected("expected http or tcp", t);
 }
-
-// ---- Reading nodes.
-
-std::string KindName(const YAML::Node& node) {
-  if (node.IsScalar()) return "'" + node.Scalar() + "'";
-  if (node.IsSequence()) return "a list";
-  return node.IsMap() ? "a mapping" : "nothing";
-}
-
-// A known key of a mapping and what reads its value (at `path`, "section.key").
-struct Field {
-  std::string_view key;
-  std::function<Status(const YAML::Node& value, const std::string& path)> read;
-};
-
-// Reads the nodes of one document into typed values. Every error it returns is InvalidArgument
-// made by ErrorAt. It makes only yaml-cpp calls that do not throw.
-class Reader {
- public:
-  // A reader of a node of kind T at a path, into *out.
-  template <typename T>
-  using ReadFn = Status (*)(const Reader&, const YAML::Node&, const std::string& path, T* out);
-
-  // `source` names the document in messages and must outlive the Reader.
-  explicit Reader(const std::string& source) : source_(source) {}
-
-  // The one place a config error is written: "SOURCE:LINE:COLUMN: PATH: MESSAGE", 1-based
-  // (yaml-cpp's marks are 0-based). A null mark (a value not from this document) leaves out
-  // "LINE:COLUMN:", an empty path leaves out "PATH: ".
-  Status ErrorAt(const YAML::Mark& mark, const std::string& path, const std::string& msg) const {
-    std::string m = source_ + ":";
-    if (!mark.is_null()) {
-      m += std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ":";
-    }
-    return InvalidArgumentError(m + " " + (path.empty() ? "" : path + ": ") + msg);
-  }
-  Status Error(const YAML::Node& node, const std::string& path, const std::string& msg) const {
-    return ErrorAt(node.Mark(), path, msg);
-  }
-
-  // A scalar's text; an error for any other kind of node, an empty value included.
-  StatusOr<std::string> Text(const YAML::Node& node, const std::string& path) const {
-    if (node.IsScalar()) return node.Scalar();
-    if (node.IsNull()) return Error(node, path, "missing value");
-    return Error(node, path, "expected a single value, got " + KindName(node));
-  }
-
-  // parse(text of node), with parse's error placed at the node.
-  template <typename Parse>
-  auto Value(const YAML::Node& node, const std::string& path, const Parse& parse) const
-      -> decltype(parse(std::string())) {
-    ASSIGN_OR_RETURN(std::string text, Text(node, path));
-    auto value = parse(text);
-    if (!value.ok()) return Error(node, path, value.status().message());
-    return value;
-  }
-
-  // Fields, for Map. Whatever they write to must outlive them.
-  // `key: scalar`, stored as parse(scalar) in *out.
-  template <typename T, typename Parse>
-  Field Set(std::string_view key, T* out, Parse parse) const {
-    return {key, [this, out, parse](const YAML::Node& v, const std::string& p) -> Status {
-              ASSIGN_OR_RETURN(*out, Value(v, p, parse));
-              return OkStatus();
-            }};
-  }
-  // `key: anything`, read by read(*this, value, path, out).
-  template <typename T>
-  Field Call(std::string_view key, ReadFn<T> read, T* out) const {
-    return {key, [this, read, out](const YAML::Node& v, const std::string& p) {
-              return read(*this, v, p, out);
-            }};
-  }
-  // `key: {fields}`.
-  Field Section(std::string_view key, std::vector<Field> fields) const {
-    return {key, [this, fields = std::move(fields)](const YAML::Node& v, const std::string& p) {
-              return Map(v, p, fields);
-            }};
-  }
-
-  using EntryFn = std::function<Status(const std::string& key, const YAML::Node& key_node,
-                                       const YAML::Node& value, const std::string& path)>;
-  // Calls read for each entry of a mapping in file order, with path "path.key"; stops at its
-  // first error. Errors for another kind of node, a key that is not a scalar, a repeated key
-  // and a key without a value.
-  Status Entries(const YAML::Node& node, const std::string& path, const EntryFn& read) const {
-    if (!node.IsMap()) return Error(node, path, "expected a mapping, got " + KindName(node));
-    std::set<std::string> seen;
-    for (const auto& kv : node) {
-      if (!kv.first.IsScalar()) return Error(kv.first, path, "expected a plain key");
-      const std::string& key = kv.first.Scalar();
-      const std::string sub = path.empty() ? key : path + "." + key;
-      if (!seen.insert(key).second) return Error(kv.first, sub, "key given twice");
-      // No key takes an empty value, and yaml-cpp marks one at the next token: point at the key.
-      if (kv.second.IsNull()) return Error(kv.first, sub, "missing value");
-      RETURN_IF_ERROR(read(key, kv.first, kv.second, sub));
-    }
-    return OkStatus();
-  }
-
-  // A mapping whose keys must all be among `fields`; absent keys are left alone.
-  Status Map(const YAML::Node& node, const std::string& path,
-             const std::vector<Field>& fields) const {
-    return Entries(node, path,
-                   [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& value,
-                       const std::string& sub) -> Status {
-                     std::string known;
-                     for (const Field& f : fields) {
-                       if (f.key == key) return f.read(value, sub);
-                       known += (known.empty() ? "" : ", ") + std::string(f.key);
-                     }
-                     return Error(key_node, sub, "unknown key (expected one of: " + known + ")");
-                   });
-  }
-
-  // A list read item by item into *out (replacing its contents), with paths "path[i]";
-  // `items` names what the list holds, for an error.
-  template <typename T>
-  Status List(const YAML::Node& node, const std::string& path, const std::string& items,
-              ReadFn<T> read, std::vector<T>* out) const {
-    if (!node.IsSequence()) {
-      return Error(node, path, "expected a list of " + items + ", got " + KindName(node));
-    }
-    out->clear();
-    for (const YAML::Node& item : node) {
-      T value{};
-      RETURN_IF_ERROR(read(*this, item, path + "[" + std::to_string(out->size()) + "]", &value));
-      out->push_back(std::move(value));
-    }
-    return OkStatus();
-  }
-
- private:
-  const std::string& source_;
-};
 
 // ---- The sections.
 
@@ -408,35 +222,32 @@ Status ReadApps(const Reader& r, const YAML::Node& node, const std::string& path
 }
 
 Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
-  return r.Map(root, "",
-               {ListenField(r, &c->listen_host, &c->listen_port),
-                r.Set("data_dir", &c->data_dir, AnyText), r.Set("region", &c->region, AnyText),
-                r.Section("auth", {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0))}),
-                r.Section("tsdb", {r.Set("retention", &c->retention_ms, DurationIn(0)),
-                                   r.Set("max_sample_age", &c->max_sample_age_ms, DurationIn(0)),
-                                   r.Set("rollup_sketch_accuracy", &c->rollup_sketch_accuracy,
-                                         SketchAccuracy),
-                                   r.Set("block_range", &c->block_range_ms, DurationIn(0)),
-                                   r.Set("head_chunk_memory", &c->head_chunk_bytes, HeadChunkBytes),
-                                   r.Call("rollups", ReadRollups, &c->rollups)}),
-                r.Section("remote_write",
-                          {r.Set("namespace", &c->remote_write_namespace, AnyText),
-                           r.Set("allow_unsigned", &c->remote_write_allow_unsigned, ParseBool)}),
-                r.Section("http", {r.Set("io_threads", &c->io_threads, IntIn(1, 256)),
-                                   r.Set("worker_threads", &c->worker_threads, IntIn(1, 1024))}),
-                r.Section("load_balancer",
-                          {r.Set("threads", &c->load_balancer.threads, IntIn(1, 256)),
-                           r.Set("connect_timeout", &c->load_balancer.connect_timeout_ms,
-                                 DurationIn(1)),
-                           r.Set("stall_timeout", &c->load_balancer.stall_timeout_ms,
-                                 DurationIn(1)),
-                           r.Set("response_timeout", &c->load_balancer.response_timeout_ms,
-                                 DurationIn(1)),
-                           r.Set("idle_timeout", &c->load_balancer.idle_timeout_ms, DurationIn(1)),
-                           r.Set("max_attempts", &c->load_balancer.max_attempts, IntIn(1, 10)),
-                           r.Set("retry_buffer", &c->load_balancer.retry_buffer_bytes,
-                                 RetryBufferBytes)}),
-                r.Call("apps", ReadApps, &c->apps)});
+  return r.Map(
+      root, "",
+      {ListenField(r, &c->listen_host, &c->listen_port), r.Set("data_dir", &c->data_dir, AnyText),
+       r.Set("region", &c->region, AnyText),
+       r.Section("auth", {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0))}),
+       r.Section("tsdb",
+                 {r.Set("retention", &c->retention_ms, DurationIn(0)),
+                  r.Set("max_sample_age", &c->max_sample_age_ms, DurationIn(0)),
+                  r.Set("rollup_sketch_accuracy", &c->rollup_sketch_accuracy, SketchAccuracy),
+                  r.Set("block_range", &c->block_range_ms, DurationIn(0)),
+                  r.Set("head_chunk_memory", &c->head_chunk_bytes, HeadChunkBytes),
+                  r.Call("rollups", ReadRollups, &c->rollups)}),
+       r.Section("remote_write",
+                 {r.Set("namespace", &c->remote_write_namespace, AnyText),
+                  r.Set("allow_unsigned", &c->remote_write_allow_unsigned, ParseBool)}),
+       r.Section("http", {r.Set("io_threads", &c->io_threads, IntIn(1, 256)),
+                          r.Set("worker_threads", &c->worker_threads, IntIn(1, 1024))}),
+       r.Section("load_balancer",
+                 {r.Set("threads", &c->load_balancer.threads, IntIn(1, 256)),
+                  r.Set("connect_timeout", &c->load_balancer.connect_timeout_ms, DurationIn(1)),
+                  r.Set("stall_timeout", &c->load_balancer.stall_timeout_ms, DurationIn(1)),
+                  r.Set("response_timeout", &c->load_balancer.response_timeout_ms, DurationIn(1)),
+                  r.Set("idle_timeout", &c->load_balancer.idle_timeout_ms, DurationIn(1)),
+                  r.Set("max_attempts", &c->load_balancer.max_attempts, IntIn(1, 10)),
+                  r.Set("retry_buffer", &c->load_balancer.retry_buffer_bytes, RetryBufferBytes)}),
+       r.Call("apps", ReadApps, &c->apps)});
 }
 
 // ---- Rules between apps.

@@ -103,11 +103,10 @@ Pool& Worker::PoolOf(fleet::TargetGroup* group, const fleet::Target& target) {
   return pools.back();
 }
 
-asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
-                                               Deadline& client_deadline,
-                                               beast::flat_buffer& buffer,
-                                               bhttp::request_parser<bhttp::empty_body>& head,
-                                               const std::string& remote) {
+Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& client_deadline,
+                                         beast::flat_buffer& buffer,
+                                         bhttp::request_parser<bhttp::empty_body>& head,
+                                         const std::string& remote) {
   LbApp& app = lb->app(a);
   const Options& opt = lb->options();
   fleet::TargetGroup* group = app.listener.targets;
@@ -135,8 +134,7 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
     // The body is wanted (buffered here, or streamed at once): say so ourselves.
     static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     client_deadline.at_ns = NowNs() + timeout_ns;
-    co_await asio::async_write(client, asio::buffer(kContinue, sizeof(kContinue) - 1),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(client, asio::buffer(kContinue, sizeof(kContinue) - 1), Into(ec));
     if (ec) co_return ForwardResult{};
   }
   // Never forwarded, with a body or without: the target's own 100 is not for this client.
@@ -155,8 +153,7 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
     whole.emplace(std::move(head));
     whole->body_limit(opt.retry_buffer_bytes);
     client_deadline.at_ns = NowNs() + timeout_ns;
-    co_await bhttp::async_read(client, buffer, *whole,
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read(client, buffer, *whole, Into(ec));
     if (ec) co_return ForwardResult{};  // the client went away or sent a broken body
   } else {
     stream.emplace(std::move(head));
@@ -203,8 +200,7 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
       up->at_ns = NowNs() + opt.connect_timeout_ms * 1'000'000;
       const tcp::endpoint endpoint(asio::ip::make_address(target->host, ec), target->port);
       if (!ec) {
-        co_await conn->socket.async_connect(endpoint,
-                                            asio::redirect_error(asio::use_awaitable, ec));
+        co_await conn->socket.async_connect(endpoint, Into(ec));
       }
       if (ec) {
         last_error = "connecting to " + target->instance_id + " (" + target->host + ":" +
@@ -255,8 +251,7 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
       rp->header_limit(static_cast<uint32_t>(opt.max_header_bytes));
       rp->body_limit(std::numeric_limits<uint64_t>::max());
       if (is_head) rp->skip(true);
-      co_await bhttp::async_read_header(conn->socket, conn->buffer, *rp,
-                                        asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_read_header(conn->socket, conn->buffer, *rp, Into(ec));
     } while (!ec && rp->get().result_int() / 100 == 1 && rp->get().result_int() != 101);
     up->target = nullptr;
     if (!ec && rp->get().result_int() == 101) ec = bhttp::error::bad_version;  // no upgrades
@@ -316,8 +311,7 @@ asio::awaitable<ForwardResult> Worker::Forward(size_t a, tcp::socket& client,
     } else if (length_out && *length_out <= kInlineBody) {
       bhttp::response_parser<bhttp::string_body> body(std::move(*rp));
       up->at_ns = NowNs() + timeout_ns;
-      co_await bhttp::async_read(conn->socket, conn->buffer, body,
-                                 asio::redirect_error(asio::use_awaitable, read_ec));
+      co_await bhttp::async_read(conn->socket, conn->buffer, body, Into(read_ec));
       if (read_ec) {
         last_error = target->instance_id + " broke off its response: " + read_ec.message();
         status = 0;

@@ -18,7 +18,7 @@ using SteadyClock = std::chrono::steady_clock;
 Status CheckPortFree(const asio::ip::address& address, uint16_t port, const std::string& host) {
   if (port == 0) return OkStatus();
   asio::io_context io;
-  tcp::acceptor probe(io);
+  Acceptor probe(io);
   boost::system::error_code ec;
   const tcp::endpoint endpoint(address, port);
   probe.open(endpoint.protocol(), ec);
@@ -32,14 +32,14 @@ Status CheckPortFree(const asio::ip::address& address, uint16_t port, const std:
 }
 
 // Opens an acceptor on host:port sharing the port with the other workers' (SO_REUSEPORT).
-StatusOr<std::unique_ptr<tcp::acceptor>> Listen(asio::io_context& io, const std::string& host,
-                                                uint16_t port, bool first) {
+StatusOr<std::unique_ptr<Acceptor>> Listen(asio::io_context& io, const std::string& host,
+                                           uint16_t port, bool first) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return InvalidArgumentError("bad listen address '" + host + "'");
   if (first) RETURN_IF_ERROR(CheckPortFree(address, port, host));
   const tcp::endpoint endpoint(address, port);
-  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  auto acceptor = std::make_unique<Acceptor>(io);
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) {
@@ -182,7 +182,7 @@ void Worker::CloseClients(bool only_idle) {
   for (ClientConn& client : clients) {
     if (only_idle && !client.idle) continue;
     boost::system::error_code ec;
-    client.socket->shutdown(tcp::socket::shutdown_both, ec);
+    client.socket->shutdown(Socket::shutdown_both, ec);
     client.socket->close(ec);
   }
 }

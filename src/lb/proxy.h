@@ -29,6 +29,20 @@ namespace asio = http::asio;
 namespace beast = http::beast;
 namespace bhttp = http::bhttp;
 using http::tcp;
+using ErrorCode = boost::system::error_code;
+
+// Each worker's loop is one thread's own io_context, so its executor type is named rather than
+// type-erased (asio::any_io_executor costs a copy and an indirection at every operation).
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
+template <class T>
+using Awaitable = asio::awaitable<T, Executor>;
+inline constexpr asio::use_awaitable_t<Executor> kUseAwaitable;
+// The completion token of every operation: errors into `ec`, never thrown.
+inline auto Into(ErrorCode& ec) { return asio::redirect_error(kUseAwaitable, ec); }
 
 // The steady clock in nanoseconds: deadlines and stall watches are kept in it.
 inline int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
@@ -77,7 +91,7 @@ struct LbApp {
 // request costs no timer of its own (a timer per operation was a timerfd syscall per request):
 // past `at_ns` the socket's operations are cancelled and `expired` is set.
 struct Deadline {
-  tcp::socket* socket = nullptr;
+  Socket* socket = nullptr;
   int64_t at_ns = kNever;  // steady clock
   bool expired = false;
   // The stall watch: past stall_at_ns a stall is reported once; from then on, the wait is
@@ -94,7 +108,7 @@ struct Deadline {
 
 struct UpstreamConn {
   explicit UpstreamConn(asio::io_context& io) : socket(io) {}
-  tcp::socket socket;
+  Socket socket;
   beast::flat_buffer buffer;
   int64_t idle_since_ns = 0;
 };
@@ -110,7 +124,7 @@ struct Pool {
 
 // A client connection, for Stop: one waiting for its next request is closed at once.
 struct ClientConn {
-  tcp::socket* socket = nullptr;
+  Socket* socket = nullptr;
   bool idle = false;
 };
 
@@ -132,21 +146,21 @@ struct Worker {
   std::vector<Deadline*> deadlines;  // armed deadlines, in no order
   asio::io_context io;               // concurrency hint 1: one thread, no locking inside Asio
   // Declared after io: their sockets go before the loop they belong to.
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // one per app
-  std::vector<std::unique_ptr<AppStats>> stats;           // one per app
+  std::vector<std::unique_ptr<Acceptor>> acceptors;  // one per app
+  std::vector<std::unique_ptr<AppStats>> stats;      // one per app
   std::vector<Pool> pools;
   std::atomic<int> sessions{0};  // Session coroutines running
   uint64_t pick_counter = 0;
   std::thread thread;
 
   // session.cc
-  asio::awaitable<void> AcceptLoop(size_t app);
-  asio::awaitable<void> Session(size_t app, tcp::socket socket);
+  Awaitable<void> AcceptLoop(size_t app);
+  Awaitable<void> Session(size_t app, Socket socket);
   // Forwards one request whose header `head` was read.
-  asio::awaitable<ForwardResult> Forward(size_t app, tcp::socket& client, Deadline& client_deadline,
-                                         beast::flat_buffer& buffer,
-                                         bhttp::request_parser<bhttp::empty_body>& head,
-                                         const std::string& remote);
+  Awaitable<ForwardResult> Forward(size_t app, Socket& client, Deadline& client_deadline,
+                                   beast::flat_buffer& buffer,
+                                   bhttp::request_parser<bhttp::empty_body>& head,
+                                   const std::string& remote);
   Pool& PoolOf(fleet::TargetGroup* group, const fleet::Target& target);
   // A pooled connection to `target` failed before any answer: not the request's fault.
   void ForgiveStaleConnection(fleet::TargetGroup* group, const fleet::Target& target,
@@ -161,13 +175,13 @@ struct Worker {
   void Disarm(Deadline* d);
   // Every kSweepInterval: expires deadlines, watches stalls; every second drops the pools of
   // targets that left rotation.
-  asio::awaitable<void> Sweeper();
+  Awaitable<void> Sweeper();
 };
 
 // Arms a deadline for its lifetime.
 class ArmedDeadline {
  public:
-  ArmedDeadline(Worker* w, tcp::socket* socket) : w_(w) {
+  ArmedDeadline(Worker* w, Socket* socket) : w_(w) {
     d_.socket = socket;
     w_->Arm(&d_);
   }

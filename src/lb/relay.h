@@ -9,8 +9,6 @@
 
 namespace vigil::lb {
 
-using ErrorCode = boost::system::error_code;
-
 // Request and response bodies are relayed in reads of up to this much; buffers reserve it.
 inline constexpr size_t kRelayChunk = 16 << 10;
 
@@ -95,10 +93,10 @@ void SerializeHead(const bhttp::header<isRequest, Fields>& h, std::string* out) 
 
 // Writes a whole message held in memory (a head as SerializeHead makes it, and its body) in one
 // system call when the socket takes it.
-inline asio::awaitable<void> WriteMessage(tcp::socket& socket, const std::string& head,
-                                          const std::string& body, ErrorCode& ec) {
+inline Awaitable<void> WriteMessage(Socket& socket, const std::string& head,
+                                    const std::string& body, ErrorCode& ec) {
   const std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(body)};
-  co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(socket, buffers, Into(ec));
 }
 
 struct RelayResult {
@@ -111,15 +109,14 @@ struct RelayResult {
 // relayed as it sends rather than held back until kRelayChunk bytes gather. Each operation is
 // limited by `from_deadline` / `to_deadline` (timeout_ns from its start).
 template <bool isRequest>
-asio::awaitable<RelayResult> Relay(tcp::socket& from, beast::flat_buffer& from_buffer,
-                                   Deadline& from_deadline,
-                                   bhttp::parser<isRequest, bhttp::buffer_body>& p, tcp::socket& to,
-                                   Deadline& to_deadline, int64_t timeout_ns) {
+Awaitable<RelayResult> Relay(Socket& from, beast::flat_buffer& from_buffer, Deadline& from_deadline,
+                             bhttp::parser<isRequest, bhttp::buffer_body>& p, Socket& to,
+                             Deadline& to_deadline, int64_t timeout_ns) {
   std::unique_ptr<char[]> buf(new char[kRelayChunk]);
   bhttp::serializer<isRequest, bhttp::buffer_body> sr{p.get()};
   RelayResult r;
   to_deadline.at_ns = NowNs() + timeout_ns;
-  co_await bhttp::async_write_header(to, sr, asio::redirect_error(asio::use_awaitable, r.write_ec));
+  co_await bhttp::async_write_header(to, sr, Into(r.write_ec));
   if (r.write_ec) co_return r;
   auto& body = p.get().body();
   while (!sr.is_done()) {
@@ -127,8 +124,7 @@ asio::awaitable<RelayResult> Relay(tcp::socket& from, beast::flat_buffer& from_b
       body.data = buf.get();
       body.size = kRelayChunk;
       from_deadline.at_ns = NowNs() + timeout_ns;
-      co_await bhttp::async_read_some(from, from_buffer, p,
-                                      asio::redirect_error(asio::use_awaitable, r.read_ec));
+      co_await bhttp::async_read_some(from, from_buffer, p, Into(r.read_ec));
       if (r.read_ec == bhttp::error::need_buffer) r.read_ec = {};
       if (r.read_ec) co_return r;
       body.size = kRelayChunk - body.size;
@@ -144,7 +140,7 @@ asio::awaitable<RelayResult> Relay(tcp::socket& from, beast::flat_buffer& from_b
       body.more = false;
     }
     to_deadline.at_ns = NowNs() + timeout_ns;
-    co_await bhttp::async_write(to, sr, asio::redirect_error(asio::use_awaitable, r.write_ec));
+    co_await bhttp::async_write(to, sr, Into(r.write_ec));
     if (r.write_ec == bhttp::error::need_buffer) r.write_ec = {};
     if (r.write_ec) co_return r;
   }
@@ -153,15 +149,15 @@ asio::awaitable<RelayResult> Relay(tcp::socket& from, beast::flat_buffer& from_b
 
 // The load balancer's own answer (400, 431, 502, 503, 504) with a text body. Returns whether the
 // connection may go on.
-inline asio::awaitable<bool> WriteError(tcp::socket& client, int status, const std::string& text,
-                                        unsigned version, bool keep_alive) {
+inline Awaitable<bool> WriteError(Socket& client, int status, const std::string& text,
+                                  unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), version};
   res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
   res.body() = text + "\n";
   res.keep_alive(keep_alive);
   res.prepare_payload();
   ErrorCode ec;
-  co_await bhttp::async_write(client, res, asio::redirect_error(asio::use_awaitable, ec));
+  co_await bhttp::async_write(client, res, Into(ec));
   co_return !ec && keep_alive;
 }
 

@@ -16,39 +16,38 @@ namespace {
 constexpr int64_t kLingerNs = 1'000'000'000;
 constexpr size_t kLingerBytes = 1 << 20;
 
-std::string RemoteIp(const tcp::socket& socket) {
+std::string RemoteIp(const Socket& socket) {
   ErrorCode ec;
   const tcp::endpoint ep = socket.remote_endpoint(ec);
   return ec ? "-" : ep.address().to_string();
 }
 
 // Reads and drops what the client still sends, for kLingerNs at most.
-asio::awaitable<void> Linger(tcp::socket& client, Deadline& deadline) {
+Awaitable<void> Linger(Socket& client, Deadline& deadline) {
   ErrorCode ec;
-  client.shutdown(tcp::socket::shutdown_send, ec);
+  client.shutdown(Socket::shutdown_send, ec);
   deadline.at_ns = NowNs() + kLingerNs;
   std::unique_ptr<char[]> sink(new char[kRelayChunk]);
   size_t drained = 0;
   while (!ec && drained < kLingerBytes) {
-    drained += co_await client.async_read_some(asio::buffer(sink.get(), kRelayChunk),
-                                               asio::redirect_error(asio::use_awaitable, ec));
+    drained += co_await client.async_read_some(asio::buffer(sink.get(), kRelayChunk), Into(ec));
   }
 }
 
 }  // namespace
 
-asio::awaitable<void> Worker::AcceptLoop(size_t a) {
-  tcp::acceptor& acceptor = *acceptors[a];
+Awaitable<void> Worker::AcceptLoop(size_t a) {
+  Acceptor& acceptor = *acceptors[a];
   for (;;) {
     ErrorCode ec;
-    tcp::socket socket(io);
-    co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    Socket socket(io);
+    co_await acceptor.async_accept(socket, Into(ec));
     if (ec) {
       if (!acceptor.is_open() || lb->stopping()) co_return;
       // Out of descriptors and the like: let connections finish before accepting again.
-      asio::steady_timer pause(io);
+      Timer pause(io);
       pause.expires_after(std::chrono::milliseconds(10));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await pause.async_wait(Into(ec));
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
@@ -57,7 +56,7 @@ asio::awaitable<void> Worker::AcceptLoop(size_t a) {
   }
 }
 
-asio::awaitable<void> Worker::Session(size_t a, tcp::socket socket) {
+Awaitable<void> Worker::Session(size_t a, Socket socket) {
   LbApp& app = lb->app(a);
   const Options& opt = lb->options();
   app.active_connections.fetch_add(1, std::memory_order_relaxed);
@@ -83,8 +82,7 @@ asio::awaitable<void> Worker::Session(size_t a, tcp::socket socket) {
     deadline->at_ns = NowNs() + opt.idle_timeout_ms * 1'000'000;
     self->idle = true;
     ErrorCode ec;
-    co_await bhttp::async_read_header(socket, buffer, head,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(socket, buffer, head, Into(ec));
     self->idle = false;
     if (ec) {
       if (ec == bhttp::error::header_limit) {
@@ -106,7 +104,7 @@ asio::awaitable<void> Worker::Session(size_t a, tcp::socket socket) {
   if (linger && socket.is_open()) co_await Linger(socket, *deadline);
   clients.erase(self);
   ErrorCode ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.shutdown(Socket::shutdown_send, ec);
   socket.close(ec);
   app.active_connections.fetch_sub(1, std::memory_order_relaxed);
   --sessions;

@@ -21,7 +21,7 @@ bool InRotation(const fleet::TargetGroup& group, const fleet::TargetLoad* load,
   return false;
 }
 
-void Cancel(tcp::socket* socket) {
+void Cancel(Socket* socket) {
   boost::system::error_code ec;
   socket->cancel(ec);
 }
@@ -40,13 +40,13 @@ void Worker::Disarm(Deadline* d) {
   deadlines.pop_back();
 }
 
-asio::awaitable<void> Worker::Sweeper() {
-  asio::steady_timer timer(io);
+Awaitable<void> Worker::Sweeper() {
+  Timer timer(io);
   const int64_t stall_ns = lb->options().stall_timeout_ms * 1'000'000;
   for (int round = 1;; ++round) {
     timer.expires_after(kSweepInterval);
     boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await timer.async_wait(Into(ec));
     if (ec) co_return;
     const int64_t now = NowNs();
     for (size_t i = 0; i < deadlines.size(); ++i) {

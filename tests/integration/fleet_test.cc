@@ -38,6 +38,13 @@ std::string AppYaml(const std::string& name, int instances, const std::string& e
          "\n    listen: 127.0.0.1:0\n" + extra_keys;
 }
 
+HttpRequest GetRequest(const std::string& target) {
+  HttpRequest r;
+  r.method = "GET";
+  r.target = target;
+  return r;
+}
+
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
 bool NoneAlive(const std::set<pid_t>& pids) {
@@ -152,10 +159,7 @@ TEST_F(FleetTest, RegistryListsAppsAndInstancesAndTheBalancerServesThem) {
   HttpClient client(*port);
   std::set<std::string> backends;
   for (int i = 0; i < 20; ++i) {
-    HttpRequest r;
-    r.method = "GET";
-    r.target = "/";
-    auto res = client.Send(r, 5s);
+    auto res = client.Send(GetRequest("/"), 5s);
     ASSERT_OK(res);
     ASSERT_EQ(res->status, 200) << res->body;
     EXPECT_TRUE(res->body.starts_with("ok ")) << res->body;
@@ -179,10 +183,7 @@ TEST_F(FleetTest, KillNineUnderLoadLosesNoRequestAndTheInstanceIsBackAtOnce) {
     clients.emplace_back([&] {
       HttpClient client(*port);
       while (!stop) {
-        HttpRequest r;
-        r.method = "GET";
-        r.target = "/";
-        auto res = client.Send(r, 10s);
+        auto res = client.Send(GetRequest("/"), 10s);
         if (res.ok() && res->status == 200) {
           ++ok;
           continue;
@@ -267,10 +268,7 @@ TEST_F(FleetTest, AHungHealthEndpointTakesTheInstanceOutWithoutKillingIt) {
   ASSERT_OK(port);
   HttpClient client(*port);
   for (int i = 0; i < 20; ++i) {
-    HttpRequest r;
-    r.method = "GET";
-    r.target = "/";
-    auto res = client.Send(r, 5s);
+    auto res = client.Send(GetRequest("/"), 5s);
     ASSERT_OK(res);
     ASSERT_EQ(res->status, 200);
     EXPECT_EQ(res->Header("X-Backend-Pid"), std::to_string(pid2));
@@ -390,10 +388,7 @@ TEST_F(FleetTest, BalancerAndInstanceMetricsReachTheStore) {
   ASSERT_OK(port);
   HttpClient client(*port);
   for (int i = 0; i < 50; ++i) {
-    HttpRequest r;
-    r.method = "GET";
-    r.target = i % 10 == 0 ? "/status/503" : "/";
-    auto res = client.Send(r, 5s);
+    auto res = client.Send(GetRequest(i % 10 == 0 ? "/status/503" : "/"), 5s);
     ASSERT_OK(res);
   }
   const std::vector<std::pair<std::string, std::string>> app = {{"App", "web"}};

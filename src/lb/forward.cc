@@ -67,6 +67,20 @@ class LoadGuard {
   fleet::TargetLoad* load_;
 };
 
+// The request as the target gets it: no hop-by-hop fields, no Expect (the target's own 100 is
+// not for this client), X-Forwarded-*, HTTP/1.1 keep-alive.
+void RewriteForTarget(bhttp::request<bhttp::empty_body>& req, const std::string& remote,
+                      const std::string& port_text) {
+  req.erase(bhttp::field::expect);
+  StripHopByHop(req);
+  const beast::string_view prior = req["X-Forwarded-For"];
+  req.set("X-Forwarded-For", prior.empty() ? remote : std::string(prior) + ", " + remote);
+  req.set("X-Forwarded-Proto", "http");
+  req.set("X-Forwarded-Port", port_text);
+  req.version(11);
+  req.keep_alive(true);
+}
+
 // 5xx runs eject a target (AppSpec::consecutive_5xx); any other answer ends a run.
 void CountAnswer(fleet::TargetGroup* group, const fleet::Target& target, int status) {
   if (status < 500) {
@@ -93,6 +107,17 @@ void Worker::ForgiveStaleConnection(fleet::TargetGroup* group, const fleet::Targ
   --*attempts;
 }
 
+std::unique_ptr<UpstreamConn> Worker::TakeIdle(fleet::TargetGroup* group,
+                                               const fleet::Target& target) {
+  auto& idle = PoolOf(group, target).idle;
+  while (!idle.empty()) {
+    std::unique_ptr<UpstreamConn> conn = std::move(idle.back());
+    idle.pop_back();
+    if (NowNs() - conn->idle_since_ns <= kCheckIdleAfterNs || StillOpen(*conn)) return conn;
+  }
+  return nullptr;
+}
+
 Pool& Worker::PoolOf(fleet::TargetGroup* group, const fleet::Target& target) {
   for (Pool& p : pools) {
     if (p.load == target.load.get() && p.in_rotation_since_ns == target.in_rotation_since_ns) {
@@ -112,6 +137,8 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
   fleet::TargetGroup* group = app.listener.targets;
   const int64_t start_ns = NowNs();
   const int64_t timeout_ns = opt.response_timeout_ms * 1'000'000;
+  RequestRecord rec;
+  rec.remote = remote;
 
   auto& req = head.get();
   const bool client_keep_alive = req.keep_alive();
@@ -122,11 +149,10 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
   const bool has_body = head.chunked() || (length && *length > 0);
   const bool buffered = !head.chunked() && (!length || *length <= opt.retry_buffer_bytes);
   const bool logging = app.access_log_fd >= 0;
-  std::string request_line, user_agent;
   if (logging) {
-    request_line = std::string(req.method_string()) + " " + std::string(req.target()) +
-                   (version == 10 ? " HTTP/1.0" : " HTTP/1.1");
-    user_agent = std::string(req[bhttp::field::user_agent]);
+    rec.request_line = std::string(req.method_string()) + " " + std::string(req.target()) +
+                       (version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+    rec.user_agent = std::string(req[bhttp::field::user_agent]);
   }
 
   ErrorCode ec;
@@ -137,15 +163,7 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     co_await asio::async_write(client, asio::buffer(kContinue, sizeof(kContinue) - 1), Into(ec));
     if (ec) co_return ForwardResult{};
   }
-  // Never forwarded, with a body or without: the target's own 100 is not for this client.
-  req.erase(bhttp::field::expect);
-  StripHopByHop(req);
-  const beast::string_view prior = req["X-Forwarded-For"];
-  req.set("X-Forwarded-For", prior.empty() ? remote : std::string(prior) + ", " + remote);
-  req.set("X-Forwarded-Proto", "http");
-  req.set("X-Forwarded-Port", app.port_text);
-  req.version(11);
-  req.keep_alive(true);
+  RewriteForTarget(req, remote, app.port_text);
 
   std::optional<bhttp::request_parser<bhttp::string_body>> whole;
   std::optional<bhttp::request_parser<bhttp::buffer_body>> stream;
@@ -164,34 +182,23 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
   std::vector<const fleet::TargetLoad*> tried;
   std::string last_error = "no healthy instance";
   std::shared_ptr<const std::vector<fleet::Target>> targets;
-  std::string target_id = "-", target_address = "-";  // for the access log
-  int attempts = 0;
+  int& attempts = rec.attempts;
   int forgiven = 0;  // tries on stale pooled connections, not counted as attempts
-  int status = 0;
-  int target_status = 0;
+  int& status = rec.status;
   ForwardResult result;
-  uint64_t bytes_in = buffered ? whole->get().body().size() : 0, bytes_out = 0;
-  int64_t target_us = -1;
+  rec.bytes_in = buffered ? whole->get().body().size() : 0;
   while (attempts < opt.max_attempts) {
     targets = group->Targets();
     const fleet::Target* target = Pick(*targets, tried, group->spec().slow_start_ms, &pick_counter);
     if (target == nullptr) break;
     ++attempts;
     if (logging) {
-      target_id = target->instance_id;
-      target_address = target->host + ":" + std::to_string(target->port);
+      rec.target_id = target->instance_id;
+      rec.target_address = target->host + ":" + std::to_string(target->port);
     }
 
     // A pooled connection for requests that can be retried; a new one for a streamed body.
-    std::unique_ptr<UpstreamConn> conn;
-    if (buffered) {
-      auto& idle = PoolOf(group, *target).idle;
-      while (!idle.empty() && !conn) {
-        conn = std::move(idle.back());
-        idle.pop_back();
-        if (NowNs() - conn->idle_since_ns > kCheckIdleAfterNs && !StillOpen(*conn)) conn.reset();
-      }
-    }
+    std::unique_ptr<UpstreamConn> conn = buffered ? TakeIdle(group, *target) : nullptr;
     const bool reused = conn != nullptr;
     if (!reused) conn = std::make_unique<UpstreamConn>(io);
     ArmedDeadline up(this, &conn->socket);
@@ -223,7 +230,7 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     } else {
       RelayResult r =
           co_await Relay(client, buffer, client_deadline, *stream, conn->socket, *up, timeout_ns);
-      bytes_in += r.bytes;
+      rec.bytes_in += r.bytes;
       if (r.read_ec) co_return ForwardResult{};  // the client broke off its own request
       ec = r.write_ec;
     }
@@ -282,11 +289,11 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     }
 
     // A response: from here on the request is answered by this target, come what may.
-    target_us = (NowNs() - sent_ns) / 1000;
+    rec.target_us = (NowNs() - sent_ns) / 1000;
     auto& res = rp->get();
-    target_status = static_cast<int>(res.result_int());
-    status = target_status;
-    CountAnswer(group, *target, target_status);
+    rec.target_status = static_cast<int>(res.result_int());
+    status = rec.target_status;
+    CountAnswer(group, *target, rec.target_status);
     const bool upstream_keep_alive = res.keep_alive();
     StripHopByHop(res);
     // A body that ends with the upstream connection (no length, not chunked) can only end for
@@ -315,10 +322,10 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
       if (read_ec) {
         last_error = target->instance_id + " broke off its response: " + read_ec.message();
         status = 0;
-        target_us = -1;
+        rec.target_us = -1;
         break;  // nothing reached the client yet: a 502
       }
-      bytes_out = body.get().body().size();
+      rec.bytes_out = body.get().body().size();
       SerializeHead(body.get().base(), &response_head);
       client_deadline.at_ns = NowNs() + timeout_ns;
       co_await WriteMessage(client, response_head, body.get().body(), write_ec);
@@ -327,7 +334,7 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
       bhttp::response_parser<bhttp::buffer_body> body(std::move(*rp));
       RelayResult r = co_await Relay(conn->socket, conn->buffer, *up, body, client, client_deadline,
                                      timeout_ns);
-      bytes_out = r.bytes;
+      rec.bytes_out = r.bytes;
       read_ec = r.read_ec;
       write_ec = r.write_ec;
       complete = !read_ec && body.is_done();
@@ -341,8 +348,7 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     break;
   }
 
-  const bool elb_error = target_us < 0;
-  if (elb_error) {
+  if (rec.elb_error()) {
     if (status == 0) status = attempts == 0 ? 503 : 502;
     const std::string text =
         status == 503   ? "503 Service Unavailable: no healthy instance of app '" + app.name + "'"
@@ -354,25 +360,8 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     result.linger = !request_read;
   }
 
-  AppStats& st = *stats[a];
-  std::lock_guard l(st.mu);
-  ++st.requests;
-  if (attempts > 1) st.retries += static_cast<uint64_t>(attempts - 1);
-  st.processed_bytes += bytes_in + bytes_out;
-  if (elb_error) {
-    ++st.elb_5xx;
-    if (status == 502) ++st.elb_502;
-    if (status == 503) ++st.elb_503;
-    if (status == 504) ++st.elb_504;
-  } else {
-    ++st.target_class[std::clamp(target_status / 100, 0, 5)];
-    ++st.latency[LatencyBucket(target_us)];
-  }
-  if (logging) {
-    AppendAccessLog(&st.access_log, lb->options().clock->NowMillis(), app.name, remote, target_id,
-                    target_address, (NowNs() - start_ns) / 1000, target_us, status, target_status,
-                    bytes_in, bytes_out, attempts, request_line, user_agent);
-  }
+  rec.total_us = (NowNs() - start_ns) / 1000;
+  stats[a]->Count(rec, opt.clock->NowMillis(), logging ? &app.name : nullptr);
   co_return result;
 }
 

@@ -54,12 +54,23 @@ constexpr int kLatencyBuckets = 960;
 int LatencyBucket(int64_t micros);
 double BucketSeconds(int bucket);  // the bucket's midpoint
 
+// What one request did, for the metrics and the access log.
+struct RequestRecord {
+  std::string remote;                                 // the client's address
+  std::string request_line, user_agent;               // filled only when an access log is kept
+  std::string target_id = "-", target_address = "-";  // the last target tried
+  int64_t total_us = 0;
+  int64_t target_us = -1;                // request sent to response header; < 0: no target answered
+  int status = 0;                        // what the client got
+  int target_status = 0;                 // what the target answered; 0: nothing
+  uint64_t bytes_in = 0, bytes_out = 0;  // bodies
+  int attempts = 0;
+  bool elb_error() const { return target_us < 0; }
+};
+
 // Appends one access-log line (format in docs/ARCHITECTURE.md) to *out.
 void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
-                     const std::string& client, const std::string& target_id,
-                     const std::string& target_addr, int64_t total_us, int64_t target_us,
-                     int status, int target_status, uint64_t bytes_in, uint64_t bytes_out,
-                     int attempts, const std::string& request_line, const std::string& user_agent);
+                     const RequestRecord& r);
 
 // One app's counters on one worker. Written by that worker under `mu` (never contended but by
 // the flusher, once a second), read and reset by the flusher.
@@ -74,6 +85,9 @@ struct AppStats {
   uint64_t retries = 0;
   uint32_t latency[kLatencyBuckets] = {};
   std::string access_log;  // lines not yet written
+
+  // Counts one request (and logs it when `log_as_app` is not null). Takes `mu`.
+  void Count(const RequestRecord& r, int64_t now_ms, const std::string* log_as_app);
 };
 
 // One listener (an app), shared by the workers.
@@ -162,6 +176,8 @@ struct Worker {
                                    bhttp::request_parser<bhttp::empty_body>& head,
                                    const std::string& remote);
   Pool& PoolOf(fleet::TargetGroup* group, const fleet::Target& target);
+  // An idle pooled connection to `target` still open, or null.
+  std::unique_ptr<UpstreamConn> TakeIdle(fleet::TargetGroup* group, const fleet::Target& target);
   // A pooled connection to `target` failed before any answer: not the request's fault.
   void ForgiveStaleConnection(fleet::TargetGroup* group, const fleet::Target& target,
                               int* attempts);

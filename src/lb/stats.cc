@@ -60,10 +60,7 @@ int LatencyBucket(int64_t micros) {
 double BucketSeconds(int bucket) { return std::exp((bucket + 0.5) * kLogBase) / 1e6; }
 
 void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
-                     const std::string& client, const std::string& target_id,
-                     const std::string& target_addr, int64_t total_us, int64_t target_us,
-                     int status, int target_status, uint64_t bytes_in, uint64_t bytes_out,
-                     int attempts, const std::string& request_line, const std::string& user_agent) {
+                     const RequestRecord& r) {
   const time_t secs = static_cast<time_t>(now_ms / 1000);
   struct tm tm;
   gmtime_r(&secs, &tm);
@@ -71,19 +68,39 @@ void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
   std::snprintf(time_buf, sizeof(time_buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(now_ms % 1000));
-  out->append(time_buf).append(" ").append(app).append(" ").append(client).append(" ");
-  out->append(target_id).append(" ").append(target_addr).append(" ");
-  AppendSeconds(out, total_us);
+  out->append(time_buf).append(" ").append(app).append(" ").append(r.remote).append(" ");
+  out->append(r.target_id).append(" ").append(r.target_address).append(" ");
+  AppendSeconds(out, r.total_us);
   out->push_back(' ');
-  AppendSeconds(out, target_us);
-  out->append(" ").append(std::to_string(status)).append(" ");
-  out->append(target_status > 0 ? std::to_string(target_status) : "-").append(" ");
-  out->append(std::to_string(bytes_in)).append(" ").append(std::to_string(bytes_out)).append(" ");
-  out->append(std::to_string(attempts)).append(" ");
-  AppendQuoted(out, request_line);
+  AppendSeconds(out, r.target_us);
+  out->append(" ").append(std::to_string(r.status)).append(" ");
+  out->append(r.target_status > 0 ? std::to_string(r.target_status) : "-").append(" ");
+  out->append(std::to_string(r.bytes_in))
+      .append(" ")
+      .append(std::to_string(r.bytes_out))
+      .append(" ");
+  out->append(std::to_string(r.attempts)).append(" ");
+  AppendQuoted(out, r.request_line);
   out->push_back(' ');
-  AppendQuoted(out, user_agent);
+  AppendQuoted(out, r.user_agent);
   out->push_back('\n');
+}
+
+void AppStats::Count(const RequestRecord& r, int64_t now_ms, const std::string* log_as_app) {
+  std::lock_guard l(mu);
+  ++requests;
+  if (r.attempts > 1) retries += static_cast<uint64_t>(r.attempts - 1);
+  processed_bytes += r.bytes_in + r.bytes_out;
+  if (r.elb_error()) {
+    ++elb_5xx;
+    if (r.status == 502) ++elb_502;
+    if (r.status == 503) ++elb_503;
+    if (r.status == 504) ++elb_504;
+  } else {
+    ++target_class[std::clamp(r.target_status / 100, 0, 5)];
+    ++latency[LatencyBucket(r.target_us)];
+  }
+  if (log_as_app != nullptr) AppendAccessLog(&access_log, now_ms, *log_as_app, r);
 }
 
 void LoadBalancerImpl::Flush() {

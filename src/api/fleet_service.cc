@@ -4,30 +4,21 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api/text.h"
 
 namespace vigil::api {
 namespace {
 
 using nlohmann::json;
 
-std::string IsoTime(int64_t ms) {
-  if (ms <= 0) return "";
-  const time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
 json InstanceJson(const fleet::InstanceInfo& in) {
   json j = {{"id", in.id},           {"pid", in.pid},
             {"address", in.address}, {"state", std::string(fleet::StateName(in.state))},
             {"reason", in.reason},   {"restarts", in.restarts}};
-  j["started_at"] = in.started_at_ms > 0 ? json(IsoTime(in.started_at_ms)) : json(nullptr);
-  j["state_since"] = in.state_since_ms > 0 ? json(IsoTime(in.state_since_ms)) : json(nullptr);
+  j["started_at"] =
+      in.started_at_ms > 0 ? json(FormatIsoTimestamp(in.started_at_ms)) : json(nullptr);
+  j["state_since"] =
+      in.state_since_ms > 0 ? json(FormatIsoTimestamp(in.state_since_ms)) : json(nullptr);
   return j;
 }
 

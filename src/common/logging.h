@@ -2,6 +2,7 @@
 // A small leveled logger writing one line per message to a FILE* (stderr by default).
 // Thread-safe: each line is written with a single fwrite.
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ class Logger {
   std::FILE* out_;
   LogLevel min_level_;
 };
+
+// "2026-11-26T07:52:09.514Z": UTC with milliseconds, fixed width, as log lines start.
+std::string FormatLogTimestamp(int64_t epoch_ms);
 
 // A Logger that drops everything; for tests that do not look at logs.
 Logger& NullLogger();

@@ -73,6 +73,10 @@ struct AppSpec {
   int consecutive_5xx = 5;    // 5xx answers in a row that eject a target (0: never)
 };
 
+// An app name: 1 to 64 letters, digits, '_' or '-', starting with a letter or digit (it names
+// directories, metric dimensions and URL paths).
+bool IsValidAppName(std::string_view name);
+
 enum class InstanceState { kStarting, kHealthy, kUnhealthy, kDraining, kStopped, kCrashLooping };
 // "starting", "healthy", "unhealthy", "draining", "stopped", "crash-looping".
 std::string_view StateName(InstanceState state);

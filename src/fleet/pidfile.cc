@@ -1,6 +1,5 @@
 #include "fleet/pidfile.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,18 +13,10 @@ namespace vigil::fleet {
 
 Status WritePidfile(const std::string& path, pid_t pid) {
   ASSIGN_OR_RETURN(uint64_t start, ProcessStartTime(pid));
-  // Written whole (temporary file, rename) but not synced: it must survive Vigil's death, not
-  // the machine's, which takes the processes with it. An fsync here cost a restart 50 ms.
-  const std::string text = std::to_string(pid) + " " + std::to_string(start) + "\n";
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("creating", tmp, errno);
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const int err = errno;
-  ::close(fd);
-  if (!written) return IoError("writing", tmp, err);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return IoError("renaming", tmp, errno);
-  return OkStatus();
+  // Not synced: it must survive Vigil's death, not the machine's, which takes the processes with
+  // it. An fsync here cost a restart 50 ms.
+  return storage::WriteFileAtomic(path, std::to_string(pid) + " " + std::to_string(start) + "\n",
+                                  0644, /*durable=*/false);
 }
 
 void RemovePidfile(const std::string& path) { ::unlink(path.c_str()); }

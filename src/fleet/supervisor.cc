@@ -16,14 +16,6 @@
 namespace vigil::fleet {
 namespace {
 
-bool ValidName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  }
-  return true;
-}
-
 Status ValidateCheck(const CheckSpec& check, const std::string& what) {
   if (check.interval_ms <= 0 || check.timeout_ms <= 0) {
     return InvalidArgumentError(what + ": interval and timeout must be positive");
@@ -39,9 +31,10 @@ Status ValidateCheck(const CheckSpec& check, const std::string& what) {
 
 Status ValidateApp(const AppSpec& spec) {
   const std::string what = "app '" + spec.name + "'";
-  if (!ValidName(spec.name)) {
+  if (!IsValidAppName(spec.name)) {
     return InvalidArgumentError("app name '" + spec.name +
-                                "' must be 1 to 64 letters, digits, '-' or '_'");
+                                "' must be 1 to 64 letters, digits, '-' or '_', starting with a "
+                                "letter or digit");
   }
   if (spec.command.empty()) return InvalidArgumentError(what + " has no command");
   if (spec.instances < 1) return InvalidArgumentError(what + " needs at least one instance");
@@ -101,6 +94,13 @@ uint16_t PickPort(uint16_t preferred) {
   return 0;
 }
 
+// The wait before start number `streak` of a crash loop (1: the first failure): none for the
+// first, then backoff_initial doubling up to backoff_max.
+int64_t BackoffDelay(const AppSpec& spec, int streak) {
+  if (streak <= 1) return 0;
+  return std::min(spec.backoff_max_ms, spec.backoff_initial_ms << std::min(streak - 2, 20));
+}
+
 std::string Seconds(int64_t ms) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(ms) / 1000.0);
@@ -108,6 +108,17 @@ std::string Seconds(int64_t ms) {
 }
 
 }  // namespace
+
+bool IsValidAppName(std::string_view name) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (name.empty() || name.size() > 64 || !alnum(name[0])) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
 
 std::string_view StateName(InstanceState state) {
   switch (state) {
@@ -252,9 +263,8 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
       in->crash_streak = uptime_ms < spec.min_uptime_ms ? in->crash_streak + 1 : 1;
       ++in->restarts;
       logger()->Warning("fleet", in->id + " " + what + "; restarting");
-      if (in->crash_streak <= 1) continue;  // the first crash restarts at once
-      const int shift = std::min(in->crash_streak - 2, 20);
-      const int64_t delay = std::min(spec.backoff_max_ms, spec.backoff_initial_ms << shift);
+      const int64_t delay = BackoffDelay(spec, in->crash_streak);
+      if (delay == 0) continue;  // the first crash restarts at once
       SetState(in, InstanceState::kCrashLooping,
                what + "; " + std::to_string(in->crash_streak) + " runs in a row shorter than " +
                    Seconds(spec.min_uptime_ms) + ", next start in " + Seconds(delay));
@@ -262,8 +272,7 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
     } else {
       // Could not start (exec failed, no port): the same backoff as a crash.
       ++in->crash_streak;
-      const int shift = std::min(std::max(in->crash_streak - 1, 0), 20);
-      const int64_t delay = std::min(spec.backoff_max_ms, spec.backoff_initial_ms << shift);
+      const int64_t delay = std::max(spec.backoff_initial_ms, BackoffDelay(spec, in->crash_streak));
       SetState(in, InstanceState::kCrashLooping,
                "cannot start: " + started.message() + "; next try in " + Seconds(delay));
       in->wake.expires_after(std::chrono::milliseconds(delay));

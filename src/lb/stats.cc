@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 
 #include "lb/proxy.h"
 
@@ -61,14 +60,8 @@ double BucketSeconds(int bucket) { return std::exp((bucket + 0.5) * kLogBase) / 
 
 void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
                      const RequestRecord& r) {
-  const time_t secs = static_cast<time_t>(now_ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char time_buf[96];
-  std::snprintf(time_buf, sizeof(time_buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(now_ms % 1000));
-  out->append(time_buf).append(" ").append(app).append(" ").append(r.remote).append(" ");
+  out->append(FormatLogTimestamp(now_ms)).append(" ").append(app).append(" ");
+  out->append(r.remote).append(" ");
   out->append(r.target_id).append(" ").append(r.target_address).append(" ");
   AppendSeconds(out, r.total_us);
   out->push_back(' ');

@@ -79,9 +79,7 @@ bool IsAlnum(char c) {
 }
 
 StatusOr<std::string> AppName(const std::string& t) {
-  bool ok = !t.empty() && t.size() <= 64 && IsAlnum(t[0]);
-  for (char c : t) ok = ok && (IsAlnum(c) || c == '_' || c == '-');
-  if (ok) return t;
+  if (fleet::IsValidAppName(t)) return t;
   return Expected("expected 1 to 64 letters, digits, '_' or '-', starting with a letter or digit",
                   t);
 }

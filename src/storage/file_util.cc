@@ -96,16 +96,16 @@ StatusOr<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
+Status WriteFileAtomic(const std::string& path, std::string_view data, int mode, bool durable) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return IoError("open", tmp, errno);
   FdCloser closer(fd);
   RETURN_IF_ERROR(WriteAll(fd, tmp, data));
-  if (::fsync(fd) != 0) return IoError("fsync", tmp, errno);
+  if (durable && ::fsync(fd) != 0) return IoError("fsync", tmp, errno);
   if (closer.Close() != 0) return IoError("close", tmp, errno);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return IoError("rename", tmp, errno);
-  return SyncDir(ParentDir(path));
+  return durable ? SyncDir(ParentDir(path)) : OkStatus();
 }
 
 Status SyncDir(const std::string& dir) {

@@ -11,8 +11,11 @@ namespace vigil::storage {
 
 Status CreateDirs(const std::string& path, int mode = 0755);  // mkdir -p
 StatusOr<std::string> ReadFile(const std::string& path);
-// Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory.
-Status WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644);
+// Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory. With
+// durable = false the two fsyncs are skipped: the file is still replaced whole, and survives the
+// process but not necessarily the machine (pidfiles, which die with the machine's processes).
+Status WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644,
+                       bool durable = true);
 Status SyncDir(const std::string& dir);
 // Names (not paths) of the entries of `dir`, sorted, without "." and "..".
 StatusOr<std::vector<std::string>> ListDir(const std::string& dir);

@@ -15,6 +15,7 @@ from benchlib import fmt, load_medians as load, table  # noqa: E402
 NAMES = {
     "direct": "direct (one backend)",
     "haproxy": "HAProxy",
+    "haproxy-1t": "HAProxy, nbthread 1",
     "nginx": "nginx",
     "vigil": "Vigil",
 }
@@ -53,8 +54,8 @@ def main():
                "-c1 req/s", "-c1 p50 ms", "-c1 p99 ms", "hop ms (-c1 p50 - direct's)"), rows)
         print("\nRatios (same runs; req/s > 1 is better, latency and CPU < 1):\n")
         rows = []
-        pairs = [("vigil", p) for p in ("haproxy", "nginx", "direct")]
-        pairs += [(p, "direct") for p in ("haproxy", "nginx")]
+        pairs = [("vigil", p) for p in ("haproxy", "haproxy-1t", "nginx", "direct")]
+        pairs += [(p, "direct") for p in ("haproxy", "haproxy-1t", "nginx")]
         for a, b in pairs:
             if a not in targets or b not in targets:
                 continue

@@ -5,20 +5,21 @@
 #                   [--fault-window S] [--hang-timeout S] [--keep]
 #
 # BUILD_DIR holds `vigil` and bench/lb/vigil_bench_{backend,lbload}. Targets (comma-separated,
-# default all): direct, haproxy, nginx, vigil. Each target gets three fresh backends on free
-# 127.0.0.1 ports. Throughput: wrk -t2 -c64 -d<duration>s --latency, then -t1 -c1 (per-hop
-# latency). Faults (unless --no-faults): 8 keep-alive clients for twice --fault-window (10 s),
-# one backend killed (-9) or frozen (SIGSTOP) at --fault-window, for HAProxy and nginx (default
-# and tuned configs, backends under supervisord) and Vigil; then supervisord's and monit's
-# crash-to-healthy and hang-to-replaced times (--hang-timeout: how long to wait, 10 s). A target
-# that is not up within 10 s is skipped. Every process is stopped at the end, even on failure.
+# default all): direct, haproxy, haproxy-1t (throughput only: nbthread 1, Vigil's thread count on
+# two cores), nginx, vigil. Each target gets three fresh backends on free 127.0.0.1 ports.
+# Throughput: wrk -t2 -c64 -d<duration>s --latency, then -t1 -c1 (per-hop latency). Faults
+# (unless --no-faults): 8 keep-alive clients for twice --fault-window (10 s), one backend killed
+# (-9) or frozen (SIGSTOP) at --fault-window, for HAProxy and nginx (default and tuned configs,
+# backends under supervisord) and Vigil; then supervisord's and monit's crash-to-healthy and
+# hang-to-replaced times (--hang-timeout: how long to wait, 10 s). A target that is not up
+# within 10 s is skipped. Every process is stopped at the end, even on failure.
 # The peers come from Debian (scripts/install-deps --bench).
 set -euo pipefail
 
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 ]] || usage
 BUILD=$(cd "$1" && pwd); shift
-RUNS=1 DURATION=10 TARGETS=direct,haproxy,nginx,vigil FAULTS=1 KEEP=0 WINDOW=10 HANG_TIMEOUT=10
+RUNS=1 DURATION=10 TARGETS=direct,haproxy,haproxy-1t,nginx,vigil FAULTS=1 KEEP=0 WINDOW=10 HANG_TIMEOUT=10
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
@@ -163,8 +164,9 @@ EOF
 }
 backend_pids() { cat "$1"/b[123].pid; }  # DIR
 
-haproxy_conf() {  # DIR VARIANT(default|tuned) PORT
-  local dir=$1 variant=$2 port=$3 i server_opts
+haproxy_conf() {  # DIR VARIANT(default|tuned|1t) PORT
+  local dir=$1 variant=$2 port=$3 i server_opts threads=2
+  if [[ $variant == 1t ]]; then threads=1 variant=default; fi
   if [[ $variant == default ]]; then
     server_opts="check inter 2s fall 3 rise 2"
   else
@@ -172,7 +174,7 @@ haproxy_conf() {  # DIR VARIANT(default|tuned) PORT
   fi
   {
     echo "global"
-    echo "  nbthread 2"
+    echo "  nbthread $threads"
     echo "  maxconn 4096"
     echo "defaults"
     echo "  mode http"
@@ -463,12 +465,14 @@ log "backend start (exec to first 200 on /health): $(cat "$WORK/startup.json")"
 
 for RUN in $(seq "$RUNS"); do
   log "run $RUN/$RUNS: throughput (wrk -t2 -c64 and -t1 -c1, ${DURATION} s each)"
-  for target in direct haproxy nginx vigil; do
+  for target in direct haproxy haproxy-1t nginx vigil; do
     has_target "$target" || continue
     dir="$WORK/$target.tput.run$RUN"
     REGISTRY=
     if [[ $target == vigil ]]; then
       start_vigil "$dir" || { stop_servers; continue; }
+    elif [[ $target == haproxy-1t ]]; then
+      start_proxy haproxy 1t "$dir" || { log "$target: skipped (not up)"; stop_servers; continue; }
     else
       start_proxy "$target" default "$dir" || { log "$target: skipped (not up)"; stop_servers; continue; }
     fi

@@ -16,6 +16,8 @@
 #include <mutex>
 #include <thread>
 
+#include "common/thread_name.h"
+
 extern char** environ;
 
 namespace vigil::fleet {
@@ -75,7 +77,10 @@ StatusOr<std::string> ResolveCommand(const std::string& name) {
 struct Process::Output {
   Output(int read_fd, int log_fd, size_t capacity)
       : fd(read_fd), log(log_fd), ring(capacity > 0 ? capacity : 1) {
-    reader = std::thread([this] { Run(); });
+    reader = std::thread([this] {
+      SetThreadName("vigil-output");
+      Run();
+    });
   }
   ~Output() {
     stop = true;
@@ -216,10 +221,10 @@ StatusOr<std::unique_ptr<Process>> Process::Start(const ProcessSpec& spec) {
     }
     ::close(out[0]);
     if (log_fd >= 0) ::close(log_fd);
-    return InvalidArgumentError(
-        failure[0] == kChdir
-            ? "cannot enter working directory '" + spec.working_dir + "': " + ErrnoText(failure[1])
-            : "cannot run '" + path + "': " + ErrnoText(failure[1]));
+    return InvalidArgumentError(failure[0] == kChdir
+                                    ? "cannot enter working directory '" + spec.working_dir +
+                                          "': " + ErrnoText(failure[1])
+                                    : "cannot run '" + path + "': " + ErrnoText(failure[1]));
   }
   // The child is not reaped before Process owns it, so the pid cannot be reused meanwhile.
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -282,7 +287,8 @@ void Process::Stop(std::chrono::milliseconds grace, int* wait_status) {
       }
       // Wait for the exit itself (the pidfd turns readable), or the end of the grace period.
       pollfd p{pidfd_, POLLIN, 0};
-      if (pidfd_ < 0 || ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1 << 30))) < 0) {
+      if (pidfd_ < 0 ||
+          ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1 << 30))) < 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "common/thread_name.h"
 #include "fleet/pidfile.h"
 #include "storage/file_util.h"
 
@@ -183,6 +184,7 @@ Status FleetImpl::Init() {
   }
   asio::co_spawn(io_, SampleLoop(), asio::detached);
   thread_ = std::thread([this] {
+    SetThreadName("vigil-fleet");
     // The loop's work guard is the sampler, which runs until io_.stop().
     io_.run();
   });

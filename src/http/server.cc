@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "common/thread_name.h"
 #include "http/server_impl.h"
 
 namespace vigil::http {
@@ -71,7 +72,10 @@ Status Server::Impl::Start() {
   work.emplace(ioc.get_executor());
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    io_threads.emplace_back([this] { ioc.run(); });
+    io_threads.emplace_back([this, i] {
+      SetThreadName("vigil-http-" + std::to_string(i));
+      ioc.run();
+    });
   }
   logger->Info("http", "listening on " + options.host + ":" + std::to_string(port));
   return OkStatus();

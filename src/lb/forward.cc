@@ -148,11 +148,15 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
   const auto length = head.content_length();
   const bool has_body = head.chunked() || (length && *length > 0);
   const bool buffered = !head.chunked() && (!length || *length <= opt.retry_buffer_bytes);
-  const bool logging = app.access_log_fd >= 0;
+  const bool logging = app.access_log.is_open();
   if (logging) {
-    rec.request_line = std::string(req.method_string()) + " " + std::string(req.target()) +
-                       (version == 10 ? " HTTP/1.0" : " HTTP/1.1");
-    rec.user_agent = std::string(req[bhttp::field::user_agent]);
+    const beast::string_view method = req.method_string(), path = req.target();
+    rec.request_line.reserve(method.size() + path.size() + 10);
+    rec.request_line.append(method.data(), method.size()).append(" ");
+    rec.request_line.append(path.data(), path.size());
+    rec.request_line.append(version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+    const beast::string_view agent = req[bhttp::field::user_agent];
+    rec.user_agent.assign(agent.data(), agent.size());
   }
 
   ErrorCode ec;
@@ -193,8 +197,8 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     if (target == nullptr) break;
     ++attempts;
     if (logging) {
-      rec.target_id = target->instance_id;
-      rec.target_address = target->host + ":" + std::to_string(target->port);
+      rec.target = target;
+      rec.target_snapshot = targets;
     }
 
     // A pooled connection for requests that can be retried; a new one for a streamed body.

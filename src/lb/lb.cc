@@ -1,11 +1,12 @@
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
+#include "common/thread_name.h"
 #include "lb/proxy.h"
 
 namespace vigil::lb {
@@ -67,15 +68,13 @@ StatusOr<std::unique_ptr<LoadBalancer>> LoadBalancer::Start(Options options) {
 
 LoadBalancerImpl::LoadBalancerImpl(Options options) : options_(std::move(options)) {}
 
-LoadBalancerImpl::~LoadBalancerImpl() {
-  Stop();
-  for (auto& app : apps_) {
-    if (app->access_log_fd >= 0) ::close(app->access_log_fd);
-  }
-}
+LoadBalancerImpl::~LoadBalancerImpl() { Stop(); }
 
 Status LoadBalancerImpl::Init() {
-  if (options_.threads < 1) return InvalidArgumentError("the load balancer needs a thread");
+  if (options_.threads < 0) return InvalidArgumentError("negative load balancer threads");
+  if (options_.threads == 0) {
+    options_.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
+  }
   if (options_.clock == nullptr || options_.logger == nullptr) {
     return InvalidArgumentError("the load balancer needs a clock and a logger");
   }
@@ -97,12 +96,8 @@ Status LoadBalancerImpl::Init() {
     }
     app->port_text = std::to_string(app->port);
     if (!listener.access_log_path.empty()) {
-      app->access_log_fd =
-          ::open(listener.access_log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (app->access_log_fd < 0) {
-        return UnavailableError("cannot open access log " + listener.access_log_path + ": " +
-                                std::strerror(errno));
-      }
+      RETURN_IF_ERROR(
+          app->access_log.Open(listener.access_log_path, listener.access_log_max_bytes));
     }
     apps_.push_back(std::move(app));
   }
@@ -112,11 +107,15 @@ Status LoadBalancerImpl::Init() {
     }
     asio::co_spawn(worker->io, worker->Sweeper(), asio::detached);
     worker->thread = std::thread([w = worker.get()] {
+      SetThreadName("vigil-lb-" + std::to_string(w->id));
       auto guard = asio::make_work_guard(w->io);
       w->io.run();
     });
   }
-  flusher_ = std::thread([this] { FlusherLoop(); });
+  flusher_ = std::thread([this] {
+    SetThreadName("vigil-lb-flush");
+    FlusherLoop();
+  });
   return OkStatus();
 }
 

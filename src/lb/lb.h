@@ -15,10 +15,11 @@
 // leaves rotation meanwhile, an idempotent request is retried elsewhere.
 //
 // Per second, per app, into the MetricSink (namespace Vigil/LoadBalancer, dimension App): ELB's
-// RequestCount, TargetResponseTime (a histogram: percentiles work), HTTPCode_Target_{2,3,4,5}XX_Count,
-// HTTPCode_ELB_{5XX,502,503,504}_Count, HealthyHostCount, UnHealthyHostCount,
-// ActiveConnectionCount, NewConnectionCount, ProcessedBytes, TargetConnectionErrorCount, and
-// Vigil's RetryCount. One access-log line per request (format in docs/ARCHITECTURE.md).
+// RequestCount, TargetResponseTime (a histogram: percentiles work),
+// HTTPCode_Target_{2,3,4,5}XX_Count, HTTPCode_ELB_{5XX,502,503,504}_Count, HealthyHostCount,
+// UnHealthyHostCount, ActiveConnectionCount, NewConnectionCount, ProcessedBytes,
+// TargetConnectionErrorCount, and Vigil's RetryCount. One access-log line per request (format in
+// docs/ARCHITECTURE.md).
 //
 // Thread-safety: Start/Stop from one thread.
 #include <cstdint>
@@ -37,24 +38,28 @@ namespace vigil::lb {
 struct Listener {
   fleet::TargetGroup* targets = nullptr;  // the app; outlives the LoadBalancer
   std::string host;
-  uint16_t port = 0;                      // 0: a free port (see LoadBalancer::port)
-  std::string access_log_path;            // empty: no access log
+  uint16_t port = 0;                        // 0: a free port (see LoadBalancer::port)
+  std::string access_log_path;              // empty: no access log
+  int64_t access_log_max_bytes = 64 << 20;  // then rotated to <path>.1
 };
 
 struct Options {
   std::vector<Listener> listeners;
-  int threads = 2;
+  // Event loops; 0: half the cores, at least one. The instances behind it run on the same host
+  // and need the other half: on two cores one loop serves more requests, with a shorter tail,
+  // than two competing with the instances and the clients (bench/README.md).
+  int threads = 0;
   int64_t connect_timeout_ms = 1000;
-  int64_t stall_timeout_ms = 150;      // no response byte yet: report a stall
+  int64_t stall_timeout_ms = 150;        // no response byte yet: report a stall
   int64_t response_timeout_ms = 60'000;  // no complete response header: 504
   int64_t idle_timeout_ms = 60'000;      // a client connection with no request is closed
   int max_attempts = 3;                  // tries per request, on distinct targets when possible
   size_t retry_buffer_bytes = 1 << 20;   // request bodies up to this are buffered for retries
   size_t max_header_bytes = 64 << 10;
   int64_t shutdown_grace_ms = 10'000;
-  Clock* clock = nullptr;           // required
-  Logger* logger = nullptr;         // required
-  MetricSink* metrics = nullptr;    // optional
+  Clock* clock = nullptr;         // required
+  Logger* logger = nullptr;       // required
+  MetricSink* metrics = nullptr;  // optional
 };
 
 class LoadBalancer {

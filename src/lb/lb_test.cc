@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "lb/access_log.h"
 #include "lb/lb_test_util.h"
 
 namespace vigil::lb {
@@ -231,7 +233,7 @@ TEST_F(LbTest, StreamsBodiesLargerThanTheRetryBufferAndAnswersExpectContinue) {
 }
 
 TEST_F(LbTest, StartRefusesBadOptionsAndATakenPort) {
-  options_.threads = 0;
+  options_.threads = -1;
   Listener listener;
   listener.targets = &group_;
   listener.host = "127.0.0.1";
@@ -506,6 +508,32 @@ TEST_F(LbTest, WritesOneAccessLogLinePerRequest) {
   EXPECT_NE(lines[1].find("\"GET /fail HTTP/1.1\""), std::string::npos) << lines[1];
   EXPECT_NE(lines[2].find("\"POST /echo HTTP/1.1\""), std::string::npos) << lines[2];
   EXPECT_NE(lines[0].find(" web "), std::string::npos) << lines[0];
+}
+
+TEST(AccessLogFileTest, RotatesPastItsSizeKeepingOneOldFile) {
+  const std::string path =
+      ::testing::TempDir() + "/lb_test_rotate_" + std::to_string(::getpid()) + ".log";
+  ::unlink(path.c_str());
+  ::unlink((path + ".1").c_str());
+  AccessLogFile log;
+  ASSERT_TRUE(log.Open(path, 100).ok());
+  const std::string a(60, 'a'), b(60, 'b'), c(30, 'c');
+  ASSERT_TRUE(log.Append({&a}).ok());
+  ASSERT_TRUE(log.Append({&b, &c}).ok());  // 60 bytes before: under the limit, no rotation
+  ASSERT_TRUE(log.Append({&c}).ok());      // 150 bytes before: rotated first
+  auto read = [](const std::string& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(read(path + ".1"), a + b + c);
+  EXPECT_EQ(read(path), c);
+  ASSERT_TRUE(log.Append({&a}).ok());
+  ASSERT_TRUE(log.Append({&b}).ok());  // 90 before: appended; the next rotation replaces .1
+  ASSERT_TRUE(log.Append({&c}).ok());
+  EXPECT_EQ(read(path + ".1"), c + a + b);
+  EXPECT_EQ(read(path), c);
+  ::unlink(path.c_str());
+  ::unlink((path + ".1").c_str());
 }
 
 TEST_F(LbTest, StopLetsRequestsInFlightFinishAndRefusesNewConnections) {

@@ -16,11 +16,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "http/beast.h"
+#include "lb/access_log.h"
 #include "lb/lb.h"
 
 namespace vigil::lb {
@@ -56,9 +58,10 @@ double BucketSeconds(int bucket);  // the bucket's midpoint
 
 // What one request did, for the metrics and the access log.
 struct RequestRecord {
-  std::string remote;                                 // the client's address
-  std::string request_line, user_agent;               // filled only when an access log is kept
-  std::string target_id = "-", target_address = "-";  // the last target tried
+  std::string_view remote;                // the client's address
+  std::string request_line, user_agent;   // filled only when an access log is kept
+  const fleet::Target* target = nullptr;  // the last target tried, when logging
+  std::shared_ptr<const std::vector<fleet::Target>> target_snapshot;  // which holds `target`
   int64_t total_us = 0;
   int64_t target_us = -1;                // request sent to response header; < 0: no target answered
   int status = 0;                        // what the client got
@@ -68,8 +71,19 @@ struct RequestRecord {
   bool elb_error() const { return target_us < 0; }
 };
 
+// The access log's time stamps, formatted once a second.
+class LogClock {
+ public:
+  // Appends "2026-11-26T10:15:56.123Z".
+  void Append(std::string* out, int64_t now_ms);
+
+ private:
+  int64_t second_ = -1;
+  std::string prefix_;  // up to the seconds' dot
+};
+
 // Appends one access-log line (format in docs/ARCHITECTURE.md) to *out.
-void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
+void AppendAccessLog(std::string* out, LogClock* clock, int64_t now_ms, const std::string& app,
                      const RequestRecord& r);
 
 // One app's counters on one worker. Written by that worker under `mu` (never contended but by
@@ -85,6 +99,8 @@ struct AppStats {
   uint64_t retries = 0;
   uint32_t latency[kLatencyBuckets] = {};
   std::string access_log;  // lines not yet written
+  LogClock log_clock;
+  std::string access_log_spare;  // the flusher's, outside `mu`: lines taken, being written
 
   // Counts one request (and logs it when `log_as_app` is not null). Takes `mu`.
   void Count(const RequestRecord& r, int64_t now_ms, const std::string* log_as_app);
@@ -94,9 +110,9 @@ struct AppStats {
 struct LbApp {
   Listener listener;
   std::string name;
-  uint16_t port = 0;      // bound
-  std::string port_text;  // the same, for X-Forwarded-Port
-  int access_log_fd = -1;
+  uint16_t port = 0;         // bound
+  std::string port_text;     // the same, for X-Forwarded-Port
+  AccessLogFile access_log;  // not open: no access log
   std::atomic<int> active_connections{0};
 };
 

@@ -1,7 +1,6 @@
 // Per-second metrics of each app's traffic, and the access log.
-#include <unistd.h>
-
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "lb/proxy.h"
@@ -12,15 +11,12 @@ namespace {
 constexpr char kNamespace[] = "Vigil/LoadBalancer";
 const double kLogBase = std::log(1.02);
 
-// Writes all of `data` to fd; the access log is best effort (a full disk must not stop traffic).
-void WriteAll(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
+// Appends a number without a temporary string.
+template <class T>
+void AppendNumber(std::string* out, T value) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out->append(buf, end);
 }
 
 // "0.000123": microseconds as seconds, without printf's floating-point formatting.
@@ -29,8 +25,11 @@ void AppendSeconds(std::string* out, int64_t us) {
     out->append("-1");
     return;
   }
-  const std::string frac = std::to_string(1'000'000 + us % 1'000'000);
-  out->append(std::to_string(us / 1'000'000)).append(".").append(frac, 1, 6);
+  AppendNumber(out, us / 1'000'000);
+  char frac[8];
+  std::to_chars(frac, frac + sizeof(frac), 1'000'000 + us % 1'000'000);
+  out->push_back('.');
+  out->append(frac + 1, 6);
 }
 
 // The user agent between quotes, with quotes and control bytes escaped.
@@ -58,21 +57,48 @@ int LatencyBucket(int64_t micros) {
 
 double BucketSeconds(int bucket) { return std::exp((bucket + 0.5) * kLogBase) / 1e6; }
 
-void AppendAccessLog(std::string* out, int64_t now_ms, const std::string& app,
+void LogClock::Append(std::string* out, int64_t now_ms) {
+  if (now_ms / 1000 != second_) {
+    second_ = now_ms / 1000;
+    prefix_ = FormatLogTimestamp(second_ * 1000);
+    prefix_.resize(prefix_.size() - 4);  // "000Z"
+  }
+  out->append(prefix_);
+  char ms[8];
+  std::to_chars(ms, ms + sizeof(ms), 1000 + now_ms % 1000);
+  out->append(ms + 1, 3).push_back('Z');
+}
+
+void AppendAccessLog(std::string* out, LogClock* clock, int64_t now_ms, const std::string& app,
                      const RequestRecord& r) {
-  out->append(FormatLogTimestamp(now_ms)).append(" ").append(app).append(" ");
+  clock->Append(out, now_ms);
+  out->append(" ").append(app).append(" ");
   out->append(r.remote).append(" ");
-  out->append(r.target_id).append(" ").append(r.target_address).append(" ");
+  if (r.target != nullptr) {
+    out->append(r.target->instance_id).append(" ").append(r.target->host).push_back(':');
+    AppendNumber(out, r.target->port);
+    out->push_back(' ');
+  } else {
+    out->append("- - ");
+  }
   AppendSeconds(out, r.total_us);
   out->push_back(' ');
   AppendSeconds(out, r.target_us);
-  out->append(" ").append(std::to_string(r.status)).append(" ");
-  out->append(r.target_status > 0 ? std::to_string(r.target_status) : "-").append(" ");
-  out->append(std::to_string(r.bytes_in))
-      .append(" ")
-      .append(std::to_string(r.bytes_out))
-      .append(" ");
-  out->append(std::to_string(r.attempts)).append(" ");
+  out->push_back(' ');
+  AppendNumber(out, r.status);
+  out->push_back(' ');
+  if (r.target_status > 0) {
+    AppendNumber(out, r.target_status);
+  } else {
+    out->push_back('-');
+  }
+  out->push_back(' ');
+  AppendNumber(out, r.bytes_in);
+  out->push_back(' ');
+  AppendNumber(out, r.bytes_out);
+  out->push_back(' ');
+  AppendNumber(out, r.attempts);
+  out->push_back(' ');
   AppendQuoted(out, r.request_line);
   out->push_back(' ');
   AppendQuoted(out, r.user_agent);
@@ -93,22 +119,15 @@ void AppStats::Count(const RequestRecord& r, int64_t now_ms, const std::string* 
     ++target_class[std::clamp(r.target_status / 100, 0, 5)];
     ++latency[LatencyBucket(r.target_us)];
   }
-  if (log_as_app != nullptr) AppendAccessLog(&access_log, now_ms, *log_as_app, r);
+  if (log_as_app != nullptr) AppendAccessLog(&access_log, &log_clock, now_ms, *log_as_app, r);
 }
 
 void LoadBalancerImpl::Flush() {
   const int64_t ts = options_.clock->NowMillis();
+  std::vector<const std::string*> chunks;
   for (size_t a = 0; a < apps_.size(); ++a) {
     LbApp& app = *apps_[a];
     AppStats total;
-    std::string log;
-    auto reset = [](AppStats& s) {
-      s.requests = s.elb_5xx = s.elb_502 = s.elb_503 = s.elb_504 = 0;
-      s.new_connections = s.processed_bytes = s.connection_errors = s.retries = 0;
-      std::fill(std::begin(s.target_class), std::end(s.target_class), 0);
-      std::fill(std::begin(s.latency), std::end(s.latency), 0);
-      s.access_log.clear();
-    };
     for (auto& worker : workers_) {
       AppStats& s = *worker->stats[a];
       std::lock_guard l(s.mu);
@@ -123,10 +142,22 @@ void LoadBalancerImpl::Flush() {
       total.connection_errors += s.connection_errors;
       total.retries += s.retries;
       for (int b = 0; b < kLatencyBuckets; ++b) total.latency[b] += s.latency[b];
-      log += s.access_log;
-      reset(s);
+      s.requests = s.elb_5xx = s.elb_502 = s.elb_503 = s.elb_504 = 0;
+      s.new_connections = s.processed_bytes = s.connection_errors = s.retries = 0;
+      std::fill(std::begin(s.target_class), std::end(s.target_class), 0);
+      std::fill(std::begin(s.latency), std::end(s.latency), 0);
+      // The lines are taken by a swap, so that a worker never waits on a copy, and written
+      // after the lock; the buffer swapped in is last second's, emptied, with its capacity.
+      s.access_log_spare.clear();
+      s.access_log.swap(s.access_log_spare);
     }
-    if (app.access_log_fd >= 0 && !log.empty()) WriteAll(app.access_log_fd, log);
+    if (app.access_log.is_open()) {
+      chunks.clear();
+      for (auto& worker : workers_) chunks.push_back(&worker->stats[a]->access_log_spare);
+      if (Status st = app.access_log.Append(chunks); !st.ok()) {
+        options_.logger->Warning("lb", st.message());
+      }
+    }
     if (options_.metrics == nullptr) continue;
     const std::vector<std::pair<std::string, std::string>> dims = {{"App", app.name}};
     std::vector<Datum> data;

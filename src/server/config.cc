@@ -74,6 +74,14 @@ StatusOr<int64_t> RetryBufferBytes(const std::string& t) {
   return bytes;
 }
 
+// "auto" (0: the load balancer picks) or a thread count.
+StatusOr<int> ThreadsOrAuto(const std::string& t) {
+  if (t == "auto") return 0;
+  StatusOr<int64_t> n = IntIn(1, 256)(t);
+  if (!n.ok()) return Expected("expected 'auto' or an integer in [1, 256]", t);
+  return static_cast<int>(*n);
+}
+
 bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -203,7 +211,8 @@ Status ReadApp(const Reader& r, const YAML::Node& node, const std::string& path,
              r.Call("health_check", ReadCheck, &a->readiness),
              r.Call("liveness_check", ReadCheck, &a->liveness),
              r.Set("metrics_path", &a->metrics_path, UrlPath),
-             r.Set("consecutive_5xx", &a->consecutive_5xx, IntIn(0, 1000))}));
+             r.Set("consecutive_5xx", &a->consecutive_5xx, IntIn(0, 1000)),
+             r.Set("access_log", &a->access_log, ParseBool)}));
   if (a->name.empty()) return r.Error(node, path, "missing required key 'name'");
   if (a->command.empty()) return r.Error(node, path, "missing required key 'command'");
   if (a->backoff_initial_ms > a->backoff_max_ms) {  // defaults are ordered: backoff was given
@@ -238,7 +247,7 @@ Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
        r.Section("http", {r.Set("io_threads", &c->io_threads, IntIn(1, 256)),
                           r.Set("worker_threads", &c->worker_threads, IntIn(1, 1024))}),
        r.Section("load_balancer",
-                 {r.Set("threads", &c->load_balancer.threads, IntIn(1, 256)),
+                 {r.Set("threads", &c->load_balancer.threads, ThreadsOrAuto),
                   r.Set("connect_timeout", &c->load_balancer.connect_timeout_ms, DurationIn(1)),
                   r.Set("stall_timeout", &c->load_balancer.stall_timeout_ms, DurationIn(1)),
                   r.Set("response_timeout", &c->load_balancer.response_timeout_ms, DurationIn(1)),

@@ -34,7 +34,7 @@ struct Config {
 
   // The apps' load balancer (`load_balancer:`): lb::Options' defaults.
   struct LoadBalancer {
-    int threads = 2;
+    int threads = 0;  // 0 ("auto"): see lb::Options::threads
     int64_t connect_timeout_ms = 1000;
     int64_t stall_timeout_ms = 150;
     int64_t response_timeout_ms = 60'000;

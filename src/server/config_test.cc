@@ -65,6 +65,8 @@ load_balancer:
   EXPECT_EQ(c.load_balancer.idle_timeout_ms, 120'000);
   EXPECT_EQ(c.load_balancer.max_attempts, 2);
   EXPECT_EQ(c.load_balancer.retry_buffer_bytes, 64 << 10);
+  ASSERT_TRUE(ApplyYaml("load_balancer:\n  threads: auto\n", "vigil.yaml", &c).ok());
+  EXPECT_EQ(c.load_balancer.threads, 0);  // the load balancer picks
   st = ApplyYaml("load_balancer:\n  max_attempts: 0\n", "vigil.yaml", &c);
   EXPECT_EQ(st.message(),
             "vigil.yaml:2:17: load_balancer.max_attempts: expected an integer in [1, 10], got '0'");
@@ -183,6 +185,7 @@ TEST(ConfigAppsTest, IssueExampleParses) {
   EXPECT_EQ(web.stop_timeout_ms, defaults.stop_timeout_ms);
   EXPECT_EQ(web.backoff_max_ms, defaults.backoff_max_ms);
   EXPECT_EQ(web.consecutive_5xx, defaults.consecutive_5xx);
+  EXPECT_TRUE(web.access_log);
   EXPECT_EQ(c.listen_port, 4510);  // other sections untouched
 }
 
@@ -212,6 +215,7 @@ apps:
     liveness_check: {path: /live, jitter: 0}
     metrics_path: /metrics
     consecutive_5xx: 0
+    access_log: false
   - name: Worker-1
     command: sleep 1000 && echo done
     restart: never
@@ -249,6 +253,7 @@ apps:
   EXPECT_EQ(a.liveness->interval_ms, fleet::CheckSpec().interval_ms);
   EXPECT_EQ(a.metrics_path, "/metrics");
   EXPECT_EQ(a.consecutive_5xx, 0);
+  EXPECT_FALSE(a.access_log);
   // A string command runs through the shell; no listen: no load balancer.
   const fleet::AppSpec& w = c.apps[1];
   EXPECT_EQ(w.command, (std::vector<std::string>{"/bin/sh", "-c", "sleep 1000 && echo done"}));
@@ -292,7 +297,8 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {app + "    helth_check: {}\n",
        "vigil.yaml:4:5: apps[0].helth_check: unknown key (expected one of: name, command, "
        "instances, listen, env, working_dir, stop_timeout, drain_timeout, min_uptime, slow_start, "
-       "restart, backoff, health_check, liveness_check, metrics_path, consecutive_5xx)"},
+       "restart, backoff, health_check, liveness_check, metrics_path, consecutive_5xx, "
+       "access_log)"},
       {app + "    health_check: {interval: 5ms}\n",
        "vigil.yaml:4:30: apps[0].health_check.interval: must be at least 10ms, got '5ms'"},
       {app + "    liveness_check: {timeout: 2m}\n",
@@ -391,6 +397,9 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {"tsdb:\n  rollups:\n    - {period: 1m, retention: forever}\n",
        "vigil.yaml:3:31: tsdb.rollups[0].retention: expected a duration such as 500ms or 2s, "
        "got 'forever'"},
+      {"load_balancer:\n  threads: many\n",
+       "vigil.yaml:2:12: load_balancer.threads: expected 'auto' or an integer in [1, 256], got "
+       "'many'"},
       {"http:\n  io_threads: 0\n",
        "vigil.yaml:2:15: http.io_threads: expected an integer in [1, 256], got '0'"},
       {"listen: 4510\n", "vigil.yaml:1:9: listen: listen address must be HOST:PORT, got '4510'"},

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "common/thread_name.h"
+
 namespace vigil::server {
 
 MetricWriter::MetricWriter(tsdb::Db* db, Logger* logger, Registry* metrics)
@@ -15,7 +17,10 @@ MetricWriter::MetricWriter(tsdb::Db* db, Logger* logger, Registry* metrics)
   written_ = metrics ? metrics->NewCounter("vigil_metric_writer_written_total",
                                            "Measurements of Vigil's own samplers stored")
                      : &fallback_[1];
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("vigil-metrics");
+    Run();
+  });
 }
 
 MetricWriter::~MetricWriter() { Stop(); }

@@ -100,7 +100,8 @@ Status RunServer(const Config& config) {
       const std::string dir = config.data_dir + "/lb/" + app.name;
       RETURN_IF_ERROR(storage::CreateDirs(dir));
       lb_options.listeners.push_back(lb::Listener{fleet->Targets(app.name), app.listen_host,
-                                                  app.listen_port, dir + "/access.log"});
+                                                  app.listen_port,
+                                                  app.access_log ? dir + "/access.log" : ""});
     }
     if (!lb_options.listeners.empty()) {
       StatusOr<std::unique_ptr<lb::LoadBalancer>> lb_started = lb::LoadBalancer::Start(lb_options);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/thread_name.h"
 #include "storage/file_util.h"
 #include "tsdb/block_ids.h"
 #include "tsdb/db_impl.h"
@@ -42,9 +43,7 @@ Status DbImpl::CutForTest() {
   return CutLocked(/*write_block=*/false);
 }
 
-void DbImpl::SetCrashPointForTest(CrashPoint point) {
-  crash_point_ = point;
-}
+void DbImpl::SetCrashPointForTest(CrashPoint point) { crash_point_ = point; }
 
 Status DbImpl::CutLocked(bool write_block) {
   bool has_frozen;
@@ -146,10 +145,9 @@ BlockList DbImpl::InstallBlocks(const BlockList& remove, const BlockList& add, b
     if (merged) {
       for (Tier& tier : tiers_) {
         std::erase_if(tier.blocks, [&](const std::shared_ptr<const BlockEntry>& r) {
-          const bool gone = r->from_source && std::any_of(remove.begin(), remove.end(),
-                                                          [&](const auto& b) {
-                                                            return b->seq == r->seq;
-                                                          });
+          const bool gone =
+              r->from_source && std::any_of(remove.begin(), remove.end(),
+                                            [&](const auto& b) { return b->seq == r->seq; });
           if (gone) dropped.push_back(r);
           return gone;
         });
@@ -216,8 +214,14 @@ void DbImpl::RecountSeriesLocked() {
 
 void DbImpl::StartBackground() {
   compact_wake_ = true;  // blocks left by the previous run may be due for merging or expiry
-  flush_thread_ = std::thread([this] { FlushLoop(); });
-  compact_thread_ = std::thread([this] { CompactLoop(); });
+  flush_thread_ = std::thread([this] {
+    SetThreadName("vigil-tsdb-cut");
+    FlushLoop();
+  });
+  compact_thread_ = std::thread([this] {
+    SetThreadName("vigil-tsdb-merge");
+    CompactLoop();
+  });
 }
 
 void DbImpl::StopBackground() {

@@ -5,7 +5,8 @@
 //
 //   CloudWatchService  POST /  CloudWatch query protocol (form POST, XML, 2010-08-01, as sent
 //                      by awscli 2.9) and JSON 1.0 (X-Amz-Target GraniteServiceVersion20100801.*,
-//                      x-amzn-query-mode, gzip bodies, as sent by botocore >= 1.42).
+//                      x-amzn-query-mode, gzip bodies, as sent by botocore >= 1.42): metrics
+//                      and alarms.
 //   RemoteWriteService POST /api/v1/write  Prometheus remote-write 1.0 (snappy + protobuf).
 //   RenderPrometheusText  GET /metrics: a Registry in the Prometheus text format 0.0.4.
 //   FleetService       GET /v1/apps[/{name}[/instances]]: the fleet's registry in JSON.
@@ -20,6 +21,10 @@
 #include "http/http.h"
 #include "tsdb/tsdb.h"
 
+namespace vigil::alarms {
+class Engine;
+}
+
 namespace vigil::api {
 
 struct CloudWatchOptions {
@@ -28,12 +33,13 @@ struct CloudWatchOptions {
   size_t max_body_bytes = 1 << 20;  // CloudWatch's 1 MB PutMetricData limit (after gunzip)
 };
 
-// Thread-safe; Handle() runs on HTTP worker threads. db, verifier, clock and logger must
-// outlive the service.
+// Thread-safe; Handle() runs on HTTP worker threads. db, verifier, clock, logger and alarms
+// must outlive the service; without alarms (null) the alarm operations answer 503.
 class CloudWatchService {
  public:
   CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier, const Clock* clock,
-                    Logger* logger, Registry* metrics, CloudWatchOptions options);
+                    Logger* logger, Registry* metrics, CloudWatchOptions options,
+                    alarms::Engine* alarms = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:

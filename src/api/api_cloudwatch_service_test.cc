@@ -368,10 +368,10 @@ TEST_F(CloudWatchServiceTest, RoutingErrors) {
   EXPECT_EQ(JsonBody(r)["__type"], "UnknownOperationException");
   EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/x-amz-json-1.1");
 
-  r = SendQuery("Action=DescribeAlarms&Version=2010-08-01");
+  r = SendQuery("Action=GetDashboard&Version=2010-08-01");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(XmlErrorCode(r), "InvalidAction");
-  r = SendJson("DescribeAlarms", "{}");
+  r = SendJson("GetDashboard", "{}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(HeaderOf(r, "x-amzn-query-error"), "InvalidAction;Sender");
   r = SendJson("NoSuchOperation", "{}");
@@ -443,7 +443,7 @@ TEST_F(CloudWatchServiceTest, CapturedCliRequestsReplay) {
 TEST_F(CloudWatchServiceTest, SelfMetricsCountOperationsAndErrors) {
   ASSERT_EQ(SendQuery("Action=ListMetrics&Version=2010-08-01").status, 200);
   ASSERT_EQ(SendJson("ListMetrics", "{}").status, 200);
-  ASSERT_EQ(SendQuery("Action=DescribeAlarms&Version=2010-08-01").status, 400);
+  ASSERT_EQ(SendQuery("Action=GetDashboard&Version=2010-08-01").status, 400);
   ASSERT_EQ(SendQuery("Action=Bogus&Version=2010-08-01").status, 400);
   const std::string text = RenderPrometheusText(registry_);
   EXPECT_NE(text.find("vigil_api_requests_total{protocol=\"query\",operation=\"ListMetrics\","
@@ -453,7 +453,7 @@ TEST_F(CloudWatchServiceTest, SelfMetricsCountOperationsAndErrors) {
   EXPECT_NE(text.find("vigil_api_requests_total{protocol=\"json\",operation=\"ListMetrics\","
                       "code=\"OK\"} 1"),
             std::string::npos);
-  EXPECT_NE(text.find("operation=\"DescribeAlarms\",code=\"InvalidAction\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("operation=\"GetDashboard\",code=\"InvalidAction\"} 1"), std::string::npos);
   EXPECT_NE(text.find("operation=\"Other\",code=\"InvalidAction\"} 1"), std::string::npos) << text;
 }
 

@@ -53,6 +53,8 @@ ApiError ErrorFromStatus(const Status& status) {
       return {ErrorCode::kInvalidParameterValue, Printable(status.message(), 1024)};
     case StatusCode::kResourceExhausted:
       return {ErrorCode::kLimitExceeded, Printable(status.message(), 1024)};
+    case StatusCode::kNotFound:
+      return {ErrorCode::kResourceNotFound, Printable(status.message(), 1024)};
     case StatusCode::kUnavailable:
     case StatusCode::kFailedPrecondition:
     case StatusCode::kDeadlineExceeded:

@@ -57,7 +57,7 @@ ApiError MissingParameter(std::string_view path);
 ApiError InvalidValue(std::string_view value, std::string_view path);
 
 // Engine Status → ApiError. InvalidArgument → InvalidParameterValue (message kept);
-// ResourceExhausted → LimitExceeded; Unavailable / FailedPrecondition / DeadlineExceeded →
+// ResourceExhausted → LimitExceeded; NotFound → ResourceNotFound (404); Unavailable / FailedPrecondition / DeadlineExceeded →
 // ServiceUnavailable (503, retried by clients); anything else → InternalServiceError (500).
 ApiError ErrorFromStatus(const Status& status);
 

@@ -466,10 +466,10 @@ TEST(QueryEnvelopeTest, ActionAndVersion) {
   r = DecodeQueryRequest("Action=ListMetrics&Version=2011-01-01", &action);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidAction);
-  r = DecodeQueryRequest("Action=DescribeAlarms&Version=2010-08-01", &action);
+  r = DecodeQueryRequest("Action=GetDashboard&Version=2010-08-01", &action);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidAction);
-  EXPECT_EQ(r.error().message, "The action DescribeAlarms is not valid for this web service.");
+  EXPECT_EQ(r.error().message, "The action GetDashboard is not valid for this web service.");
   r = DecodeQueryRequest("Action=ListMetrics&Version=2010-08-01&Namespace=%ZZ", &action);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kMalformedQueryString);
@@ -478,7 +478,7 @@ TEST(QueryEnvelopeTest, ActionAndVersion) {
 }
 
 TEST(JsonEnvelopeTest, OperationsAndBodies) {
-  auto r = DecodeJsonRequest("DescribeAlarms", "{}");
+  auto r = DecodeJsonRequest("GetDashboard", "{}");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidAction);
   r = DecodeJsonRequest("NoSuchOperation", "{}");

@@ -171,34 +171,149 @@ MetricStatInput DecodeMetricStat(InputReader& r, const Json& stat, const std::st
   return in;
 }
 
+// A list of MetricDataQuery (GetMetricData's MetricDataQueries, PutMetricAlarm's Metrics).
+std::optional<std::vector<MetricDataQueryInput>> ReadMetricDataQueries(InputReader& r,
+                                                                       const Json& doc,
+                                                                       std::string_view name) {
+  const Json* list = r.List(doc, name);
+  if (list == nullptr) return std::nullopt;
+  std::vector<MetricDataQueryInput> queries;
+  queries.reserve(list->size());
+  for (size_t i = 0; i < list->size() && r.ok(); ++i) {
+    const Json& item = (*list)[i];
+    const std::string p = ElementPrefix(name, i);
+    if (!item.is_object()) {
+      r.Fail(InvalidValue(InputReader::Describe(item), p.substr(0, p.size() - 1)));
+      break;
+    }
+    MetricDataQueryInput& q = queries.emplace_back();
+    q.id = r.String(item, "Id", p);
+    if (const Json* stat = r.Struct(item, "MetricStat", p)) {
+      q.metric_stat = DecodeMetricStat(r, *stat, p + "MetricStat.");
+    }
+    q.expression = r.String(item, "Expression", p);
+    q.label = r.String(item, "Label", p);
+    q.return_data = r.Bool(item, "ReturnData", p);
+    q.period = r.Integer(item, "Period", p);
+  }
+  return queries;
+}
+
 GetMetricDataInput DecodeGetMetricData(InputReader& r, const Json& doc) {
   GetMetricDataInput in;
-  if (const Json* list = r.List(doc, "MetricDataQueries")) {
-    in.queries.emplace();
-    in.queries->reserve(list->size());
-    for (size_t i = 0; i < list->size() && r.ok(); ++i) {
-      const Json& item = (*list)[i];
-      const std::string p = ElementPrefix("MetricDataQueries", i);
-      if (!item.is_object()) {
-        r.Fail(InvalidValue(InputReader::Describe(item), p.substr(0, p.size() - 1)));
-        break;
-      }
-      MetricDataQueryInput& q = in.queries->emplace_back();
-      q.id = r.String(item, "Id", p);
-      if (const Json* stat = r.Struct(item, "MetricStat", p)) {
-        q.metric_stat = DecodeMetricStat(r, *stat, p + "MetricStat.");
-      }
-      q.expression = r.String(item, "Expression", p);
-      q.label = r.String(item, "Label", p);
-      q.return_data = r.Bool(item, "ReturnData", p);
-      q.period = r.Integer(item, "Period", p);
-    }
-  }
+  in.queries = ReadMetricDataQueries(r, doc, "MetricDataQueries");
   in.start_ms = r.Timestamp(doc, "StartTime");
   in.end_ms = r.Timestamp(doc, "EndTime");
   in.next_token = r.String(doc, "NextToken");
   in.scan_by = r.String(doc, "ScanBy");
   in.max_datapoints = r.Integer(doc, "MaxDatapoints");
+  return in;
+}
+
+std::vector<TagInput> ReadTags(InputReader& r, const Json& doc) {
+  std::vector<TagInput> out;
+  const Json* list = r.List(doc, "Tags");
+  if (list == nullptr) return out;
+  for (size_t i = 0; i < list->size() && r.ok(); ++i) {
+    const Json& item = (*list)[i];
+    const std::string p = ElementPrefix("Tags", i);
+    if (!item.is_object()) {
+      r.Fail(InvalidValue(InputReader::Describe(item), p.substr(0, p.size() - 1)));
+      break;
+    }
+    out.push_back({r.String(item, "Key", p), r.String(item, "Value", p)});
+  }
+  return out;
+}
+
+AlarmActionsInput ReadAlarmActions(InputReader& r, const Json& doc) {
+  AlarmActionsInput a;
+  a.actions_enabled = r.Bool(doc, "ActionsEnabled");
+  a.ok_actions = ReadStrings(r, doc, "OKActions");
+  a.alarm_actions = ReadStrings(r, doc, "AlarmActions");
+  a.insufficient_data_actions = ReadStrings(r, doc, "InsufficientDataActions");
+  return a;
+}
+
+PutMetricAlarmInput DecodePutMetricAlarm(InputReader& r, const Json& doc) {
+  PutMetricAlarmInput in;
+  in.alarm_name = r.String(doc, "AlarmName");
+  in.alarm_description = r.String(doc, "AlarmDescription");
+  in.actions = ReadAlarmActions(r, doc);
+  in.metric_name = r.String(doc, "MetricName");
+  in.ns = r.String(doc, "Namespace");
+  in.statistic = r.String(doc, "Statistic");
+  in.extended_statistic = r.String(doc, "ExtendedStatistic");
+  in.dimensions = ReadDimensions(r, doc, "");
+  in.period = r.Integer(doc, "Period");
+  in.unit = r.String(doc, "Unit");
+  in.evaluation_periods = r.Integer(doc, "EvaluationPeriods");
+  in.datapoints_to_alarm = r.Integer(doc, "DatapointsToAlarm");
+  in.threshold = r.Double(doc, "Threshold");
+  in.comparison_operator = r.String(doc, "ComparisonOperator");
+  in.treat_missing_data = r.String(doc, "TreatMissingData");
+  in.evaluate_low_sample_count_percentile = r.String(doc, "EvaluateLowSampleCountPercentile");
+  in.threshold_metric_id = r.String(doc, "ThresholdMetricId");
+  in.metrics = ReadMetricDataQueries(r, doc, "Metrics");
+  in.tags = ReadTags(r, doc);
+  return in;
+}
+
+PutCompositeAlarmInput DecodePutCompositeAlarm(InputReader& r, const Json& doc) {
+  PutCompositeAlarmInput in;
+  in.alarm_name = r.String(doc, "AlarmName");
+  in.alarm_description = r.String(doc, "AlarmDescription");
+  in.alarm_rule = r.String(doc, "AlarmRule");
+  in.actions = ReadAlarmActions(r, doc);
+  in.tags = ReadTags(r, doc);
+  return in;
+}
+
+DescribeAlarmsInput DecodeDescribeAlarms(InputReader& r, const Json& doc) {
+  DescribeAlarmsInput in;
+  in.alarm_names = ReadStrings(r, doc, "AlarmNames");
+  in.alarm_name_prefix = r.String(doc, "AlarmNamePrefix");
+  in.alarm_types = ReadStrings(r, doc, "AlarmTypes");
+  in.children_of_alarm_name = r.String(doc, "ChildrenOfAlarmName");
+  in.parents_of_alarm_name = r.String(doc, "ParentsOfAlarmName");
+  in.state_value = r.String(doc, "StateValue");
+  in.action_prefix = r.String(doc, "ActionPrefix");
+  in.max_records = r.Integer(doc, "MaxRecords");
+  in.next_token = r.String(doc, "NextToken");
+  return in;
+}
+
+DescribeAlarmsForMetricInput DecodeDescribeAlarmsForMetric(InputReader& r, const Json& doc) {
+  DescribeAlarmsForMetricInput in;
+  in.metric_name = r.String(doc, "MetricName");
+  in.ns = r.String(doc, "Namespace");
+  in.statistic = r.String(doc, "Statistic");
+  in.extended_statistic = r.String(doc, "ExtendedStatistic");
+  in.dimensions = ReadDimensions(r, doc, "");
+  in.period = r.Integer(doc, "Period");
+  in.unit = r.String(doc, "Unit");
+  return in;
+}
+
+DescribeAlarmHistoryInput DecodeDescribeAlarmHistory(InputReader& r, const Json& doc) {
+  DescribeAlarmHistoryInput in;
+  in.alarm_name = r.String(doc, "AlarmName");
+  in.alarm_types = ReadStrings(r, doc, "AlarmTypes");
+  in.history_item_type = r.String(doc, "HistoryItemType");
+  in.start_ms = r.Timestamp(doc, "StartDate");
+  in.end_ms = r.Timestamp(doc, "EndDate");
+  in.max_records = r.Integer(doc, "MaxRecords");
+  in.next_token = r.String(doc, "NextToken");
+  in.scan_by = r.String(doc, "ScanBy");
+  return in;
+}
+
+SetAlarmStateInput DecodeSetAlarmState(InputReader& r, const Json& doc) {
+  SetAlarmStateInput in;
+  in.alarm_name = r.String(doc, "AlarmName");
+  in.state_value = r.String(doc, "StateValue");
+  in.state_reason = r.String(doc, "StateReason");
+  in.state_reason_data = r.String(doc, "StateReasonData");
   return in;
 }
 
@@ -215,23 +330,19 @@ ListMetricsInput DecodeListMetrics(InputReader& r, const Json& doc) {
 }  // namespace
 
 std::string_view OperationName(Operation op) {
-  switch (op) {
-    case Operation::kPutMetricData:
-      return "PutMetricData";
-    case Operation::kGetMetricStatistics:
-      return "GetMetricStatistics";
-    case Operation::kGetMetricData:
-      return "GetMetricData";
-    case Operation::kListMetrics:
-      return "ListMetrics";
-  }
-  return "Unknown";
+  static constexpr std::array<std::string_view, kOperationCount> kNames = {
+      "PutMetricData",        "GetMetricStatistics", "GetMetricData",  "ListMetrics",
+      "PutMetricAlarm",       "PutCompositeAlarm",   "DescribeAlarms", "DescribeAlarmsForMetric",
+      "DescribeAlarmHistory", "DeleteAlarms",        "SetAlarmState",  "EnableAlarmActions",
+      "DisableAlarmActions",
+  };
+  const auto i = static_cast<size_t>(op);
+  return i < kNames.size() ? kNames[i] : "Unknown";
 }
 
 std::optional<Operation> ParseOperation(std::string_view name) {
-  for (Operation op : {Operation::kPutMetricData, Operation::kGetMetricStatistics,
-                       Operation::kGetMetricData, Operation::kListMetrics}) {
-    if (OperationName(op) == name) return op;
+  for (int i = 0; i < kOperationCount; ++i) {
+    if (OperationName(static_cast<Operation>(i)) == name) return static_cast<Operation>(i);
   }
   return std::nullopt;
 }
@@ -263,6 +374,29 @@ ApiOr<CloudWatchInput> DecodeInput(Operation op, Protocol protocol, const Json& 
       break;
     case Operation::kListMetrics:
       input = DecodeListMetrics(r, document);
+      break;
+    case Operation::kPutMetricAlarm:
+      input = DecodePutMetricAlarm(r, document);
+      break;
+    case Operation::kPutCompositeAlarm:
+      input = DecodePutCompositeAlarm(r, document);
+      break;
+    case Operation::kDescribeAlarms:
+      input = DecodeDescribeAlarms(r, document);
+      break;
+    case Operation::kDescribeAlarmsForMetric:
+      input = DecodeDescribeAlarmsForMetric(r, document);
+      break;
+    case Operation::kDescribeAlarmHistory:
+      input = DecodeDescribeAlarmHistory(r, document);
+      break;
+    case Operation::kDeleteAlarms:
+    case Operation::kEnableAlarmActions:
+    case Operation::kDisableAlarmActions:
+      input = AlarmNamesInput{ReadStrings(r, document, "AlarmNames")};
+      break;
+    case Operation::kSetAlarmState:
+      input = DecodeSetAlarmState(r, document);
       break;
   }
   if (!r.ok()) return r.error();

@@ -49,8 +49,11 @@ ApiOr<CloudWatchOutput> Execute(const DecodedRequest& request, tsdb::Db& db, int
           return RunGetMetricStatistics(in, db);
         } else if constexpr (std::is_same_v<T, GetMetricDataInput>) {
           return RunGetMetricDataOp(in, db);
-        } else {
+        } else if constexpr (std::is_same_v<T, ListMetricsInput>) {
           return RunListMetrics(in, db, now_ms);
+        } else {
+          return ApiError{ErrorCode::kInternalServiceError,
+                          "an alarm operation needs the alarms engine (ExecuteAlarmOperation)"};
         }
       },
       request.input);

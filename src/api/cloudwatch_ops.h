@@ -83,7 +83,8 @@ ListMetricsOutput MakeListOutput(tsdb::ListResult result);
 std::string EncodeListToken(const tsdb::SeriesKey& key);
 std::optional<tsdb::SeriesKey> DecodeListToken(std::string_view token);
 
-// Runs a decoded request against the store: Plan, then the store call, then the output.
+// Runs a decoded metrics request against the store: Plan, then the store call, then the
+// output (the alarm operations: alarm_ops.h).
 // Store failures become ApiErrors through ErrorFromStatus.
 ApiOr<CloudWatchOutput> Execute(const DecodedRequest& request, tsdb::Db& db, int64_t now_ms);
 

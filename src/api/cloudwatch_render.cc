@@ -68,6 +68,134 @@ void WriteListMetrics(const ListMetricsOutput& out, OutputWriter& w) {
   if (out.next_token) w.String("NextToken", *out.next_token);
 }
 
+void WriteStrings(std::string_view name, const std::vector<std::string>& list, OutputWriter& w) {
+  w.BeginList(name);
+  for (const std::string& s : list) w.String("", s);
+  w.EndList();
+}
+
+void WriteDimensions(const alarms::Dimensions& dims, OutputWriter& w) {
+  w.BeginList("Dimensions");
+  for (const auto& [name, value] : dims) {
+    w.BeginStruct("");
+    w.String("Name", name);
+    w.String("Value", value);
+    w.EndStruct();
+  }
+  w.EndList();
+}
+
+void WriteActions(const alarms::Actions& a, OutputWriter& w) {
+  w.Bool("ActionsEnabled", a.enabled);
+  WriteStrings("OKActions", a.ok, w);
+  WriteStrings("AlarmActions", a.alarm, w);
+  WriteStrings("InsufficientDataActions", a.insufficient_data, w);
+}
+
+void WriteState(const alarms::AlarmState& s, OutputWriter& w) {
+  w.String("StateValue", alarms::StateValueName(s.value));
+  w.String("StateReason", s.reason);
+  if (!s.reason_data.empty()) w.String("StateReasonData", s.reason_data);
+  w.Timestamp("StateUpdatedTimestamp", s.updated_ms);
+  w.Timestamp("StateTransitionedTimestamp", s.updated_ms);
+}
+
+bool IsPercentile(const std::string& stat) { return !stat.empty() && stat[0] == 'p'; }
+
+void WriteMetricAlarm(const alarms::MetricAlarmInfo& info, OutputWriter& w) {
+  const alarms::MetricAlarm& a = info.alarm;
+  w.BeginStruct("");
+  w.String("AlarmName", a.name);
+  w.String("AlarmArn", info.arn);
+  if (!a.description.empty()) w.String("AlarmDescription", a.description);
+  w.Timestamp("AlarmConfigurationUpdatedTimestamp", info.state.config_updated_ms);
+  WriteActions(a.actions, w);
+  WriteState(info.state, w);
+  if (a.metric) {
+    const alarms::MetricStat& m = *a.metric;
+    w.String("MetricName", m.metric_name);
+    w.String("Namespace", m.namespace_name);
+    w.String(IsPercentile(m.stat) ? "ExtendedStatistic" : "Statistic", m.stat);
+    WriteDimensions(m.dimensions, w);
+    w.Integer("Period", m.period_s);
+    if (!m.unit.empty()) w.String("Unit", m.unit);
+  }
+  w.Integer("EvaluationPeriods", a.evaluation_periods);
+  if (a.datapoints_to_alarm > 0) w.Integer("DatapointsToAlarm", a.datapoints_to_alarm);
+  w.Double("Threshold", a.threshold);
+  w.String("ComparisonOperator", alarms::ComparisonName(a.comparison));
+  w.String("TreatMissingData", alarms::MissingDataName(a.treat_missing_data));
+  if (!a.evaluate_low_sample_count_percentile.empty()) {
+    w.String("EvaluateLowSampleCountPercentile", a.evaluate_low_sample_count_percentile);
+  }
+  if (!a.metrics.empty()) {
+    w.BeginList("Metrics");
+    for (const alarms::MetricQuery& q : a.metrics) {
+      w.BeginStruct("");
+      w.String("Id", q.id);
+      if (q.metric) {
+        w.BeginStruct("MetricStat");
+        w.BeginStruct("Metric");
+        w.String("Namespace", q.metric->namespace_name);
+        w.String("MetricName", q.metric->metric_name);
+        WriteDimensions(q.metric->dimensions, w);
+        w.EndStruct();
+        w.Integer("Period", q.metric->period_s);
+        w.String("Stat", q.metric->stat);
+        if (!q.metric->unit.empty()) w.String("Unit", q.metric->unit);
+        w.EndStruct();
+      }
+      if (!q.expression.empty()) w.String("Expression", q.expression);
+      if (!q.label.empty()) w.String("Label", q.label);
+      w.Bool("ReturnData", q.return_data);
+      if (q.period_s > 0) w.Integer("Period", q.period_s);
+      w.EndStruct();
+    }
+    w.EndList();
+  }
+  w.EndStruct();
+}
+
+void WriteCompositeAlarm(const alarms::CompositeAlarmInfo& info, OutputWriter& w) {
+  const alarms::CompositeAlarm& a = info.alarm;
+  w.BeginStruct("");
+  w.String("AlarmName", a.name);
+  w.String("AlarmArn", info.arn);
+  if (!a.description.empty()) w.String("AlarmDescription", a.description);
+  w.String("AlarmRule", a.rule);
+  w.Timestamp("AlarmConfigurationUpdatedTimestamp", info.state.config_updated_ms);
+  WriteActions(a.actions, w);
+  WriteState(info.state, w);
+  w.EndStruct();
+}
+
+void WriteDescribeAlarms(const DescribeAlarmsOutput& out, OutputWriter& w) {
+  w.BeginList("MetricAlarms");
+  for (const alarms::MetricAlarmInfo& a : out.metric_alarms) WriteMetricAlarm(a, w);
+  w.EndList();
+  if (out.for_metric) return;
+  w.BeginList("CompositeAlarms");
+  for (const alarms::CompositeAlarmInfo& a : out.composite_alarms) WriteCompositeAlarm(a, w);
+  w.EndList();
+  if (out.next_token) w.String("NextToken", *out.next_token);
+}
+
+void WriteAlarmHistory(const DescribeAlarmHistoryOutput& out, OutputWriter& w) {
+  w.BeginList("AlarmHistoryItems");
+  for (const alarms::HistoryItem& h : out.items) {
+    w.BeginStruct("");
+    w.String("AlarmName", h.alarm_name);
+    w.String("AlarmType", h.composite ? "CompositeAlarm" : "MetricAlarm");
+    w.Timestamp("Timestamp", h.timestamp_ms);
+    w.String("HistoryItemType", alarms::HistoryTypeName(h.type));
+    w.String("HistorySummary", h.summary);
+    w.String("HistoryData", h.data);
+    w.EndStruct();
+  }
+  w.EndList();
+  if (out.next_token) w.String("NextToken", *out.next_token);
+}
+
 }  // namespace
 
 void WriteOutput(const CloudWatchOutput& output, OutputWriter& writer) {
@@ -80,6 +208,10 @@ void WriteOutput(const CloudWatchOutput& output, OutputWriter& writer) {
           WriteMetricData(out, writer);
         } else if constexpr (std::is_same_v<T, ListMetricsOutput>) {
           WriteListMetrics(out, writer);
+        } else if constexpr (std::is_same_v<T, DescribeAlarmsOutput>) {
+          WriteDescribeAlarms(out, writer);
+        } else if constexpr (std::is_same_v<T, DescribeAlarmHistoryOutput>) {
+          WriteAlarmHistory(out, writer);
         }
       },
       output);

@@ -7,20 +7,20 @@
 #include <map>
 #include <mutex>
 
+#include "api/alarm_ops.h"
 #include "api/api.h"
-#include "common/ascii.h"
 #include "api/cloudwatch_decode.h"
 #include "api/cloudwatch_ops.h"
 #include "api/cloudwatch_render.h"
 #include "api/request_id.h"
 #include "api/text.h"
+#include "common/ascii.h"
 
 namespace vigil::api {
 namespace {
 
 constexpr std::string_view kJsonTargetPrefix = "GraniteServiceVersion20100801.";
 constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
-
 
 // True when the gzip/zlib stream inflates to more than max_bytes. Only run after Gunzip
 // failed, to tell "too large" (413) from "corrupt" (400); output is discarded as it comes.
@@ -56,6 +56,7 @@ ApiError TooLarge(std::optional<size_t> size, size_t max_bytes) {
 
 struct CloudWatchService::Impl {
   tsdb::Db* db;
+  alarms::Engine* alarms;
   const auth::SigV4Verifier* verifier;
   const Clock* clock;
   Logger* logger;
@@ -66,7 +67,7 @@ struct CloudWatchService::Impl {
   // Self-metrics: vigil_api_requests_total{protocol, operation, code}. Successes of the four
   // operations are registered up front (lock-free hot path); error series are registered on
   // first use and cached under errors_mu.
-  std::array<Counter*, 8> ok_counters{};  // [protocol * 4 + operation]
+  std::array<Counter*, 2 * kOperationCount> ok_counters{};  // [protocol * count + operation]
   mutable std::mutex errors_mu;
   mutable std::map<std::string, Counter*, std::less<>> error_counters;  // guarded by errors_mu
 
@@ -188,11 +189,18 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
   ApiOr<DecodedRequest> decoded =
       protocol == Protocol::kJson ? DecodeJsonRequest(op, body) : DecodeQueryRequest(body, &op);
   if (!decoded.ok()) return Fail(protocol, op, decoded.error(), id);
-  ApiOr<CloudWatchOutput> output = Execute(decoded.value(), *db, clock->NowMillis());
+  ApiOr<CloudWatchOutput> output =
+      !IsAlarmOperation(decoded->op) ? Execute(decoded.value(), *db, clock->NowMillis())
+      : alarms != nullptr
+          ? ExecuteAlarmOperation(decoded.value(), *alarms)
+          : ApiOr<CloudWatchOutput>(
+                ApiError{ErrorCode::kServiceUnavailable, "Alarms are not enabled on this server."});
   if (!output.ok()) return Fail(protocol, op, output.error(), id);
 
   if (metrics != nullptr) {
-    ok_counters[(protocol == Protocol::kQuery ? 0 : 4) + static_cast<int>(decoded->op)]->Add();
+    ok_counters[(protocol == Protocol::kQuery ? 0 : kOperationCount) +
+                static_cast<int>(decoded->op)]
+        ->Add();
   }
   http::Response response;
   response.status = 200;
@@ -209,9 +217,10 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
 
 CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier,
                                      const Clock* clock, Logger* logger, Registry* metrics,
-                                     CloudWatchOptions options)
+                                     CloudWatchOptions options, alarms::Engine* alarms)
     : impl_(std::make_shared<Impl>()) {
   impl_->db = db;
+  impl_->alarms = alarms;
   impl_->verifier = verifier;
   impl_->clock = clock;
   impl_->logger = logger;
@@ -219,8 +228,8 @@ CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* ve
   impl_->options = std::move(options);
   if (metrics != nullptr) {
     for (int p = 0; p < 2; ++p) {
-      for (int o = 0; o < 4; ++o) {
-        impl_->ok_counters[p * 4 + o] = metrics->NewCounter(
+      for (int o = 0; o < kOperationCount; ++o) {
+        impl_->ok_counters[p * kOperationCount + o] = metrics->NewCounter(
             "vigil_api_requests_total", "CloudWatch API requests by protocol, operation and result",
             {{"protocol", p == 0 ? "query" : "json"},
              {"operation", std::string(OperationName(static_cast<Operation>(o)))},

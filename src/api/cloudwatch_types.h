@@ -11,13 +11,29 @@
 #include <variant>
 #include <vector>
 
+#include "alarms/alarm_types.h"
 #include "tsdb/tsdb_types.h"
 
 namespace vigil::api {
 
 enum class Protocol { kQuery, kJson };
 
-enum class Operation { kPutMetricData, kGetMetricStatistics, kGetMetricData, kListMetrics };
+enum class Operation {
+  kPutMetricData,
+  kGetMetricStatistics,
+  kGetMetricData,
+  kListMetrics,
+  kPutMetricAlarm,
+  kPutCompositeAlarm,
+  kDescribeAlarms,
+  kDescribeAlarmsForMetric,
+  kDescribeAlarmHistory,
+  kDeleteAlarms,
+  kSetAlarmState,
+  kEnableAlarmActions,
+  kDisableAlarmActions,
+};
+inline constexpr int kOperationCount = 13;
 std::string_view OperationName(Operation op);
 // The operation named `name`; nullopt for anything else.
 std::optional<Operation> ParseOperation(std::string_view name);
@@ -96,8 +112,72 @@ struct ListMetricsInput {
   std::optional<std::string> recently_active;
 };
 
-using CloudWatchInput = std::variant<PutMetricDataInput, GetMetricStatisticsInput,
-                                     GetMetricDataInput, ListMetricsInput>;
+struct TagInput {
+  std::optional<std::string> key, value;
+};
+
+struct AlarmActionsInput {
+  std::optional<bool> actions_enabled;
+  std::vector<std::string> ok_actions, alarm_actions, insufficient_data_actions;
+};
+
+struct PutMetricAlarmInput {
+  std::optional<std::string> alarm_name, alarm_description;
+  AlarmActionsInput actions;
+  std::optional<std::string> metric_name, ns, statistic, extended_statistic, unit;
+  std::vector<DimensionInput> dimensions;
+  std::optional<int64_t> period, evaluation_periods, datapoints_to_alarm;
+  std::optional<double> threshold;
+  std::optional<std::string> comparison_operator, treat_missing_data;
+  std::optional<std::string> evaluate_low_sample_count_percentile, threshold_metric_id;
+  std::optional<std::vector<MetricDataQueryInput>> metrics;
+  std::vector<TagInput> tags;
+};
+
+struct PutCompositeAlarmInput {
+  std::optional<std::string> alarm_name, alarm_description, alarm_rule;
+  AlarmActionsInput actions;
+  std::vector<TagInput> tags;
+};
+
+struct DescribeAlarmsInput {
+  std::vector<std::string> alarm_names;
+  std::optional<std::string> alarm_name_prefix;
+  std::vector<std::string> alarm_types;
+  std::optional<std::string> children_of_alarm_name, parents_of_alarm_name;
+  std::optional<std::string> state_value, action_prefix;
+  std::optional<int64_t> max_records;
+  std::optional<std::string> next_token;
+};
+
+struct DescribeAlarmsForMetricInput {
+  std::optional<std::string> metric_name, ns, statistic, extended_statistic, unit;
+  std::vector<DimensionInput> dimensions;
+  std::optional<int64_t> period;
+};
+
+struct DescribeAlarmHistoryInput {
+  std::optional<std::string> alarm_name;
+  std::vector<std::string> alarm_types;
+  std::optional<std::string> history_item_type;
+  std::optional<int64_t> start_ms, end_ms;
+  std::optional<int64_t> max_records;
+  std::optional<std::string> next_token, scan_by;
+};
+
+struct AlarmNamesInput {  // DeleteAlarms, EnableAlarmActions, DisableAlarmActions
+  std::vector<std::string> alarm_names;
+};
+
+struct SetAlarmStateInput {
+  std::optional<std::string> alarm_name, state_value, state_reason, state_reason_data;
+};
+
+using CloudWatchInput =
+    std::variant<PutMetricDataInput, GetMetricStatisticsInput, GetMetricDataInput, ListMetricsInput,
+                 PutMetricAlarmInput, PutCompositeAlarmInput, DescribeAlarmsInput,
+                 DescribeAlarmsForMetricInput, DescribeAlarmHistoryInput, AlarmNamesInput,
+                 SetAlarmStateInput>;
 
 struct DecodedRequest {
   Operation op;
@@ -136,8 +216,21 @@ struct ListMetricsOutput {
   std::optional<std::string> next_token;
 };
 
-// monostate: an operation without output (PutMetricData).
+struct DescribeAlarmsOutput {
+  std::vector<alarms::MetricAlarmInfo> metric_alarms;
+  std::vector<alarms::CompositeAlarmInfo> composite_alarms;
+  std::optional<std::string> next_token;
+  bool for_metric = false;  // DescribeAlarmsForMetric: MetricAlarms only
+};
+
+struct DescribeAlarmHistoryOutput {
+  std::vector<alarms::HistoryItem> items;
+  std::optional<std::string> next_token;
+};
+
+// monostate: an operation without output (PutMetricData, PutMetricAlarm, ...).
 using CloudWatchOutput =
-    std::variant<std::monostate, GetMetricStatisticsOutput, GetMetricDataOutput, ListMetricsOutput>;
+    std::variant<std::monostate, GetMetricStatisticsOutput, GetMetricDataOutput, ListMetricsOutput,
+                 DescribeAlarmsOutput, DescribeAlarmHistoryOutput>;
 
 }  // namespace vigil::api

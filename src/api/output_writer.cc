@@ -74,6 +74,18 @@ void XmlWriter::Double(std::string_view name, double value) {
   Close(name);
 }
 
+void XmlWriter::Integer(std::string_view name, int64_t value) {
+  Open(name);
+  *out_ += std::to_string(value);
+  Close(name);
+}
+
+void XmlWriter::Bool(std::string_view name, bool value) {
+  Open(name);
+  *out_ += value ? "true" : "false";
+  Close(name);
+}
+
 void XmlWriter::Timestamp(std::string_view name, int64_t epoch_ms) {
   Open(name);
   *out_ += FormatIsoTimestamp(epoch_ms);
@@ -148,6 +160,18 @@ void JsonWriter::String(std::string_view name, std::string_view value) {
 void JsonWriter::Double(std::string_view name, double value) {
   char* p = Key(Room(KeyMaxBytes(name) + kAwsDoubleMaxBytes), name);
   Commit(WriteAwsDouble(p, value));
+}
+
+void JsonWriter::Integer(std::string_view name, int64_t value) {
+  constexpr size_t kMaxBytes = 24;
+  char* p = Key(Room(KeyMaxBytes(name) + kMaxBytes), name);
+  Commit(std::to_chars(p, p + kMaxBytes, value).ptr);
+}
+
+void JsonWriter::Bool(std::string_view name, bool value) {
+  char* p = Key(Room(KeyMaxBytes(name) + 5), name);
+  const std::string_view text = value ? "true" : "false";
+  Commit(std::copy(text.begin(), text.end(), p));
 }
 
 void JsonWriter::Timestamp(std::string_view name, int64_t epoch_ms) {

@@ -7,8 +7,9 @@
 // a list the name is ignored (pass ""); inside a map the name is the entry's key.
 //   XML:  struct member <Name>..</Name>, list <Name><member>..</member></Name> (an empty list
 //         is <Name/>), map <Name><entry><key>k</key><value>v</value></entry></Name>,
-//         timestamps ISO 8601, doubles 12.5 / 3.0.
-//   JSON: {"Name": ..}, [..], {"k": v}, timestamps as epoch seconds (a number).
+//         timestamps ISO 8601, doubles 12.5 / 3.0, integers 60, booleans true / false.
+//   JSON: {"Name": ..}, [..], {"k": v}, timestamps as epoch seconds (a number), integers and
+//         booleans as JSON's.
 // Not thread-safe; one writer per response.
 #include <cstdint>
 #include <string>
@@ -30,6 +31,8 @@ class OutputWriter {
   virtual void EndMap() = 0;
   virtual void String(std::string_view name, std::string_view value) = 0;
   virtual void Double(std::string_view name, double value) = 0;
+  virtual void Integer(std::string_view name, int64_t value) = 0;
+  virtual void Bool(std::string_view name, bool value) = 0;
   virtual void Timestamp(std::string_view name, int64_t epoch_ms) = 0;
 };
 
@@ -45,6 +48,8 @@ class XmlWriter final : public OutputWriter {
   void EndMap() override;
   void String(std::string_view name, std::string_view value) override;
   void Double(std::string_view name, double value) override;
+  void Integer(std::string_view name, int64_t value) override;
+  void Bool(std::string_view name, bool value) override;
   void Timestamp(std::string_view name, int64_t epoch_ms) override;
 
  private:
@@ -78,6 +83,8 @@ class JsonWriter final : public OutputWriter {
   void EndMap() override;
   void String(std::string_view name, std::string_view value) override;
   void Double(std::string_view name, double value) override;
+  void Integer(std::string_view name, int64_t value) override;
+  void Bool(std::string_view name, bool value) override;
   void Timestamp(std::string_view name, int64_t epoch_ms) override;
 
  private:

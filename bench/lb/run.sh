@@ -282,6 +282,7 @@ start_vigil() {
   cat >"$dir/vigil.yaml" <<EOF
 listen: 127.0.0.1:$api_port
 data_dir: $dir/vigil-data
+${VIGIL_LB_THREADS:+load_balancer: {threads: $VIGIL_LB_THREADS\}}
 apps:
   - name: bench
     command: ["$BACKEND", "--port", "\${PORT}", "--pidfile", "$dir/\${INSTANCE_ID}.pid"]

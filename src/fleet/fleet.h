@@ -163,6 +163,12 @@ class Fleet {
   virtual StatusOr<AppInfo> App(std::string_view name) const = 0;
   // The app's target group; nullptr for an unknown app. Valid for the Fleet's lifetime.
   virtual TargetGroup* Targets(std::string_view app) = 0;
+  // Restarts the app's instances that are not healthy (an alarm's `vigil:restart:<app>`):
+  // unhealthy ones get SIGTERM (SIGKILL after stop_timeout) and start again whatever the
+  // restart policy; crash-looping ones start now instead of after their backoff. Healthy,
+  // starting and draining instances are left alone. Returns how many were restarted;
+  // NotFound for an unknown app.
+  virtual StatusOr<int> RestartUnhealthy(std::string_view app, const std::string& why) = 0;
 };
 
 }  // namespace vigil::fleet

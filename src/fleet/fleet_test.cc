@@ -183,6 +183,34 @@ TEST_F(FleetTest, AStallReportProbesAtOnceAndEjectsAHungInstance) {
   std::filesystem::remove(hang);
 }
 
+TEST_F(FleetTest, RestartUnhealthyRestartsOnlyTheUnhealthyWhateverThePolicy) {
+  AppSpec spec = App("web", 2, {"--hang-health-if", dir_ + "/hang-${INSTANCE_ID}"});
+  spec.restart = RestartPolicy::kNever;
+  spec.stop_timeout_ms = 200;
+  Start({spec});
+  ASSERT_TRUE(Healthy("web", 2));
+  const pid_t healthy_pid = Get("web", "web-2").pid;
+  EXPECT_EQ(*fleet_->RestartUnhealthy("web", "nothing to do"), 0);
+  const std::string hang = dir_ + "/hang-web-1";
+  std::FILE* f = std::fopen(hang.c_str(), "w");  // web-1's checks hang: out of rotation
+  ASSERT_NE(f, nullptr);
+  std::fclose(f);
+  ASSERT_TRUE(Await([&] { return Get("web", "web-1").state == InstanceState::kUnhealthy; }, 3s));
+  const pid_t old_pid = Get("web", "web-1").pid;
+  StatusOr<int> restarted = fleet_->RestartUnhealthy("web", "alarm web-5xx");
+  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
+  EXPECT_EQ(*restarted, 1);
+  ASSERT_TRUE(Await([&] {
+    const InstanceInfo in = Get("web", "web-1");
+    return in.pid != 0 && in.pid != old_pid;
+  }, 3s)) << Get("web", "web-1").reason;
+  EXPECT_EQ(Get("web", "web-1").restarts, 1);
+  std::filesystem::remove(hang);
+  ASSERT_TRUE(Healthy("web", 2));
+  EXPECT_EQ(Get("web", "web-2").pid, healthy_pid) << "a healthy instance is left alone";
+  EXPECT_EQ(fleet_->RestartUnhealthy("nope", "x").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(FleetTest, FailingLivenessKillsAndReplacesTheInstance) {
   const std::string hang = dir_ + "/hang";
   AppSpec spec = App("web", 1, {"--hang-health-if", hang});

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "common/thread_name.h"
 #include "fleet/pidfile.h"
@@ -256,9 +257,10 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
       if (in->stopping) break;
       std::string what = in->kill_reason.empty() ? DescribeWaitStatus(status) : in->kill_reason;
       what += " after running " + Seconds(uptime_ms);
-      if (spec.restart == RestartPolicy::kNever ||
-          (spec.restart == RestartPolicy::kOnFailure && WIFEXITED(status) &&
-           WEXITSTATUS(status) == 0)) {
+      const bool asked = std::exchange(in->restart_asked, false);
+      if (!asked && (spec.restart == RestartPolicy::kNever ||
+                     (spec.restart == RestartPolicy::kOnFailure && WIFEXITED(status) &&
+                      WEXITSTATUS(status) == 0))) {
         SetState(in, InstanceState::kStopped, what + "; not restarted (restart policy)");
         break;
       }
@@ -394,6 +396,48 @@ StatusOr<AppInfo> FleetImpl::App(std::string_view name) const {
   if (app == nullptr) return NotFoundError("no app named '" + std::string(name) + "'");
   std::lock_guard l(snapshot_mu_);
   return app->info;
+}
+
+StatusOr<int> FleetImpl::RestartUnhealthy(std::string_view name, const std::string& why) {
+  struct App* app = FindApp(name);
+  if (app == nullptr) return NotFoundError("no app named '" + std::string(name) + "'");
+  if (stopped_.load()) return FailedPreconditionError("the fleet is stopping");
+  auto done = std::make_shared<std::promise<int>>();
+  std::future<int> restarted = done->get_future();
+  asio::post(io_, [this, app, why, done] {
+    int n = 0;
+    for (auto& owned : app->instances) {
+      Instance* in = owned.get();
+      if (in->stopping) continue;
+      if (in->state == InstanceState::kCrashLooping) {
+        in->wake.cancel();  // RunSlot starts it at once
+        ++n;
+      } else if (in->state == InstanceState::kUnhealthy && in->process) {
+        in->restart_asked = true;
+        in->kill_reason = "restarted: " + why;
+        SetState(in, InstanceState::kUnhealthy, "restarting: " + why);
+        in->process->Signal(SIGTERM);
+        asio::co_spawn(io_, KillAfter(in, in->run, app->spec.stop_timeout_ms), asio::detached);
+        ++n;
+      }
+    }
+    if (n > 0) logger()->Info("fleet", app->spec.name + ": restarting " + std::to_string(n) +
+                                           " instance(s): " + why);
+    done->set_value(n);
+  });
+  // The loop may stop before it runs the request (Vigil shutting down): do not wait forever.
+  if (restarted.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return UnavailableError("the fleet did not answer within 10 s");
+  }
+  return restarted.get();
+}
+
+asio::awaitable<void> FleetImpl::KillAfter(Instance* in, uint64_t run, int64_t ms) {
+  asio::steady_timer timer(io_);
+  timer.expires_after(std::chrono::milliseconds(ms));
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (in->run == run && in->process) in->process->Signal(SIGKILL);
 }
 
 TargetGroup* FleetImpl::Targets(std::string_view name) {

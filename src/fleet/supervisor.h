@@ -49,6 +49,7 @@ struct Instance {
   SteadyClock::time_point started;
   std::string kill_reason;  // set when Vigil killed it (liveness), reported at the exit
   bool stopping = false;    // Stop asked: no restart
+  bool restart_asked = false;  // RestartUnhealthy: start again whatever the restart policy
   bool ever_ready = false;  // this run passed readiness once: liveness checks run from then on
   int ready_passes = 0, ready_failures = 0, live_failures = 0;
   bool stall_probe = false;  // a stall report's probe is running
@@ -98,12 +99,15 @@ class FleetImpl final : public Fleet {
   std::vector<AppInfo> Apps() const override;
   StatusOr<AppInfo> App(std::string_view name) const override;
   TargetGroup* Targets(std::string_view app) override;
+  StatusOr<int> RestartUnhealthy(std::string_view app, const std::string& why) override;
 
   // --- supervisor.cc (loop thread)
   asio::awaitable<void> RunSlot(Instance* in);
   Status StartProcess(Instance* in);
   asio::awaitable<int> WaitExit(Instance* in);
   asio::awaitable<void> StopInstance(Instance* in);
+  // SIGKILL to the group if the same run is still going after `ms`.
+  asio::awaitable<void> KillAfter(Instance* in, uint64_t run, int64_t ms);
   void SetState(Instance* in, InstanceState state, std::string reason);
   void Publish(struct App* app);  // rebuilds the snapshots of the app
   int64_t NowMs() const { return options_.clock->NowMillis(); }

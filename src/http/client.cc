@@ -12,10 +12,17 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
 StatusOr<Url> ParseUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.rfind(kScheme, 0) != 0) return InvalidArgumentError("not an http:// URL: " + url);
-  std::string rest = url.substr(kScheme.size());
   Url out;
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+    out.tls = true;
+    out.port = 443;
+  } else {
+    return InvalidArgumentError("not an http:// or https:// URL: " + url);
+  }
   size_t slash = rest.find('/');
   if (slash != std::string::npos) {
     out.path = rest.substr(slash);
@@ -45,6 +52,7 @@ Client::Client(Url url) : url_(std::move(url)), impl_(std::make_unique<Impl>()) 
 Client::~Client() = default;
 
 StatusOr<ClientResponse> Client::RoundTrip(const ClientRequest& request) {
+  if (url_.tls) return InvalidArgumentError("this client does not speak https (http/fetch.h does)");
   bhttp::request<bhttp::string_body> req;
   req.method(bhttp::string_to_verb(request.method));
   req.target(request.target);

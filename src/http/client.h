@@ -1,6 +1,7 @@
 #pragma once
 // A blocking HTTP/1.1 client on one keep-alive connection (Boost.Beast), for the `vigil` CLI,
-// load generation and latency measurement: no pooling, no redirects, no TLS.
+// load generation and latency measurement: no pooling, no redirects, no TLS (fetch.h has a
+// one-shot client that speaks https).
 //
 // Thread-safety: one Client per thread.
 
@@ -14,11 +15,13 @@
 
 namespace vigil::http {
 
-// "http://HOST:PORT[/path]" split into its parts. InvalidArgument for anything else.
+// "http://HOST[:PORT][/path]" or "https://..." split into its parts. InvalidArgument for
+// anything else.
 struct Url {
+  bool tls = false;  // https
   std::string host;
-  uint16_t port = 80;
-  std::string path;  // "" when the URL has none
+  uint16_t port = 80;  // 443 for https without a port
+  std::string path;    // "" when the URL has none
   std::string HostHeader() const { return host + ":" + std::to_string(port); }
 };
 StatusOr<Url> ParseUrl(const std::string& url);
@@ -28,7 +31,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct ClientRequest {
   std::string method = "POST";
   std::string target = "/";  // path + optional "?query"
-  Headers headers;  // Content-Length is added by the client, and Host unless present
+  Headers headers;           // Content-Length is added by the client, and Host unless present
   std::string body;
 };
 

@@ -1,0 +1,114 @@
+#include "http/fetch.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace vigil::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+bhttp::request<bhttp::string_body> BuildRequest(const Url& url, const ClientRequest& r) {
+  bhttp::request<bhttp::string_body> req;
+  req.method(bhttp::string_to_verb(r.method));
+  req.target(r.target.empty() ? (url.path.empty() ? "/" : url.path) : r.target);
+  req.version(11);
+  for (const auto& [name, value] : r.headers) req.insert(name, value);
+  if (req.find(bhttp::field::host) == req.end()) req.set(bhttp::field::host, url.host);
+  req.set(bhttp::field::connection, "close");
+  req.body() = r.body;
+  req.prepare_payload();
+  return req;
+}
+
+// Runs one exchange on `stream` (a tcp_stream, or an ssl_stream over one), setting *out or
+// *error. `lowest` is the tcp_stream the deadline is set on.
+template <class Stream>
+asio::awaitable<void> Exchange(Stream& stream, beast::tcp_stream& lowest, const Url& url,
+                               const ClientRequest& request, const FetchOptions& options, bool tls,
+                               StatusOr<ClientResponse>* out) {
+  const auto fail = [&](const std::string& step, const ErrorCode& ec) {
+    *out =
+        UnavailableError(step + " " + url.host + ":" + std::to_string(url.port) + ": " +
+                         (ec == beast::error::timeout
+                              ? "timed out after " + std::to_string(options.timeout.count()) + " ms"
+                              : ec.message()));
+  };
+  ErrorCode ec;
+  tcp::resolver resolver(co_await asio::this_coro::executor);
+  const auto endpoints = co_await resolver.async_resolve(
+      url.host, std::to_string(url.port), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return fail("resolving", ec);
+  co_await lowest.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return fail("connecting to", ec);
+  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    if (tls) {
+      co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return fail("TLS handshake with", ec);
+    }
+  }
+  auto req = BuildRequest(url, request);
+  co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return fail("sending to", ec);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(options.max_response_bytes);
+  co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return fail("reading the answer of", ec);
+  ClientResponse response;
+  response.status = static_cast<int>(parser.get().result_int());
+  response.body = std::move(parser.get().body());
+  *out = std::move(response);
+}
+
+}  // namespace
+
+StatusOr<ClientResponse> Fetch(const std::string& url_text, const ClientRequest& request,
+                               const FetchOptions& options) {
+  ASSIGN_OR_RETURN(Url url, ParseUrl(url_text));
+  asio::io_context io;
+  StatusOr<ClientResponse> result = UnavailableError("no answer");
+  if (!url.tls) {
+    beast::tcp_stream stream(io);
+    stream.expires_after(options.timeout);
+    asio::co_spawn(io, Exchange(stream, stream, url, request, options, false, &result),
+                   asio::detached);
+    io.run();
+    return result;
+  }
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.set_default_verify_paths();
+  if (!options.ca_file.empty()) {
+    ErrorCode ec;
+    ctx.load_verify_file(options.ca_file, ec);
+    if (ec) return UnavailableError("loading CA file " + options.ca_file + ": " + ec.message());
+  }
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str())) {
+    return UnavailableError("TLS: cannot set the server name " + url.host);
+  }
+  stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
+  beast::get_lowest_layer(stream).expires_after(options.timeout);
+  asio::co_spawn(
+      io, Exchange(stream, beast::get_lowest_layer(stream), url, request, options, true, &result),
+      asio::detached);
+  io.run();
+  return result;
+}
+
+}  // namespace vigil::http

@@ -39,7 +39,7 @@ struct SignedRequest {
   std::string_view path;   // as sent, e.g. "/"
   std::string_view query;  // raw query string, "" when none
   const std::vector<std::pair<std::string, std::string>>* headers;  // as received
-  std::string_view body;   // raw bytes as received (before any Content-Encoding is undone)
+  std::string_view body;  // raw bytes as received (before any Content-Encoding is undone)
 };
 
 // Why verification failed, named as AWS names it (the api module maps these to error
@@ -49,7 +49,7 @@ enum class AuthError {
   kIncompleteSignature,         // malformed Authorization / missing X-Amz-Date
   kInvalidClientTokenId,        // unknown access key id
   kSignatureDoesNotMatch,
-  kRequestExpired,              // X-Amz-Date more than max_skew from now
+  kRequestExpired,  // X-Amz-Date more than max_skew from now
 };
 std::string_view AuthErrorCode(AuthError e);  // "SignatureDoesNotMatch", ...
 
@@ -116,13 +116,17 @@ void SignRequest(const AccessKey& key, std::string_view region, std::string_view
 // the file). data_dir is created when missing; the file is written atomically (tmp + fsync +
 // rename). InvalidArgument when the file lacks either field or the env values contain
 // whitespace; Unavailable (IoError) on filesystem failure.
-StatusOr<AccessKey> LoadOrCreateRootKey(const std::string& data_dir,
-                                        const std::string& env_key_id,
+StatusOr<AccessKey> LoadOrCreateRootKey(const std::string& data_dir, const std::string& env_key_id,
                                         const std::string& env_secret);
 
 // Reads <data_dir>/credentials as LoadOrCreateRootKey does, without creating it: NotFound when
 // the file does not exist (for clients, e.g. the `vigil` CLI).
 StatusOr<AccessKey> ReadRootKey(const std::string& data_dir);
+
+// A shared secret kept in <dir>/<name> (mode 0600, <dir> 0700): read when the file exists (its
+// first line, at least 16 printable characters), else created from 32 random bytes as 64 hex
+// characters (written atomically). For webhook signatures.
+StatusOr<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name);
 
 // Hex helpers shared by SigV4 and tests.
 std::string Sha256Hex(std::string_view data);

@@ -150,6 +150,26 @@ StatusOr<AccessKey> GenerateKey() {
 
 }  // namespace
 
+StatusOr<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name) {
+  const std::string path = dir + "/" + name;
+  StatusOr<std::string> existing = ReadFile(path);
+  if (existing.ok()) {
+    const std::string_view secret = Trim(*existing);
+    const std::string_view line = secret.substr(0, secret.find('\n'));
+    if (line.size() < 16 || !IsPrintableToken(line)) {
+      return InvalidArgumentError(path + ": a secret needs at least 16 printable characters");
+    }
+    return std::string(line);
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  RETURN_IF_ERROR(CreateDirs(dir));
+  if (::chmod(dir.c_str(), 0700) != 0) return IoError("chmod", dir, errno);  // keys: owner only
+  ASSIGN_OR_RETURN(std::string raw, RandomBytes(32));
+  const std::string secret = HexEncode(raw);
+  RETURN_IF_ERROR(WriteFileAtomic(dir, path, secret + "\n"));
+  return secret;
+}
+
 StatusOr<AccessKey> ReadRootKey(const std::string& data_dir) {
   const std::string path = data_dir + "/" + std::string(kFileName);
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));

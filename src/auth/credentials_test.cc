@@ -127,4 +127,22 @@ TEST_F(CredentialsTest, UnwritableDirectoryIsAnError) {
 }
 
 }  // namespace
+TEST(SecretTest, CreatedOnceThenRead) {
+  char tmpl[] = "/tmp/vigil-secret-test-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  auto first = LoadOrCreateSecret(dir + "/keys", "webhook-secret");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->size(), 64u);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir + "/keys/webhook-secret").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = LoadOrCreateSecret(dir + "/keys", "webhook-secret");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *first);
+  { std::ofstream(dir + "/keys/short") << "abc\n"; }
+  EXPECT_EQ(LoadOrCreateSecret(dir + "/keys", "short").status().code(),
+            StatusCode::kInvalidArgument);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace vigil::auth

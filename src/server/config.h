@@ -43,6 +43,13 @@ struct Config {
     int64_t retry_buffer_bytes = 1 << 20;
   } load_balancer;
 
+  // Alarms (`alarms:`): how their actions run.
+  struct Alarms {
+    int64_t webhook_timeout_ms = 5000;  // a webhook call, connect to answer
+    std::string webhook_ca_file;        // extra trust anchor for https webhooks (PEM)
+    int action_attempts = 5;            // tries per action, with backoff from 1 s doubling
+  } alarms;
+
   // The supervised applications (`apps:`), in file order. Names are unique; no two share a
   // listen address with a nonzero port, and none uses the server's own (see ValidateApps).
   std::vector<fleet::AppSpec> apps;

@@ -44,6 +44,20 @@ TEST(ConfigTest, Listen) {
   EXPECT_FALSE(ParseListen("localhost:70000", &host, &port).ok());
 }
 
+TEST(ConfigTest, AlarmsSection) {
+  Config c;
+  EXPECT_EQ(c.alarms.webhook_timeout_ms, 5000);
+  EXPECT_EQ(c.alarms.action_attempts, 5);
+  Status st = ApplyYaml(
+      "alarms:\n  webhook_timeout: 2s\n  webhook_ca_file: /etc/ca.pem\n"
+      "  action_attempts: 3\n",
+      "vigil.yaml", &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.alarms.webhook_timeout_ms, 2000);
+  EXPECT_EQ(c.alarms.webhook_ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c.alarms.action_attempts, 3);
+}
+
 TEST(ConfigTest, LoadBalancerSection) {
   Config c;
   Status st = ApplyYaml(R"(
@@ -406,7 +420,9 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {"remote_write: true\n", "vigil.yaml:1:15: remote_write: expected a mapping, got 'true'"},
       {"bogus: 1\n",
        "vigil.yaml:1:1: bogus: unknown key (expected one of: listen, data_dir, region, auth, "
-       "tsdb, remote_write, http, load_balancer, apps)"},
+       "tsdb, alarms, remote_write, http, load_balancer, apps)"},
+      {"alarms:\n  action_attempts: 0\n",
+       "vigil.yaml:2:20: alarms.action_attempts: expected an integer in [1, 20], got '0'"},
       {"[1, 2]\n", "vigil.yaml:1:1: expected a mapping, got a list"},
   };
   for (const auto& tc : kCases) {

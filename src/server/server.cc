@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "alarms/alarms.h"
 #include "api/api.h"
 #include "auth/auth.h"
 #include "common/clock.h"
@@ -15,7 +16,9 @@
 #include "fleet/fleet.h"
 #include "http/http.h"
 #include "lb/lb.h"
+#include "server/alarm_wiring.h"
 #include "server/metric_writer.h"
+#include "state/state.h"
 #include "storage/file_util.h"
 #include "tsdb/tsdb.h"
 
@@ -120,8 +123,47 @@ Status RunServer(const Config& config) {
     }
   }
 
+  // Alarms: definitions, states and history in the state store; datapoints from the metrics
+  // store; actions to webhooks and the fleet.
+  auto stop_started = [&] {
+    if (balancer) balancer->Stop();
+    if (fleet) fleet->Stop();
+    metric_writer.Stop();
+    (void)db->Close();
+  };
+  StatusOr<std::unique_ptr<state::Store>> store =
+      state::OpenSqliteStore(config.data_dir + "/state.db");
+  StatusOr<std::string> webhook_secret =
+      auth::LoadOrCreateSecret(config.data_dir + "/keys", "webhook-secret");
+  if (!store.ok() || !webhook_secret.ok()) {
+    stop_started();
+    return !store.ok() ? store.status() : webhook_secret.status();
+  }
+  StoreMetricReader alarm_reader(db.get());
+  NoDeployments no_deployments;
+  WebhookOptions webhook;
+  webhook.secret = *webhook_secret;
+  webhook.fetch.timeout = std::chrono::milliseconds(config.alarms.webhook_timeout_ms);
+  webhook.fetch.ca_file = config.alarms.webhook_ca_file;
+  webhook.region = config.region;
+  ActionDispatcher alarm_actions(fleet.get(), &no_deployments, webhook, &logger);
+  alarms::Options alarm_options;
+  alarm_options.store = store->get();
+  alarm_options.reader = &alarm_reader;
+  alarm_options.actions = &alarm_actions;
+  alarm_options.clock = &clock;
+  alarm_options.logger = &logger;
+  alarm_options.region = config.region;
+  alarm_options.action_attempts = config.alarms.action_attempts;
+  StatusOr<std::unique_ptr<alarms::Engine>> alarm_engine = alarms::Engine::Open(alarm_options);
+  if (!alarm_engine.ok()) {
+    stop_started();
+    return alarm_engine.status();
+  }
+
   api::CloudWatchService cloudwatch(db.get(), &verifier, &clock, &logger, &metrics,
-                                    api::CloudWatchOptions{.region = config.region});
+                                    api::CloudWatchOptions{.region = config.region},
+                                    alarm_engine->get());
   api::RemoteWriteService remote_write(
       db.get(), &verifier, &logger, &metrics,
       api::RemoteWriteOptions{.default_namespace = config.remote_write_namespace,
@@ -155,6 +197,7 @@ Status RunServer(const Config& config) {
   std::printf("vigil listening on http://%s:%u\n", config.listen_host.c_str(), server.port());
   std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),
               root.access_key_id.c_str());
+  std::printf("webhook signing secret: %s/keys/webhook-secret\n", config.data_dir.c_str());
   std::fflush(stdout);
   logger.Info("server", "ready");
 
@@ -163,6 +206,7 @@ Status RunServer(const Config& config) {
   logger.Info("server",
               std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
   server.Stop();
+  (*alarm_engine)->Stop();  // no new actions; queued retries stay in the state store
   // Traffic first (requests in flight finish), then the instances behind it.
   if (balancer) balancer->Stop();
   if (fleet) fleet->Stop();

@@ -10,6 +10,7 @@
 //   RemoteWriteService POST /api/v1/write  Prometheus remote-write 1.0 (snappy + protobuf).
 //   RenderPrometheusText  GET /metrics: a Registry in the Prometheus text format 0.0.4.
 //   FleetService       GET /v1/apps[/{name}[/instances]]: the fleet's registry in JSON.
+//   AlarmService       GET /v1/alarms, POST /v1/alarms/{name}/ack: acknowledgements.
 #include <cstdint>
 #include <string>
 
@@ -66,6 +67,23 @@ class RemoteWriteService {
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
+};
+
+// Vigil's REST API for alarm acknowledgement (`vigil alarms ack`), SigV4-signed:
+//   GET  /v1/alarms              {"alarms": [{name, kind, state, reason, updated_at,
+//                                 acknowledged, actions_enabled}]}
+//   POST /v1/alarms/{name}/ack   silences the alarm's ALARM actions until it is OK again:
+//                                200 {"alarm", "acknowledged": true}; 404 unknown alarm;
+//                                409 when it is not in ALARM. {name} is percent-encoded.
+// Thread-safe; engine and verifier must outlive the service.
+class AlarmService {
+ public:
+  AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  alarms::Engine* engine_;
+  const auth::SigV4Verifier* verifier_;
 };
 
 // Vigil's REST registry of apps and instances (service discovery), SigV4-signed:

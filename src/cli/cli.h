@@ -9,6 +9,7 @@
 //   vigil metrics query EXPRESSION [--period 60] [range]
 //                       (metric math or a Metrics Insights SELECT)
 //   range: --since 1h (default) | --start TIME --end TIME (ISO 8601 or epoch seconds)
+//   vigil alarms list [--state STATE] | ack NAME | history NAME [--limit N]
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
 //           --output table|json
@@ -27,5 +28,9 @@ int RunMetrics(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
 
 // The usage text of `vigil metrics`.
 extern const char* const kMetricsUsage;
+
+// Runs `vigil alarms <args>` (list, ack, history), with RunMetrics' exit codes.
+int RunAlarms(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+extern const char* const kAlarmsUsage;
 
 }  // namespace vigil::cli

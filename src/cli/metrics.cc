@@ -11,6 +11,7 @@
 #include "api/text.h"
 #include "auth/auth.h"
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "common/units.h"
 #include "http/client.h"
 
@@ -130,76 +131,6 @@ StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
   return o;
 }
 
-// One CloudWatch JSON 1.0 call at a time, signed with the caller's key.
-class CloudWatch {
- public:
-  CloudWatch(http::Url url, auth::AccessKey key, std::string region)
-      : client_(url), url_(std::move(url)), key_(std::move(key)), region_(std::move(region)) {}
-
-  // The answer's JSON document, or the server's error as "Code: message".
-  StatusOr<Json> Call(const std::string& operation, const Json& input) {
-    http::ClientRequest req;
-    req.target = "/";
-    req.body = input.dump();
-    req.headers = {{"Host", url_.HostHeader()},
-                   {"Content-Type", "application/x-amz-json-1.0"},
-                   {"X-Amz-Target", "GraniteServiceVersion20100801." + operation},
-                   {"x-amzn-query-mode", "true"}};
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    auth::SignRequest(key_, region_, "monitoring", now_ms, req.method, req.target, &req.headers,
-                      req.body);
-    ASSIGN_OR_RETURN(http::ClientResponse res, client_.RoundTrip(req));
-    Json doc = Json::parse(res.body, nullptr, /*allow_exceptions=*/false);
-    if (res.status == 200 && !doc.is_discarded()) return doc;
-    if (doc.is_object() && doc.contains("__type")) {
-      std::string type = doc["__type"].get<std::string>();
-      type = type.substr(type.find('#') + 1);
-      return FailedPreconditionError(type + ": " + doc.value("message", doc.value("Message", "")));
-    }
-    return UnavailableError("HTTP " + std::to_string(res.status) + ": " + res.body.substr(0, 300));
-  }
-
- private:
-  http::Client client_;
-  http::Url url_;
-  auth::AccessKey key_;
-  std::string region_;
-};
-
-StatusOr<auth::AccessKey> Credentials(const Options& o) {
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (id != nullptr && *id != '\0' && secret != nullptr && *secret != '\0') {
-    return auth::AccessKey{id, secret};
-  }
-  StatusOr<auth::AccessKey> key = auth::ReadRootKey(o.data_dir);
-  if (key.status().code() == StatusCode::kNotFound) {
-    return NotFoundError("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
-                         "point --data-dir at the server's data directory (" +
-                         o.data_dir + "/credentials does not exist)");
-  }
-  return key;
-}
-
-// Prints rows as aligned columns (two spaces apart), the first row being the header.
-void PrintTable(const std::vector<std::vector<std::string>>& rows, std::FILE* out) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()));
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line.append(width[c] - row[c].size() + 2, ' ');
-    }
-    std::fprintf(out, "%s\n", line.c_str());
-  }
-}
-
 std::string Number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.10g", v);
@@ -241,7 +172,7 @@ int64_t Millis(const Json& t) {
   return api::ParseTimestamp(t.get<std::string>()).value_or(0);
 }
 
-Status List(const Options& o, CloudWatch& cw, std::FILE* out) {
+Status List(const Options& o, ServerClient& cw, std::FILE* out) {
   Json input = Json::object();
   if (o.ns) input["Namespace"] = *o.ns;
   if (o.metric) input["MetricName"] = *o.metric;
@@ -267,10 +198,13 @@ Status List(const Options& o, CloudWatch& cw, std::FILE* out) {
   return OkStatus();
 }
 
-Status Stats(const Options& o, CloudWatch& cw, std::FILE* out) {
+Status Stats(const Options& o, ServerClient& cw, std::FILE* out) {
   const auto [start, end] = Window(o);
-  Json input = {{"Namespace", *o.ns}, {"MetricName", *o.metric}, {"StartTime", start},
-                {"EndTime", end},     {"Period", o.period_s}};
+  Json input = {{"Namespace", *o.ns},
+                {"MetricName", *o.metric},
+                {"StartTime", start},
+                {"EndTime", end},
+                {"Period", o.period_s}};
   if (!o.dimensions.empty()) input["Dimensions"] = DimensionsJson(o);
   std::vector<std::string> simple, extended;
   for (const std::string& s : o.stats) {
@@ -285,8 +219,9 @@ Status Stats(const Options& o, CloudWatch& cw, std::FILE* out) {
     return Millis(a["Timestamp"]) < Millis(b["Timestamp"]);
   });
   if (o.json) {
-    std::fprintf(out, "%s\n",
-                 Json{{"Label", answer.value("Label", "")}, {"Datapoints", points}}.dump(2).c_str());
+    std::fprintf(
+        out, "%s\n",
+        Json{{"Label", answer.value("Label", "")}, {"Datapoints", points}}.dump(2).c_str());
     return OkStatus();
   }
   std::vector<std::vector<std::string>> rows(1);
@@ -309,13 +244,13 @@ Status Stats(const Options& o, CloudWatch& cw, std::FILE* out) {
   return OkStatus();
 }
 
-Status Query(const Options& o, CloudWatch& cw, std::FILE* out) {
+Status Query(const Options& o, ServerClient& cw, std::FILE* out) {
   const auto [start, end] = Window(o);
-  Json input = {{"MetricDataQueries",
-                 {{{"Id", "q"}, {"Expression", *o.expression}, {"Period", o.period_s}}}},
-                {"StartTime", start},
-                {"EndTime", end},
-                {"ScanBy", "TimestampAscending"}};
+  Json input = {
+      {"MetricDataQueries", {{{"Id", "q"}, {"Expression", *o.expression}, {"Period", o.period_s}}}},
+      {"StartTime", start},
+      {"EndTime", end},
+      {"ScanBy", "TimestampAscending"}};
   // Series by label, in the server's order; pages continue a series where the last one ended.
   std::vector<std::string> labels;
   std::map<std::string, std::map<int64_t, double>> series;
@@ -378,8 +313,7 @@ int RunMetrics(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   }
   StatusOr<Options> options = ParseArgs(args);
   if (!options.ok()) {
-    std::fprintf(err, "vigil metrics: %s\n\n%s", options.status().message().c_str(),
-                 kMetricsUsage);
+    std::fprintf(err, "vigil metrics: %s\n\n%s", options.status().message().c_str(), kMetricsUsage);
     return 2;
   }
   const Options& o = options.value();
@@ -388,12 +322,12 @@ int RunMetrics(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     std::fprintf(err, "vigil metrics: --endpoint: %s\n", url.status().message().c_str());
     return 2;
   }
-  StatusOr<auth::AccessKey> key = Credentials(o);
+  StatusOr<auth::AccessKey> key = Credentials(o.data_dir);
   if (!key.ok()) {
     std::fprintf(err, "vigil metrics: %s\n", key.status().message().c_str());
     return 2;
   }
-  CloudWatch cw(std::move(url).value(), std::move(key).value(), o.region);
+  ServerClient cw(std::move(url).value(), std::move(key).value(), o.region);
   Status s = o.command == "list"    ? List(o, cw, out)
              : o.command == "stats" ? Stats(o, cw, out)
                                     : Query(o, cw, out);

@@ -19,6 +19,8 @@ constexpr const char* kUsage =
     "         run the daemon (defaults: ./vigil-data, 127.0.0.1:4510)\n"
     "  metrics list|stats|query [options]\n"
     "         read metrics from a running server (`vigil metrics help`)\n"
+    "  alarms list|ack|history [options]\n"
+    "         alarms of a running server; acknowledge one (`vigil alarms help`)\n"
     "  version  print the version\n"
     "  help     print this text\n";
 
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "metrics") return vigil::cli::RunMetrics(args, stdout, stderr);
+  if (command == "alarms") return vigil::cli::RunAlarms(args, stdout, stderr);
   std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

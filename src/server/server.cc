@@ -177,6 +177,11 @@ Status RunServer(const Config& config) {
   router.Handle("GET", "/v1/apps", [&](const http::Request& r) { return fleet_service.Handle(r); });
   router.Handle("GET", "/v1/apps/*",
                 [&](const http::Request& r) { return fleet_service.Handle(r); });
+  api::AlarmService alarm_service(alarm_engine->get(), &verifier);
+  router.Handle("GET", "/v1/alarms",
+                [&](const http::Request& r) { return alarm_service.Handle(r); });
+  router.Handle("POST", "/v1/alarms/*",
+                [&](const http::Request& r) { return alarm_service.Handle(r); });
   router.Handle("GET", "/metrics", [&](const http::Request&) {
     return http::Response::Text(200, api::RenderPrometheusText(metrics),
                                 "text/plain; version=0.0.4; charset=utf-8");

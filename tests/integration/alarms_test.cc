@@ -408,6 +408,66 @@ TEST_P(AlarmsTest, StateAndHistorySurviveKillMinusNineWithoutFiringAgain) {
   EXPECT_EQ(StateOf("cpu"), "ALARM");
 }
 
+TEST_P(AlarmsTest, AcknowledgedAlarmStaysQuietUntilOk) {
+  ASSERT_TRUE(AwsOk(Cw({"put-metric-alarm",
+                        "--alarm-name",
+                        "disk full",
+                        "--namespace",
+                        "Vigil/AlarmsTest",
+                        "--metric-name",
+                        "Disk",
+                        "--statistic",
+                        "Maximum",
+                        "--period",
+                        "60",
+                        "--evaluation-periods",
+                        "1",
+                        "--threshold",
+                        "90",
+                        "--comparison-operator",
+                        "GreaterThanThreshold",
+                        "--treat-missing-data",
+                        "ignore",
+                        "--alarm-actions",
+                        Urls({hooks_.url("/alarm")}),
+                        "--ok-actions",
+                        Urls({hooks_.url("/ok")})})));
+  auto set = [&](const std::string& state) {
+    return AwsOk(Cw({"set-alarm-state", "--alarm-name", "disk full", "--state-value", state,
+                     "--state-reason", "test"}));
+  };
+  auto vigil = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "alarms");
+    return server_.RunVigil(args);
+  };
+  AwsResult early = vigil({"ack", "disk full"});
+  EXPECT_EQ(early.exit_code, 1);
+  EXPECT_NE(early.err.find("not ALARM: there is nothing to acknowledge"), std::string::npos)
+      << early.Describe();
+  ASSERT_TRUE(set("ALARM"));
+  ASSERT_EQ(hooks_.WaitFor(1, 10s).size(), 1u);
+  AwsResult ack = vigil({"ack", "disk full"});
+  ASSERT_EQ(ack.exit_code, 0) << ack.Describe();
+  AwsResult list = vigil({"list", "--output", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.Describe();
+  EXPECT_EQ(list.Json()["alarms"][0]["acknowledged"], true) << list.out;
+  // Flapping through INSUFFICIENT_DATA back to ALARM: silent.
+  ASSERT_TRUE(set("INSUFFICIENT_DATA"));
+  ASSERT_TRUE(set("ALARM"));
+  ASSERT_TRUE(set("OK"));  // OK clears the acknowledgement and runs the OK action
+  auto seen = hooks_.WaitFor(2, 10s);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].path, "/ok");
+  ASSERT_TRUE(set("ALARM"));
+  seen = hooks_.WaitFor(3, 10s);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[2].path, "/alarm");
+  AwsResult history = vigil({"history", "disk full"});
+  ASSERT_EQ(history.exit_code, 0) << history.Describe();
+  EXPECT_NE(history.out.find("acknowledged"), std::string::npos) << history.out;
+  EXPECT_EQ(vigil({"ack", "no such alarm"}).exit_code, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Clis, AlarmsTest, testing::ValuesIn(kBothClis), CliParamName);
 
 }  // namespace

@@ -1,0 +1,95 @@
+// Vigil's REST API for what CloudWatch's alarm API has no word for: an alarm's
+// acknowledgement. GET /v1/alarms lists every alarm with it; POST /v1/alarms/{name}/ack sets it.
+// Signed with SigV4 like every other API.
+#include <nlohmann/json.hpp>
+
+#include "alarms/alarms.h"
+#include "api/api.h"
+#include "api/text.h"
+
+namespace vigil::api {
+namespace {
+
+using nlohmann::json;
+
+http::Response Json(int status, const json& body) {
+  return http::Response::Text(status, body.dump(2) + "\n", "application/json");
+}
+
+http::Response Error(int status, const std::string& code, const std::string& message) {
+  return Json(status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+// %XX escapes of a path segment decoded ('+' stays '+'); nullopt on a broken escape.
+std::optional<std::string> PercentDecode(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
+json AlarmJson(const std::string& name, const std::string& kind, const alarms::AlarmState& s,
+               bool actions_enabled) {
+  return {{"name", name},
+          {"kind", kind},
+          {"state", std::string(alarms::StateValueName(s.value))},
+          {"reason", s.reason},
+          {"updated_at", FormatIsoTimestamp(s.updated_ms)},
+          {"acknowledged", s.acknowledged},
+          {"actions_enabled", actions_enabled}};
+}
+
+}  // namespace
+
+AlarmService::AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier)
+    : engine_(engine), verifier_(verifier) {}
+
+http::Response AlarmService::Handle(const http::Request& request) const {
+  const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
+                               request.body};
+  const auth::VerifyResult verified = verifier_->Verify(sr);
+  if (!verified.ok()) {
+    return Error(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
+                 std::string(auth::AuthErrorCode(verified.error)), verified.message);
+  }
+  constexpr std::string_view kPrefix = "/v1/alarms";
+  std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
+  if (rest.empty() || rest == "/") {
+    if (request.method != "GET") return Error(405, "MethodNotAllowed", "use GET " + request.path);
+    alarms::AlarmFilter all;
+    all.composite_alarms = true;
+    json list = json::array();
+    for (const auto& a : engine_->DescribeMetricAlarms(all)) {
+      list.push_back(AlarmJson(a.alarm.name, "metric", a.state, a.alarm.actions.enabled));
+    }
+    for (const auto& a : engine_->DescribeCompositeAlarms(all)) {
+      list.push_back(AlarmJson(a.alarm.name, "composite", a.state, a.alarm.actions.enabled));
+    }
+    return Json(200, json{{"alarms", std::move(list)}});
+  }
+  rest.remove_prefix(1);
+  constexpr std::string_view kAck = "/ack";
+  if (rest.size() <= kAck.size() || rest.substr(rest.size() - kAck.size()) != kAck) {
+    return Error(404, "NotFound", "no such resource: " + request.path);
+  }
+  if (request.method != "POST") return Error(405, "MethodNotAllowed", "use POST " + request.path);
+  const std::optional<std::string> name = PercentDecode(rest.substr(0, rest.size() - kAck.size()));
+  if (!name || name->empty()) return Error(400, "InvalidParameterValue", "bad alarm name in path");
+  const Status st = engine_->Acknowledge(*name);
+  if (st.code() == StatusCode::kNotFound) return Error(404, "ResourceNotFound", st.message());
+  if (st.code() == StatusCode::kFailedPrecondition) return Error(409, "Conflict", st.message());
+  if (!st.ok()) return Error(503, "ServiceUnavailable", st.message());
+  return Json(200, json{{"alarm", *name}, {"acknowledged", true}});
+}
+
+}  // namespace vigil::api

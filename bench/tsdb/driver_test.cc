@@ -103,7 +103,9 @@ TEST(HttpLoadTest, ParsesUrlsAndSummarizesLatencies) {
   EXPECT_EQ(url->host, "127.0.0.1");
   EXPECT_EQ(url->port, 8428);
   EXPECT_EQ(url->path, "/api/v1/write");
-  EXPECT_FALSE(http::ParseUrl("https://x").ok());
+  EXPECT_TRUE(http::ParseUrl("https://x")->tls);
+  EXPECT_EQ(http::ParseUrl("https://x")->port, 443);
+  EXPECT_FALSE(http::ParseUrl("ftp://x").ok());
   EXPECT_FALSE(http::ParseUrl("http://x:0").ok());
   std::vector<double> v;
   for (int i = 100; i >= 1; --i) v.push_back(i);

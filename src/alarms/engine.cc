@@ -10,6 +10,7 @@
 
 #include "alarms/codec.h"
 #include "alarms/evaluate.h"
+#include "common/logging.h"
 #include "common/thread_name.h"
 
 namespace vigil::alarms {
@@ -156,16 +157,7 @@ std::string ReasonTime(int64_t ms) {
 }
 
 // "2026-11-26T10:00:00.000+0000", as CloudWatch's reason data and history show times.
-std::string IsoTime(int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
+std::string IsoTime(int64_t ms) { return FormatUtcMillis(ms, "+0000"); }
 
 std::string_view Phrase(Comparison c) {
   switch (c) {

@@ -5,20 +5,13 @@
 
 #include "alarms/alarms.h"
 #include "api/api.h"
+#include "api/rest.h"
 #include "api/text.h"
 
 namespace vigil::api {
 namespace {
 
 using nlohmann::json;
-
-http::Response Json(int status, const json& body) {
-  return http::Response::Text(status, body.dump(2) + "\n", "application/json");
-}
-
-http::Response Error(int status, const std::string& code, const std::string& message) {
-  return Json(status, json{{"error", {{"code", code}, {"message", message}}}});
-}
 
 // %XX escapes of a path segment decoded ('+' stays '+'); nullopt on a broken escape.
 std::optional<std::string> PercentDecode(std::string_view in) {
@@ -55,17 +48,12 @@ AlarmService::AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* ve
     : engine_(engine), verifier_(verifier) {}
 
 http::Response AlarmService::Handle(const http::Request& request) const {
-  const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
-                               request.body};
-  const auth::VerifyResult verified = verifier_->Verify(sr);
-  if (!verified.ok()) {
-    return Error(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
-                 std::string(auth::AuthErrorCode(verified.error)), verified.message);
-  }
+  if (auto refused = RefuseUnsigned(*verifier_, request)) return *refused;
   constexpr std::string_view kPrefix = "/v1/alarms";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {
-    if (request.method != "GET") return Error(405, "MethodNotAllowed", "use GET " + request.path);
+    if (request.method != "GET")
+      return RestError(405, "MethodNotAllowed", "use GET " + request.path);
     alarms::AlarmFilter all;
     all.composite_alarms = true;
     json list = json::array();
@@ -75,21 +63,23 @@ http::Response AlarmService::Handle(const http::Request& request) const {
     for (const auto& a : engine_->DescribeCompositeAlarms(all)) {
       list.push_back(AlarmJson(a.alarm.name, "composite", a.state, a.alarm.actions.enabled));
     }
-    return Json(200, json{{"alarms", std::move(list)}});
+    return RestJson(200, json{{"alarms", std::move(list)}});
   }
   rest.remove_prefix(1);
   constexpr std::string_view kAck = "/ack";
   if (rest.size() <= kAck.size() || rest.substr(rest.size() - kAck.size()) != kAck) {
-    return Error(404, "NotFound", "no such resource: " + request.path);
+    return RestError(404, "NotFound", "no such resource: " + request.path);
   }
-  if (request.method != "POST") return Error(405, "MethodNotAllowed", "use POST " + request.path);
+  if (request.method != "POST")
+    return RestError(405, "MethodNotAllowed", "use POST " + request.path);
   const std::optional<std::string> name = PercentDecode(rest.substr(0, rest.size() - kAck.size()));
-  if (!name || name->empty()) return Error(400, "InvalidParameterValue", "bad alarm name in path");
+  if (!name || name->empty())
+    return RestError(400, "InvalidParameterValue", "bad alarm name in path");
   const Status st = engine_->Acknowledge(*name);
-  if (st.code() == StatusCode::kNotFound) return Error(404, "ResourceNotFound", st.message());
-  if (st.code() == StatusCode::kFailedPrecondition) return Error(409, "Conflict", st.message());
-  if (!st.ok()) return Error(503, "ServiceUnavailable", st.message());
-  return Json(200, json{{"alarm", *name}, {"acknowledged", true}});
+  if (st.code() == StatusCode::kNotFound) return RestError(404, "ResourceNotFound", st.message());
+  if (st.code() == StatusCode::kFailedPrecondition) return RestError(409, "Conflict", st.message());
+  if (!st.ok()) return RestError(503, "ServiceUnavailable", st.message());
+  return RestJson(200, json{{"alarm", *name}, {"acknowledged", true}});
 }
 
 }  // namespace vigil::api

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api/rest.h"
 #include "api/text.h"
 
 namespace vigil::api {
@@ -33,27 +34,13 @@ json AppJson(const fleet::AppInfo& app) {
   return j;
 }
 
-http::Response Json(int status, const json& body) {
-  return http::Response::Text(status, body.dump(2) + "\n", "application/json");
-}
-
-http::Response Error(int status, const std::string& code, const std::string& message) {
-  return Json(status, json{{"error", {{"code", code}, {"message", message}}}});
-}
-
 }  // namespace
 
 FleetService::FleetService(fleet::Fleet* fleet, const auth::SigV4Verifier* verifier)
     : fleet_(fleet), verifier_(verifier) {}
 
 http::Response FleetService::Handle(const http::Request& request) const {
-  const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
-                               request.body};
-  const auth::VerifyResult verified = verifier_->Verify(sr);
-  if (!verified.ok()) {
-    return Error(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
-                 std::string(auth::AuthErrorCode(verified.error)), verified.message);
-  }
+  if (auto refused = RefuseUnsigned(*verifier_, request)) return *refused;
   constexpr std::string_view kPrefix = "/v1/apps";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {
@@ -61,22 +48,22 @@ http::Response FleetService::Handle(const http::Request& request) const {
     if (fleet_ != nullptr) {
       for (const fleet::AppInfo& app : fleet_->Apps()) apps.push_back(AppJson(app));
     }
-    return Json(200, json{{"apps", std::move(apps)}});
+    return RestJson(200, json{{"apps", std::move(apps)}});
   }
   rest.remove_prefix(1);
   const size_t slash = rest.find('/');
   const std::string name(rest.substr(0, slash));
   const std::string_view what = slash == std::string_view::npos ? "" : rest.substr(slash);
   if (what != "" && what != "/instances") {
-    return Error(404, "NotFound", "no such resource: " + request.path);
+    return RestError(404, "NotFound", "no such resource: " + request.path);
   }
-  if (fleet_ == nullptr) return Error(404, "NotFound", "no app named '" + name + "'");
+  if (fleet_ == nullptr) return RestError(404, "NotFound", "no app named '" + name + "'");
   StatusOr<fleet::AppInfo> app = fleet_->App(name);
-  if (!app.ok()) return Error(404, "NotFound", app.status().message());
-  if (what.empty()) return Json(200, AppJson(*app));
+  if (!app.ok()) return RestError(404, "NotFound", app.status().message());
+  if (what.empty()) return RestJson(200, AppJson(*app));
   json instances = json::array();
   for (const fleet::InstanceInfo& in : app->instances) instances.push_back(InstanceJson(in));
-  return Json(200, json{{"app", app->name}, {"instances", std::move(instances)}});
+  return RestJson(200, json{{"app", app->name}, {"instances", std::move(instances)}});
 }
 
 }  // namespace vigil::api

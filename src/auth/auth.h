@@ -128,7 +128,8 @@ StatusOr<AccessKey> ReadRootKey(const std::string& data_dir);
 // characters (written atomically). For webhook signatures.
 StatusOr<std::string> LoadOrCreateSecret(const std::string& dir, const std::string& name);
 
-// Hex helpers shared by SigV4 and tests.
+// Hex helpers shared by SigV4, webhook signatures and tests.
+std::string HexEncode(std::string_view raw);  // lower-case
 std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
 

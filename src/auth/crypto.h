@@ -8,9 +8,6 @@
 
 namespace vigil::auth {
 
-// Lower-case hex of raw bytes.
-std::string HexEncode(std::string_view raw);
-
 // `n` bytes from OpenSSL's CSPRNG; Internal if the generator fails (unseeded).
 StatusOr<std::string> RandomBytes(size_t n);
 

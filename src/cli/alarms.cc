@@ -28,21 +28,15 @@ const char* const kAlarmsUsage =
 
 namespace {
 
-struct Options {
+struct Options : CommonOptions {
   std::string command;
   std::string name;
-  std::string endpoint;
-  std::string data_dir = "./vigil-data";
-  std::string region = "us-east-1";
-  bool json = false;
   std::optional<std::string> state;
   int64_t limit = 20;
 };
 
 StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
   Options o;
-  if (const char* e = std::getenv("VIGIL_ENDPOINT"); e != nullptr && *e != '\0') o.endpoint = e;
-  if (o.endpoint.empty()) o.endpoint = "http://127.0.0.1:4510";
   if (args.empty()) return InvalidArgumentError("missing command");
   o.command = args[0];
   if (o.command != "list" && o.command != "ack" && o.command != "history") {
@@ -59,16 +53,9 @@ StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
     }
     if (i + 1 == args.size()) return InvalidArgumentError(a + " needs a value");
     const std::string& v = args[++i];
-    if (a == "--endpoint") {
-      o.endpoint = v;
-    } else if (a == "--data-dir") {
-      o.data_dir = v;
-    } else if (a == "--region") {
-      o.region = v;
-    } else if (a == "--output") {
-      if (v != "table" && v != "json") return InvalidArgumentError("--output is table or json");
-      o.json = v == "json";
-    } else if (a == "--state" && o.command == "list") {
+    ASSIGN_OR_RETURN(const bool common, o.Take(a, v));
+    if (common) continue;
+    if (a == "--state" && o.command == "list") {
       if (v != "OK" && v != "ALARM" && v != "INSUFFICIENT_DATA") {
         return InvalidArgumentError("--state is OK, ALARM or INSUFFICIENT_DATA");
       }
@@ -131,11 +118,8 @@ Status History(const Options& o, ServerClient& server, std::FILE* out) {
   }
   std::vector<std::vector<std::string>> rows = {{"TIME", "TYPE", "SUMMARY"}};
   for (const Json& h : items) {
-    const Json& t = h["Timestamp"];
-    const std::string when =
-        t.is_number() ? api::FormatIsoTimestamp(static_cast<int64_t>(t.get<double>() * 1000 + 0.5))
-                      : t.get<std::string>();
-    rows.push_back({when, h.value("HistoryItemType", ""), h.value("HistorySummary", "")});
+    rows.push_back({api::FormatIsoTimestamp(Millis(h["Timestamp"])), h.value("HistoryItemType", ""),
+                    h.value("HistorySummary", "")});
   }
   PrintTable(rows, out);
   return OkStatus();
@@ -144,35 +128,14 @@ Status History(const Options& o, ServerClient& server, std::FILE* out) {
 }  // namespace
 
 int RunAlarms(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
-  if (!args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h")) {
-    std::fputs(kAlarmsUsage, out);
-    return 0;
-  }
-  StatusOr<Options> options = ParseArgs(args);
-  if (!options.ok()) {
-    std::fprintf(err, "vigil alarms: %s\n\n%s", options.status().message().c_str(), kAlarmsUsage);
-    return 2;
-  }
-  const Options& o = options.value();
-  StatusOr<http::Url> url = http::ParseUrl(o.endpoint);
-  if (!url.ok()) {
-    std::fprintf(err, "vigil alarms: --endpoint: %s\n", url.status().message().c_str());
-    return 2;
-  }
-  StatusOr<auth::AccessKey> key = Credentials(o.data_dir);
-  if (!key.ok()) {
-    std::fprintf(err, "vigil alarms: %s\n", key.status().message().c_str());
-    return 2;
-  }
-  ServerClient server(std::move(url).value(), std::move(key).value(), o.region);
-  const Status s = o.command == "list"  ? List(o, server, out)
-                   : o.command == "ack" ? Ack(o, server, out)
-                                        : History(o, server, out);
-  if (!s.ok()) {
-    std::fprintf(err, "vigil alarms %s: %s\n", o.command.c_str(), s.message().c_str());
-    return 1;
-  }
-  return 0;
+  return RunClientCommand<Options>(
+      "alarms", kAlarmsUsage, args, ParseArgs,
+      [&](const Options& o, ServerClient& server) {
+        return o.command == "list"  ? List(o, server, out)
+               : o.command == "ack" ? Ack(o, server, out)
+                                    : History(o, server, out);
+      },
+      out, err);
 }
 
 }  // namespace vigil::cli

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "api/text.h"
+
 namespace vigil::cli {
 namespace {
 
@@ -13,6 +15,44 @@ int64_t NowMillis() {
 }
 
 }  // namespace
+
+CommonOptions::CommonOptions() {
+  if (const char* e = std::getenv("VIGIL_ENDPOINT"); e != nullptr && *e != '\0') endpoint = e;
+  if (endpoint.empty()) endpoint = "http://127.0.0.1:4510";
+}
+
+StatusOr<bool> CommonOptions::Take(const std::string& flag, const std::string& value) {
+  if (flag == "--endpoint") {
+    endpoint = value;
+  } else if (flag == "--data-dir") {
+    data_dir = value;
+  } else if (flag == "--region") {
+    region = value;
+  } else if (flag == "--output") {
+    if (value != "table" && value != "json")
+      return InvalidArgumentError("--output is table or json");
+    json = value == "json";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<ServerClient> Connect(const CommonOptions& o, const std::string& command,
+                                      std::FILE* err) {
+  StatusOr<http::Url> url = http::ParseUrl(o.endpoint);
+  if (!url.ok()) {
+    std::fprintf(err, "vigil %s: --endpoint: %s\n", command.c_str(),
+                 url.status().message().c_str());
+    return nullptr;
+  }
+  StatusOr<auth::AccessKey> key = Credentials(o.data_dir);
+  if (!key.ok()) {
+    std::fprintf(err, "vigil %s: %s\n", command.c_str(), key.status().message().c_str());
+    return nullptr;
+  }
+  return std::make_unique<ServerClient>(std::move(url).value(), std::move(key).value(), o.region);
+}
 
 StatusOr<auth::AccessKey> Credentials(const std::string& data_dir) {
   const char* id = std::getenv("AWS_ACCESS_KEY_ID");
@@ -66,6 +106,11 @@ StatusOr<Json> ServerClient::Rest(const std::string& method, const std::string& 
                                    doc["error"].value("message", ""));
   }
   return UnavailableError("HTTP " + std::to_string(res.status) + ": " + res.body.substr(0, 300));
+}
+
+int64_t Millis(const Json& t) {
+  if (t.is_number()) return static_cast<int64_t>(t.get<double>() * 1000 + 0.5);
+  return api::ParseTimestamp(t.get<std::string>()).value_or(0);
 }
 
 void PrintTable(const std::vector<std::vector<std::string>>& rows, std::FILE* out) {

@@ -2,6 +2,7 @@
 // What the `vigil` client commands share: credentials, signed calls to the server's CloudWatch
 // API (JSON 1.0) and to its REST API, and tables.
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -13,6 +14,23 @@
 namespace vigil::cli {
 
 using Json = nlohmann::json;
+
+// The options every client command takes.
+struct CommonOptions {
+  CommonOptions();  // endpoint: $VIGIL_ENDPOINT, else http://127.0.0.1:4510
+  std::string endpoint;
+  std::string data_dir = "./vigil-data";
+  std::string region = "us-east-1";
+  bool json = false;  // --output json
+  // Takes `flag value` when it is one of --endpoint, --data-dir, --region, --output: true;
+  // false for another flag; InvalidArgument for a bad value.
+  StatusOr<bool> Take(const std::string& flag, const std::string& value);
+};
+
+class ServerClient;
+// The client for the options, or null after telling `err` why ("vigil COMMAND: ...").
+std::unique_ptr<ServerClient> Connect(const CommonOptions& o, const std::string& command,
+                                      std::FILE* err);
 
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when both are set, otherwise the [default] profile
 // of <data_dir>/credentials. NotFound (saying what to do) when neither exists.
@@ -37,6 +55,37 @@ class ServerClient {
   auth::AccessKey key_;
   std::string region_;
 };
+
+// A client command's life: `help` prints `usage`; bad arguments (parse's error) print it with
+// the error and exit 2; then connect (exit 2 when that cannot be done) and run: exit 0, or 1
+// with the error ("vigil NAME COMMAND: ...").
+template <class Options, class Parse, class Run>
+int RunClientCommand(const std::string& name, const char* usage,
+                     const std::vector<std::string>& args, Parse parse, Run run, std::FILE* out,
+                     std::FILE* err) {
+  if (!args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h")) {
+    std::fputs(usage, out);
+    return 0;
+  }
+  StatusOr<Options> options = parse(args);
+  if (!options.ok()) {
+    std::fprintf(err, "vigil %s: %s\n\n%s", name.c_str(), options.status().message().c_str(),
+                 usage);
+    return 2;
+  }
+  std::unique_ptr<ServerClient> server = Connect(*options, name, err);
+  if (server == nullptr) return 2;
+  const Status s = run(*options, *server);
+  if (!s.ok()) {
+    std::fprintf(err, "vigil %s %s: %s\n", name.c_str(), options->command.c_str(),
+                 s.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+// A timestamp as the JSON protocol returns it (epoch seconds) or as text (ISO 8601), in ms.
+int64_t Millis(const Json& t);
 
 // Prints rows as aligned columns (two spaces apart), the first row being the header.
 void PrintTable(const std::vector<std::vector<std::string>>& rows, std::FILE* out);

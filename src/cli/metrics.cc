@@ -42,12 +42,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-struct Options {
+struct Options : CommonOptions {
   std::string command;
-  std::string endpoint;
-  std::string data_dir = "./vigil-data";
-  std::string region = "us-east-1";
-  bool json = false;
   std::optional<std::string> ns, metric, expression;
   std::vector<std::pair<std::string, std::optional<std::string>>> dimensions;
   std::vector<std::string> stats = {"Average"};
@@ -69,8 +65,6 @@ std::vector<std::string> Split(const std::string& text, char sep) {
 
 StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
   Options o;
-  if (const char* e = std::getenv("VIGIL_ENDPOINT"); e != nullptr && *e != '\0') o.endpoint = e;
-  if (o.endpoint.empty()) o.endpoint = "http://127.0.0.1:4510";
   if (args.empty()) return InvalidArgumentError("missing command");
   o.command = args[0];
   if (o.command != "list" && o.command != "stats" && o.command != "query") {
@@ -87,16 +81,9 @@ StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
     }
     if (i + 1 == args.size()) return InvalidArgumentError(a + " needs a value");
     const std::string& v = args[++i];
-    if (a == "--endpoint") {
-      o.endpoint = v;
-    } else if (a == "--data-dir") {
-      o.data_dir = v;
-    } else if (a == "--region") {
-      o.region = v;
-    } else if (a == "--output") {
-      if (v != "table" && v != "json") return InvalidArgumentError("--output is table or json");
-      o.json = v == "json";
-    } else if (a == "--namespace") {
+    ASSIGN_OR_RETURN(const bool common, o.Take(a, v));
+    if (common) continue;
+    if (a == "--namespace") {
       o.ns = v;
     } else if (a == "--metric") {
       o.metric = v;
@@ -165,11 +152,6 @@ std::pair<int64_t, int64_t> Window(const Options& o) {
                           .count() +
                       1;
   return {now - o.since_ms / 1000, now};
-}
-
-int64_t Millis(const Json& t) {
-  if (t.is_number()) return static_cast<int64_t>(t.get<double>() * 1000);
-  return api::ParseTimestamp(t.get<std::string>()).value_or(0);
 }
 
 Status List(const Options& o, ServerClient& cw, std::FILE* out) {
@@ -307,35 +289,14 @@ Status Query(const Options& o, ServerClient& cw, std::FILE* out) {
 }  // namespace
 
 int RunMetrics(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
-  if (!args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h")) {
-    std::fputs(kMetricsUsage, out);
-    return 0;
-  }
-  StatusOr<Options> options = ParseArgs(args);
-  if (!options.ok()) {
-    std::fprintf(err, "vigil metrics: %s\n\n%s", options.status().message().c_str(), kMetricsUsage);
-    return 2;
-  }
-  const Options& o = options.value();
-  StatusOr<http::Url> url = http::ParseUrl(o.endpoint);
-  if (!url.ok()) {
-    std::fprintf(err, "vigil metrics: --endpoint: %s\n", url.status().message().c_str());
-    return 2;
-  }
-  StatusOr<auth::AccessKey> key = Credentials(o.data_dir);
-  if (!key.ok()) {
-    std::fprintf(err, "vigil metrics: %s\n", key.status().message().c_str());
-    return 2;
-  }
-  ServerClient cw(std::move(url).value(), std::move(key).value(), o.region);
-  Status s = o.command == "list"    ? List(o, cw, out)
-             : o.command == "stats" ? Stats(o, cw, out)
-                                    : Query(o, cw, out);
-  if (!s.ok()) {
-    std::fprintf(err, "vigil metrics %s: %s\n", o.command.c_str(), s.message().c_str());
-    return 1;
-  }
-  return 0;
+  return RunClientCommand<Options>(
+      "metrics", kMetricsUsage, args, ParseArgs,
+      [&](const Options& o, ServerClient& server) {
+        return o.command == "list"    ? List(o, server, out)
+               : o.command == "stats" ? Stats(o, server, out)
+                                      : Query(o, server, out);
+      },
+      out, err);
 }
 
 }  // namespace vigil::cli

@@ -5,15 +5,15 @@
 
 namespace vigil {
 
-std::string FormatLogTimestamp(int64_t epoch_ms) {
+std::string FormatUtcMillis(int64_t epoch_ms, std::string_view zone) {
   const std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char stamp[96];
-  std::snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+  std::snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(epoch_ms % 1000));
-  return stamp;
+  return std::string(stamp).append(zone);
 }
 
 void Logger::Log(LogLevel level, std::string_view component, std::string_view message) const {

@@ -33,8 +33,10 @@ class Logger {
   LogLevel min_level_;
 };
 
-// "2026-11-26T07:52:09.514Z": UTC with milliseconds, fixed width, as log lines start.
-std::string FormatLogTimestamp(int64_t epoch_ms);
+// "2026-11-26T07:52:09.514" + `zone`: UTC with milliseconds, fixed width. Log lines start with
+// the "Z" form; CloudWatch's alarm reasons and messages write "+0000".
+std::string FormatUtcMillis(int64_t epoch_ms, std::string_view zone);
+inline std::string FormatLogTimestamp(int64_t epoch_ms) { return FormatUtcMillis(epoch_ms, "Z"); }
 
 // A Logger that drops everything; for tests that do not look at logs.
 Logger& NullLogger();

@@ -26,28 +26,6 @@ api::MetricStatInput StatInput(const alarms::MetricStat& m) {
   return in;
 }
 
-// "2026-11-26T10:00:00.000+0000", as SNS alarm messages show times.
-std::string MessageTime(int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
-std::string Hex(std::string_view raw) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 Status CheckApp(const fleet::Fleet* fleet, const std::string& action, std::string_view app) {
   if (app.empty()) return InvalidArgumentError("action '" + action + "' names no app");
   if (fleet == nullptr || !fleet->App(app).ok()) {
@@ -176,14 +154,15 @@ std::string ActionDispatcher::Message(const alarms::Notification& n) const {
             {"AWSAccountId", options_.account},
             {"NewStateValue", alarms::StateValueName(n.new_state.value)},
             {"NewStateReason", n.new_state.reason},
-            {"StateChangeTime", MessageTime(n.new_state.updated_ms)},
+            {"StateChangeTime", FormatUtcMillis(n.new_state.updated_ms, "+0000")},
             {"Region", options_.region},
             {"AlarmArn", n.alarm_arn},
             {"OldStateValue", alarms::StateValueName(n.old_state)}};
   const alarms::Actions* actions = nullptr;
   if (n.metric_alarm) {
     actions = &n.metric_alarm->actions;
-    m["AlarmConfigurationUpdatedTimestamp"] = MessageTime(n.new_state.config_updated_ms);
+    m["AlarmConfigurationUpdatedTimestamp"] =
+        FormatUtcMillis(n.new_state.config_updated_ms, "+0000");
     m["Trigger"] = TriggerJson(*n.metric_alarm);
   } else if (n.composite_alarm) {
     actions = &n.composite_alarm->actions;
@@ -199,7 +178,7 @@ std::string ActionDispatcher::Message(const alarms::Notification& n) const {
 
 std::string ActionDispatcher::Signature(const std::string& timestamp,
                                         const std::string& body) const {
-  return "sha256=" + Hex(auth::HmacSha256(options_.secret, timestamp + "." + body));
+  return "sha256=" + auth::HexEncode(auth::HmacSha256(options_.secret, timestamp + "." + body));
 }
 
 Status ActionDispatcher::Run(const std::string& action, const alarms::Notification& n) {

@@ -131,16 +131,6 @@ class WebhookReceiver {
   std::vector<Hook> hooks_;
 };
 
-std::string Hex(const std::string& raw) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 // Webhook URLs as a JSON list: aws CLI v1 would fetch a parameter that starts with http://
 // and send the page it gets (its cli_follow_urlparam), JSON syntax keeps the URL as text.
 std::string Urls(const std::vector<std::string>& urls) { return nlohmann::json(urls).dump(); }
@@ -250,9 +240,9 @@ TEST_P(AlarmsTest, FiresWithinTwoPeriodsAndSendsASignedNotification) {
   ASSERT_EQ(h.headers.count("x-vigil-signature"), 1u);
   const std::string ts = h.headers.at("x-vigil-timestamp");
   EXPECT_EQ(h.headers.at("x-vigil-signature"),
-            "sha256=" + Hex(auth::HmacSha256(Secret(), ts + "." + h.body)));
+            "sha256=" + auth::HexEncode(auth::HmacSha256(Secret(), ts + "." + h.body)));
   EXPECT_NE(h.headers.at("x-vigil-signature"),
-            "sha256=" + Hex(auth::HmacSha256("another secret", ts + "." + h.body)));
+            "sha256=" + auth::HexEncode(auth::HmacSha256("another secret", ts + "." + h.body)));
 
   EXPECT_EQ(StateOf("p1-errors"), "ALARM");
   AwsResult history = Cw({"describe-alarm-history", "--alarm-name", "p1-errors"});

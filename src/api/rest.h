@@ -1,0 +1,22 @@
+#pragma once
+// Private to vigil::api: what Vigil's REST services (FleetService, AlarmService) share — JSON
+// answers, their error shape, and the SigV4 check in front of every call.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "auth/auth.h"
+#include "http/http.h"
+
+namespace vigil::api {
+
+// `body` as indented JSON.
+http::Response RestJson(int status, const nlohmann::json& body);
+// {"error": {"code": CODE, "message": MESSAGE}}
+http::Response RestError(int status, const std::string& code, const std::string& message);
+// The answer to a request whose signature does not verify (403, or 400 when incomplete);
+// nullopt when it does.
+std::optional<http::Response> RefuseUnsigned(const auth::SigV4Verifier& verifier,
+                                             const http::Request& request);
+
+}  // namespace vigil::api

@@ -22,6 +22,7 @@
 #include "alarms/alarm_types.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "state/state.h"
 
@@ -63,11 +64,15 @@ class ActionRunner {
 };
 
 struct Options {
-  state::Store* store = nullptr;     // required
-  MetricReader* reader = nullptr;    // required
-  ActionRunner* actions = nullptr;   // required
-  const Clock* clock = nullptr;      // required
-  Logger* logger = nullptr;          // required
+  state::Store* store = nullptr;    // required
+  MetricReader* reader = nullptr;   // required
+  ActionRunner* actions = nullptr;  // required
+  const Clock* clock = nullptr;     // required
+  Logger* logger = nullptr;         // required
+  // Optional self-metrics: vigil_alarm_evaluations_total, vigil_alarm_transitions_total,
+  // vigil_alarm_actions_total{result}, vigil_alarm_round_seconds (the last evaluation round),
+  // vigil_alarms (alarms defined).
+  Registry* metrics = nullptr;
   std::string region = "us-east-1";  // for ARNs
   std::string account = "000000000000";
   // How long after a period closes it is evaluated: samples stamped in the period may still

@@ -264,6 +264,23 @@ Json QueuedJson(const QueuedAction& q) {
 
 }  // namespace
 
+EngineImpl::EngineImpl(const Options& options) : opt_(options) {
+  Registry* r = options.metrics;
+  if (r == nullptr) return;
+  evaluations_ = r->NewCounter("vigil_alarm_evaluations_total", "Metric alarm evaluations");
+  transitions_ = r->NewCounter("vigil_alarm_transitions_total", "Alarm state changes");
+  actions_ok_ = r->NewCounter("vigil_alarm_actions_total", "Alarm action attempts by result",
+                              {{"result", "ok"}});
+  actions_failed_ = r->NewCounter("vigil_alarm_actions_total", "Alarm action attempts by result",
+                                  {{"result", "failed"}});
+  round_seconds_ = r->NewGauge("vigil_alarm_round_seconds",
+                               "Wall time of the last round of due metric-alarm evaluations");
+  r->NewCallbackGauge("vigil_alarms", "Alarms defined", [this] {
+    std::lock_guard l(mu_);
+    return static_cast<double>(alarms_.size());
+  });
+}
+
 StatusOr<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
   if (options.store == nullptr || options.reader == nullptr || options.actions == nullptr ||
       options.clock == nullptr || options.logger == nullptr) {
@@ -606,6 +623,7 @@ Status EngineImpl::Transition(Entry& e, StateValue value, const std::string& rea
   }
   RETURN_IF_ERROR(opt_.store->Apply(batch));
   e.state = next;
+  transitions_->Add();
   if (!queued.empty()) {
     {
       std::lock_guard l(actions_mu_);
@@ -693,7 +711,12 @@ void EngineImpl::EvaluateDue() {
       if (!e.composite && e.next_eval_ms <= now) due.push_back(name);
     }
   }
+  if (due.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
   for (const std::string& name : due) EvaluateMetricAlarm(name);
+  evaluations_->Add(due.size());
+  round_seconds_->Set(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 void EngineImpl::EvaluatorLoop() {
@@ -769,6 +792,7 @@ void EngineImpl::RunActions() {
       }
     }
     const Status st = opt_.actions->Run(q.action, n);
+    (st.ok() ? actions_ok_ : actions_failed_)->Add();
     const int64_t done = opt_.clock->NowMillis();
     const bool retry = !st.ok() && st.code() != StatusCode::kFailedPrecondition &&
                        q.attempt < opt_.action_attempts;

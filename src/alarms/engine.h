@@ -40,7 +40,7 @@ struct QueuedAction {
 
 class EngineImpl final : public Engine {
  public:
-  explicit EngineImpl(const Options& options) : opt_(options) {}
+  explicit EngineImpl(const Options& options);
   ~EngineImpl() override { Stop(); }
   Status Load();
   void StartThreads();
@@ -94,6 +94,15 @@ class EngineImpl final : public Engine {
   bool actions_stopping_ = false;   // guarded by actions_mu_
 
   std::thread evaluator_, action_thread_;
+
+  // Self-metrics (never null: local ones stand in without a Registry).
+  Counter local_counters_[4];
+  Gauge local_round_;
+  Counter* evaluations_ = &local_counters_[0];
+  Counter* transitions_ = &local_counters_[1];
+  Counter* actions_ok_ = &local_counters_[2];
+  Counter* actions_failed_ = &local_counters_[3];
+  Gauge* round_seconds_ = &local_round_;
 };
 
 }  // namespace vigil::alarms

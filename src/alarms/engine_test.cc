@@ -77,7 +77,7 @@ class EngineTest : public ::testing::Test {
   void Remove() {
     for (const char* s : {"", "-wal", "-shm"}) ::unlink((path_ + s).c_str());
   }
-  void Reopen() {
+  void Reopen(Registry* metrics = nullptr) {
     engine_.reset();
     store_.reset();
     auto store = state::OpenSqliteStore(path_);
@@ -89,6 +89,7 @@ class EngineTest : public ::testing::Test {
     o.actions = &runner_;
     o.clock = &clock_;
     o.logger = &NullLogger();
+    o.metrics = metrics;
     o.background = false;
     auto engine = Engine::Open(o);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
@@ -189,6 +190,29 @@ TEST_F(EngineTest, FiresAfterThreeBreachingPeriodsRunsActionsAndReturnsToOk) {
                          "Alarm updated from OK to ALARM",
                          "Successfully executed action https://hooks.example/alarm",
                      }));
+}
+
+TEST_F(EngineTest, CountsEvaluationsTransitionsAndActions) {
+  Registry metrics;
+  Reopen(&metrics);
+  ASSERT_TRUE(engine_->PutMetricAlarm(CpuAlarm(1)).ok());
+  runner_.failures = 1;
+  Feed({99}, kT0 + 60'000);
+  auto value = [&](const std::string& name, const std::string& label = "") {
+    for (const MetricSample& m : metrics.Collect()) {
+      if (m.name == name && (label.empty() || (!m.labels.empty() && m.labels[0].second == label))) {
+        return m.value;
+      }
+    }
+    return -1.0;
+  };
+  EXPECT_EQ(value("vigil_alarm_evaluations_total"), 1);
+  EXPECT_EQ(value("vigil_alarm_transitions_total"), 1);
+  EXPECT_EQ(value("vigil_alarm_actions_total", "failed"), 1);
+  EXPECT_EQ(value("vigil_alarm_actions_total", "ok"), 0);
+  EXPECT_EQ(value("vigil_alarms"), 1);
+  EXPECT_GE(value("vigil_alarm_round_seconds"), 0);
+  engine_.reset();  // before the registry it counts into
 }
 
 TEST_F(EngineTest, EvaluatesEachPeriodOnceItCloses) {

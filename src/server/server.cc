@@ -153,6 +153,7 @@ Status RunServer(const Config& config) {
   alarm_options.actions = &alarm_actions;
   alarm_options.clock = &clock;
   alarm_options.logger = &logger;
+  alarm_options.metrics = &metrics;
   alarm_options.region = config.region;
   alarm_options.action_attempts = config.alarms.action_attempts;
   StatusOr<std::unique_ptr<alarms::Engine>> alarm_engine = alarms::Engine::Open(alarm_options);

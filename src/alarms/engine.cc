@@ -577,10 +577,10 @@ Status EngineImpl::Acknowledge(const std::string& name) {
   return OkStatus();
 }
 
-Status EngineImpl::Transition(Entry& e, StateValue value, const std::string& reason,
-                              const std::string& reason_data, bool force) {
+AlarmState EngineImpl::PrepareTransition(const Entry& e, StateValue value,
+                                         const std::string& reason, const std::string& reason_data,
+                                         state::Batch* batch, std::vector<QueuedAction>* queued) {
   const StateValue old = e.state.value;
-  if (old == value && !force) return OkStatus();
   const int64_t now = opt_.clock->NowMillis();
   AlarmState next = e.state;
   next.value = value;
@@ -591,8 +591,7 @@ Status EngineImpl::Transition(Entry& e, StateValue value, const std::string& rea
 
   Entry updated = e;
   updated.state = next;
-  state::Batch batch;
-  Record(updated, &batch);
+  Record(updated, batch);
   Json new_state = {{"stateValue", StateValueName(value)}, {"stateReason", reason}};
   if (!reason_data.empty()) {
     Json parsed = Json::parse(reason_data, nullptr, false);
@@ -604,8 +603,7 @@ Status EngineImpl::Transition(Entry& e, StateValue value, const std::string& rea
   AddHistory(e.name(), e.composite, HistoryType::kStateUpdate, now,
              "Alarm updated from " + std::string(StateValueName(old)) + " to " +
                  std::string(StateValueName(value)),
-             data.dump(), &batch);
-  std::vector<QueuedAction> queued;
+             data.dump(), batch);
   const Actions& actions = e.actions();
   const bool silenced = next.acknowledged && value == StateValue::kAlarm;
   if (actions.enabled && !silenced) {
@@ -617,20 +615,32 @@ Status EngineImpl::Transition(Entry& e, StateValue value, const std::string& rea
       q.old_state = old;
       q.new_state = next;
       q.due_ms = now;
-      batch.Put(kActionsTable, q.key, QueuedJson(q).dump());
-      queued.push_back(std::move(q));
+      batch->Put(kActionsTable, q.key, QueuedJson(q).dump());
+      queued->push_back(std::move(q));
     }
   }
+  return next;
+}
+
+void EngineImpl::Enqueue(std::vector<QueuedAction> queued) {
+  if (queued.empty()) return;
+  {
+    std::lock_guard l(actions_mu_);
+    for (QueuedAction& q : queued) queue_.push_back(std::move(q));
+  }
+  actions_cv_.notify_all();
+}
+
+Status EngineImpl::Transition(Entry& e, StateValue value, const std::string& reason,
+                              const std::string& reason_data, bool force) {
+  if (e.state.value == value && !force) return OkStatus();
+  state::Batch batch;
+  std::vector<QueuedAction> queued;
+  AlarmState next = PrepareTransition(e, value, reason, reason_data, &batch, &queued);
   RETURN_IF_ERROR(opt_.store->Apply(batch));
-  e.state = next;
+  e.state = std::move(next);
   transitions_->Add();
-  if (!queued.empty()) {
-    {
-      std::lock_guard l(actions_mu_);
-      for (QueuedAction& q : queued) queue_.push_back(std::move(q));
-    }
-    actions_cv_.notify_all();
-  }
+  Enqueue(std::move(queued));
   EvaluateComposites(e.name(), 0);
   return OkStatus();
 }
@@ -663,12 +673,12 @@ void EngineImpl::EvaluateComposites(const std::string& changed, int depth) {
   }
 }
 
-void EngineImpl::EvaluateMetricAlarm(const std::string& name) {
+std::optional<Decision> EngineImpl::EvaluateMetricAlarm(const std::string& name) {
   MetricAlarm alarm;
   {
     std::lock_guard l(mu_);
     auto it = alarms_.find(name);
-    if (it == alarms_.end() || it->second.composite) return;
+    if (it == alarms_.end() || it->second.composite) return std::nullopt;
     alarm = it->second.metric;
   }
   const int64_t now = opt_.clock->NowMillis();
@@ -680,13 +690,15 @@ void EngineImpl::EvaluateMetricAlarm(const std::string& name) {
 
   std::lock_guard l(mu_);
   auto it = alarms_.find(name);
-  if (it == alarms_.end() || it->second.composite || !(it->second.metric == alarm)) return;
+  if (it == alarms_.end() || it->second.composite || !(it->second.metric == alarm)) {
+    return std::nullopt;
+  }
   Entry& e = it->second;
   e.next_eval_ms = NextEvaluation(alarm, now);
   if (!values.ok()) {
     opt_.logger->Warning("alarms",
                          "alarm '" + name + "': reading its metric: " + values.status().message());
-    return;
+    return std::nullopt;
   }
   std::vector<Point> points;
   for (const std::optional<double>& v : *values) {
@@ -696,10 +708,9 @@ void EngineImpl::EvaluateMetricAlarm(const std::string& name) {
   }
   const std::optional<StateValue> decided =
       Decide(points, alarm.evaluation_periods, alarm.m(), alarm.treat_missing_data);
-  if (!decided || *decided == e.state.value) return;
+  if (!decided || *decided == e.state.value) return std::nullopt;
   auto [reason, data] = Explain(alarm, *decided, start, now, *values);
-  const Status st = Transition(e, *decided, reason, data, false);
-  if (!st.ok()) opt_.logger->Warning("alarms", "alarm '" + name + "': " + st.message());
+  return Decision{name, std::move(alarm), *decided, std::move(reason), std::move(data)};
 }
 
 void EngineImpl::EvaluateDue() {
@@ -713,10 +724,45 @@ void EngineImpl::EvaluateDue() {
   }
   if (due.empty()) return;
   const auto start = std::chrono::steady_clock::now();
-  for (const std::string& name : due) EvaluateMetricAlarm(name);
+  std::vector<Decision> decisions;
+  for (const std::string& name : due) {
+    if (std::optional<Decision> d = EvaluateMetricAlarm(name)) decisions.push_back(std::move(*d));
+  }
   evaluations_->Add(due.size());
+  if (!decisions.empty()) ApplyDecisions(decisions);
   round_seconds_->Set(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+void EngineImpl::ApplyDecisions(const std::vector<Decision>& decisions) {
+  // The round's transitions are made durable together: one commit (one fsync) however many
+  // alarms changed state at the same period boundary.
+  std::lock_guard l(mu_);
+  state::Batch batch;
+  std::vector<QueuedAction> queued;
+  std::vector<std::pair<Entry*, AlarmState>> changes;
+  for (const Decision& d : decisions) {
+    auto it = alarms_.find(d.name);
+    if (it == alarms_.end() || it->second.composite || !(it->second.metric == d.alarm) ||
+        it->second.state.value == d.value) {
+      continue;  // changed or deleted meanwhile
+    }
+    changes.emplace_back(&it->second,
+                         PrepareTransition(it->second, d.value, d.reason, d.data, &batch, &queued));
+  }
+  if (changes.empty()) return;
+  if (const Status st = opt_.store->Apply(batch); !st.ok()) {
+    opt_.logger->Warning("alarms", "recording " + std::to_string(changes.size()) +
+                                       " state changes: " + st.message() +
+                                       "; they are retried at the next evaluation");
+    return;
+  }
+  for (auto& [e, next] : changes) {
+    e->state = std::move(next);
+    transitions_->Add();
+  }
+  Enqueue(std::move(queued));
+  for (auto& [e, next] : changes) EvaluateComposites(e->name(), 0);
 }
 
 void EngineImpl::EvaluatorLoop() {

@@ -27,6 +27,14 @@ struct Entry {
   const Actions& actions() const { return composite ? comp.actions : metric.actions; }
 };
 
+// An evaluation's verdict, applied with the others of its round.
+struct Decision {
+  std::string name;
+  MetricAlarm alarm;  // the definition evaluated (skipped if it changed meanwhile)
+  StateValue value;
+  std::string reason, data;
+};
+
 // An action attempt waiting for its time (persisted, so that a restart runs it).
 struct QueuedAction {
   std::string key;  // in kActionsTable
@@ -72,8 +80,17 @@ class EngineImpl final : public Engine {
   // Takes mu_ held.
   Status Transition(Entry& e, StateValue value, const std::string& reason,
                     const std::string& reason_data, bool force);
+  // The state `e` moves to, with its record, history item and queued actions added to
+  // *batch and *queued. Takes mu_ held; changes nothing in memory.
+  AlarmState PrepareTransition(const Entry& e, StateValue value, const std::string& reason,
+                               const std::string& reason_data, state::Batch* batch,
+                               std::vector<QueuedAction>* queued);
+  void Enqueue(std::vector<QueuedAction> queued);
+  // Durable in one batch, then in memory, actions queued, composites evaluated.
+  void ApplyDecisions(const std::vector<Decision>& decisions);
   void EvaluateComposites(const std::string& changed, int depth);
-  void EvaluateMetricAlarm(const std::string& name);
+  // Reads and decides (mu_ not held while reading); a state change to apply, if any.
+  std::optional<Decision> EvaluateMetricAlarm(const std::string& name);
   bool MatchesFilter(const Entry& e, const AlarmFilter& f) const;
   bool WouldCycle(const std::string& composite, const Rule& rule) const;
   std::string NextHistoryKey(const std::string& alarm, int64_t ts);

@@ -189,6 +189,24 @@ ApiOr<alarms::CompositeAlarm> PlanPutCompositeAlarm(const PutCompositeAlarmInput
   return a;
 }
 
+// AlarmTypes ("MetricAlarm", "CompositeAlarm") into the two kinds wanted; an empty list
+// leaves them as they are.
+std::optional<ApiError> ParseAlarmTypes(const std::vector<std::string>& types, bool* metric,
+                                        bool* composite) {
+  if (types.empty()) return std::nullopt;
+  *metric = *composite = false;
+  for (const std::string& t : types) {
+    if (t == "MetricAlarm") {
+      *metric = true;
+    } else if (t == "CompositeAlarm") {
+      *composite = true;
+    } else {
+      return InvalidValue(t, "AlarmTypes");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ApiError> CheckAlarmNames(const std::vector<std::string>& names, bool required) {
   if (required && names.empty()) return MissingParameter("AlarmNames");
   if (names.size() > kMaxAlarmNames) {
@@ -236,18 +254,7 @@ ApiOr<CloudWatchOutput> RunDescribeAlarms(const DescribeAlarmsInput& in,
     f.state = alarms::ParseStateValue(*in.state_value);
     if (!f.state) return InvalidValue(*in.state_value, "StateValue");
   }
-  if (!in.alarm_types.empty()) {
-    f.metric_alarms = f.composite_alarms = false;
-    for (const std::string& t : in.alarm_types) {
-      if (t == "MetricAlarm") {
-        f.metric_alarms = true;
-      } else if (t == "CompositeAlarm") {
-        f.composite_alarms = true;
-      } else {
-        return InvalidValue(t, "AlarmTypes");
-      }
-    }
-  }
+  if (auto e = ParseAlarmTypes(in.alarm_types, &f.metric_alarms, &f.composite_alarms)) return *e;
   if (in.children_of_alarm_name && in.parents_of_alarm_name) {
     return Combination("ChildrenOfAlarmName and ParentsOfAlarmName cannot be combined.");
   }
@@ -315,22 +322,10 @@ ApiOr<CloudWatchOutput> RunDescribeAlarmHistory(const DescribeAlarmHistoryInput&
     q.type = alarms::ParseHistoryType(*in.history_item_type);
     if (!q.type) return InvalidValue(*in.history_item_type, "HistoryItemType");
   }
-  if (!in.alarm_types.empty()) {
-    q.metric_alarms = q.composite_alarms = false;
-    for (const std::string& t : in.alarm_types) {
-      if (t == "MetricAlarm") {
-        q.metric_alarms = true;
-      } else if (t == "CompositeAlarm") {
-        q.composite_alarms = true;
-      } else {
-        return InvalidValue(t, "AlarmTypes");
-      }
-    }
-  } else if (!q.alarm_name.empty()) {
-    q.composite_alarms = true;  // a named alarm's history, whatever its kind
-  } else {
-    q.composite_alarms = false;  // CloudWatch: metric alarms unless AlarmTypes says otherwise
-  }
+  // Without AlarmTypes: a named alarm's history whatever its kind, else metric alarms only
+  // (CloudWatch's default).
+  q.composite_alarms = !q.alarm_name.empty();
+  if (auto e = ParseAlarmTypes(in.alarm_types, &q.metric_alarms, &q.composite_alarms)) return *e;
   q.start_ms = in.start_ms.value_or(0);
   q.end_ms = in.end_ms.value_or(INT64_MAX);
   if (in.scan_by) {

@@ -100,17 +100,25 @@ void WriteState(const alarms::AlarmState& s, OutputWriter& w) {
   w.Timestamp("StateTransitionedTimestamp", s.updated_ms);
 }
 
+// The members both kinds of alarm start with, up to their state.
+void WriteAlarmHead(const std::string& name, const std::string& arn, const std::string& description,
+                    const std::string* rule, const alarms::Actions& actions,
+                    const alarms::AlarmState& state, OutputWriter& w) {
+  w.String("AlarmName", name);
+  w.String("AlarmArn", arn);
+  if (!description.empty()) w.String("AlarmDescription", description);
+  if (rule != nullptr) w.String("AlarmRule", *rule);
+  w.Timestamp("AlarmConfigurationUpdatedTimestamp", state.config_updated_ms);
+  WriteActions(actions, w);
+  WriteState(state, w);
+}
+
 bool IsPercentile(const std::string& stat) { return !stat.empty() && stat[0] == 'p'; }
 
 void WriteMetricAlarm(const alarms::MetricAlarmInfo& info, OutputWriter& w) {
   const alarms::MetricAlarm& a = info.alarm;
   w.BeginStruct("");
-  w.String("AlarmName", a.name);
-  w.String("AlarmArn", info.arn);
-  if (!a.description.empty()) w.String("AlarmDescription", a.description);
-  w.Timestamp("AlarmConfigurationUpdatedTimestamp", info.state.config_updated_ms);
-  WriteActions(a.actions, w);
-  WriteState(info.state, w);
+  WriteAlarmHead(a.name, info.arn, a.description, nullptr, a.actions, info.state, w);
   if (a.metric) {
     const alarms::MetricStat& m = *a.metric;
     w.String("MetricName", m.metric_name);
@@ -159,13 +167,7 @@ void WriteMetricAlarm(const alarms::MetricAlarmInfo& info, OutputWriter& w) {
 void WriteCompositeAlarm(const alarms::CompositeAlarmInfo& info, OutputWriter& w) {
   const alarms::CompositeAlarm& a = info.alarm;
   w.BeginStruct("");
-  w.String("AlarmName", a.name);
-  w.String("AlarmArn", info.arn);
-  if (!a.description.empty()) w.String("AlarmDescription", a.description);
-  w.String("AlarmRule", a.rule);
-  w.Timestamp("AlarmConfigurationUpdatedTimestamp", info.state.config_updated_ms);
-  WriteActions(a.actions, w);
-  WriteState(info.state, w);
+  WriteAlarmHead(a.name, info.arn, a.description, &a.rule, a.actions, info.state, w);
   w.EndStruct();
 }
 

@@ -73,6 +73,13 @@ Status RunServer(const Config& config) {
   // everything started so far: the server never runs half-configured.
   std::unique_ptr<fleet::Fleet> fleet;
   std::unique_ptr<lb::LoadBalancer> balancer;
+  // Undoes the start so far when a later part cannot start.
+  auto stop_started = [&] {
+    if (balancer) balancer->Stop();
+    if (fleet) fleet->Stop();
+    metric_writer.Stop();
+    (void)db->Close();
+  };
   if (!config.apps.empty()) {
     fleet::FleetOptions fleet_options;
     fleet_options.data_dir = config.data_dir;
@@ -82,8 +89,7 @@ Status RunServer(const Config& config) {
     fleet_options.metrics = &metric_writer;
     StatusOr<std::unique_ptr<fleet::Fleet>> started = fleet::Fleet::Start(fleet_options);
     if (!started.ok()) {
-      metric_writer.Stop();
-      (void)db->Close();
+      stop_started();
       return started.status();
     }
     fleet = std::move(*started);
@@ -101,7 +107,10 @@ Status RunServer(const Config& config) {
     for (const fleet::AppSpec& app : config.apps) {
       if (app.listen_host.empty()) continue;
       const std::string dir = config.data_dir + "/lb/" + app.name;
-      RETURN_IF_ERROR(storage::CreateDirs(dir));
+      if (Status made = storage::CreateDirs(dir); !made.ok()) {
+        stop_started();
+        return made;
+      }
       lb_options.listeners.push_back(lb::Listener{fleet->Targets(app.name), app.listen_host,
                                                   app.listen_port,
                                                   app.access_log ? dir + "/access.log" : ""});
@@ -109,9 +118,7 @@ Status RunServer(const Config& config) {
     if (!lb_options.listeners.empty()) {
       StatusOr<std::unique_ptr<lb::LoadBalancer>> lb_started = lb::LoadBalancer::Start(lb_options);
       if (!lb_started.ok()) {
-        fleet->Stop();
-        metric_writer.Stop();
-        (void)db->Close();
+        stop_started();
         return lb_started.status();
       }
       balancer = std::move(*lb_started);
@@ -125,12 +132,6 @@ Status RunServer(const Config& config) {
 
   // Alarms: definitions, states and history in the state store; datapoints from the metrics
   // store; actions to webhooks and the fleet.
-  auto stop_started = [&] {
-    if (balancer) balancer->Stop();
-    if (fleet) fleet->Stop();
-    metric_writer.Stop();
-    (void)db->Close();
-  };
   StatusOr<std::unique_ptr<state::Store>> store =
       state::OpenSqliteStore(config.data_dir + "/state.db");
   StatusOr<std::string> webhook_secret =

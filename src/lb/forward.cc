@@ -2,9 +2,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
-#include <optional>
+#include <string>
+#include <vector>
 
 #include "lb/relay.h"
 
@@ -67,20 +67,6 @@ class LoadGuard {
   fleet::TargetLoad* load_;
 };
 
-// The request as the target gets it: no hop-by-hop fields, no Expect (the target's own 100 is
-// not for this client), X-Forwarded-*, HTTP/1.1 keep-alive.
-void RewriteForTarget(bhttp::request<bhttp::empty_body>& req, const std::string& remote,
-                      const std::string& port_text) {
-  req.erase(bhttp::field::expect);
-  StripHopByHop(req);
-  const beast::string_view prior = req["X-Forwarded-For"];
-  req.set("X-Forwarded-For", prior.empty() ? remote : std::string(prior) + ", " + remote);
-  req.set("X-Forwarded-Proto", "http");
-  req.set("X-Forwarded-Port", port_text);
-  req.version(11);
-  req.keep_alive(true);
-}
-
 // 5xx runs eject a target (AppSpec::consecutive_5xx); any other answer ends a run.
 void CountAnswer(fleet::TargetGroup* group, const fleet::Target& target, int status) {
   if (status < 500) {
@@ -129,8 +115,7 @@ Pool& Worker::PoolOf(fleet::TargetGroup* group, const fleet::Target& target) {
 }
 
 Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& client_deadline,
-                                         beast::flat_buffer& buffer,
-                                         bhttp::request_parser<bhttp::empty_body>& head,
+                                         Exchange& x, const http1::Head& req,
                                          const std::string& remote) {
   LbApp& app = lb->app(a);
   const Options& opt = lb->options();
@@ -140,57 +125,62 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
   RequestRecord rec;
   rec.remote = remote;
 
-  auto& req = head.get();
-  const bool client_keep_alive = req.keep_alive();
-  const unsigned version = req.version();
-  const bool idempotent = Idempotent(req.method());
-  const bool is_head = req.method() == bhttp::verb::head;
-  const auto length = head.content_length();
-  const bool has_body = head.chunked() || (length && *length > 0);
-  const bool buffered = !head.chunked() && (!length || *length <= opt.retry_buffer_bytes);
+  // What is needed of the request head, taken before its bytes leave the buffer.
+  const bool client_keep_alive = req.keep_alive;
+  const int version = req.version;
+  const bool idempotent = req.Idempotent();
+  const bool is_head = req.IsHead();
+  const http1::Framing framing = http1::RequestFraming(req);
+  const bool buffered =
+      framing.kind == http1::Framing::kNone ||
+      (framing.kind == http1::Framing::kLength && framing.length <= opt.retry_buffer_bytes);
   const bool logging = app.access_log.is_open();
   if (logging) {
-    const beast::string_view method = req.method_string(), path = req.target();
-    rec.request_line.reserve(method.size() + path.size() + 10);
-    rec.request_line.append(method.data(), method.size()).append(" ");
-    rec.request_line.append(path.data(), path.size());
-    rec.request_line.append(version == 10 ? " HTTP/1.0" : " HTTP/1.1");
-    const beast::string_view agent = req[bhttp::field::user_agent];
-    rec.user_agent.assign(agent.data(), agent.size());
+    x.request_line.assign(req.method).append(" ").append(req.target);
+    x.request_line.append(version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+    x.user_agent.assign(req.Get("user-agent"));
+    rec.request_line = x.request_line;
+    rec.user_agent = x.user_agent;
   }
+  const bool expect_continue =
+      framing.kind != http1::Framing::kNone && version >= 11 && req.expect_continue;
+  x.request_head.clear();
+  http1::WriteRequestHead(req, remote, app.port_text, &x.request_head);
+  x.buffer.Consume(req.size);  // `req` ends here
 
   ErrorCode ec;
-  if (has_body && version >= 11 && beast::iequals(req[bhttp::field::expect], "100-continue")) {
+  if (expect_continue) {
     // The body is wanted (buffered here, or streamed at once): say so ourselves.
     static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     client_deadline.at_ns = NowNs() + timeout_ns;
     co_await asio::async_write(client, asio::buffer(kContinue, sizeof(kContinue) - 1), Into(ec));
     if (ec) co_return ForwardResult{};
   }
-  RewriteForTarget(req, remote, app.port_text);
-
-  std::optional<bhttp::request_parser<bhttp::string_body>> whole;
-  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream;
-  if (buffered) {
-    whole.emplace(std::move(head));
-    whole->body_limit(opt.retry_buffer_bytes);
-    client_deadline.at_ns = NowNs() + timeout_ns;
-    co_await bhttp::async_read(client, buffer, *whole, Into(ec));
-    if (ec) co_return ForwardResult{};  // the client went away or sent a broken body
-  } else {
-    stream.emplace(std::move(head));
-    stream->body_limit(std::numeric_limits<uint64_t>::max());
+  x.request_body.clear();
+  if (buffered && framing.kind == http1::Framing::kLength) {
+    const size_t length = static_cast<size_t>(framing.length);
+    const size_t have = std::min(length, x.buffer.size());
+    x.request_body.assign(x.buffer.data().substr(0, have));
+    x.buffer.Consume(have);
+    if (have < length) {
+      x.request_body.resize(length);
+      client_deadline.at_ns = NowNs() + timeout_ns;
+      co_await asio::async_read(client, asio::buffer(x.request_body.data() + have, length - have),
+                                Into(ec));
+      if (ec) co_return ForwardResult{};  // the client went away mid-body
+    }
   }
 
-  std::string request_head;  // serialized once, sent again on a retry
   std::vector<const fleet::TargetLoad*> tried;
   std::string last_error = "no healthy instance";
   std::shared_ptr<const std::vector<fleet::Target>> targets;
   int& attempts = rec.attempts;
   int forgiven = 0;  // tries on stale pooled connections, not counted as attempts
   int& status = rec.status;
+  bool request_read = buffered;  // the whole request left the client's socket
   ForwardResult result;
-  rec.bytes_in = buffered ? whole->get().body().size() : 0;
+  rec.bytes_in = x.request_body.size();
+  http1::Head& res = *x.response;
   while (attempts < opt.max_attempts) {
     targets = group->Targets();
     const fleet::Target* target = Pick(*targets, tried, group->spec().slow_start_ms, &pick_counter);
@@ -207,7 +197,6 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     if (!reused) conn = std::make_unique<UpstreamConn>(io);
     ArmedDeadline up(this, &conn->socket);
     if (!reused) {
-      conn->buffer.reserve(kRelayChunk);
       up->at_ns = NowNs() + opt.connect_timeout_ms * 1'000'000;
       const tcp::endpoint endpoint(asio::ip::make_address(target->host, ec), target->port);
       if (!ec) {
@@ -229,13 +218,14 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
     const int64_t sent_ns = NowNs();
     up->at_ns = sent_ns + timeout_ns;
     if (buffered) {
-      if (request_head.empty()) SerializeHead(whole->get().base(), &request_head);
-      co_await WriteMessage(conn->socket, request_head, whole->get().body(), ec);
+      co_await WriteMessage(conn->socket, x.request_head, x.request_body, ec);
     } else {
-      RelayResult r =
-          co_await Relay(client, buffer, client_deadline, *stream, conn->socket, *up, timeout_ns);
+      RelayResult r = co_await RelayBody(client, x.buffer, client_deadline, framing, x.request_head,
+                                         conn->socket, *up, timeout_ns,
+                                         /*dechunk=*/false, *x.scratch);
       rec.bytes_in += r.bytes;
       if (r.read_ec) co_return ForwardResult{};  // the client broke off its own request
+      request_read = r.complete;
       ec = r.write_ec;
     }
     if (ec) {
@@ -252,36 +242,43 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
       break;
     }
 
-    // The response header, skipping interim 1xx answers; the sweeper watches for a stall.
-    std::optional<bhttp::response_parser<bhttp::empty_body>> rp;
+    // The response head, skipping interim 1xx answers; the sweeper watches for a stall.
     up->group = group;
     up->target = target;
     up->stall_at_ns = sent_ns + opt.stall_timeout_ms * 1'000'000;
-    do {
-      rp.emplace();
-      rp->header_limit(static_cast<uint32_t>(opt.max_header_bytes));
-      rp->body_limit(std::numeric_limits<uint64_t>::max());
-      if (is_head) rp->skip(true);
-      co_await bhttp::async_read_header(conn->socket, conn->buffer, *rp, Into(ec));
-    } while (!ec && rp->get().result_int() / 100 == 1 && rp->get().result_int() != 101);
+    HeadRead h;
+    bool interim = false;  // a 1xx came first
+    for (;;) {
+      h = co_await ReadHead(conn->socket, conn->buffer, /*request=*/false, opt.max_header_bytes,
+                            &res);
+      if (h.result != http1::ParseResult::kDone || res.status / 100 != 1 || res.status == 101) {
+        break;
+      }
+      conn->buffer.Consume(res.size);
+      interim = true;
+    }
     up->target = nullptr;
-    if (!ec && rp->get().result_int() == 101) ec = bhttp::error::bad_version;  // no upgrades
-    if (ec) {
+    if (h.result != http1::ParseResult::kDone) {
       if (up->expired) {
         last_error = target->instance_id + " sent no response within " +
                      std::to_string(opt.response_timeout_ms) + " ms";
         status = 504;
         break;
       }
-      if (rp->got_some()) {
-        last_error = target->instance_id + " sent a broken response: " + ec.message();
+      if (h.result != http1::ParseResult::kNeedMore || interim || conn->buffer.size() > 0) {
+        last_error =
+            target->instance_id + " sent a broken response: " +
+            (h.error != nullptr ? std::string(h.error)
+             : h.result == http1::ParseResult::kTooLarge
+                 ? "its head is larger than " + std::to_string(opt.max_header_bytes) + " bytes"
+                 : "it ended within the head (" + h.ec.message() + ")");
         break;
       }
       if (up->abandoned) {
         last_error = target->instance_id + " left rotation while the request waited";
       } else {
         last_error =
-            target->instance_id + " closed the connection before answering: " + ec.message();
+            target->instance_id + " closed the connection before answering: " + h.ec.message();
         if (!reused) group->Report(target->instance_id, fleet::Failure::kConnect, last_error);
       }
       if (up->abandoned || !reused) tried.push_back(target->load.get());
@@ -291,60 +288,71 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
       if (buffered && (idempotent || (reused && !up->abandoned))) continue;
       break;
     }
+    if (res.status == 101) {  // no upgrades
+      last_error =
+          target->instance_id + " sent a broken response: 101 to a request without Upgrade";
+      break;
+    }
 
     // A response: from here on the request is answered by this target, come what may.
     rec.target_us = (NowNs() - sent_ns) / 1000;
-    auto& res = rp->get();
-    rec.target_status = static_cast<int>(res.result_int());
+    rec.target_status = res.status;
     status = rec.target_status;
     CountAnswer(group, *target, rec.target_status);
-    const bool upstream_keep_alive = res.keep_alive();
-    StripHopByHop(res);
-    // A body that ends with the upstream connection (no length, not chunked) can only end for
-    // the client the same way; so does a chunked one for an HTTP/1.0 client.
-    result.keep =
-        client_keep_alive && !lb->stopping() && (buffered || stream->is_done()) && !rp->need_eof();
-    if (version < 11 && rp->chunked()) {
-      res.chunked(false);
-      result.keep = false;
-    }
-    res.version(version);
-    res.keep_alive(result.keep);
+    const bool upstream_keep_alive = res.keep_alive;
+    const http1::Framing out = http1::ResponseFraming(res, is_head);
+    // A body that ends with the upstream connection can only end for the client the same way;
+    // so does a chunked one for an HTTP/1.0 client (sent bare).
+    const bool dechunk = version < 11 && out.kind == http1::Framing::kChunked;
+    result.keep = client_keep_alive && !lb->stopping() && request_read &&
+                  out.kind != http1::Framing::kUntilClose && !dechunk;
+    x.response_head.clear();
+    http1::WriteResponseHead(res, version, result.keep, dechunk, &x.response_head);
+    conn->buffer.Consume(res.size);  // `res` ends here
+
     bool complete = false;  // the upstream response was read to its end
     ErrorCode read_ec, write_ec;
-    const auto length_out = rp->content_length();
-    std::string response_head;
-    if (rp->is_done()) {
-      SerializeHead(rp->get().base(), &response_head);
-      client_deadline.at_ns = NowNs() + timeout_ns;
-      co_await WriteMessage(client, response_head, std::string(), write_ec);
-      complete = true;
-    } else if (length_out && *length_out <= kInlineBody) {
-      bhttp::response_parser<bhttp::string_body> body(std::move(*rp));
-      up->at_ns = NowNs() + timeout_ns;
-      co_await bhttp::async_read(conn->socket, conn->buffer, body, Into(read_ec));
-      if (read_ec) {
-        last_error = target->instance_id + " broke off its response: " + read_ec.message();
-        status = 0;
-        rec.target_us = -1;
-        break;  // nothing reached the client yet: a 502
+    if (out.kind == http1::Framing::kLength && out.length <= kInlineBody) {
+      // Read whole, then written with its head in one system call.
+      const size_t length = static_cast<size_t>(out.length);
+      const bool in_buffer = conn->buffer.size() >= length;  // the usual case: one read held all
+      std::string_view body;
+      if (in_buffer) {
+        body = conn->buffer.data().substr(0, length);
+      } else {
+        const size_t have = conn->buffer.size();
+        x.response_body.assign(conn->buffer.data());
+        conn->buffer.Consume(have);
+        x.response_body.resize(length);
+        up->at_ns = NowNs() + timeout_ns;
+        co_await asio::async_read(conn->socket,
+                                  asio::buffer(x.response_body.data() + have, length - have),
+                                  Into(read_ec));
+        if (read_ec) {
+          last_error = target->instance_id + " broke off its response: " + read_ec.message();
+          status = 0;
+          rec.target_us = -1;
+          break;  // nothing reached the client yet: a 502
+        }
+        body = x.response_body;
       }
-      rec.bytes_out = body.get().body().size();
-      SerializeHead(body.get().base(), &response_head);
+      rec.bytes_out = length;
       client_deadline.at_ns = NowNs() + timeout_ns;
-      co_await WriteMessage(client, response_head, body.get().body(), write_ec);
+      co_await WriteMessage(client, x.response_head, body, write_ec);
+      if (in_buffer) conn->buffer.Consume(length);
       complete = true;
     } else {
-      bhttp::response_parser<bhttp::buffer_body> body(std::move(*rp));
-      RelayResult r = co_await Relay(conn->socket, conn->buffer, *up, body, client, client_deadline,
-                                     timeout_ns);
+      RelayResult r = co_await RelayBody(conn->socket, conn->buffer, *up, out, x.response_head,
+                                         client, client_deadline, timeout_ns, dechunk, *x.scratch);
       rec.bytes_out = r.bytes;
       read_ec = r.read_ec;
       write_ec = r.write_ec;
-      complete = !read_ec && body.is_done();
+      complete = r.complete;
     }
     if (read_ec || write_ec) result.keep = false;
-    if (complete && !write_ec && upstream_keep_alive) {
+    // Pooled only when the response ended by its framing and nothing trails it.
+    if (complete && !write_ec && upstream_keep_alive && out.kind != http1::Framing::kUntilClose &&
+        conn->buffer.size() == 0) {
       conn->idle_since_ns = NowNs();
       auto& idle = PoolOf(group, *target).idle;
       if (idle.size() < kMaxIdlePerTarget) idle.push_back(std::move(conn));
@@ -358,7 +366,6 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
         status == 503   ? "503 Service Unavailable: no healthy instance of app '" + app.name + "'"
         : status == 504 ? "504 Gateway Timeout: " + last_error
                         : "502 Bad Gateway: app '" + app.name + "': " + last_error;
-    const bool request_read = buffered || stream->is_done();
     result.keep = co_await WriteError(client, status, text, version,
                                       client_keep_alive && !lb->stopping() && request_read);
     result.linger = !request_read;

@@ -74,6 +74,9 @@ class LoadBalancer {
   // Stops accepting, lets requests in flight finish (up to shutdown_grace_ms), closes every
   // connection and joins the threads. Idempotent.
   virtual void Stop() = 0;
+
+  // The client connections each event loop serves.
+  virtual std::vector<int> ConnectionsPerLoopForTest() const = 0;
 };
 
 }  // namespace vigil::lb

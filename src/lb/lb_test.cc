@@ -253,6 +253,23 @@ TEST_F(LbTest, StartRefusesBadOptionsAndATakenPort) {
       << lb.status().ToString();
 }
 
+// However the kernel hashes connections to the loops' acceptors, each loop ends up with its share.
+TEST_F(LbTest, ConnectionsAreSpreadEvenlyOverTheLoops) {
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb();
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.push_back(std::make_unique<Client>(port()));
+    ASSERT_EQ(clients.back()->Get("/").result_int(), 200) << i;  // accepted and served
+  }
+  const std::vector<int> per_loop = lb_->ConnectionsPerLoopForTest();
+  ASSERT_EQ(per_loop.size(), 2u);
+  EXPECT_EQ(per_loop[0], 8);
+  EXPECT_EQ(per_loop[1], 8);
+  for (auto& c : clients) EXPECT_EQ(c->Get("/again").body(), "b1");
+}
+
 TEST_F(LbTest, NoTargetIs503NamingTheApp) {
   StartLb();
   Client c(port());

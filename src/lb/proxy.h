@@ -4,9 +4,11 @@
 //   lb.cc       lifecycle: listeners, worker threads, the once-a-second flusher, stop
 //   session.cc  a client connection's request loop
 //   forward.cc  the forwarding of one request: target choice, pools, retries, the response
-//   relay.h     moving messages: hop-by-hop rules, heads in one write, streamed bodies
+//   http1.h     HTTP/1.1 heads parsed in place and rewritten; chunked framing
+//   relay.h     moving messages: reading heads, relaying bodies by their framing, own answers
 //   sweeper.cc  deadlines and stall watches, checked by one 10 ms sweep per worker
 //   stats.cc    per-second metrics (a latency histogram per app) and the access log
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -28,8 +30,6 @@
 namespace vigil::lb {
 
 namespace asio = http::asio;
-namespace beast = http::beast;
-namespace bhttp = http::bhttp;
 using http::tcp;
 using ErrorCode = boost::system::error_code;
 
@@ -58,9 +58,9 @@ double BucketSeconds(int bucket);  // the bucket's midpoint
 
 // What one request did, for the metrics and the access log.
 struct RequestRecord {
-  std::string_view remote;                // the client's address
-  std::string request_line, user_agent;   // filled only when an access log is kept
-  const fleet::Target* target = nullptr;  // the last target tried, when logging
+  std::string_view remote;                    // the client's address
+  std::string_view request_line, user_agent;  // filled only when an access log is kept
+  const fleet::Target* target = nullptr;      // the last target tried, when logging
   std::shared_ptr<const std::vector<fleet::Target>> target_snapshot;  // which holds `target`
   int64_t total_us = 0;
   int64_t target_us = -1;                // request sent to response header; < 0: no target answered
@@ -136,10 +136,29 @@ struct Deadline {
   static constexpr int64_t kNever = INT64_MAX;
 };
 
+// A connection's read buffer: bytes read and not yet consumed, at the front of one allocation
+// that grows only when a read needs more room than consuming has freed.
+class ByteBuffer {
+ public:
+  std::string_view data() const { return {buf_.get() + begin_, end_ - begin_}; }
+  size_t size() const { return end_ - begin_; }
+  void Consume(size_t n) {
+    begin_ += std::min(n, size());
+    if (begin_ == end_) begin_ = end_ = 0;
+  }
+  // Room for at least `n` more bytes after the data (which may move: views of it end here).
+  asio::mutable_buffer Prepare(size_t n);
+  void Commit(size_t n) { end_ += n; }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  size_t capacity_ = 0, begin_ = 0, end_ = 0;
+};
+
 struct UpstreamConn {
   explicit UpstreamConn(asio::io_context& io) : socket(io) {}
   Socket socket;
-  beast::flat_buffer buffer;
+  ByteBuffer buffer;
   int64_t idle_since_ns = 0;
 };
 
@@ -159,6 +178,20 @@ struct ClientConn {
 };
 
 class LoadBalancerImpl;
+
+namespace http1 {
+struct Head;
+}
+struct RelayScratch;
+
+// A client connection's buffers, reused by each request it makes.
+struct Exchange {
+  ByteBuffer buffer;  // from the client
+  std::string request_head, request_body, response_head, response_body;
+  std::string request_line, user_agent;  // for the access log
+  std::unique_ptr<http1::Head> response;
+  std::unique_ptr<RelayScratch> scratch;
+};
 
 struct ForwardResult {
   bool keep = false;    // the client connection may serve another request
@@ -186,10 +219,9 @@ struct Worker {
   // session.cc
   Awaitable<void> AcceptLoop(size_t app);
   Awaitable<void> Session(size_t app, Socket socket);
-  // Forwards one request whose header `head` was read.
+  // Forwards one request whose head `request` (in x.buffer) was read.
   Awaitable<ForwardResult> Forward(size_t app, Socket& client, Deadline& client_deadline,
-                                   beast::flat_buffer& buffer,
-                                   bhttp::request_parser<bhttp::empty_body>& head,
+                                   Exchange& x, const http1::Head& request,
                                    const std::string& remote);
   Pool& PoolOf(fleet::TargetGroup* group, const fleet::Target& target);
   // An idle pooled connection to `target` still open, or null.
@@ -235,6 +267,11 @@ class LoadBalancerImpl final : public LoadBalancer {
   Status Init();
   uint16_t port(size_t listener) const override { return apps_[listener]->port; }
   void Stop() override;
+  std::vector<int> ConnectionsPerLoopForTest() const override {
+    std::vector<int> n;
+    for (const auto& w : workers_) n.push_back(w->sessions.load());
+    return n;
+  }
 
   const Options& options() const { return options_; }
   LbApp& app(size_t i) { return *apps_[i]; }

@@ -1,10 +1,10 @@
 // A client connection's request loop (see lb.h); Forward (forward.cc) answers each request.
 #include <sys/socket.h>
+#include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
-#include <limits>
-#include <optional>
+#include <string>
+#include <utility>
 
 #include "lb/relay.h"
 
@@ -34,6 +34,26 @@ Awaitable<void> Linger(Socket& client, Deadline& deadline) {
   }
 }
 
+// A socket descriptor on its way to another worker: closed if it never arrives (the loop was
+// stopped first).
+class HandedOver {
+ public:
+  explicit HandedOver(int fd) : fd_(fd) {}
+  HandedOver(HandedOver&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  HandedOver& operator=(HandedOver&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~HandedOver() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 Awaitable<void> Worker::AcceptLoop(size_t a) {
@@ -51,8 +71,35 @@ Awaitable<void> Worker::AcceptLoop(size_t a) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    ++sessions;
-    asio::co_spawn(io, Session(a, std::move(socket)), asio::detached);
+    // The kernel spreads connections over the workers' acceptors by a hash of their addresses,
+    // which leaves one loop with a third more than another at a few dozen keep-alive clients
+    // (and the tail latency of the busier one). A connection goes to the worker serving the
+    // fewest instead.
+    Worker* to = this;
+    for (auto& w : lb->workers()) {
+      if (w->sessions.load(std::memory_order_relaxed) <
+          to->sessions.load(std::memory_order_relaxed)) {
+        to = w.get();
+      }
+    }
+    ++to->sessions;
+    if (to == this) {
+      asio::co_spawn(io, Session(a, std::move(socket)), asio::detached);
+      continue;
+    }
+    const tcp protocol = socket.local_endpoint(ec).protocol();
+    HandedOver fd(ec ? -1 : socket.release(ec));
+    if (ec) fd = HandedOver(-1);
+    asio::post(to->io, [to, a, protocol, fd = std::move(fd)]() mutable {
+      Socket handed(to->io);
+      ErrorCode ec;
+      if (fd.get() >= 0) handed.assign(protocol, fd.release(), ec);
+      if (!handed.is_open()) {
+        --to->sessions;
+        return;
+      }
+      asio::co_spawn(to->io, to->Session(a, std::move(handed)), asio::detached);
+    });
   }
 }
 
@@ -67,39 +114,30 @@ Awaitable<void> Worker::Session(size_t a, Socket socket) {
   const std::string remote = RemoteIp(socket);
   auto self = clients.insert(clients.end(), ClientConn{&socket, false});
   ArmedDeadline deadline(this, &socket);
-  // Beast reads at most the buffer's free capacity (at least 512 B) at a time, and a fresh
-  // flat_buffer grows only to what each read asked for: without this a body was relayed in
-  // reads (and writes, and chunks) of 512 B to 1 KiB. See http/session.cc.
-  beast::flat_buffer buffer;
-  buffer.reserve(kRelayChunk);
+  Exchange x;
+  x.response = std::make_unique<http1::Head>();
+  x.scratch = std::make_unique<RelayScratch>();
+  http1::Head request;
   bool linger = false;
   while (!lb->stopping()) {
-    bhttp::request_parser<bhttp::empty_body> head;
-    head.header_limit(static_cast<uint32_t>(opt.max_header_bytes));
-    // Forward limits the body itself; Beast's default (1 MiB) would refuse a larger
-    // Content-Length here, with the header.
-    head.body_limit(std::numeric_limits<uint64_t>::max());
     deadline->at_ns = NowNs() + opt.idle_timeout_ms * 1'000'000;
     self->idle = true;
-    ErrorCode ec;
-    co_await bhttp::async_read_header(socket, buffer, head, Into(ec));
+    const HeadRead r =
+        co_await ReadHead(socket, x.buffer, /*request=*/true, opt.max_header_bytes, &request);
     self->idle = false;
-    if (ec) {
-      if (ec == bhttp::error::header_limit) {
-        co_await WriteError(socket, 431, "431 Request Header Fields Too Large", 11, false);
-        linger = true;
-      } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
-                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        co_await WriteError(socket, 400, "400 Bad Request: " + ec.message(), 11, false);
-        linger = true;
-      }
-      break;
+    if (r.result == http1::ParseResult::kTooLarge) {
+      co_await WriteError(socket, 431, "431 Request Header Fields Too Large", 11, false);
+      linger = true;
+    } else if (r.result == http1::ParseResult::kBad) {
+      co_await WriteError(socket, 400, std::string("400 Bad Request: ") + r.error, 11, false);
+      linger = true;
     }
+    if (r.result != http1::ParseResult::kDone) break;  // or the client left (between requests)
     lb->in_flight.fetch_add(1);
-    const ForwardResult r = co_await Forward(a, socket, *deadline, buffer, head, remote);
+    const ForwardResult f = co_await Forward(a, socket, *deadline, x, request, remote);
     lb->in_flight.fetch_sub(1);
-    linger = r.linger;
-    if (!r.keep) break;
+    linger = f.linger;
+    if (!f.keep) break;
   }
   if (linger && socket.is_open()) co_await Linger(socket, *deadline);
   clients.erase(self);

@@ -33,7 +33,7 @@ void AppendSeconds(std::string* out, int64_t us) {
 }
 
 // The user agent between quotes, with quotes and control bytes escaped.
-void AppendQuoted(std::string* out, const std::string& text) {
+void AppendQuoted(std::string* out, std::string_view text) {
   out->push_back('"');
   for (unsigned char c : text) {
     if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {

@@ -1,0 +1,77 @@
+#pragma once
+// Private to vigil::logs: segment files — one group's events from one cut, sorted by
+// (timestamp, id), in zlib-compressed blocks with a time index. Format: docs/format/logs.md.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vigil::logs {
+
+// An event as the store keeps it: group and stream by id.
+struct StoredEvent {
+  uint64_t stream_id = 0;
+  int64_t timestamp_ms = 0;
+  int64_t ingestion_ms = 0;
+  uint64_t id = 0;
+  std::string message;
+};
+
+inline bool EventBefore(const StoredEvent& a, const StoredEvent& b) {
+  return a.timestamp_ms != b.timestamp_ms ? a.timestamp_ms < b.timestamp_ms : a.id < b.id;
+}
+
+struct StreamStats {
+  uint64_t count = 0;
+  int64_t min_ts = 0, max_ts = 0, last_ingestion = 0;
+  uint64_t bytes = 0;  // message bytes
+  void Add(const StoredEvent& e);
+  void Merge(const StreamStats& o);
+};
+
+struct BlockMeta {
+  uint64_t offset = 0, size = 0, raw_size = 0;
+  int64_t min_ts = 0, max_ts = 0;
+  uint64_t count = 0;
+  std::vector<uint64_t> streams;  // sorted
+  uint32_t crc = 0;               // crc32c of the stored (compressed) bytes
+};
+
+// An open segment: its index in memory, its blocks read on demand. Immutable; thread-safe.
+class Segment {
+ public:
+  // Writes `events` (sorted by EventBefore, non-empty) as the segment file `path` (atomically:
+  // a temporary file renamed into place, fsynced). `cut` is the log segment number the cut
+  // began, recorded so that Open knows which logged events this file already holds.
+  static Status Write(const std::string& path, uint64_t cut,
+                      const std::vector<StoredEvent>& events);
+  // Reads and checks the index of the segment file at `path`. DataLoss naming the file and
+  // what is wrong when it is not a whole segment.
+  static StatusOr<std::shared_ptr<const Segment>> Open(const std::string& path);
+
+  // The events of block `b`, decoded. DataLoss naming the file and offset on a checksum
+  // mismatch or bad data.
+  StatusOr<std::vector<StoredEvent>> ReadBlock(size_t b) const;
+
+  const std::string& path() const { return path_; }
+  uint64_t cut() const { return cut_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+  uint64_t max_id() const { return max_id_; }
+  int64_t min_ts() const { return blocks_.empty() ? 0 : min_ts_; }
+  int64_t max_ts() const { return max_ts_; }
+  const std::vector<BlockMeta>& blocks() const { return blocks_; }
+  const std::map<uint64_t, StreamStats>& streams() const { return streams_; }
+
+ private:
+  std::string path_;
+  uint64_t cut_ = 0, file_bytes_ = 0, max_id_ = 0;
+  int64_t min_ts_ = 0, max_ts_ = 0;
+  std::vector<BlockMeta> blocks_;
+  std::map<uint64_t, StreamStats> streams_;
+};
+
+}  // namespace vigil::logs

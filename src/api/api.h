@@ -11,6 +11,7 @@
 //   RenderPrometheusText  GET /metrics: a Registry in the Prometheus text format 0.0.4.
 //   FleetService       GET /v1/apps[/{name}[/instances]]: the fleet's registry in JSON.
 //   AlarmService       GET /v1/alarms, POST /v1/alarms/{name}/ack: acknowledgements.
+//   LogsService        POST /  CloudWatch Logs JSON 1.1 (X-Amz-Target Logs_20140328.*).
 #include <cstdint>
 #include <string>
 
@@ -24,6 +25,9 @@
 
 namespace vigil::alarms {
 class Engine;
+}
+namespace vigil::logs {
+class Store;
 }
 
 namespace vigil::api {
@@ -66,6 +70,30 @@ class RemoteWriteService {
 
  private:
   struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+struct LogsOptions {
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  size_t max_body_bytes = 2 << 20;  // a 1 MB PutLogEvents batch, JSON-escaped
+};
+
+// CloudWatch Logs' JSON 1.1 protocol (X-Amz-Target Logs_20140328.*, as awscli sends it): log
+// groups and streams, PutLogEvents, GetLogEvents, FilterLogEvents, retention, tags, metric
+// filters. Errors are {"__type": "<Shape>Exception", "message"}. Thread-safe; store, verifier
+// and logger must outlive the service.
+class LogsService {
+ public:
+  LogsService(logs::Store* store, const auth::SigV4Verifier* verifier, Logger* logger,
+              LogsOptions options);
+  http::Response Handle(const http::Request& request) const;
+  // Whether `request` is a Logs request (its X-Amz-Target).
+  static bool Handles(const http::Request& request);
+
+  struct Impl;
+
+ private:
   std::shared_ptr<Impl> impl_;
 };
 

@@ -10,6 +10,7 @@
 //                       (metric math or a Metrics Insights SELECT)
 //   range: --since 1h (default) | --start TIME --end TIME (ISO 8601 or epoch seconds)
 //   vigil alarms list [--state STATE] | ack NAME | history NAME [--limit N]
+//   vigil logs tail APP [--since 10m] [--filter PATTERN] [--follow] [--group NAME]
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
 //           --output table|json
@@ -32,5 +33,9 @@ extern const char* const kMetricsUsage;
 // Runs `vigil alarms <args>` (list, ack, history), with RunMetrics' exit codes.
 int RunAlarms(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 extern const char* const kAlarmsUsage;
+
+// Runs `vigil logs tail ...` (CloudWatch Logs' FilterLogEvents), with RunMetrics' exit codes.
+int RunLogs(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+extern const char* const kLogsUsage;
 
 }  // namespace vigil::cli

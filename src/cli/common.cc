@@ -71,14 +71,23 @@ StatusOr<auth::AccessKey> Credentials(const std::string& data_dir) {
 }
 
 StatusOr<Json> ServerClient::Call(const std::string& operation, const Json& input) {
+  return JsonCall("GraniteServiceVersion20100801." + operation, "application/x-amz-json-1.0",
+                  "monitoring", input);
+}
+
+StatusOr<Json> ServerClient::CallLogs(const std::string& operation, const Json& input) {
+  return JsonCall("Logs_20140328." + operation, "application/x-amz-json-1.1", "logs", input);
+}
+
+StatusOr<Json> ServerClient::JsonCall(const std::string& target, const std::string& content_type,
+                                      const std::string& service, const Json& input) {
   http::ClientRequest req;
   req.target = "/";
-  req.body = input.dump();
-  req.headers = {{"Host", url_.HostHeader()},
-                 {"Content-Type", "application/x-amz-json-1.0"},
-                 {"X-Amz-Target", "GraniteServiceVersion20100801." + operation},
-                 {"x-amzn-query-mode", "true"}};
-  auth::SignRequest(key_, region_, "monitoring", NowMillis(), req.method, req.target, &req.headers,
+  req.body = input.dump(-1, ' ', false, Json::error_handler_t::replace);
+  req.headers = {
+      {"Host", url_.HostHeader()}, {"Content-Type", content_type}, {"X-Amz-Target", target}};
+  if (service == "monitoring") req.headers.push_back({"x-amzn-query-mode", "true"});
+  auth::SignRequest(key_, region_, service, NowMillis(), req.method, req.target, &req.headers,
                     req.body);
   ASSIGN_OR_RETURN(http::ClientResponse res, client_.RoundTrip(req));
   Json doc = Json::parse(res.body, nullptr, /*allow_exceptions=*/false);

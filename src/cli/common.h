@@ -45,11 +45,16 @@ class ServerClient {
   // A CloudWatch operation (JSON 1.0 protocol): the answer's document, or the server's error
   // as FailedPrecondition "Code: message".
   StatusOr<Json> Call(const std::string& operation, const Json& input);
+  // A CloudWatch Logs operation (JSON 1.1), likewise.
+  StatusOr<Json> CallLogs(const std::string& operation, const Json& input);
   // A Vigil REST call: the answer's document, or its error as FailedPrecondition
   // "Code: message". `path` is already percent-encoded.
   StatusOr<Json> Rest(const std::string& method, const std::string& path);
 
  private:
+  StatusOr<Json> JsonCall(const std::string& target, const std::string& content_type,
+                          const std::string& service, const Json& input);
+
   http::Client client_;
   http::Url url_;
   auth::AccessKey key_;

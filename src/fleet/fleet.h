@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -145,6 +146,10 @@ struct FleetOptions {
   Clock* clock = nullptr;         // required
   Logger* logger = nullptr;       // required
   MetricSink* metrics = nullptr;  // optional: Vigil/Instances and Vigil/Host samples
+  // Optional: each instance's stdout and stderr as read (app, instance id, bytes), on that
+  // instance's reader thread (see ProcessSpec::on_output).
+  std::function<void(const std::string& app, const std::string& instance, std::string_view)>
+      on_output;
 };
 
 class Fleet {

@@ -75,8 +75,8 @@ StatusOr<std::string> ResolveCommand(const std::string& name) {
 // The read end of the child's stdout/stderr pipe, drained by a thread into a ring of the newest
 // bytes and the log file.
 struct Process::Output {
-  Output(int read_fd, int log_fd, size_t capacity)
-      : fd(read_fd), log(log_fd), ring(capacity > 0 ? capacity : 1) {
+  Output(int read_fd, int log_fd, size_t capacity, std::function<void(std::string_view)> sink)
+      : fd(read_fd), log(log_fd), on_output(std::move(sink)), ring(capacity > 0 ? capacity : 1) {
     reader = std::thread([this] {
       SetThreadName("vigil-output");
       Run();
@@ -109,6 +109,7 @@ struct Process::Output {
   }
 
   void Append(const char* data, size_t n) {
+    if (on_output) on_output(std::string_view(data, n));
     if (log >= 0) {
       size_t off = 0;
       while (off < n) {
@@ -138,6 +139,7 @@ struct Process::Output {
 
   const int fd;
   const int log;
+  const std::function<void(std::string_view)> on_output;
   std::atomic<bool> stop{false};
   std::thread reader;
   mutable std::mutex mu;
@@ -229,7 +231,7 @@ StatusOr<std::unique_ptr<Process>> Process::Start(const ProcessSpec& spec) {
   // The child is not reaped before Process owns it, so the pid cannot be reused meanwhile.
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd >= 0) ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-  auto output = std::make_unique<Output>(out[0], log_fd, spec.recent_bytes);
+  auto output = std::make_unique<Output>(out[0], log_fd, spec.recent_bytes, spec.on_output);
   return std::unique_ptr<Process>(new Process(pid, pidfd, std::move(output)));
 }
 

@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,9 +24,12 @@ struct ProcessSpec {
   std::vector<std::string> argv;
   // Added to (or replacing in) Vigil's own environment.
   std::vector<std::pair<std::string, std::string>> env;
-  std::string working_dir;  // empty: Vigil's
-  std::string log_path;     // stdout and stderr appended here; empty: not written
+  std::string working_dir;         // empty: Vigil's
+  std::string log_path;            // stdout and stderr appended here; empty: not written
   size_t recent_bytes = 64 << 10;  // newest output kept in memory
+  // Called with each piece of output as it is read (on the process's reader thread); may be
+  // empty. Must not block for long: the child blocks once its pipe is full.
+  std::function<void(std::string_view)> on_output;
   // The child gets SIGKILL when the thread that started it exits (Vigil killed with -9
   // included); its own children are found through the pidfile (see pidfile.h).
   bool die_with_parent = true;

@@ -203,6 +203,11 @@ Status FleetImpl::StartProcess(Instance* in) {
   for (const auto& [k, v] : spec.env) ps.env.emplace_back(k, Expand(v, *in));
   ps.working_dir = spec.working_dir;
   ps.log_path = in->app->dir + "/" + in->id + ".log";
+  if (options_.on_output) {
+    ps.on_output = [sink = options_.on_output, app = spec.name, id = in->id](std::string_view b) {
+      sink(app, id, b);
+    };
+  }
   ASSIGN_OR_RETURN(in->process, Process::Start(ps));
   Status recorded = WritePidfile(in->app->dir + "/" + in->id + ".pid", in->process->pid());
   if (!recorded.ok()) logger()->Warning("fleet", recorded.ToString());
@@ -421,8 +426,9 @@ StatusOr<int> FleetImpl::RestartUnhealthy(std::string_view name, const std::stri
         ++n;
       }
     }
-    if (n > 0) logger()->Info("fleet", app->spec.name + ": restarting " + std::to_string(n) +
-                                           " instance(s): " + why);
+    if (n > 0)
+      logger()->Info("fleet",
+                     app->spec.name + ": restarting " + std::to_string(n) + " instance(s): " + why);
     done->set_value(n);
   });
   // The loop may stop before it runs the request (Vigil shutting down): do not wait forever.

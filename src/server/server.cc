@@ -16,7 +16,9 @@
 #include "fleet/fleet.h"
 #include "http/http.h"
 #include "lb/lb.h"
+#include "logs/logs.h"
 #include "server/alarm_wiring.h"
+#include "server/log_shipper.h"
 #include "server/metric_writer.h"
 #include "state/state.h"
 #include "storage/file_util.h"
@@ -68,6 +70,37 @@ Status RunServer(const Config& config) {
 
   MetricWriter metric_writer(db.get(), &logger, &metrics);
 
+  // The control plane's records (alarms, log groups) and the log store, before the instances
+  // whose output it keeps.
+  StatusOr<std::unique_ptr<state::Store>> store =
+      state::OpenSqliteStore(config.data_dir + "/state.db");
+  if (!store.ok()) {
+    metric_writer.Stop();
+    (void)db->Close();
+    return store.status();
+  }
+  logs::Options log_options;
+  log_options.dir = config.data_dir + "/logs";
+  log_options.state = store->get();
+  log_options.clock = &clock;
+  log_options.logger = &logger;
+  log_options.on_sample = [&metric_writer](const logs::FilterSample& s) {
+    Datum d;
+    d.metric = s.metric_name;
+    d.dimensions.assign(s.dimensions.begin(), s.dimensions.end());
+    if (!s.unit.empty()) d.unit = s.unit;
+    d.timestamp_ms = s.timestamp_ms;
+    d.value = s.value;
+    metric_writer.Put(s.metric_namespace, {std::move(d)});
+  };
+  StatusOr<std::unique_ptr<logs::Store>> log_store = logs::Store::Open(std::move(log_options));
+  if (!log_store.ok()) {
+    metric_writer.Stop();
+    (void)db->Close();
+    return log_store.status();
+  }
+  LogShipper log_shipper(log_store->get(), &clock, &logger, &metrics);
+
   // The apps: the fleet starts their instances, then the load balancer binds each app's
   // listener and finds its targets through the app's target group. Either failing stops
   // everything started so far: the server never runs half-configured.
@@ -77,6 +110,8 @@ Status RunServer(const Config& config) {
   auto stop_started = [&] {
     if (balancer) balancer->Stop();
     if (fleet) fleet->Stop();
+    log_shipper.Stop();
+    (void)(*log_store)->Close();
     metric_writer.Stop();
     (void)db->Close();
   };
@@ -87,6 +122,10 @@ Status RunServer(const Config& config) {
     fleet_options.clock = &clock;
     fleet_options.logger = &logger;
     fleet_options.metrics = &metric_writer;
+    fleet_options.on_output = [&log_shipper](const std::string& app, const std::string& instance,
+                                             std::string_view bytes) {
+      log_shipper.Add(app, instance, bytes);
+    };
     StatusOr<std::unique_ptr<fleet::Fleet>> started = fleet::Fleet::Start(fleet_options);
     if (!started.ok()) {
       stop_started();
@@ -132,13 +171,11 @@ Status RunServer(const Config& config) {
 
   // Alarms: definitions, states and history in the state store; datapoints from the metrics
   // store; actions to webhooks and the fleet.
-  StatusOr<std::unique_ptr<state::Store>> store =
-      state::OpenSqliteStore(config.data_dir + "/state.db");
   StatusOr<std::string> webhook_secret =
       auth::LoadOrCreateSecret(config.data_dir + "/keys", "webhook-secret");
-  if (!store.ok() || !webhook_secret.ok()) {
+  if (!webhook_secret.ok()) {
     stop_started();
-    return !store.ok() ? store.status() : webhook_secret.status();
+    return webhook_secret.status();
   }
   StoreMetricReader alarm_reader(db.get());
   NoDeployments no_deployments;
@@ -172,7 +209,13 @@ Status RunServer(const Config& config) {
                               .allow_unsigned = config.remote_write_allow_unsigned});
 
   http::Router router;
-  router.Handle("POST", "/", [&](const http::Request& r) { return cloudwatch.Handle(r); });
+  api::LogsService logs_service(log_store->get(), &verifier, &logger,
+                                api::LogsOptions{.region = config.region});
+  // One endpoint for both services, as awscli is pointed at one --endpoint-url: CloudWatch
+  // Logs requests name their operation in X-Amz-Target (Logs_20140328.*).
+  router.Handle("POST", "/", [&](const http::Request& r) {
+    return api::LogsService::Handles(r) ? logs_service.Handle(r) : cloudwatch.Handle(r);
+  });
   router.Handle("POST", "/api/v1/write",
                 [&](const http::Request& r) { return remote_write.Handle(r); });
   api::FleetService fleet_service(fleet.get(), &verifier);
@@ -199,7 +242,11 @@ Status RunServer(const Config& config) {
   http_options.logger = &logger;
   http_options.metrics = &metrics;
   http::Server server(http_options, &router);
-  RETURN_IF_ERROR(server.Start());
+  if (Status started = server.Start(); !started.ok()) {
+    (*alarm_engine)->Stop();
+    stop_started();
+    return started;
+  }
 
   std::printf("vigil listening on http://%s:%u\n", config.listen_host.c_str(), server.port());
   std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),
@@ -217,6 +264,10 @@ Status RunServer(const Config& config) {
   // Traffic first (requests in flight finish), then the instances behind it.
   if (balancer) balancer->Stop();
   if (fleet) fleet->Stop();
+  log_shipper.Stop();  // the instances' last words
+  if (Status logs_closed = (*log_store)->Close(); !logs_closed.ok()) {
+    logger.Error("server", "closing the log store: " + logs_closed.ToString());
+  }
   metric_writer.Stop();
   Status closed = db->Close();
   if (!closed.ok()) {

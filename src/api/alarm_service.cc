@@ -5,6 +5,7 @@
 
 #include "alarms/alarms.h"
 #include "api/api.h"
+#include "api/audit_hook.h"
 #include "api/rest.h"
 #include "api/text.h"
 
@@ -44,11 +45,13 @@ json AlarmJson(const std::string& name, const std::string& kind, const alarms::A
 
 }  // namespace
 
-AlarmService::AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier)
-    : engine_(engine), verifier_(verifier) {}
+AlarmService::AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier,
+                           audit::Trail* trail, Logger* logger)
+    : engine_(engine), verifier_(verifier), trail_(trail), logger_(logger) {}
 
 http::Response AlarmService::Handle(const http::Request& request) const {
-  if (auto refused = RefuseUnsigned(*verifier_, request)) return *refused;
+  auth::VerifyResult verified;
+  if (auto refused = RefuseUnsigned(*verifier_, request, &verified)) return *refused;
   constexpr std::string_view kPrefix = "/v1/alarms";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {
@@ -76,6 +79,9 @@ http::Response AlarmService::Handle(const http::Request& request) const {
   if (!name || name->empty())
     return RestError(400, "InvalidParameterValue", "bad alarm name in path");
   const Status st = engine_->Acknowledge(*name);
+  RecordCall(trail_, logger_,
+             {"vigil", "AcknowledgeAlarm", &request, &verified, json{{"AlarmName", *name}},
+              st.ok() ? "" : std::string(StatusCodeName(st.code())), st.ok() ? "" : st.message()});
   if (st.code() == StatusCode::kNotFound) return RestError(404, "ResourceNotFound", st.message());
   if (st.code() == StatusCode::kFailedPrecondition) return RestError(409, "Conflict", st.message());
   if (!st.ok()) return RestError(503, "ServiceUnavailable", st.message());

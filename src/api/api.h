@@ -12,6 +12,7 @@
 //   FleetService       GET /v1/apps[/{name}[/instances]]: the fleet's registry in JSON.
 //   AlarmService       GET /v1/alarms, POST /v1/alarms/{name}/ack: acknowledgements.
 //   LogsService        POST /  CloudWatch Logs JSON 1.1 (X-Amz-Target Logs_20140328.*).
+//   CloudTrailService  POST /  CloudTrail LookupEvents over the audit trail.
 #include <cstdint>
 #include <string>
 
@@ -29,6 +30,9 @@ class Engine;
 namespace vigil::logs {
 class Store;
 }
+namespace vigil::audit {
+class Trail;
+}
 
 namespace vigil::api {
 
@@ -38,13 +42,14 @@ struct CloudWatchOptions {
   size_t max_body_bytes = 1 << 20;  // CloudWatch's 1 MB PutMetricData limit (after gunzip)
 };
 
-// Thread-safe; Handle() runs on HTTP worker threads. db, verifier, clock, logger and alarms
-// must outlive the service; without alarms (null) the alarm operations answer 503.
+// Thread-safe; Handle() runs on HTTP worker threads. db, verifier, clock, logger, alarms and
+// trail must outlive the service; without alarms (null) the alarm operations answer 503. The
+// alarm-changing calls (succeeded or refused) are recorded in `trail` when it is not null.
 class CloudWatchService {
  public:
   CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier, const Clock* clock,
                     Logger* logger, Registry* metrics, CloudWatchOptions options,
-                    alarms::Engine* alarms = nullptr);
+                    alarms::Engine* alarms = nullptr, audit::Trail* trail = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
@@ -81,14 +86,32 @@ struct LogsOptions {
 
 // CloudWatch Logs' JSON 1.1 protocol (X-Amz-Target Logs_20140328.*, as awscli sends it): log
 // groups and streams, PutLogEvents, GetLogEvents, FilterLogEvents, retention, tags, metric
-// filters. Errors are {"__type": "<Shape>Exception", "message"}. Thread-safe; store, verifier
-// and logger must outlive the service.
+// filters. Errors are {"__type": "<Shape>Exception", "message"}. The calls that change groups,
+// streams, retention, tags or metric filters are recorded in `trail` (may be null).
+// Thread-safe; store, verifier, logger and trail must outlive the service.
 class LogsService {
  public:
   LogsService(logs::Store* store, const auth::SigV4Verifier* verifier, Logger* logger,
-              LogsOptions options);
+              LogsOptions options, audit::Trail* trail = nullptr);
   http::Response Handle(const http::Request& request) const;
   // Whether `request` is a Logs request (its X-Amz-Target).
+  static bool Handles(const http::Request& request);
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// CloudTrail's LookupEvents (JSON 1.1, X-Amz-Target
+// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents) over the audit trail:
+// one LookupAttribute, StartTime/EndTime, MaxResults (1-50), NextToken; events newest first with
+// CloudTrail's event JSON. Thread-safe; trail and verifier must outlive the service.
+class CloudTrailService {
+ public:
+  CloudTrailService(audit::Trail* trail, const auth::SigV4Verifier* verifier, std::string region,
+                    std::string account_id = "000000000000");
+  http::Response Handle(const http::Request& request) const;
   static bool Handles(const http::Request& request);
 
   struct Impl;
@@ -103,15 +126,19 @@ class LogsService {
 //   POST /v1/alarms/{name}/ack   silences the alarm's ALARM actions until it is OK again:
 //                                200 {"alarm", "acknowledged": true}; 404 unknown alarm;
 //                                409 when it is not in ALARM. {name} is percent-encoded.
-// Thread-safe; engine and verifier must outlive the service.
+// Acknowledgements are recorded in `trail` (may be null) as vigil:AcknowledgeAlarm.
+// Thread-safe; engine, verifier, trail and logger must outlive the service.
 class AlarmService {
  public:
-  AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier);
+  AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier,
+               audit::Trail* trail = nullptr, Logger* logger = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
   alarms::Engine* engine_;
   const auth::SigV4Verifier* verifier_;
+  audit::Trail* trail_;
+  Logger* logger_;
 };
 
 // Vigil's REST registry of apps and instances (service discovery), SigV4-signed:

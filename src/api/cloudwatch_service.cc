@@ -9,9 +9,11 @@
 
 #include "api/alarm_ops.h"
 #include "api/api.h"
+#include "api/audit_hook.h"
 #include "api/cloudwatch_decode.h"
 #include "api/cloudwatch_ops.h"
 #include "api/cloudwatch_render.h"
+#include "api/form.h"
 #include "api/request_id.h"
 #include "api/text.h"
 #include "common/ascii.h"
@@ -52,11 +54,19 @@ ApiError TooLarge(std::optional<size_t> size, size_t max_bytes) {
   return {ErrorCode::kRequestEntityTooLarge, std::move(message)};
 }
 
+// The control-plane operations, recorded in the audit trail (data-plane ones — PutMetricData,
+// reads — are not, as in CloudTrail).
+bool Audited(std::string_view op) {
+  return op == "PutMetricAlarm" || op == "PutCompositeAlarm" || op == "DeleteAlarms" ||
+         op == "SetAlarmState" || op == "EnableAlarmActions" || op == "DisableAlarmActions";
+}
+
 }  // namespace
 
 struct CloudWatchService::Impl {
   tsdb::Db* db;
   alarms::Engine* alarms;
+  audit::Trail* trail;
   const auth::SigV4Verifier* verifier;
   const Clock* clock;
   Logger* logger;
@@ -188,13 +198,33 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
 
   ApiOr<DecodedRequest> decoded =
       protocol == Protocol::kJson ? DecodeJsonRequest(op, body) : DecodeQueryRequest(body, &op);
-  if (!decoded.ok()) return Fail(protocol, op, decoded.error(), id);
+  auto audit = [&](const ApiError* error) {
+    if (trail == nullptr || !Audited(op)) return;
+    nlohmann::json params = nlohmann::json::object();
+    if (protocol == Protocol::kJson) {
+      params = nlohmann::json::parse(body, nullptr, false);
+    } else if (ApiOr<FormPairs> pairs = ParseFormPairs(body); pairs.ok()) {
+      for (const auto& [k, v] : *pairs) {
+        if (k != "Action" && k != "Version") params[k] = v;
+      }
+    }
+    RecordCall(trail, logger,
+               {"monitoring.amazonaws.com", op, &request, &verified,
+                params.is_discarded() ? nlohmann::json::object() : params,
+                error ? std::string(GetErrorInfo(error->code).query_code) : "",
+                error ? error->message : ""});
+  };
+  if (!decoded.ok()) {
+    audit(&decoded.error());
+    return Fail(protocol, op, decoded.error(), id);
+  }
   ApiOr<CloudWatchOutput> output =
       !IsAlarmOperation(decoded->op) ? Execute(decoded.value(), *db, clock->NowMillis())
       : alarms != nullptr
           ? ExecuteAlarmOperation(decoded.value(), *alarms)
           : ApiOr<CloudWatchOutput>(
                 ApiError{ErrorCode::kServiceUnavailable, "Alarms are not enabled on this server."});
+  audit(output.ok() ? nullptr : &output.error());
   if (!output.ok()) return Fail(protocol, op, output.error(), id);
 
   if (metrics != nullptr) {
@@ -217,10 +247,12 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
 
 CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier,
                                      const Clock* clock, Logger* logger, Registry* metrics,
-                                     CloudWatchOptions options, alarms::Engine* alarms)
+                                     CloudWatchOptions options, alarms::Engine* alarms,
+                                     audit::Trail* trail)
     : impl_(std::make_shared<Impl>()) {
   impl_->db = db;
   impl_->alarms = alarms;
+  impl_->trail = trail;
   impl_->verifier = verifier;
   impl_->clock = clock;
   impl_->logger = logger;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api/audit_hook.h"
 #include "api/request_id.h"
 #include "api/text.h"
 #include "logs/logs.h"
@@ -164,6 +165,7 @@ LogsOr<size_t> Limit(const Input& in, int64_t max) {
 
 struct LogsService::Impl {
   logs::Store* store;
+  audit::Trail* trail;
   const auth::SigV4Verifier* verifier;
   Logger* logger;
   LogsOptions options;
@@ -546,6 +548,16 @@ http::Response LogsService::Impl::Handle(const http::Request& request) const {
     return fail({"SerializationException", "The request body is not a JSON object."});
   }
   LogsOr<Json> out = it->second(*this, Input(body));
+  static constexpr std::string_view kAudited[] = {
+      "CreateLogGroup",     "DeleteLogGroup",        "CreateLogStream", "DeleteLogStream",
+      "PutRetentionPolicy", "DeleteRetentionPolicy", "TagLogGroup",     "UntagLogGroup",
+      "PutMetricFilter",    "DeleteMetricFilter"};
+  if (std::find(std::begin(kAudited), std::end(kAudited), op) != std::end(kAudited)) {
+    const LogsError* e = std::get_if<LogsError>(&out);
+    RecordCall(trail, logger,
+               {"logs.amazonaws.com", op, &request, &verified, body, e ? e->type : "",
+                e ? e->message : ""});
+  }
   if (auto* e = std::get_if<LogsError>(&out)) return fail(*e);
   http::Response r;
   r.status = 200;
@@ -556,9 +568,10 @@ http::Response LogsService::Impl::Handle(const http::Request& request) const {
 }
 
 LogsService::LogsService(logs::Store* store, const auth::SigV4Verifier* verifier, Logger* logger,
-                         LogsOptions options)
+                         LogsOptions options, audit::Trail* trail)
     : impl_(std::make_shared<Impl>()) {
   impl_->store = store;
+  impl_->trail = trail;
   impl_->verifier = verifier;
   impl_->logger = logger;
   impl_->options = std::move(options);

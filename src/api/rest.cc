@@ -11,10 +11,12 @@ http::Response RestError(int status, const std::string& code, const std::string&
 }
 
 std::optional<http::Response> RefuseUnsigned(const auth::SigV4Verifier& verifier,
-                                             const http::Request& request) {
+                                             const http::Request& request,
+                                             auth::VerifyResult* result) {
   const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
                                request.body};
   const auth::VerifyResult verified = verifier.Verify(sr);
+  if (result != nullptr) *result = verified;
   if (verified.ok()) return std::nullopt;
   return RestError(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
                    std::string(auth::AuthErrorCode(verified.error)), verified.message);

@@ -15,8 +15,9 @@ http::Response RestJson(int status, const nlohmann::json& body);
 // {"error": {"code": CODE, "message": MESSAGE}}
 http::Response RestError(int status, const std::string& code, const std::string& message);
 // The answer to a request whose signature does not verify (403, or 400 when incomplete);
-// nullopt when it does.
+// nullopt when it does. The verification goes to *result when it is not null.
 std::optional<http::Response> RefuseUnsigned(const auth::SigV4Verifier& verifier,
-                                             const http::Request& request);
+                                             const http::Request& request,
+                                             auth::VerifyResult* result = nullptr);
 
 }  // namespace vigil::api

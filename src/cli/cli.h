@@ -11,6 +11,7 @@
 //   range: --since 1h (default) | --start TIME --end TIME (ISO 8601 or epoch seconds)
 //   vigil alarms list [--state STATE] | ack NAME | history NAME [--limit N]
 //   vigil logs tail APP [--since 10m] [--filter PATTERN] [--follow] [--group NAME]
+//   vigil audit verify | events [--name E] [--resource R] [--key K] [--limit N]
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
 //           --output table|json
@@ -37,5 +38,10 @@ extern const char* const kAlarmsUsage;
 // Runs `vigil logs tail ...` (CloudWatch Logs' FilterLogEvents), with RunMetrics' exit codes.
 int RunLogs(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 extern const char* const kLogsUsage;
+
+// Runs `vigil audit verify` (the trail's hash chain, on disk) or `vigil audit events`
+// (CloudTrail LookupEvents), with RunMetrics' exit codes (verify: 1 when the chain is broken).
+int RunAudit(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+extern const char* const kAuditUsage;
 
 }  // namespace vigil::cli

@@ -47,6 +47,11 @@ class ServerClient {
   StatusOr<Json> Call(const std::string& operation, const Json& input);
   // A CloudWatch Logs operation (JSON 1.1), likewise.
   StatusOr<Json> CallLogs(const std::string& operation, const Json& input);
+  // Any JSON 1.1 operation: `target` is the whole X-Amz-Target, `service` the signing name.
+  StatusOr<Json> CallJson(const std::string& target, const std::string& service,
+                          const Json& input) {
+    return JsonCall(target, "application/x-amz-json-1.1", service, input);
+  }
   // A Vigil REST call: the answer's document, or its error as FailedPrecondition
   // "Code: message". `path` is already percent-encoded.
   StatusOr<Json> Rest(const std::string& method, const std::string& path);

@@ -23,6 +23,8 @@ constexpr const char* kUsage =
     "         alarms of a running server; acknowledge one (`vigil alarms help`)\n"
     "  logs tail APP [--follow] [--filter PATTERN]\n"
     "         an app's output from the log store (`vigil logs help`)\n"
+    "  audit verify|events [options]\n"
+    "         check the audit trail's hash chain; list control-plane calls (`vigil audit help`)\n"
     "  version  print the version\n"
     "  help     print this text\n";
 
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
   if (command == "metrics") return vigil::cli::RunMetrics(args, stdout, stderr);
   if (command == "alarms") return vigil::cli::RunAlarms(args, stdout, stderr);
   if (command == "logs") return vigil::cli::RunLogs(args, stdout, stderr);
+  if (command == "audit") return vigil::cli::RunAudit(args, stdout, stderr);
   std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

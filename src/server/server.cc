@@ -9,6 +9,7 @@
 
 #include "alarms/alarms.h"
 #include "api/api.h"
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -100,6 +101,15 @@ Status RunServer(const Config& config) {
     return log_store.status();
   }
   LogShipper log_shipper(log_store->get(), &clock, &logger, &metrics);
+  StatusOr<std::unique_ptr<audit::Trail>> trail =
+      audit::Trail::Open(config.data_dir + "/audit", &clock, &logger);
+  if (!trail.ok()) {
+    log_shipper.Stop();
+    (void)(*log_store)->Close();
+    metric_writer.Stop();
+    (void)db->Close();
+    return trail.status();
+  }
 
   // The apps: the fleet starts their instances, then the load balancer binds each app's
   // listener and finds its targets through the app's target group. Either failing stops
@@ -202,7 +212,7 @@ Status RunServer(const Config& config) {
 
   api::CloudWatchService cloudwatch(db.get(), &verifier, &clock, &logger, &metrics,
                                     api::CloudWatchOptions{.region = config.region},
-                                    alarm_engine->get());
+                                    alarm_engine->get(), trail->get());
   api::RemoteWriteService remote_write(
       db.get(), &verifier, &logger, &metrics,
       api::RemoteWriteOptions{.default_namespace = config.remote_write_namespace,
@@ -210,11 +220,14 @@ Status RunServer(const Config& config) {
 
   http::Router router;
   api::LogsService logs_service(log_store->get(), &verifier, &logger,
-                                api::LogsOptions{.region = config.region});
-  // One endpoint for both services, as awscli is pointed at one --endpoint-url: CloudWatch
-  // Logs requests name their operation in X-Amz-Target (Logs_20140328.*).
+                                api::LogsOptions{.region = config.region}, trail->get());
+  api::CloudTrailService trail_service(trail->get(), &verifier, config.region);
+  // One endpoint for every AWS service, as awscli is pointed at one --endpoint-url: CloudWatch
+  // Logs and CloudTrail requests name their operation in X-Amz-Target.
   router.Handle("POST", "/", [&](const http::Request& r) {
-    return api::LogsService::Handles(r) ? logs_service.Handle(r) : cloudwatch.Handle(r);
+    if (api::LogsService::Handles(r)) return logs_service.Handle(r);
+    if (api::CloudTrailService::Handles(r)) return trail_service.Handle(r);
+    return cloudwatch.Handle(r);
   });
   router.Handle("POST", "/api/v1/write",
                 [&](const http::Request& r) { return remote_write.Handle(r); });
@@ -222,7 +235,7 @@ Status RunServer(const Config& config) {
   router.Handle("GET", "/v1/apps", [&](const http::Request& r) { return fleet_service.Handle(r); });
   router.Handle("GET", "/v1/apps/*",
                 [&](const http::Request& r) { return fleet_service.Handle(r); });
-  api::AlarmService alarm_service(alarm_engine->get(), &verifier);
+  api::AlarmService alarm_service(alarm_engine->get(), &verifier, trail->get(), &logger);
   router.Handle("GET", "/v1/alarms",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
   router.Handle("POST", "/v1/alarms/*",

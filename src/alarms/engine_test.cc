@@ -5,27 +5,14 @@
 #include <mutex>
 
 #include "alarms/alarms.h"
+#include "tests/testutil/manual_clock.h"
 
 namespace vigil::alarms {
 namespace {
 
 constexpr int64_t kT0 = 1'800'000'000'000;  // a whole minute
 
-class ManualClock final : public Clock {
- public:
-  int64_t NowMillis() const override {
-    std::lock_guard l(mu_);
-    return now_;
-  }
-  void Set(int64_t ms) {
-    std::lock_guard l(mu_);
-    now_ = ms;
-  }
-
- private:
-  mutable std::mutex mu_;
-  int64_t now_ = kT0;
-};
+using testutil::ManualClock;
 
 // Datapoints by period start, the same for every alarm.
 class FakeReader final : public MetricReader {
@@ -140,7 +127,7 @@ class EngineTest : public ::testing::Test {
   }
 
   std::string path_;
-  ManualClock clock_;
+  ManualClock clock_{kT0};
   FakeReader reader_;
   FakeRunner runner_;
   std::unique_ptr<state::Store> store_;

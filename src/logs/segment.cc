@@ -42,20 +42,6 @@ Status PRead(int fd, const std::string& path, uint64_t offset, size_t n, std::st
   return OkStatus();
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 bool Deflate(std::string_view raw, std::string* out) {
   uLongf n = compressBound(static_cast<uLong>(raw.size()));
   out->resize(n);
@@ -164,7 +150,7 @@ Status Segment::Write(const std::string& path, uint64_t cut,
 }
 
 StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  storage::ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return UnavailableError("opening " + path + ": " + std::strerror(errno));
   ASSIGN_OR_RETURN(const uint64_t size, storage::FileSize(path));
   if (size < kHeader.size() + kFooterBytes) return Corrupt(path, 0, "too short for a segment");
@@ -226,7 +212,7 @@ StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) 
 
 StatusOr<std::vector<StoredEvent>> Segment::ReadBlock(size_t b) const {
   const BlockMeta& m = blocks_.at(b);
-  Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  storage::ScopedFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return UnavailableError("opening " + path_ + ": " + std::strerror(errno));
   std::string stored, raw;
   RETURN_IF_ERROR(PRead(fd.get(), path_, m.offset, m.size, &stored));

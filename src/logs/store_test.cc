@@ -7,27 +7,14 @@
 
 #include "logs/logs.h"
 #include "storage/file_util.h"
+#include "tests/testutil/manual_clock.h"
 
 namespace vigil::logs {
 namespace {
 
 constexpr int64_t kT0 = 1'800'000'000'000;
 
-class ManualClock final : public Clock {
- public:
-  int64_t NowMillis() const override {
-    std::lock_guard l(mu_);
-    return now_;
-  }
-  void Set(int64_t ms) {
-    std::lock_guard l(mu_);
-    now_ = ms;
-  }
-
- private:
-  mutable std::mutex mu_;
-  int64_t now_ = kT0;
-};
+using testutil::ManualClock;
 
 GetQuery Query(const std::string& group, const std::string& stream, bool from_head = false) {
   GetQuery q;
@@ -91,7 +78,7 @@ class LogStoreTest : public ::testing::Test {
   }
 
   std::string dir_;
-  ManualClock clock_;
+  ManualClock clock_{kT0};
   std::unique_ptr<state::Store> state_;
   std::unique_ptr<Store> store_;
   std::vector<FilterSample> samples_;

@@ -11,27 +11,18 @@
 #include <system_error>
 
 namespace vigil::storage {
+
+ScopedFd::~ScopedFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int ScopedFd::Close() {
+  const int rc = ::close(fd_);
+  fd_ = -1;
+  return rc;
+}
+
 namespace {
-
-// Closes a file descriptor when it goes out of scope.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  // Closes now and reports the error close() returned.
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 std::string ParentDir(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -73,7 +64,7 @@ Status CreateDirs(const std::string& path, int mode) {
 StatusOr<std::string> ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError("open", path, errno);
-  FdCloser closer(fd);
+  ScopedFd closer(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0) return IoError("fstat", path, errno);
   std::string out(static_cast<size_t>(st.st_size), '\0');
@@ -100,7 +91,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, int mode,
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return IoError("open", tmp, errno);
-  FdCloser closer(fd);
+  ScopedFd closer(fd);
   RETURN_IF_ERROR(WriteAll(fd, tmp, data));
   if (durable && ::fsync(fd) != 0) return IoError("fsync", tmp, errno);
   if (closer.Close() != 0) return IoError("close", tmp, errno);
@@ -111,7 +102,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, int mode,
 Status SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return IoError("open", dir, errno);
-  FdCloser closer(fd);
+  ScopedFd closer(fd);
   if (::fsync(fd) != 0) return IoError("fsync", dir, errno);
   return OkStatus();
 }

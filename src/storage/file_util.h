@@ -9,6 +9,21 @@
 
 namespace vigil::storage {
 
+// Owns a file descriptor: closed when it goes out of scope (errors ignored; Close() reports).
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd();
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+  // Closes now; close()'s result.
+  int Close();
+
+ private:
+  int fd_;
+};
+
 Status CreateDirs(const std::string& path, int mode = 0755);  // mkdir -p
 StatusOr<std::string> ReadFile(const std::string& path);
 // Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory. With

@@ -135,15 +135,8 @@ class WebhookReceiver {
 // and send the page it gets (its cli_follow_urlparam), JSON syntax keeps the URL as text.
 std::string Urls(const std::vector<std::string>& urls) { return nlohmann::json(urls).dump(); }
 
-class AlarmsTest : public testing::TestWithParam<Cli> {
+class AlarmsTest : public ServerTest {
  protected:
-  void SetUp() override {
-    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
-    ASSERT_OK(server_.Start());
-  }
-  void TearDown() override {
-    if (server_.running()) EXPECT_OK(server_.Stop());
-  }
   AwsResult Cw(std::vector<std::string> args) {
     args.insert(args.begin(), "cloudwatch");
     return server_.RunAws(GetParam(), args);
@@ -180,7 +173,6 @@ class AlarmsTest : public testing::TestWithParam<Cli> {
     return s;
   }
 
-  VigilServer server_;
   WebhookReceiver hooks_;
 };
 

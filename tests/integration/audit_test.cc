@@ -15,19 +15,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-class AuditTest : public testing::TestWithParam<Cli> {
- protected:
-  void SetUp() override {
-    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
-    ASSERT_OK(server_.Start());
-  }
-  void TearDown() override {
-    if (server_.running()) EXPECT_OK(server_.Stop());
-  }
-  AwsResult Aws(const std::vector<std::string>& args) { return server_.RunAws(GetParam(), args); }
-
-  VigilServer server_;
-};
+class AuditTest : public ServerTest {};
 
 TEST_P(AuditTest, RecordsControlPlaneCallsAndVerifiesTheChain) {
   ASSERT_TRUE(AwsOk(Aws({"cloudwatch", "put-metric-alarm", "--alarm-name", "audit-me",

@@ -14,16 +14,8 @@ namespace {
 constexpr char kNs[] = "Vigil/List";
 constexpr char kPagedNs[] = "Vigil/ListPaged";
 
-class ListMetricsTest : public testing::TestWithParam<Cli> {
+class ListMetricsTest : public ServerTest {
  protected:
-  void SetUp() override {
-    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
-    ASSERT_OK(server_.Start());
-  }
-  void TearDown() override {
-    if (server_.running()) EXPECT_OK(server_.Stop());
-  }
-
   // Runs list-metrics with `filters`; returns each metric as "Namespace|Metric|K=V,K=V"
   // (dimensions sorted), in the order listed.
   std::vector<std::string> List(const std::vector<std::string>& filters) {
@@ -57,7 +49,6 @@ class ListMetricsTest : public testing::TestWithParam<Cli> {
     return {v.begin(), v.end()};
   }
 
-  VigilServer server_;
 };
 
 TEST_P(ListMetricsTest, FiltersAndRecentlyActive) {

@@ -23,14 +23,8 @@ int64_t NowMs() {
       .count();
 }
 
-class LogsTest : public testing::TestWithParam<Cli> {
+class LogsTest : public ServerTest {
  protected:
-  void SetUp() override {
-    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
-  }
-  void TearDown() override {
-    if (server_.running()) EXPECT_OK(server_.Stop());
-  }
   AwsResult Logs(std::vector<std::string> args) {
     args.insert(args.begin(), "logs");
     return server_.RunAws(GetParam(), args);
@@ -40,12 +34,9 @@ class LogsTest : public testing::TestWithParam<Cli> {
     for (const Json& e : events) out.push_back(e.value("message", ""));
     return out;
   }
-
-  VigilServer server_;
 };
 
 TEST_P(LogsTest, GroupsStreamsEventsAndFilterPatterns) {
-  ASSERT_OK(server_.Start());
   ASSERT_TRUE(
       AwsOk(Logs({"create-log-group", "--log-group-name", "/shop/api", "--tags", "team=sre"})));
   EXPECT_TRUE(AwsError(GetParam(), Logs({"create-log-group", "--log-group-name", "/shop/api"}),
@@ -123,7 +114,6 @@ TEST_P(LogsTest, GroupsStreamsEventsAndFilterPatterns) {
 }
 
 TEST_P(LogsTest, MetricFiltersPublishMetricsFromLogEvents) {
-  ASSERT_OK(server_.Start());
   ASSERT_TRUE(AwsOk(Logs({"create-log-group", "--log-group-name", "/shop/web"})));
   ASSERT_TRUE(AwsOk(
       Logs({"create-log-stream", "--log-group-name", "/shop/web", "--log-stream-name", "web-1"})));

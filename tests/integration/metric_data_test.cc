@@ -13,18 +13,7 @@ namespace {
 constexpr char kNs[] = "Vigil/MetricData";
 constexpr int kMinutes = 10;
 
-class MetricDataTest : public testing::TestWithParam<Cli> {
- protected:
-  void SetUp() override {
-    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
-    ASSERT_OK(server_.Start());
-  }
-  void TearDown() override {
-    if (server_.running()) EXPECT_OK(server_.Stop());
-  }
-
-  VigilServer server_;
-};
+class MetricDataTest : public ServerTest {};
 
 struct Series {
   std::vector<int64_t> timestamps;

@@ -10,17 +10,8 @@ namespace {
 
 constexpr char kNs[] = "Vigil/PutGet";
 
-class PutGetTest : public testing::TestWithParam<Cli> {
+class PutGetTest : public ServerTest {
  protected:
-  void SetUp() override {
-    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
-    ASSERT_OK(server_.Start());
-  }
-  void TearDown() override {
-    if (server_.running()) EXPECT_OK(server_.Stop());
-  }
-
-  AwsResult Aws(const std::vector<std::string>& args) { return server_.RunAws(GetParam(), args); }
   AwsResult Put(std::vector<std::string> args) {
     args.insert(args.begin(), {"cloudwatch", "put-metric-data", "--namespace", kNs});
     return Aws(args);
@@ -32,7 +23,6 @@ class PutGetTest : public testing::TestWithParam<Cli> {
     return ParseDatapoints(r.Json());
   }
 
-  VigilServer server_;
 };
 
 TEST_P(PutGetTest, PutsEveryFixtureShapeAndReadsExactStatistics) {

@@ -176,3 +176,24 @@ Status StatusOf(const StatusOr<T>& s) {
   return s.status();
 }
 }  // namespace vigil::integration::internal
+
+namespace vigil::integration {
+
+// A test run once per aws CLI against a fresh server (INSTANTIATE_TEST_SUITE_P with
+// kBothClis): skipped when that CLI is missing; the server starts before each test and must
+// stop cleanly after it.
+class ServerTest : public testing::TestWithParam<Cli> {
+ protected:
+  void SetUp() override {
+    if (CliPath(GetParam()).empty()) GTEST_SKIP() << CliName(GetParam()) << " aws CLI not found";
+    ASSERT_OK(server_.Start());
+  }
+  void TearDown() override {
+    if (server_.running()) EXPECT_OK(server_.Stop());
+  }
+  AwsResult Aws(const std::vector<std::string>& args) { return server_.RunAws(GetParam(), args); }
+
+  VigilServer server_;
+};
+
+}  // namespace vigil::integration

@@ -41,6 +41,7 @@ bench: deps
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/tsdb/run.sh $(BUILD)
 	bench/lb/run.sh $(BUILD)
+	bench/alarms/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

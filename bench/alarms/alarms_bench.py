@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Alarm evaluation side by side: Vigil's CloudWatch alarms vs Prometheus alerting rules.
+
+    alarms_bench.py --vigil BIN [--alarms 10000] [--steady 20] [--breaches 10] [--targets vigil,prometheus]
+
+For each target, on core 0 (taskset), with the load driver on core 1:
+  - N alarms (rules) at a 1 s period, each on its own series, fed every second below threshold
+    (Vigil: PutMetricData, 1,000 datums a request; Prometheus: a 1 s scrape of N gauges);
+  - the wall time of an evaluation round over `--steady` seconds (Vigil: vigil_alarm_round_seconds;
+    Prometheus: prometheus_rule_group_last_duration_seconds) and the target's CPU;
+  - `--breaches` times, one probe series jumps above its threshold: the time until Vigil's
+    webhook arrives, and until Prometheus lists the alert as firing (it would then still go
+    through Alertmanager's group_wait before any webhook).
+Prints a Markdown table with ratios and the goal (breach to webhook under 1.5 periods, median).
+Python 3 standard library only.
+"""
+import argparse
+import datetime
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+REGION = "us-east-1"
+PROBES = 1  # probe series (with a webhook / a separately watched rule)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scrape_gauge(url, name):
+    """The value of `name` (first series) in a Prometheus text page, or None."""
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    c.request("GET", u.path)
+    text = c.getresponse().read().decode()
+    c.close()
+    for line in text.splitlines():
+        if line.startswith(name) and (len(line) == len(name) or line[len(name)] in " {"):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+class Signer:
+    """SigV4 for CloudWatch's JSON 1.0 protocol (headers host and x-amz-date signed)."""
+
+    def __init__(self, key, secret, host):
+        self.key, self.secret, self.host = key, secret, host
+
+    def headers(self, target, body):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+        date = amz_date[:8]
+        canonical = "\n".join(["POST", "/", "", f"host:{self.host}", f"x-amz-date:{amz_date}", "",
+                               "host;x-amz-date", hashlib.sha256(body).hexdigest()])
+        scope = f"{date}/{REGION}/monitoring/aws4_request"
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                             hashlib.sha256(canonical.encode()).hexdigest()])
+        k = ("AWS4" + self.secret).encode()
+        for part in (date, REGION, "monitoring", "aws4_request"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        return {"Host": self.host, "X-Amz-Date": amz_date,
+                "Content-Type": "application/x-amz-json-1.0",
+                "X-Amz-Target": "GraniteServiceVersion20100801." + target,
+                "x-amzn-query-mode": "true",
+                "Authorization": f"AWS4-HMAC-SHA256 Credential={self.key}/{scope}, "
+                                 f"SignedHeaders=host;x-amz-date, Signature={sig}"}
+
+
+class CloudWatch:
+    def __init__(self, port, signer):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.signer = signer
+
+    def call(self, op, doc):
+        body = json.dumps(doc).encode()
+        self.conn.request("POST", "/", body=body, headers=self.signer.headers(op, body))
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"{op}: HTTP {r.status}: {data[:300]!r}")
+        return data
+
+
+class Webhooks(http.server.ThreadingHTTPServer):
+    """Records when each alarm's ALARM notification arrived."""
+
+    def __init__(self):
+        self.arrivals = {}
+        self.cv = threading.Condition()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                now = time.time()
+                try:
+                    msg = json.loads(body)  # CloudWatch's alarm message, as SNS carries it
+                    if msg.get("NewStateValue") == "ALARM":
+                        with outer.cv:
+                            outer.arrivals.setdefault(msg["AlarmName"], now)
+                            outer.cv.notify_all()
+                except (ValueError, KeyError):
+                    pass
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def wait(self, name, timeout):
+        with self.cv:
+            self.cv.wait_for(lambda: name in self.arrivals, timeout)
+            return self.arrivals.get(name)
+
+
+def on_core(core, argv):
+    return (["taskset", "-c", str(core)] if shutil.which("taskset") else []) + argv
+
+
+def bench_vigil(args, work):
+    port = free_port()
+    data = os.path.join(work, "vigil-data")
+    logf = open(os.path.join(work, "vigil.log"), "w")
+    env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID="AKIDBENCHALARMS00001",
+               VIGIL_ROOT_SECRET_ACCESS_KEY="bench-alarms-secret-0000000000000000000000")
+    proc = subprocess.Popen(on_core(0, [args.vigil, "server", "--data-dir", data, "--listen",
+                                        f"127.0.0.1:{port}"]), stdout=logf, stderr=logf, env=env)
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        signer = Signer(env["VIGIL_ROOT_ACCESS_KEY_ID"], env["VIGIL_ROOT_SECRET_ACCESS_KEY"],
+                        f"127.0.0.1:{port}")
+        hooks = Webhooks()
+        hook_url = f"http://127.0.0.1:{hooks.server_address[1]}/hook"
+
+        def alarm(name, metric, dim):
+            return {"AlarmName": name, "Namespace": "Bench/Alarms", "MetricName": metric,
+                    "Dimensions": [{"Name": "Id", "Value": dim}], "Statistic": "Maximum",
+                    "Period": 1, "EvaluationPeriods": 1, "Threshold": 5,
+                    "ComparisonOperator": "GreaterThanThreshold",
+                    "TreatMissingData": "notBreaching"}
+
+        log(f"vigil: creating {args.alarms} alarms")
+        t0 = time.time()
+        def create(lo, hi):
+            cw = CloudWatch(port, signer)
+            for i in range(lo, hi):
+                cw.call("PutMetricAlarm", alarm(f"a{i}", "Value", str(i)))
+        threads = [threading.Thread(target=create, args=(k * args.alarms // 4, (k + 1) * args.alarms // 4))
+                   for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        cw = CloudWatch(port, signer)
+        for k in range(args.breaches):
+            a = alarm(f"probe{k}", "Probe", str(k))
+            a["AlarmActions"] = [hook_url]
+            cw.call("PutMetricAlarm", a)
+        log(f"vigil: alarms created in {time.time() - t0:.1f} s")
+
+        stop = threading.Event()
+        def feed():
+            feeder = CloudWatch(port, signer)
+            while not stop.is_set():
+                start = time.time()
+                for lo in range(0, args.alarms, 1000):
+                    feeder.call("PutMetricData", {"Namespace": "Bench/Alarms", "MetricData": [
+                        {"MetricName": "Value", "Dimensions": [{"Name": "Id", "Value": str(i)}],
+                         "Value": 1} for i in range(lo, min(lo + 1000, args.alarms))]})
+                stop.wait(max(0.0, 1.0 - (time.time() - start)))
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        time.sleep(3)
+
+        rounds = []
+        c0, w0 = cpu_seconds(proc.pid), time.time()
+        for _ in range(args.steady):
+            time.sleep(1)
+            v = scrape_gauge(f"http://127.0.0.1:{port}/metrics", "vigil_alarm_round_seconds")
+            if v is not None:
+                rounds.append(v * 1000)
+        cpu = (cpu_seconds(proc.pid) - c0) / (time.time() - w0) * 100
+
+        latencies = []
+        for k in range(args.breaches):
+            time.sleep(1.3)
+            sent = time.time()
+            cw.call("PutMetricData", {"Namespace": "Bench/Alarms", "MetricData": [
+                {"MetricName": "Probe", "Dimensions": [{"Name": "Id", "Value": str(k)}],
+                 "Value": 10}]})
+            arrived = hooks.wait(f"probe{k}", 10)
+            latencies.append((arrived - sent) if arrived else float("inf"))
+        stop.set()
+        feeder.join(5)
+        hooks.shutdown()
+        return {"rounds_ms": rounds, "cpu": cpu, "latency_s": latencies}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class Exporter(http.server.ThreadingHTTPServer):
+    """N gauges for Prometheus to scrape; probe gauges the driver can raise."""
+
+    def __init__(self, n, probes):
+        self.page = "".join(f'bench_value{{id="{i}"}} 1\n' for i in range(n)).encode()
+        self.probes = [1] * probes
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = outer.page + "".join(f'bench_probe{{id="{k}"}} {v}\n'
+                                            for k, v in enumerate(outer.probes)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def bench_prometheus(args, work):
+    exporter = Exporter(args.alarms, args.breaches)
+    rules = os.path.join(work, "rules.yml")
+    with open(rules, "w") as f:
+        f.write("groups:\n  - name: bench\n    interval: 1s\n    rules:\n")
+        for i in range(args.alarms):
+            f.write(f'      - alert: a{i}\n        expr: bench_value{{id="{i}"}} > 5\n')
+        for k in range(args.breaches):
+            f.write(f'      - alert: probe{k}\n        expr: bench_probe{{id="{k}"}} > 5\n')
+    port = free_port()
+    config = os.path.join(work, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write(f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                f"rule_files: [{rules}]\n"
+                f"scrape_configs:\n  - job_name: bench\n    static_configs:\n"
+                f"      - targets: ['127.0.0.1:{exporter.server_address[1]}']\n")
+    logf = open(os.path.join(work, "prometheus.log"), "w")
+    proc = subprocess.Popen(on_core(0, ["prometheus", f"--config.file={config}",
+                                        f"--storage.tsdb.path={work}/prom-data",
+                                        f"--web.listen-address=127.0.0.1:{port}"]),
+                            stdout=logf, stderr=logf)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if scrape_gauge(base + "/metrics", "prometheus_rule_group_last_duration_seconds"):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        time.sleep(3)
+        rounds = []
+        c0, w0 = cpu_seconds(proc.pid), time.time()
+        for _ in range(args.steady):
+            time.sleep(1)
+            v = scrape_gauge(base + "/metrics", "prometheus_rule_group_last_duration_seconds")
+            if v is not None:
+                rounds.append(v * 1000)
+        cpu = (cpu_seconds(proc.pid) - c0) / (time.time() - w0) * 100
+
+        latencies = []
+        for k in range(args.breaches):
+            time.sleep(1.3)
+            sent = time.time()
+            exporter.probes[k] = 10
+            arrived = None
+            while time.time() - sent < 10:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/api/v1/alerts")
+                alerts = json.loads(c.getresponse().read())["data"]["alerts"]
+                c.close()
+                if any(a["labels"].get("alertname") == f"probe{k}" and a["state"] == "firing"
+                       for a in alerts):
+                    arrived = time.time()
+                    break
+                time.sleep(0.02)
+            latencies.append((arrived - sent) if arrived else float("inf"))
+        exporter.shutdown()
+        return {"rounds_ms": rounds, "cpu": cpu, "latency_s": latencies}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--vigil", required=True)
+    p.add_argument("--alarms", type=int, default=10000)
+    p.add_argument("--steady", type=int, default=20)
+    p.add_argument("--breaches", type=int, default=10)
+    p.add_argument("--targets", default="vigil,prometheus")
+    args = p.parse_args()
+    os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})  # the driver off core 0
+    work = tempfile.mkdtemp(prefix="vigil-bench-alarms.")
+    results = {}
+    try:
+        for target in args.targets.split(","):
+            log(f"{target}: {args.alarms} alarms at a 1 s period")
+            results[target] = (bench_vigil if target == "vigil" else bench_prometheus)(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def med(v):
+        return statistics.median(v) if v else float("nan")
+
+    print(f"\nAlarm evaluation, {args.alarms:,} alarms at a 1 s period, target on one core "
+          f"(medians over {args.steady} s; {args.breaches} breaches):\n")
+    print("| target | round ms (median) | round ms (max) | target CPU % of a core "
+          "| breach to notification s (median) | (max) |")
+    print("|---|---|---|---|---|---|")
+    names = {"vigil": "Vigil (to webhook)", "prometheus": "Prometheus (to firing, before Alertmanager)"}
+    for t, r in results.items():
+        print(f"| {names[t]} | {med(r['rounds_ms']):.1f} | {max(r['rounds_ms'], default=float('nan')):.1f} "
+              f"| {r['cpu']:.0f} | {med(r['latency_s']):.3f} | {max(r['latency_s']):.3f} |")
+    if "vigil" in results and "prometheus" in results:
+        v, pr = results["vigil"], results["prometheus"]
+        print(f"\nVigil / Prometheus: round time {med(v['rounds_ms']) / med(pr['rounds_ms']):.2f}, "
+              f"CPU {v['cpu'] / pr['cpu']:.2f}, breach to notification "
+              f"{med(v['latency_s']) / med(pr['latency_s']):.2f}")
+    if "vigil" in results:
+        m = med(results["vigil"]["latency_s"])
+        print(f"\nGoal: breach to webhook under 1.5 periods at the median: "
+              f"{'PASS' if m < 1.5 else 'FAIL'} ({m:.3f} s at a 1 s period)")
+
+
+if __name__ == "__main__":
+    main()

@@ -210,7 +210,7 @@ StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) 
   return std::shared_ptr<const Segment>(std::move(seg));
 }
 
-StatusOr<std::vector<StoredEvent>> Segment::ReadBlock(size_t b) const {
+Status Segment::ForEachInBlock(size_t b, const std::function<void(const EventView&)>& fn) const {
   const BlockMeta& m = blocks_.at(b);
   storage::ScopedFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return UnavailableError("opening " + path_ + ": " + std::strerror(errno));
@@ -220,25 +220,23 @@ StatusOr<std::vector<StoredEvent>> Segment::ReadBlock(size_t b) const {
     return Corrupt(path_, m.offset, "block checksum mismatch");
   }
   if (!Inflate(stored, m.raw_size, &raw)) return Corrupt(path_, m.offset, "block does not inflate");
-  std::vector<StoredEvent> events;
-  events.reserve(m.count);
   std::string_view in(raw);
+  uint64_t count = 0;
   while (!in.empty()) {
-    StoredEvent e;
+    EventView e;
     int64_t delta = 0, lag = 0;
-    std::string_view message;
     if (!storage::GetVarint64(&in, &e.stream_id) || !storage::GetVarsint64(&in, &delta) ||
         !storage::GetVarsint64(&in, &lag) || !storage::GetVarint64(&in, &e.id) ||
-        !storage::GetLengthPrefixed(&in, &message)) {
+        !storage::GetLengthPrefixed(&in, &e.message)) {
       return Corrupt(path_, m.offset, "malformed event in block");
     }
     e.timestamp_ms = m.min_ts + delta;
     e.ingestion_ms = e.timestamp_ms + lag;
-    e.message.assign(message);
-    events.push_back(std::move(e));
+    fn(e);
+    ++count;
   }
-  if (events.size() != m.count) return Corrupt(path_, m.offset, "block event count mismatch");
-  return events;
+  if (count != m.count) return Corrupt(path_, m.offset, "block event count mismatch");
+  return OkStatus();
 }
 
 }  // namespace vigil::logs

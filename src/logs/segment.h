@@ -2,6 +2,7 @@
 // Private to vigil::logs: segment files — one group's events from one cut, sorted by
 // (timestamp, id), in zlib-compressed blocks with a time index. Format: docs/format/logs.md.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,15 @@ struct StoredEvent {
   int64_t ingestion_ms = 0;
   uint64_t id = 0;
   std::string message;
+};
+
+// An event of a block being read: `message` points into the block, valid during the call.
+struct EventView {
+  uint64_t stream_id = 0;
+  int64_t timestamp_ms = 0;
+  int64_t ingestion_ms = 0;
+  uint64_t id = 0;
+  std::string_view message;
 };
 
 inline bool EventBefore(const StoredEvent& a, const StoredEvent& b) {
@@ -53,9 +63,10 @@ class Segment {
   // what is wrong when it is not a whole segment.
   static StatusOr<std::shared_ptr<const Segment>> Open(const std::string& path);
 
-  // The events of block `b`, decoded. DataLoss naming the file and offset on a checksum
-  // mismatch or bad data.
-  StatusOr<std::vector<StoredEvent>> ReadBlock(size_t b) const;
+  // Calls fn for each event of block `b`, in order, without copying messages (a search decides
+  // what to keep). DataLoss naming the file and offset on a checksum mismatch or bad data
+  // (some events may have been passed to fn before it was found).
+  Status ForEachInBlock(size_t b, const std::function<void(const EventView&)>& fn) const;
 
   const std::string& path() const { return path_; }
   uint64_t cut() const { return cut_; }

@@ -233,7 +233,8 @@ Status StoreImpl::ReplayLog() {
           if (s.id == sid) stream = &s;
         }
         if (stream == nullptr) return OkStatus();  // deleted since
-        std::vector<StoredEvent>& events = head_[gid];
+        auto events = std::make_shared<std::vector<StoredEvent>>();
+        events->reserve(count);
         for (uint64_t i = 0; i < count; ++i) {
           StoredEvent e;
           std::string_view message;
@@ -248,8 +249,9 @@ Status StoreImpl::ReplayLog() {
           stream->stats.Add(e);
           g->second->head_bytes += e.message.size();
           head_bytes_ += e.message.size();
-          events.push_back(std::move(e));
+          events->push_back(std::move(e));
         }
+        head_[gid].push_back(std::move(events));
         return OkStatus();
       });
 }
@@ -384,12 +386,18 @@ Status StoreImpl::DeleteStream(const std::string& group, const std::string& stre
   // Its events stay in segments until retention removes them; reads skip unknown streams.
   const uint64_t sid = it->second.id;
   if (const auto h = head_.find(g->id); h != head_.end()) {
-    std::erase_if(h->second, [&](const StoredEvent& e) {
-      if (e.stream_id != sid) return false;
-      g->head_bytes -= e.message.size();
-      head_bytes_ -= e.message.size();
-      return true;
-    });
+    for (HeadChunk& chunk : h->second) {
+      auto kept = std::make_shared<std::vector<StoredEvent>>();
+      for (const StoredEvent& e : *chunk) {
+        if (e.stream_id != sid) {
+          kept->push_back(e);
+        } else {
+          g->head_bytes -= e.message.size();
+          head_bytes_ -= e.message.size();
+        }
+      }
+      if (kept->size() != chunk->size()) chunk = std::move(kept);
+    }
   }
   g->streams.erase(it);
   return OkStatus();
@@ -610,10 +618,12 @@ Status StoreImpl::Flush() {
   }
   Status result = OkStatus();
   std::map<uint64_t, std::shared_ptr<const Segment>> written;
-  for (const auto& [gid, events] : *taken) {
+  for (const auto& [gid, chunks] : *taken) {
     const auto dir = dirs.find(gid);
-    if (events.empty() || dir == dirs.end()) continue;  // deleted meanwhile
-    std::vector<StoredEvent> sorted = events;
+    if (chunks.empty() || dir == dirs.end()) continue;  // deleted meanwhile
+    std::vector<StoredEvent> sorted;
+    for (const HeadChunk& c : chunks) sorted.insert(sorted.end(), c->begin(), c->end());
+    if (sorted.empty()) continue;
     std::sort(sorted.begin(), sorted.end(), EventBefore);
     char name[32];
     std::snprintf(name, sizeof(name), "/%016" PRIu64 ".seg", cut);
@@ -633,9 +643,9 @@ Status StoreImpl::Flush() {
       // The log keeps every event (nothing is removed below): put them back to be read and cut
       // again; the segments already written are dropped.
       for (const auto& [gid, seg] : written) storage::RemoveAll(seg->path()).IgnoreError();
-      for (const auto& [gid, events] : *taken) {
+      for (const auto& [gid, chunks] : *taken) {
         auto& head = head_[gid];
-        head.insert(head.begin(), events.begin(), events.end());
+        head.insert(head.begin(), chunks.begin(), chunks.end());
       }
       frozen_.reset();
       options_.logger->Error(
@@ -647,7 +657,9 @@ Status StoreImpl::Flush() {
       g.head_bytes = 0;
       const auto it = written.find(g.id);
       if (it != written.end()) g.segments.push_back(it->second);
-      for (const StoredEvent& e : head_[g.id]) g.head_bytes += e.message.size();
+      for (const HeadChunk& c : head_[g.id]) {
+        for (const StoredEvent& e : *c) g.head_bytes += e.message.size();
+      }
       head_bytes_ += g.head_bytes;
     }
     frozen_.reset();

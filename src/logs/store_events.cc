@@ -150,13 +150,12 @@ StatusOr<PutResult> StoreImpl::PutEvents(const std::string& group, const std::st
     GroupState* g = FindGroup(group);
     if (g != nullptr && g->id == gid) {  // not deleted meanwhile
       auto s = g->streams.find(stream);
-      std::vector<StoredEvent>& head = head_[gid];
       for (const StoredEvent& e : stored) {
         if (s != g->streams.end() && s->second.id == sid) s->second.stats.Add(e);
         g->head_bytes += e.message.size();
         head_bytes_ += e.message.size();
-        head.push_back(e);
       }
+      head_[gid].push_back(std::make_shared<const std::vector<StoredEvent>>(stored));
       for (const auto& [name, f] : g->filters) filters.push_back(f);
     }
     cut_due = head_bytes_ >= options_.cut_bytes;
@@ -205,10 +204,10 @@ StatusOr<std::vector<StoredEvent>> StoreImpl::Scan(
     const std::string& group, const std::vector<std::string>& streams,
     const std::string& stream_prefix, int64_t start, int64_t end,
     const std::optional<Cursor>& after, const std::optional<Cursor>& before, bool backward,
-    size_t limit, const std::function<bool(const StoredEvent&)>& keep,
+    size_t limit, const std::function<bool(std::string_view message)>& keep,
     std::map<uint64_t, std::string>* stream_names) const {
   std::vector<std::shared_ptr<const Segment>> segments;
-  std::vector<StoredEvent> head;
+  std::vector<HeadChunk> head;  // read outside the lock: chunks are immutable
   std::set<uint64_t> wanted;
   {
     std::lock_guard l(mu_);
@@ -228,14 +227,7 @@ StatusOr<std::vector<StoredEvent>> StoreImpl::Scan(
     segments = g->segments;
     auto take = [&](const Head& h) {
       const auto it = h.find(g->id);
-      if (it == h.end()) return;
-      for (const StoredEvent& e : it->second) {
-        if (e.timestamp_ms < start || e.timestamp_ms > end || wanted.count(e.stream_id) == 0) {
-          continue;
-        }
-        if ((after && !AfterCursor(e, *after)) || (before && !BeforeCursor(e, *before))) continue;
-        head.push_back(e);
-      }
+      if (it != h.end()) head.insert(head.end(), it->second.begin(), it->second.end());
     };
     take(head_);
     if (frozen_) take(*frozen_);
@@ -247,18 +239,32 @@ StatusOr<std::vector<StoredEvent>> StoreImpl::Scan(
     return backward ? EventBefore(b, a) : EventBefore(a, b);
   };
   std::vector<StoredEvent> best;
+  // Whether an event at (ts, id) would enter the best `limit` (checked before the pattern).
+  auto could_enter = [&](int64_t ts, uint64_t id) {
+    if (best.size() < limit) return true;
+    const StoredEvent& w = best.front();
+    const bool before = ts != w.timestamp_ms ? ts < w.timestamp_ms : id < w.id;
+    return backward ? !before : before;
+  };
   auto offer = [&](StoredEvent&& e) {
-    if (!keep(e)) return;
     if (best.size() < limit) {
       best.push_back(std::move(e));
       std::push_heap(best.begin(), best.end(), worse);
-    } else if (worse(e, best.front())) {
+    } else {
       std::pop_heap(best.begin(), best.end(), worse);
       best.back() = std::move(e);
       std::push_heap(best.begin(), best.end(), worse);
     }
   };
-  for (StoredEvent& e : head) offer(std::move(e));
+  for (const HeadChunk& chunk : head) {
+    for (const StoredEvent& e : *chunk) {
+      if (e.timestamp_ms < start || e.timestamp_ms > end || wanted.count(e.stream_id) == 0) {
+        continue;
+      }
+      if ((after && !AfterCursor(e, *after)) || (before && !BeforeCursor(e, *before))) continue;
+      if (could_enter(e.timestamp_ms, e.id) && keep(e.message)) offer(StoredEvent(e));
+    }
+  }
 
   struct Candidate {
     const Segment* segment;
@@ -291,14 +297,15 @@ StatusOr<std::vector<StoredEvent>> StoreImpl::Scan(
       if (!backward && m.min_ts > best.front().timestamp_ms) break;
       if (backward && m.max_ts < best.front().timestamp_ms) break;
     }
-    ASSIGN_OR_RETURN(std::vector<StoredEvent> events, c.segment->ReadBlock(c.block));
-    for (StoredEvent& e : events) {
+    RETURN_IF_ERROR(c.segment->ForEachInBlock(c.block, [&](const EventView& e) {
       if (e.timestamp_ms < start || e.timestamp_ms > end || wanted.count(e.stream_id) == 0) {
-        continue;
+        return;
       }
-      if ((after && !AfterCursor(e, *after)) || (before && !BeforeCursor(e, *before))) continue;
-      offer(std::move(e));
-    }
+      const StoredEvent key{0, e.timestamp_ms, 0, e.id, {}};
+      if ((after && !AfterCursor(key, *after)) || (before && !BeforeCursor(key, *before))) return;
+      if (!could_enter(e.timestamp_ms, e.id) || !keep(e.message)) return;
+      offer(StoredEvent{e.stream_id, e.timestamp_ms, e.ingestion_ms, e.id, std::string(e.message)});
+    }));
   }
   std::sort(best.begin(), best.end(), EventBefore);
   return best;
@@ -324,7 +331,7 @@ StatusOr<GetResult> StoreImpl::GetEvents(const GetQuery& q) const {
       std::vector<StoredEvent> events,
       Scan(
           q.group, {q.stream}, "", start, end, q.after, q.before, backward,
-          static_cast<size_t>(q.limit), [](const StoredEvent&) { return true; }, &names));
+          static_cast<size_t>(q.limit), [](std::string_view) { return true; }, &names));
   GetResult r;
   if (events.empty()) {
     const Cursor edge = q.after    ? *q.after
@@ -355,7 +362,7 @@ StatusOr<FilterResult> StoreImpl::FilterEvents(const FilterQuery& q) const {
                        q.group, q.streams, q.stream_prefix, q.start_ms.value_or(INT64_MIN),
                        q.end_ms.value_or(INT64_MAX), q.after, std::nullopt, /*backward=*/false,
                        static_cast<size_t>(q.limit),
-                       [&](const StoredEvent& e) { return pattern.Matches(e.message); }, &names));
+                       [&](std::string_view message) { return pattern.Matches(message); }, &names));
   FilterResult r;
   size_t bytes = 0;
   const bool full = events.size() >= static_cast<size_t>(q.limit);

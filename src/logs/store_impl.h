@@ -41,8 +41,10 @@ struct GroupState {
   std::map<std::string, CompiledFilter> filters;  // by name
 };
 
-// Events not yet in segments, by group id, in arrival order.
-using Head = std::map<uint64_t, std::vector<StoredEvent>>;
+// Events not yet in segments, by group id, in arrival order: one immutable chunk per logged
+// batch, so that a search takes the chunks' pointers under the lock and reads them outside it.
+using HeadChunk = std::shared_ptr<const std::vector<StoredEvent>>;
+using Head = std::map<uint64_t, std::vector<HeadChunk>>;
 
 class StoreImpl final : public Store {
  public:
@@ -105,7 +107,7 @@ class StoreImpl final : public Store {
                                           int64_t end, const std::optional<Cursor>& after,
                                           const std::optional<Cursor>& before, bool backward,
                                           size_t limit,
-                                          const std::function<bool(const StoredEvent&)>& keep,
+                                          const std::function<bool(std::string_view)>& keep,
                                           std::map<uint64_t, std::string>* stream_names) const;
 
   Options options_;

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Log ingest and search side by side: Vigil's log store vs rsyslog writing a file, searched
+with grep — what a self-hosted team runs when it has no log system. (Grafana Loki, the peer
+the issue names, is not packaged in Debian 12: its `loki` package is an unrelated genetics
+program.)
+
+    logs_bench.py --vigil BIN [--megabytes 1024] [--connections 4] [--targets vigil,rsyslog]
+
+The same corpus for both (access-log-like lines of ~80 bytes, 8 streams, an ERROR line in 37,
+a rare NEEDLE line in 1,000,000), sent over `--connections` keep-alive connections from core 1
+to the target on core 0:
+  - Vigil: PutLogEvents (awscli's JSON 1.1, SigV4-signed), about 870 KB a batch; each batch is
+    fsynced before it is acknowledged.
+  - rsyslog: plain TCP syslog (imtcp) into one file (omfile); nothing is acknowledged.
+Measured: ingest events/s and MB/s (until the last event is stored), target CPU, bytes on disk
+per event (after a clean stop), and two searches over everything: the rare needle, and the
+first 10,000 ERROR lines (Vigil: FilterLogEvents; rsyslog: grep -c / grep -m 10000 on the file,
+page cache warm).
+"""
+import argparse
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REGION = "us-east-1"
+STREAMS = 8
+BATCH_EVENTS = 6000
+NEEDLE = "NEEDLE-7f3a9c"
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def on_core(core, argv):
+    return (["taskset", "-c", str(core)] if shutil.which("taskset") else []) + argv
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def du(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def corpus(megabytes, start_ms):
+    """Per stream, a list of (timestamp_ms, line)."""
+    n = megabytes * 1024 * 1024 // 80  # lines average about 80 bytes
+    step = max(1, 3_600_000 // max(1, n // STREAMS))  # an hour of each stream's events
+    streams = [[] for _ in range(STREAMS)]
+    for i in range(n):
+        s = i % STREAMS
+        ts = start_ms + (i // STREAMS) * step
+        if i % 1_000_000 == 999_999:
+            line = f"WARN web-{s} {NEEDLE} found a rare condition in request {i}"
+        elif i % 37 == 0:
+            line = f"ERROR web-{s} payment gateway timeout order={i:09d} after 3000ms upstream=pay-{i % 5}"
+        else:
+            line = (f"INFO web-{s} GET /product/{i % 9973} 200 {i % 97}.{i % 10}ms "
+                    f"user=u-{i % 100003:06d} trace={i * 2654435761 % (1 << 64):016x}")
+        streams[s].append((ts, line))
+    return streams, n
+
+
+class Signer:
+    def __init__(self, key, secret, host):
+        self.key, self.secret, self.host = key, secret, host
+
+    def headers(self, op, body):
+        amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        date = amz_date[:8]
+        canonical = "\n".join(["POST", "/", "", f"host:{self.host}", f"x-amz-date:{amz_date}", "",
+                               "host;x-amz-date", hashlib.sha256(body).hexdigest()])
+        scope = f"{date}/{REGION}/logs/aws4_request"
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                             hashlib.sha256(canonical.encode()).hexdigest()])
+        k = ("AWS4" + self.secret).encode()
+        for part in (date, REGION, "logs", "aws4_request"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        return {"Host": self.host, "X-Amz-Date": amz_date,
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "Logs_20140328." + op,
+                "Authorization": f"AWS4-HMAC-SHA256 Credential={self.key}/{scope}, "
+                                 f"SignedHeaders=host;x-amz-date, Signature={sig}"}
+
+
+class Logs:
+    def __init__(self, port, signer):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.signer = signer
+
+    def call(self, op, doc=None, body=None):
+        body = body if body is not None else json.dumps(doc).encode()
+        self.conn.request("POST", "/", body=body, headers=self.signer.headers(op, body))
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"{op}: HTTP {r.status}: {data[:300]!r}")
+        return json.loads(data) if data else {}
+
+
+def timed(fn, reps=3):
+    times, result = [], None
+    for _ in range(reps):
+        t0 = time.time()
+        result = fn()
+        times.append(time.time() - t0)
+    return statistics.median(times), result
+
+
+def bench_vigil(args, work, streams, n, raw_bytes):
+    port = free_port()
+    data = os.path.join(work, "vigil-data")
+    env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID="AKIDBENCHLOGS0000001",
+               VIGIL_ROOT_SECRET_ACCESS_KEY="bench-logs-secret-00000000000000000000000")
+    logf = open(os.path.join(work, "vigil.log"), "w")
+    proc = subprocess.Popen(on_core(0, [args.vigil, "server", "--data-dir", data, "--listen",
+                                        f"127.0.0.1:{port}"]), stdout=logf, stderr=logf, env=env)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        signer = Signer(env["VIGIL_ROOT_ACCESS_KEY_ID"], env["VIGIL_ROOT_SECRET_ACCESS_KEY"],
+                        f"127.0.0.1:{port}")
+        admin = Logs(port, signer)
+        admin.call("CreateLogGroup", {"logGroupName": "/bench/web"})
+        for s in range(STREAMS):
+            admin.call("CreateLogStream", {"logGroupName": "/bench/web", "logStreamName": f"web-{s}"})
+        log("vigil: building request bodies")
+        bodies = [[] for _ in range(args.connections)]
+        for s, events in enumerate(streams):
+            for lo in range(0, len(events), BATCH_EVENTS):
+                doc = {"logGroupName": "/bench/web", "logStreamName": f"web-{s}",
+                       "logEvents": [{"timestamp": t, "message": m}
+                                     for t, m in events[lo:lo + BATCH_EVENTS]]}
+                bodies[s % args.connections].append(json.dumps(doc).encode())
+        log(f"vigil: sending {sum(map(len, bodies))} batches")
+        c0, t0 = cpu_seconds(proc.pid), time.time()
+
+        def send(batch):
+            client = Logs(port, signer)
+            for b in batch:
+                client.call("PutLogEvents", body=b)
+        threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.time() - t0
+        cpu = (cpu_seconds(proc.pid) - c0) / seconds * 100
+        time.sleep(5)  # searches once the store settled (a cut of its log may still be running)
+
+        def needle():
+            r = admin.call("FilterLogEvents", {"logGroupName": "/bench/web",
+                                               "filterPattern": f'"{NEEDLE}"'})
+            return len(r["events"])
+        needle_s, needles = timed(needle)
+
+        def errors():  # pages of up to 1 MB, as the API returns them
+            got, token = 0, None
+            while got < 10000:
+                doc = {"logGroupName": "/bench/web", "filterPattern": "ERROR",
+                       "limit": 10000 - got}
+                if token:
+                    doc["nextToken"] = token
+                r = admin.call("FilterLogEvents", doc)
+                got += len(r["events"])
+                token = r.get("nextToken")
+                if not token:
+                    break
+            return got
+        errors_s, error_count = timed(errors)
+        proc.terminate()
+        proc.wait(120)
+        disk = du(os.path.join(data, "logs"))
+        return {"seconds": seconds, "cpu": cpu, "disk": disk, "needle_s": needle_s,
+                "needles": needles, "errors_s": errors_s, "errors": error_count}
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def bench_rsyslog(args, work, streams, n, raw_bytes):
+    port = free_port()
+    out = os.path.join(work, "rsyslog-out.log")
+    conf = os.path.join(work, "rsyslog.conf")
+    with open(conf, "w") as f:
+        f.write(f'global(workDirectory="{work}")\n'
+                'module(load="imtcp" MaxSessions="64")\n'
+                f'input(type="imtcp" port="{port}" address="127.0.0.1")\n'
+                'template(name="msgonly" type="string" string="%rawmsg-after-pri%\\n")\n'
+                f'action(type="omfile" file="{out}" template="msgonly")\n')
+    pidfile = os.path.join(work, "rsyslog.pid")
+    logf = open(os.path.join(work, "rsyslog.log"), "w")
+    proc = subprocess.Popen(on_core(0, ["rsyslogd", "-n", "-f", conf, "-i", pidfile]),
+                            stdout=logf, stderr=logf)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        log("rsyslog: building the byte streams")
+        payloads = [bytearray() for _ in range(args.connections)]
+        for s, events in enumerate(streams):
+            buf = payloads[s % args.connections]
+            for _, m in events:
+                buf += b"<14>" + m.encode() + b"\n"
+        expected = raw_bytes + n  # the lines and their newlines
+        c0, t0 = cpu_seconds(proc.pid), time.time()
+
+        def send(p):
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                sock.sendall(p)
+        threads = [threading.Thread(target=send, args=(bytes(p),)) for p in payloads]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # Stored when the file has all the bytes, or (should rsyslog alter lines) when it
+        # stopped growing for a second; the time is that of its last growth.
+        size, grew = -1, time.time()
+        while time.time() - t0 < 600:
+            now_size = os.path.getsize(out) if os.path.exists(out) else 0
+            if now_size != size:
+                size, grew = now_size, time.time()
+            if size >= expected or time.time() - grew > 1.0:
+                break
+            time.sleep(0.02)
+        seconds = grew - t0
+        cpu = (cpu_seconds(proc.pid) - c0) / seconds * 100
+        needle_s, needles = timed(lambda: int(subprocess.run(
+            ["grep", "-c", NEEDLE, out], capture_output=True, text=True).stdout.strip() or 0))
+        errors_s, error_count = timed(lambda: len(subprocess.run(
+            ["grep", "-m", "10000", "ERROR", out], capture_output=True).stdout.splitlines()))
+        return {"seconds": seconds, "cpu": cpu, "disk": os.path.getsize(out),
+                "needle_s": needle_s, "needles": needles, "errors_s": errors_s,
+                "errors": error_count}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--vigil", required=True)
+    p.add_argument("--megabytes", type=int, default=1024)
+    p.add_argument("--connections", type=int, default=4)
+    p.add_argument("--targets", default="vigil,rsyslog")
+    args = p.parse_args()
+    os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})
+    start_ms = int(time.time() * 1000) - 2 * 3_600_000
+    log(f"corpus: {args.megabytes} MB")
+    streams, n = corpus(args.megabytes, start_ms)
+    raw_bytes = sum(len(m.encode()) for events in streams for _, m in events)
+    work = tempfile.mkdtemp(prefix="vigil-bench-logs.")
+    results = {}
+    try:
+        for target in args.targets.split(","):
+            log(f"{target}: ingest")
+            results[target] = (bench_vigil if target == "vigil" else bench_rsyslog)(
+                args, work, streams, n, raw_bytes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\nLogs: {n:,} events, {raw_bytes / 1e6:,.0f} MB of messages, {STREAMS} streams, "
+          f"{args.connections} connections; target on one core\n")
+    print("| target | events/s | MB/s | target CPU % | disk bytes/event | needle search s "
+          "| first 10,000 ERROR s |")
+    print("|---|---|---|---|---|---|---|")
+    names = {"vigil": "Vigil (PutLogEvents, fsynced)", "rsyslog": "rsyslog + grep (not acknowledged)"}
+    for t, r in results.items():
+        print(f"| {names[t]} | {n / r['seconds']:,.0f} | {raw_bytes / 1e6 / r['seconds']:,.1f} "
+              f"| {r['cpu']:.0f} | {r['disk'] / n:.1f} | {r['needle_s']:.3f} ({r['needles']}) "
+              f"| {r['errors_s']:.3f} ({r['errors']}) |")
+    if len(results) == 2:
+        v, r = results["vigil"], results["rsyslog"]
+        print(f"\nVigil / rsyslog: events/s {r['seconds'] / v['seconds']:.2f}, disk per event "
+              f"{v['disk'] / r['disk']:.2f}, needle search {v['needle_s'] / r['needle_s']:.2f}, "
+              f"ERROR search {v['errors_s'] / r['errors_s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -42,6 +42,7 @@ bench: deps
 	bench/tsdb/run.sh $(BUILD)
 	bench/lb/run.sh $(BUILD)
 	bench/alarms/run.sh $(BUILD)
+	bench/logs/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -106,6 +106,32 @@ TEST_P(LogsTest, GroupsStreamsEventsAndFilterPatterns) {
   ASSERT_TRUE(AwsOk(tags));
   EXPECT_EQ(tags.Json()["tags"], Json({{"team", "sre"}}));
 
+  // Paging with the tokens get-log-events hands out: two events a page, oldest first.
+  AwsResult page = Logs({"get-log-events", "--log-group-name", "/shop/api", "--log-stream-name",
+                         "api-1", "--start-from-head", "--limit", "2"});
+  ASSERT_TRUE(AwsOk(page));
+  ASSERT_EQ(page.Json()["events"].size(), 2u) << page.out;
+  AwsResult next =
+      Logs({"get-log-events", "--log-group-name", "/shop/api", "--log-stream-name", "api-1",
+            "--limit", "2", "--next-token", page.Json()["nextForwardToken"].get<std::string>()});
+  ASSERT_TRUE(AwsOk(next));
+  EXPECT_EQ(Messages(next.Json()["events"]),
+            (std::vector<std::string>{"ERROR payment declined for caf\u00e9 \u2713",
+                                      "10.0.0.7 GET /cart 503 12"}));
+
+  ASSERT_TRUE(AwsOk(Logs({"untag-log-group", "--log-group-name", "/shop/api", "--tags", "team"})));
+  EXPECT_EQ(Logs({"list-tags-log-group", "--log-group-name", "/shop/api"}).Json()["tags"],
+            Json::object());
+  ASSERT_TRUE(AwsOk(Logs({"delete-retention-policy", "--log-group-name", "/shop/api"})));
+  groups = Logs({"describe-log-groups", "--log-group-name-prefix", "/shop"});
+  EXPECT_FALSE(groups.Json()["logGroups"][0].contains("retentionInDays")) << groups.out;
+  ASSERT_TRUE(AwsOk(
+      Logs({"delete-log-stream", "--log-group-name", "/shop/api", "--log-stream-name", "api-1"})));
+  EXPECT_TRUE(AwsError(
+      GetParam(),
+      Logs({"delete-log-stream", "--log-group-name", "/shop/api", "--log-stream-name", "api-1"}),
+      "ResourceNotFoundException"));
+
   ASSERT_TRUE(AwsOk(Logs({"delete-log-group", "--log-group-name", "/shop/api"})));
   EXPECT_TRUE(AwsError(
       GetParam(),
@@ -127,6 +153,10 @@ TEST_P(LogsTest, MetricFiltersPublishMetricsFromLogEvents) {
   AwsResult described = Logs({"describe-metric-filters", "--log-group-name", "/shop/web"});
   ASSERT_TRUE(AwsOk(described));
   EXPECT_EQ(described.Json()["metricFilters"][0]["filterName"], "latency") << described.out;
+  EXPECT_TRUE(AwsError(
+      GetParam(),
+      Logs({"delete-metric-filter", "--log-group-name", "/shop/web", "--filter-name", "nope"}),
+      "ResourceNotFoundException"));
 
   const int64_t t = NowMs() - 5'000;
   const Json events = {
@@ -153,6 +183,12 @@ TEST_P(LogsTest, MetricFiltersPublishMetricsFromLogEvents) {
   EXPECT_EQ(dp[0]["SampleCount"], 2.0);
   EXPECT_EQ(dp[0]["Sum"], 200.0);
   EXPECT_EQ(dp[0]["Unit"], "Milliseconds");
+
+  ASSERT_TRUE(AwsOk(
+      Logs({"delete-metric-filter", "--log-group-name", "/shop/web", "--filter-name", "latency"})));
+  described = Logs({"describe-metric-filters", "--log-group-name", "/shop/web"});
+  ASSERT_TRUE(AwsOk(described));
+  EXPECT_TRUE(described.Json()["metricFilters"].empty()) << described.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(BothClis, LogsTest, testing::ValuesIn(kBothClis), CliParamName);

@@ -14,6 +14,7 @@
 //
 // Thread-safety: an Engine is safe for concurrent use.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,8 +74,10 @@ struct Options {
   // vigil_alarm_actions_total{result}, vigil_alarm_round_seconds (the last evaluation round),
   // vigil_alarms (alarms defined).
   Registry* metrics = nullptr;
-  std::string region = "us-east-1";  // for ARNs
-  std::string account = "000000000000";
+  // How an alarm is named to the outside — in composite alarms' reasons, in notifications and
+  // in Describe results (`arn`). The server gives CloudWatch's ARN (api::CloudWatchAlarmArn):
+  // the engine knows no AWS format. Empty: the alarm's name.
+  std::function<std::string(const std::string& alarm_name)> alarm_id;
   // How long after a period closes it is evaluated: samples stamped in the period may still
   // be on their way.
   int64_t grace_ms = 200;

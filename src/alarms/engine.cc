@@ -362,7 +362,7 @@ void EngineImpl::Stop() {
 }
 
 std::string EngineImpl::Arn(const Entry& e) const {
-  return "arn:aws:cloudwatch:" + opt_.region + ":" + opt_.account + ":alarm:" + e.name();
+  return opt_.alarm_id ? opt_.alarm_id(e.name()) : e.name();
 }
 
 int64_t EngineImpl::NextEvaluation(const MetricAlarm& a, int64_t now_ms) const {

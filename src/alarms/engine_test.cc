@@ -76,6 +76,9 @@ class EngineTest : public ::testing::Test {
     o.actions = &runner_;
     o.clock = &clock_;
     o.logger = &NullLogger();
+    o.alarm_id = [](const std::string& name) {
+      return "arn:aws:cloudwatch:us-east-1:000000000000:alarm:" + name;
+    };
     o.metrics = metrics;
     o.background = false;
     auto engine = Engine::Open(o);

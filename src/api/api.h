@@ -15,6 +15,7 @@
 //   CloudTrailService  POST /  CloudTrail LookupEvents over the audit trail.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "auth/auth.h"
 #include "common/clock.h"
@@ -35,6 +36,11 @@ class Trail;
 }
 
 namespace vigil::api {
+
+// CloudWatch's ARN of alarm `name`: arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME (what the
+// server gives the alarms engine as its alarm_id).
+std::string CloudWatchAlarmArn(std::string_view region, std::string_view account,
+                               std::string_view name);
 
 struct CloudWatchOptions {
   std::string region = "us-east-1";

@@ -271,6 +271,13 @@ CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* ve
   }
 }
 
+std::string CloudWatchAlarmArn(std::string_view region, std::string_view account,
+                               std::string_view name) {
+  std::string arn = "arn:aws:cloudwatch:";
+  arn.append(region).append(":").append(account).append(":alarm:").append(name);
+  return arn;
+}
+
 http::Response CloudWatchService::Handle(const http::Request& request) const {
   return impl_->Handle(request);
 }

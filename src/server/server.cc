@@ -202,7 +202,9 @@ Status RunServer(const Config& config) {
   alarm_options.clock = &clock;
   alarm_options.logger = &logger;
   alarm_options.metrics = &metrics;
-  alarm_options.region = config.region;
+  alarm_options.alarm_id = [region = config.region](const std::string& name) {
+    return api::CloudWatchAlarmArn(region, "000000000000", name);
+  };
   alarm_options.action_attempts = config.alarms.action_attempts;
   StatusOr<std::unique_ptr<alarms::Engine>> alarm_engine = alarms::Engine::Open(alarm_options);
   if (!alarm_engine.ok()) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -75,8 +76,16 @@ StatusOr<std::string> ResolveCommand(const std::string& name) {
 // The read end of the child's stdout/stderr pipe, drained by a thread into a ring of the newest
 // bytes and the log file.
 struct Process::Output {
-  Output(int read_fd, int log_fd, size_t capacity, std::function<void(std::string_view)> sink)
-      : fd(read_fd), log(log_fd), on_output(std::move(sink)), ring(capacity > 0 ? capacity : 1) {
+  Output(int read_fd, int log_fd, std::string path, size_t log_max, size_t capacity,
+         std::function<void(std::string_view)> sink)
+      : fd(read_fd),
+        log(log_fd),
+        log_path(std::move(path)),
+        log_max_bytes(log_max),
+        on_output(std::move(sink)),
+        ring(capacity > 0 ? capacity : 1) {
+    struct stat st;
+    if (log >= 0 && ::fstat(log, &st) == 0) log_bytes = static_cast<size_t>(st.st_size);
     reader = std::thread([this] {
       SetThreadName("vigil-output");
       Run();
@@ -110,6 +119,17 @@ struct Process::Output {
 
   void Append(const char* data, size_t n) {
     if (on_output) on_output(std::string_view(data, n));
+    if (log >= 0 && log_max_bytes > 0 && log_bytes >= log_max_bytes) {
+      // One older file is kept (<id>.log.1); the log store has everything. A file outgrows
+      // the limit by one read at most (16 KiB).
+      std::rename(log_path.c_str(), (log_path + ".1").c_str());
+      const int fresh = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fresh >= 0) {
+        ::dup2(fresh, log);
+        ::close(fresh);
+        log_bytes = 0;
+      }
+    }
     if (log >= 0) {
       size_t off = 0;
       while (off < n) {
@@ -117,6 +137,7 @@ struct Process::Output {
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) break;  // a full disk must not stop the process: the ring still has it
         off += static_cast<size_t>(w);
+        log_bytes += static_cast<size_t>(w);
       }
     }
     std::lock_guard l(mu);
@@ -138,7 +159,10 @@ struct Process::Output {
   }
 
   const int fd;
-  const int log;
+  const int log;  // reopened in place (dup2) when rotated
+  const std::string log_path;
+  const size_t log_max_bytes;
+  size_t log_bytes = 0;  // reader thread only
   const std::function<void(std::string_view)> on_output;
   std::atomic<bool> stop{false};
   std::thread reader;
@@ -231,7 +255,8 @@ StatusOr<std::unique_ptr<Process>> Process::Start(const ProcessSpec& spec) {
   // The child is not reaped before Process owns it, so the pid cannot be reused meanwhile.
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd >= 0) ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-  auto output = std::make_unique<Output>(out[0], log_fd, spec.recent_bytes, spec.on_output);
+  auto output = std::make_unique<Output>(out[0], log_fd, spec.log_path, spec.log_max_bytes,
+                                         spec.recent_bytes, spec.on_output);
   return std::unique_ptr<Process>(new Process(pid, pidfd, std::move(output)));
 }
 

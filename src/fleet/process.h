@@ -24,8 +24,11 @@ struct ProcessSpec {
   std::vector<std::string> argv;
   // Added to (or replacing in) Vigil's own environment.
   std::vector<std::pair<std::string, std::string>> env;
-  std::string working_dir;         // empty: Vigil's
-  std::string log_path;            // stdout and stderr appended here; empty: not written
+  std::string working_dir;  // empty: Vigil's
+  std::string log_path;     // stdout and stderr appended here; empty: not written
+  // Once the file holds this much, log_path moves to log_path.1 (replacing it) and a new file
+  // starts; 0: never.
+  size_t log_max_bytes = 32 << 20;
   size_t recent_bytes = 64 << 10;  // newest output kept in memory
   // Called with each piece of output as it is read (on the process's reader thread); may be
   // empty. Must not block for long: the child blocks once its pipe is full.

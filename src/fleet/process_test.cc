@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -73,6 +74,37 @@ TEST(ProcessTest, CapturesOutputToMemoryAndLogAndStopsOnSigterm) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), "hello\noops\n");
+  std::system(("rm -rf " + std::string(dir)).c_str());
+}
+
+// Once the file holds log_max_bytes it moves to .1 and a new one starts; the sink sees every
+// byte. (A file outgrows the limit by one read, 16 KiB, at most.)
+TEST(ProcessTest, LogFileRotatesAndTheSinkGetsEverything) {
+  char dir[] = "/tmp/vigil_fleet_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string log = std::string(dir) + "/out.log";
+  ProcessSpec spec = Spec({"sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; echo"});
+  spec.log_path = log;
+  spec.log_max_bytes = 20'000;
+  std::mutex mu;
+  size_t seen = 0;
+  spec.on_output = [&](std::string_view b) {
+    std::lock_guard l(mu);
+    seen += b.size();
+  };
+  auto p = StartOk(spec);
+  ASSERT_NE(p, nullptr);
+  AwaitExit(p.get());
+  p.reset();  // joins the output thread
+  auto size_of = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    return in ? static_cast<size_t>(in.tellg()) : size_t{0};
+  };
+  EXPECT_EQ(seen, 100'001u);
+  EXPECT_GT(size_of(log + ".1"), 0u);
+  EXPECT_LE(size_of(log + ".1"), 20'000u + (16 << 10));
+  EXPECT_LE(size_of(log), 20'000u + (16 << 10));
+  EXPECT_LT(size_of(log) + size_of(log + ".1"), 100'001u) << "nothing was rotated away";
   std::system(("rm -rf " + std::string(dir)).c_str());
 }
 

@@ -1,7 +1,16 @@
-"""What the benchmark reports share (python3 stdlib only): reading the results file of a
-run.sh and printing Markdown tables."""
+"""What the benchmark scripts share (python3 stdlib only): reading the results file of a
+run.sh and printing Markdown tables; and for the drivers, free ports, core pinning, process
+CPU, and SigV4 signing of JSON-protocol requests."""
+import datetime
+import hashlib
+import hmac
 import math
+import os
+import shutil
+import socket
 import statistics
+import sys
+import time
 from collections import defaultdict
 
 
@@ -41,3 +50,46 @@ def table(header, rows):
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print(line(r))
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def on_core(core, argv):
+    """`argv` run pinned to one core (when taskset exists)."""
+    return (["taskset", "-c", str(core)] if shutil.which("taskset") else []) + argv
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def sigv4_json_headers(key, secret, host, service, target, content_type, body,
+                       region="us-east-1"):
+    """Headers of a POST / in an AWS JSON protocol (X-Amz-Target `target`), SigV4-signed over
+    host and x-amz-date."""
+    amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    date = amz_date[:8]
+    canonical = "\n".join(["POST", "/", "", f"host:{host}", f"x-amz-date:{amz_date}", "",
+                           "host;x-amz-date", hashlib.sha256(body).hexdigest()])
+    scope = f"{date}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    k = ("AWS4" + secret).encode()
+    for part in (date, region, service, "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {"Host": host, "X-Amz-Date": amz_date, "Content-Type": content_type,
+            "X-Amz-Target": target,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={key}/{scope}, "
+                             f"SignedHeaders=host;x-amz-date, Signature={sig}"}

@@ -15,9 +15,6 @@ Prints a Markdown table with ratios and the goal (breach to webhook under 1.5 pe
 Python 3 standard library only.
 """
 import argparse
-import datetime
-import hashlib
-import hmac
 import http.client
 import http.server
 import json
@@ -30,26 +27,14 @@ import sys
 import tempfile
 import threading
 import time
+
 import urllib.parse
 
-REGION = "us-east-1"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import cpu_seconds, free_port, log, on_core, sigv4_json_headers  # noqa: E402
+
+
 PROBES = 1  # probe series (with a webhook / a separately watched rule)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def scrape_gauge(url, name):
@@ -66,31 +51,16 @@ def scrape_gauge(url, name):
 
 
 class Signer:
-    """SigV4 for CloudWatch's JSON 1.0 protocol (headers host and x-amz-date signed)."""
+    """Signs CloudWatch JSON 1.0 calls (benchlib.sigv4_json_headers)."""
 
     def __init__(self, key, secret, host):
         self.key, self.secret, self.host = key, secret, host
 
-    def headers(self, target, body):
-        now = datetime.datetime.now(datetime.timezone.utc)
-        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-        date = amz_date[:8]
-        canonical = "\n".join(["POST", "/", "", f"host:{self.host}", f"x-amz-date:{amz_date}", "",
-                               "host;x-amz-date", hashlib.sha256(body).hexdigest()])
-        scope = f"{date}/{REGION}/monitoring/aws4_request"
-        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                             hashlib.sha256(canonical.encode()).hexdigest()])
-        k = ("AWS4" + self.secret).encode()
-        for part in (date, REGION, "monitoring", "aws4_request"):
-            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-        sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
-        return {"Host": self.host, "X-Amz-Date": amz_date,
-                "Content-Type": "application/x-amz-json-1.0",
-                "X-Amz-Target": "GraniteServiceVersion20100801." + target,
-                "x-amzn-query-mode": "true",
-                "Authorization": f"AWS4-HMAC-SHA256 Credential={self.key}/{scope}, "
-                                 f"SignedHeaders=host;x-amz-date, Signature={sig}"}
-
+    def headers(self, op, body):
+        h = sigv4_json_headers(self.key, self.secret, self.host, "monitoring", "GraniteServiceVersion20100801." + op,
+                               "application/x-amz-json-1.0", body)
+        h["x-amzn-query-mode"] = "true"
+        return h
 
 class CloudWatch:
     def __init__(self, port, signer):
@@ -141,10 +111,6 @@ class Webhooks(http.server.ThreadingHTTPServer):
         with self.cv:
             self.cv.wait_for(lambda: name in self.arrivals, timeout)
             return self.arrivals.get(name)
-
-
-def on_core(core, argv):
-    return (["taskset", "-c", str(core)] if shutil.which("taskset") else []) + argv
 
 
 def bench_vigil(args, work):

@@ -18,9 +18,6 @@ first 10,000 ERROR lines (Vigil: FilterLogEvents; rsyslog: grep -c / grep -m 100
 page cache warm).
 """
 import argparse
-import datetime
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -33,30 +30,13 @@ import tempfile
 import threading
 import time
 
-REGION = "us-east-1"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import cpu_seconds, free_port, log, on_core, sigv4_json_headers  # noqa: E402
+
+
 STREAMS = 8
 BATCH_EVENTS = 6000
 NEEDLE = "NEEDLE-7f3a9c"
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def on_core(core, argv):
-    return (["taskset", "-c", str(core)] if shutil.which("taskset") else []) + argv
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def du(path):
@@ -90,27 +70,15 @@ def corpus(megabytes, start_ms):
 
 
 class Signer:
+    """Signs CloudWatch Logs JSON 1.1 calls (benchlib.sigv4_json_headers)."""
+
     def __init__(self, key, secret, host):
         self.key, self.secret, self.host = key, secret, host
 
     def headers(self, op, body):
-        amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        date = amz_date[:8]
-        canonical = "\n".join(["POST", "/", "", f"host:{self.host}", f"x-amz-date:{amz_date}", "",
-                               "host;x-amz-date", hashlib.sha256(body).hexdigest()])
-        scope = f"{date}/{REGION}/logs/aws4_request"
-        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                             hashlib.sha256(canonical.encode()).hexdigest()])
-        k = ("AWS4" + self.secret).encode()
-        for part in (date, REGION, "logs", "aws4_request"):
-            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-        sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
-        return {"Host": self.host, "X-Amz-Date": amz_date,
-                "Content-Type": "application/x-amz-json-1.1",
-                "X-Amz-Target": "Logs_20140328." + op,
-                "Authorization": f"AWS4-HMAC-SHA256 Credential={self.key}/{scope}, "
-                                 f"SignedHeaders=host;x-amz-date, Signature={sig}"}
-
+        h = sigv4_json_headers(self.key, self.secret, self.host, "logs", "Logs_20140328." + op,
+                               "application/x-amz-json-1.1", body)
+        return h
 
 class Logs:
     def __init__(self, port, signer):

@@ -119,9 +119,13 @@ TEST_P(LogsTest, GroupsStreamsEventsAndFilterPatterns) {
             (std::vector<std::string>{"ERROR payment declined for caf\u00e9 \u2713",
                                       "10.0.0.7 GET /cart 503 12"}));
 
+  ASSERT_TRUE(
+      AwsOk(Logs({"tag-log-group", "--log-group-name", "/shop/api", "--tags", "env=prod"})));
+  EXPECT_EQ(Logs({"list-tags-log-group", "--log-group-name", "/shop/api"}).Json()["tags"],
+            Json({{"env", "prod"}, {"team", "sre"}}));
   ASSERT_TRUE(AwsOk(Logs({"untag-log-group", "--log-group-name", "/shop/api", "--tags", "team"})));
   EXPECT_EQ(Logs({"list-tags-log-group", "--log-group-name", "/shop/api"}).Json()["tags"],
-            Json::object());
+            Json({{"env", "prod"}}));
   ASSERT_TRUE(AwsOk(Logs({"delete-retention-policy", "--log-group-name", "/shop/api"})));
   groups = Logs({"describe-log-groups", "--log-group-name-prefix", "/shop"});
   EXPECT_FALSE(groups.Json()["logGroups"][0].contains("retentionInDays")) << groups.out;

@@ -26,14 +26,10 @@ struct LogsError {
   int status = 400;
 };
 
-LogsError InvalidParameter(std::string message) {
-  return {"InvalidParameterException", std::move(message)};
-}
-
 LogsError FromStatus(const Status& s) {
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
-      return InvalidParameter(s.message());
+      return {"InvalidParameterException", s.message()};
     case StatusCode::kNotFound:
       return {"ResourceNotFoundException", s.message()};
     case StatusCode::kAlreadyExists:
@@ -48,30 +44,28 @@ LogsError FromStatus(const Status& s) {
   }
 }
 
-template <typename T>
-using LogsOr = std::variant<T, LogsError>;
-
 // Reads the members of a request body, saying which one is wrong and how.
 class Input {
  public:
   explicit Input(const Json& j) : j_(j) {}
 
-  LogsOr<std::string> String(const char* name, bool required = true) const {
+  StatusOr<std::string> String(const char* name, bool required = true) const {
     const auto it = j_.find(name);
     if (it == j_.end() || it->is_null()) {
       if (required)
-        return InvalidParameter("Value null at '" + std::string(name) +
-                                "' failed to satisfy constraint: Member must not be null");
+        return InvalidArgumentError("Value null at '" + std::string(name) +
+                                    "' failed to satisfy constraint: Member must not be null");
       return std::string();
     }
-    if (!it->is_string()) return InvalidParameter("'" + std::string(name) + "' must be a string");
+    if (!it->is_string())
+      return InvalidArgumentError("'" + std::string(name) + "' must be a string");
     return it->get<std::string>();
   }
-  LogsOr<std::optional<int64_t>> Integer(const char* name) const {
+  StatusOr<std::optional<int64_t>> Integer(const char* name) const {
     const auto it = j_.find(name);
     if (it == j_.end() || it->is_null()) return std::optional<int64_t>();
     if (!it->is_number_integer()) {
-      return InvalidParameter("'" + std::string(name) + "' must be an integer");
+      return InvalidArgumentError("'" + std::string(name) + "' must be an integer");
     }
     return std::optional<int64_t>(it->get<int64_t>());
   }
@@ -79,24 +73,25 @@ class Input {
     const auto it = j_.find(name);
     return it != j_.end() && it->is_boolean() && it->get<bool>();
   }
-  LogsOr<std::map<std::string, std::string>> StringMap(const char* name) const {
+  StatusOr<std::map<std::string, std::string>> StringMap(const char* name) const {
     std::map<std::string, std::string> out;
     const auto it = j_.find(name);
     if (it == j_.end() || it->is_null()) return out;
-    if (!it->is_object()) return InvalidParameter("'" + std::string(name) + "' must be a map");
+    if (!it->is_object()) return InvalidArgumentError("'" + std::string(name) + "' must be a map");
     for (const auto& [k, v] : it->items()) {
-      if (!v.is_string()) return InvalidParameter("'" + std::string(name) + "' values are strings");
+      if (!v.is_string())
+        return InvalidArgumentError("'" + std::string(name) + "' values are strings");
       out[k] = v.get<std::string>();
     }
     return out;
   }
-  LogsOr<std::vector<std::string>> StringList(const char* name) const {
+  StatusOr<std::vector<std::string>> StringList(const char* name) const {
     std::vector<std::string> out;
     const auto it = j_.find(name);
     if (it == j_.end() || it->is_null()) return out;
-    if (!it->is_array()) return InvalidParameter("'" + std::string(name) + "' must be a list");
+    if (!it->is_array()) return InvalidArgumentError("'" + std::string(name) + "' must be a list");
     for (const Json& v : *it) {
-      if (!v.is_string()) return InvalidParameter("'" + std::string(name) + "' holds strings");
+      if (!v.is_string()) return InvalidArgumentError("'" + std::string(name) + "' holds strings");
       out.push_back(v.get<std::string>());
     }
     return out;
@@ -106,14 +101,6 @@ class Input {
  private:
   const Json& j_;
 };
-
-#define LOGS_ASSIGN(lhs, expr)                                           \
-  auto lhs##_or = (expr);                                                \
-  if (auto* e = std::get_if<LogsError>(&lhs##_or)) return std::move(*e); \
-  auto lhs = std::move(std::get<0>(lhs##_or))
-
-#define LOGS_CHECK(status_expr) \
-  if (Status s_ = (status_expr); !s_.ok()) return FromStatus(s_)
 
 std::string EncodeCursor(char kind, const logs::Cursor& c) {
   std::string out;
@@ -141,22 +128,22 @@ std::optional<logs::Cursor> DecodeCursor(std::string_view token, char kind) {
 }
 
 // Paging of listings by index: the token is the index of the next item.
-LogsOr<size_t> PageStart(const Input& in) {
-  LOGS_ASSIGN(token, in.String("nextToken", false));
+StatusOr<size_t> PageStart(const Input& in) {
+  ASSIGN_OR_RETURN(auto token, in.String("nextToken", false));
   if (token.empty()) return size_t{0};
   size_t index = 0;
   const auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
   if (ec != std::errc() || p != token.data() + token.size()) {
-    return InvalidParameter("The specified nextToken is invalid.");
+    return InvalidArgumentError("The specified nextToken is invalid.");
   }
   return index;
 }
 
-LogsOr<size_t> Limit(const Input& in, int64_t max) {
-  LOGS_ASSIGN(limit, in.Integer("limit"));
+StatusOr<size_t> Limit(const Input& in, int64_t max) {
+  ASSIGN_OR_RETURN(auto limit, in.Integer("limit"));
   if (!limit) return static_cast<size_t>(max);
   if (*limit < 1 || *limit > max) {
-    return InvalidParameter("limit must be between 1 and " + std::to_string(max));
+    return InvalidArgumentError("limit must be between 1 and " + std::to_string(max));
   }
   return static_cast<size_t>(*limit);
 }
@@ -177,7 +164,7 @@ struct LogsService::Impl {
     return "arn:aws:logs:" + options.region + ":" + options.account_id + ":log-group:" + group;
   }
 
-  using Op = std::function<LogsOr<Json>(const Impl&, const Input&)>;
+  using Op = std::function<StatusOr<Json>(const Impl&, const Input&)>;
   static const std::map<std::string, Op, std::less<>>& Ops();
 
   http::Response Handle(const http::Request& request) const;
@@ -187,39 +174,39 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
   using Impl = LogsService::Impl;
   static const auto* ops = new std::map<std::string, Op, std::less<>>{
       {"CreateLogGroup",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(tags, in.StringMap("tags"));
-         LOGS_CHECK(s.store->CreateGroup(group, tags));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto tags, in.StringMap("tags"));
+         RETURN_IF_ERROR(s.store->CreateGroup(group, tags));
          return Json::object();
        }},
       {"DeleteLogGroup",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_CHECK(s.store->DeleteGroup(group));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         RETURN_IF_ERROR(s.store->DeleteGroup(group));
          return Json::object();
        }},
       {"CreateLogStream",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(stream, in.String("logStreamName"));
-         LOGS_CHECK(s.store->CreateStream(group, stream));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto stream, in.String("logStreamName"));
+         RETURN_IF_ERROR(s.store->CreateStream(group, stream));
          return Json::object();
        }},
       {"DeleteLogStream",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(stream, in.String("logStreamName"));
-         LOGS_CHECK(s.store->DeleteStream(group, stream));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto stream, in.String("logStreamName"));
+         RETURN_IF_ERROR(s.store->DeleteStream(group, stream));
          return Json::object();
        }},
       {"DescribeLogGroups",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(prefix, in.String("logGroupNamePrefix", false));
-         LOGS_ASSIGN(token, in.String("nextToken", false));
-         LOGS_ASSIGN(limit, Limit(in, 50));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto prefix, in.String("logGroupNamePrefix", false));
+         ASSIGN_OR_RETURN(auto token, in.String("nextToken", false));
+         ASSIGN_OR_RETURN(auto limit, Limit(in, 50));
          auto groups = s.store->DescribeGroups(prefix, token, limit + 1);
-         if (!groups.ok()) return FromStatus(groups.status());
+         if (!groups.ok()) return groups.status();
          Json out = {{"logGroups", Json::array()}};
          for (size_t i = 0; i < groups->size() && i < limit; ++i) {
            const logs::GroupInfo& g = (*groups)[i];
@@ -236,27 +223,27 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
          return out;
        }},
       {"DescribeLogStreams",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName", false));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName", false));
          if (group.empty()) {
-           LOGS_ASSIGN(identifier, in.String("logGroupIdentifier"));
+           ASSIGN_OR_RETURN(auto identifier, in.String("logGroupIdentifier"));
            group = identifier.substr(identifier.rfind(":log-group:") == std::string::npos
                                          ? 0
                                          : identifier.rfind(":log-group:") + 11);
          }
-         LOGS_ASSIGN(prefix, in.String("logStreamNamePrefix", false));
-         LOGS_ASSIGN(order, in.String("orderBy", false));
+         ASSIGN_OR_RETURN(auto prefix, in.String("logStreamNamePrefix", false));
+         ASSIGN_OR_RETURN(auto order, in.String("orderBy", false));
          if (!order.empty() && order != "LogStreamName" && order != "LastEventTime") {
-           return InvalidParameter("orderBy must be LogStreamName or LastEventTime");
+           return InvalidArgumentError("orderBy must be LogStreamName or LastEventTime");
          }
          const bool by_time = order == "LastEventTime";
          if (by_time && !prefix.empty()) {
-           return InvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.");
+           return InvalidArgumentError("Cannot order by LastEventTime with a logStreamNamePrefix.");
          }
-         LOGS_ASSIGN(start, PageStart(in));
-         LOGS_ASSIGN(limit, Limit(in, 50));
+         ASSIGN_OR_RETURN(auto start, PageStart(in));
+         ASSIGN_OR_RETURN(auto limit, Limit(in, 50));
          auto streams = s.store->DescribeStreams(group, prefix, by_time, in.Bool("descending"));
-         if (!streams.ok()) return FromStatus(streams.status());
+         if (!streams.ok()) return streams.status();
          Json out = {{"logStreams", Json::array()}};
          for (size_t i = start; i < streams->size() && i < start + limit; ++i) {
            const logs::StreamInfo& st = (*streams)[i];
@@ -273,12 +260,12 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
          return out;
        }},
       {"PutLogEvents",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(stream, in.String("logStreamName"));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto stream, in.String("logStreamName"));
          const auto it = in.json().find("logEvents");
          if (it == in.json().end() || !it->is_array()) {
-           return InvalidParameter(
+           return InvalidArgumentError(
                "Value null at 'logEvents' failed to satisfy constraint: "
                "Member must not be null");
          }
@@ -289,12 +276,12 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
            const auto msg = e.find("message");
            if (!e.is_object() || ts == e.end() || !ts->is_number_integer() || msg == e.end() ||
                !msg->is_string()) {
-             return InvalidParameter("each log event has an integer timestamp and a message");
+             return InvalidArgumentError("each log event has an integer timestamp and a message");
            }
            events.push_back({ts->get<int64_t>(), msg->get<std::string>()});
          }
          auto r = s.store->PutEvents(group, stream, events);
-         if (!r.ok()) return FromStatus(r.status());
+         if (!r.ok()) return r.status();
          Json out = {{"nextSequenceToken", std::to_string(s.sequence.fetch_add(1))}};
          Json rejected = Json::object();
          if (r->too_new_start_index) rejected["tooNewLogEventStartIndex"] = *r->too_new_start_index;
@@ -304,14 +291,14 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
          return out;
        }},
       {"GetLogEvents",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
          logs::GetQuery q;
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(stream, in.String("logStreamName"));
-         LOGS_ASSIGN(start, in.Integer("startTime"));
-         LOGS_ASSIGN(end, in.Integer("endTime"));
-         LOGS_ASSIGN(limit, Limit(in, 10000));
-         LOGS_ASSIGN(token, in.String("nextToken", false));
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto stream, in.String("logStreamName"));
+         ASSIGN_OR_RETURN(auto start, in.Integer("startTime"));
+         ASSIGN_OR_RETURN(auto end, in.Integer("endTime"));
+         ASSIGN_OR_RETURN(auto limit, Limit(in, 10000));
+         ASSIGN_OR_RETURN(auto token, in.String("nextToken", false));
          q.group = group;
          q.stream = stream;
          q.start_ms = start;
@@ -322,11 +309,11 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
            q.after = DecodeCursor(token, 'f');
            q.before = DecodeCursor(token, 'b');
            if (!q.after && !q.before) {
-             return InvalidParameter("The specified nextToken is invalid.");
+             return InvalidArgumentError("The specified nextToken is invalid.");
            }
          }
          auto r = s.store->GetEvents(q);
-         if (!r.ok()) return FromStatus(r.status());
+         if (!r.ok()) return r.status();
          Json out = {{"events", Json::array()},
                      {"nextForwardToken", EncodeCursor('f', r->last)},
                      {"nextBackwardToken", EncodeCursor('b', r->first)}};
@@ -338,18 +325,18 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
          return out;
        }},
       {"FilterLogEvents",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
          logs::FilterQuery q;
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(streams, in.StringList("logStreamNames"));
-         LOGS_ASSIGN(prefix, in.String("logStreamNamePrefix", false));
-         LOGS_ASSIGN(start, in.Integer("startTime"));
-         LOGS_ASSIGN(end, in.Integer("endTime"));
-         LOGS_ASSIGN(pattern, in.String("filterPattern", false));
-         LOGS_ASSIGN(limit, Limit(in, 10000));
-         LOGS_ASSIGN(token, in.String("nextToken", false));
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto streams, in.StringList("logStreamNames"));
+         ASSIGN_OR_RETURN(auto prefix, in.String("logStreamNamePrefix", false));
+         ASSIGN_OR_RETURN(auto start, in.Integer("startTime"));
+         ASSIGN_OR_RETURN(auto end, in.Integer("endTime"));
+         ASSIGN_OR_RETURN(auto pattern, in.String("filterPattern", false));
+         ASSIGN_OR_RETURN(auto limit, Limit(in, 10000));
+         ASSIGN_OR_RETURN(auto token, in.String("nextToken", false));
          auto parsed = logs::FilterPattern::Parse(pattern);
-         if (!parsed.ok()) return FromStatus(parsed.status());
+         if (!parsed.ok()) return parsed.status();
          q.group = group;
          q.streams = streams;
          q.stream_prefix = prefix;
@@ -359,10 +346,10 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
          q.limit = static_cast<int>(limit);
          if (!token.empty()) {
            q.after = DecodeCursor(token, 0);
-           if (!q.after) return InvalidParameter("The specified nextToken is invalid.");
+           if (!q.after) return InvalidArgumentError("The specified nextToken is invalid.");
          }
          auto r = s.store->FilterEvents(q);
-         if (!r.ok()) return FromStatus(r.status());
+         if (!r.ok()) return r.status();
          Json out = {{"events", Json::array()}, {"searchedLogStreams", Json::array()}};
          for (const logs::Event& e : r->events) {
            out["events"].push_back({{"logStreamName", e.stream},
@@ -379,67 +366,67 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
          return out;
        }},
       {"PutRetentionPolicy",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(days, in.Integer("retentionInDays"));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto days, in.Integer("retentionInDays"));
          if (!days)
-           return InvalidParameter(
+           return InvalidArgumentError(
                "Value null at 'retentionInDays' failed to satisfy "
                "constraint: Member must not be null");
-         LOGS_CHECK(s.store->SetRetention(group, static_cast<int>(*days)));
+         RETURN_IF_ERROR(s.store->SetRetention(group, static_cast<int>(*days)));
          return Json::object();
        }},
       {"DeleteRetentionPolicy",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_CHECK(s.store->SetRetention(group, std::nullopt));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         RETURN_IF_ERROR(s.store->SetRetention(group, std::nullopt));
          return Json::object();
        }},
       {"TagLogGroup",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(tags, in.StringMap("tags"));
-         LOGS_CHECK(s.store->TagGroup(group, tags, {}));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto tags, in.StringMap("tags"));
+         RETURN_IF_ERROR(s.store->TagGroup(group, tags, {}));
          return Json::object();
        }},
       {"UntagLogGroup",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(keys, in.StringList("tags"));
-         LOGS_CHECK(s.store->TagGroup(group, {}, keys));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto keys, in.StringList("tags"));
+         RETURN_IF_ERROR(s.store->TagGroup(group, {}, keys));
          return Json::object();
        }},
       {"ListTagsLogGroup",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
          auto tags = s.store->GroupTags(group);
-         if (!tags.ok()) return FromStatus(tags.status());
+         if (!tags.ok()) return tags.status();
          return Json{{"tags", *tags}};
        }},
       {"PutMetricFilter",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
          logs::MetricFilter f;
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(name, in.String("filterName"));
-         LOGS_ASSIGN(pattern, in.String("filterPattern", false));
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto name, in.String("filterName"));
+         ASSIGN_OR_RETURN(auto pattern, in.String("filterPattern", false));
          f.group = group;
          f.name = name;
          f.pattern = pattern;
          const auto it = in.json().find("metricTransformations");
          if (it == in.json().end() || !it->is_array()) {
-           return InvalidParameter(
+           return InvalidArgumentError(
                "Value null at 'metricTransformations' failed to satisfy "
                "constraint: Member must not be null");
          }
          for (const Json& t : *it) {
-           if (!t.is_object()) return InvalidParameter("a metric transformation is an object");
+           if (!t.is_object()) return InvalidArgumentError("a metric transformation is an object");
            Input ti(t);
            logs::MetricTransformation m;
-           LOGS_ASSIGN(metric, ti.String("metricName"));
-           LOGS_ASSIGN(ns, ti.String("metricNamespace"));
-           LOGS_ASSIGN(value, ti.String("metricValue"));
-           LOGS_ASSIGN(unit, ti.String("unit", false));
-           LOGS_ASSIGN(dims, ti.StringMap("dimensions"));
+           ASSIGN_OR_RETURN(auto metric, ti.String("metricName"));
+           ASSIGN_OR_RETURN(auto ns, ti.String("metricNamespace"));
+           ASSIGN_OR_RETURN(auto value, ti.String("metricValue"));
+           ASSIGN_OR_RETURN(auto unit, ti.String("unit", false));
+           ASSIGN_OR_RETURN(auto dims, ti.StringMap("dimensions"));
            m.metric_name = metric;
            m.metric_namespace = ns;
            m.metric_value = value;
@@ -450,26 +437,26 @@ const std::map<std::string, LogsService::Impl::Op, std::less<>>& LogsService::Im
            }
            f.transformations.push_back(std::move(m));
          }
-         LOGS_CHECK(s.store->PutMetricFilter(f));
+         RETURN_IF_ERROR(s.store->PutMetricFilter(f));
          return Json::object();
        }},
       {"DeleteMetricFilter",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName"));
-         LOGS_ASSIGN(name, in.String("filterName"));
-         LOGS_CHECK(s.store->DeleteMetricFilter(group, name));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName"));
+         ASSIGN_OR_RETURN(auto name, in.String("filterName"));
+         RETURN_IF_ERROR(s.store->DeleteMetricFilter(group, name));
          return Json::object();
        }},
       {"DescribeMetricFilters",
-       [](const Impl& s, const Input& in) -> LogsOr<Json> {
-         LOGS_ASSIGN(group, in.String("logGroupName", false));
-         LOGS_ASSIGN(prefix, in.String("filterNamePrefix", false));
-         LOGS_ASSIGN(metric, in.String("metricName", false));
-         LOGS_ASSIGN(ns, in.String("metricNamespace", false));
-         LOGS_ASSIGN(start, PageStart(in));
-         LOGS_ASSIGN(limit, Limit(in, 50));
+       [](const Impl& s, const Input& in) -> StatusOr<Json> {
+         ASSIGN_OR_RETURN(auto group, in.String("logGroupName", false));
+         ASSIGN_OR_RETURN(auto prefix, in.String("filterNamePrefix", false));
+         ASSIGN_OR_RETURN(auto metric, in.String("metricName", false));
+         ASSIGN_OR_RETURN(auto ns, in.String("metricNamespace", false));
+         ASSIGN_OR_RETURN(auto start, PageStart(in));
+         ASSIGN_OR_RETURN(auto limit, Limit(in, 50));
          auto filters = s.store->DescribeMetricFilters(group, prefix);
-         if (!filters.ok()) return FromStatus(filters.status());
+         if (!filters.ok()) return filters.status();
          std::erase_if(*filters, [&](const logs::MetricFilter& f) {
            const logs::MetricTransformation& t = f.transformations.front();
            return (!metric.empty() && t.metric_name != metric) ||
@@ -547,23 +534,24 @@ http::Response LogsService::Impl::Handle(const http::Request& request) const {
   if (!body.is_object()) {
     return fail({"SerializationException", "The request body is not a JSON object."});
   }
-  LogsOr<Json> out = it->second(*this, Input(body));
+  StatusOr<Json> out = it->second(*this, Input(body));
   static constexpr std::string_view kAudited[] = {
       "CreateLogGroup",     "DeleteLogGroup",        "CreateLogStream", "DeleteLogStream",
       "PutRetentionPolicy", "DeleteRetentionPolicy", "TagLogGroup",     "UntagLogGroup",
       "PutMetricFilter",    "DeleteMetricFilter"};
   if (std::find(std::begin(kAudited), std::end(kAudited), op) != std::end(kAudited)) {
-    const LogsError* e = std::get_if<LogsError>(&out);
+    const std::optional<LogsError> e =
+        out.ok() ? std::nullopt : std::optional<LogsError>(FromStatus(out.status()));
     RecordCall(trail, logger,
                {"logs.amazonaws.com", op, &request, &verified, body, e ? e->type : "",
                 e ? e->message : ""});
   }
-  if (auto* e = std::get_if<LogsError>(&out)) return fail(*e);
+  if (!out.ok()) return fail(FromStatus(out.status()));
   http::Response r;
   r.status = 200;
   r.headers.emplace_back("x-amzn-RequestId", id);
   r.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
-  r.body = std::get<Json>(out).dump(-1, ' ', false, Json::error_handler_t::replace);
+  r.body = out->dump(-1, ' ', false, Json::error_handler_t::replace);
   return r;
 }
 

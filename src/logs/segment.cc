@@ -93,8 +93,12 @@ void StreamStats::Merge(const StreamStats& o) {
   count += o.count;
 }
 
+Segment::~Segment() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 Status Segment::Write(const std::string& path, uint64_t cut,
-                      const std::vector<StoredEvent>& events) {
+                      const std::vector<const StoredEvent*>& events) {
   std::string file(kHeader);
   std::string index, raw, stored;
   std::map<uint64_t, StreamStats> streams;
@@ -104,13 +108,13 @@ Status Segment::Write(const std::string& path, uint64_t cut,
   size_t i = 0;
   while (i < events.size()) {
     raw.clear();
-    const int64_t base = events[i].timestamp_ms;
+    const int64_t base = events[i]->timestamp_ms;
     std::set<uint64_t> in_block;
     BlockMeta meta;
     meta.min_ts = base;
     const size_t first = i;
     while (i < events.size() && (raw.size() < kBlockRawBytes || i == first)) {
-      const StoredEvent& e = events[i];
+      const StoredEvent& e = *events[i];
       storage::PutVarint64(&raw, e.stream_id);
       storage::PutVarsint64(&raw, e.timestamp_ms - base);
       storage::PutVarsint64(&raw, e.ingestion_ms - e.timestamp_ms);
@@ -150,14 +154,15 @@ Status Segment::Write(const std::string& path, uint64_t cut,
 }
 
 StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) {
-  storage::ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return UnavailableError("opening " + path + ": " + std::strerror(errno));
+  auto seg = std::make_shared<Segment>();
+  seg->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (seg->fd_ < 0) return UnavailableError("opening " + path + ": " + std::strerror(errno));
   ASSIGN_OR_RETURN(const uint64_t size, storage::FileSize(path));
   if (size < kHeader.size() + kFooterBytes) return Corrupt(path, 0, "too short for a segment");
   std::string head, footer, index;
-  RETURN_IF_ERROR(PRead(fd.get(), path, 0, kHeader.size(), &head));
+  RETURN_IF_ERROR(PRead(seg->fd_, path, 0, kHeader.size(), &head));
   if (head != kHeader) return Corrupt(path, 0, "not a log segment (bad magic)");
-  RETURN_IF_ERROR(PRead(fd.get(), path, size - kFooterBytes, kFooterBytes, &footer));
+  RETURN_IF_ERROR(PRead(seg->fd_, path, size - kFooterBytes, kFooterBytes, &footer));
   if (std::string_view(footer).substr(12) != kEnd) {
     return Corrupt(path, size - 8, "no end marker (a torn write?)");
   }
@@ -166,12 +171,11 @@ StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) 
   if (index_offset < kHeader.size() || index_offset > size - kFooterBytes) {
     return Corrupt(path, size - kFooterBytes, "index offset out of range");
   }
-  RETURN_IF_ERROR(PRead(fd.get(), path, index_offset, size - kFooterBytes - index_offset, &index));
+  RETURN_IF_ERROR(PRead(seg->fd_, path, index_offset, size - kFooterBytes - index_offset, &index));
   if (storage::crc32c::Value(index) != index_crc) {
     return Corrupt(path, index_offset, "index checksum mismatch");
   }
 
-  auto seg = std::make_shared<Segment>();
   seg->path_ = path;
   seg->file_bytes_ = size;
   std::string_view in(index);
@@ -212,10 +216,8 @@ StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) 
 
 Status Segment::ForEachInBlock(size_t b, const std::function<void(const EventView&)>& fn) const {
   const BlockMeta& m = blocks_.at(b);
-  storage::ScopedFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return UnavailableError("opening " + path_ + ": " + std::strerror(errno));
   std::string stored, raw;
-  RETURN_IF_ERROR(PRead(fd.get(), path_, m.offset, m.size, &stored));
+  RETURN_IF_ERROR(PRead(fd_, path_, m.offset, m.size, &stored));
   if (storage::crc32c::Value(stored) != m.crc) {
     return Corrupt(path_, m.offset, "block checksum mismatch");
   }

@@ -54,13 +54,14 @@ struct BlockMeta {
 // An open segment: its index in memory, its blocks read on demand. Immutable; thread-safe.
 class Segment {
  public:
-  // Writes `events` (sorted by EventBefore, non-empty) as the segment file `path` (atomically:
-  // a temporary file renamed into place, fsynced). `cut` is the log segment number the cut
-  // began, recorded so that Open knows which logged events this file already holds.
+  // Writes `events` (sorted by EventBefore, non-empty; not copied) as the segment file `path`
+  // (atomically: a temporary file renamed into place, fsynced). `cut` is the log segment number the
+  // cut began, recorded so that Open knows which logged events this file already holds.
   static Status Write(const std::string& path, uint64_t cut,
-                      const std::vector<StoredEvent>& events);
-  // Reads and checks the index of the segment file at `path`. DataLoss naming the file and
-  // what is wrong when it is not a whole segment.
+                      const std::vector<const StoredEvent*>& events);
+  // Reads and checks the index of the segment file at `path`, and keeps the file open for
+  // reading its blocks (so a segment deleted by retention stays readable while in use).
+  // DataLoss naming the file and what is wrong when it is not a whole segment.
   static StatusOr<std::shared_ptr<const Segment>> Open(const std::string& path);
 
   // Calls fn for each event of block `b`, in order, without copying messages (a search decides
@@ -77,7 +78,13 @@ class Segment {
   const std::vector<BlockMeta>& blocks() const { return blocks_; }
   const std::map<uint64_t, StreamStats>& streams() const { return streams_; }
 
+  Segment() = default;
+  ~Segment();
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+
  private:
+  int fd_ = -1;
   std::string path_;
   uint64_t cut_ = 0, file_bytes_ = 0, max_id_ = 0;
   int64_t min_ts_ = 0, max_ts_ = 0;

@@ -107,8 +107,14 @@ StoreImpl::~StoreImpl() { Close().IgnoreError(); }
 Status StoreImpl::Init() {
   RETURN_IF_ERROR(storage::CreateDirs(options_.dir + "/groups"));
   RETURN_IF_ERROR(LoadMetadata());
-  RETURN_IF_ERROR(LoadSegments());
-  RETURN_IF_ERROR(ReplayLog());
+  // Stream ids are unique across groups: one index for matching segments' and the log's
+  // stream ids while recovering.
+  std::map<uint64_t, StreamState*> streams_by_id;
+  for (auto& [name, g] : groups_) {
+    for (auto& [sname, st] : g.streams) streams_by_id[st.id] = &st;
+  }
+  RETURN_IF_ERROR(LoadSegments(streams_by_id));
+  RETURN_IF_ERROR(ReplayLog(streams_by_id));
   storage::WalOptions wal_options;
   wal_options.sync = options_.sync;
   wal_options.logger = options_.logger;
@@ -167,7 +173,7 @@ Status StoreImpl::LoadMetadata() {
   return OkStatus();
 }
 
-Status StoreImpl::LoadSegments() {
+Status StoreImpl::LoadSegments(const std::map<uint64_t, StreamState*>& streams_by_id) {
   std::map<std::string, GroupState*> by_dir;
   for (auto& [name, g] : groups_) by_dir[Hex16(g.id)] = &g;
   ASSIGN_OR_RETURN(const std::vector<std::string> dirs, storage::ListDir(options_.dir + "/groups"));
@@ -195,9 +201,8 @@ Status StoreImpl::LoadSegments() {
       }
       next_event_id_ = std::max(next_event_id_, (*seg)->max_id() + 1);
       for (const auto& [sid, stats] : (*seg)->streams()) {
-        for (auto& [sname, s] : g.streams) {
-          if (s.id == sid) s.stats.Merge(stats);
-        }
+        const auto s = streams_by_id.find(sid);
+        if (s != streams_by_id.end()) s->second->stats.Merge(stats);  // else deleted since
       }
       g.segments.push_back(std::move(*seg));
     }
@@ -208,7 +213,7 @@ Status StoreImpl::LoadSegments() {
 // The log's records: kEvents = varint group, varint stream, varint first id, varint count,
 // varsint ingestion ms, then per event varsint timestamp and a length-prefixed message (ids
 // consecutive from the first).
-Status StoreImpl::ReplayLog() {
+Status StoreImpl::ReplayLog(const std::map<uint64_t, StreamState*>& streams_by_id) {
   std::map<uint64_t, GroupState*> by_id;
   std::map<uint64_t, uint64_t> covered;  // group id -> logged segments below this are in files
   for (auto& [name, g] : groups_) {
@@ -228,11 +233,9 @@ Status StoreImpl::ReplayLog() {
         next_event_id_ = std::max(next_event_id_, first + count);
         const auto g = by_id.find(gid);
         if (g == by_id.end() || segment < covered[gid]) return OkStatus();
-        StreamState* stream = nullptr;
-        for (auto& [name, s] : g->second->streams) {
-          if (s.id == sid) stream = &s;
-        }
-        if (stream == nullptr) return OkStatus();  // deleted since
+        const auto found = streams_by_id.find(sid);
+        if (found == streams_by_id.end()) return OkStatus();  // deleted since
+        StreamState* stream = found->second;
         auto events = std::make_shared<std::vector<StoredEvent>>();
         events->reserve(count);
         for (uint64_t i = 0; i < count; ++i) {
@@ -621,10 +624,13 @@ Status StoreImpl::Flush() {
   for (const auto& [gid, chunks] : *taken) {
     const auto dir = dirs.find(gid);
     if (chunks.empty() || dir == dirs.end()) continue;  // deleted meanwhile
-    std::vector<StoredEvent> sorted;
-    for (const HeadChunk& c : chunks) sorted.insert(sorted.end(), c->begin(), c->end());
+    std::vector<const StoredEvent*> sorted;             // the chunks stay alive in `taken`
+    for (const HeadChunk& c : chunks) {
+      for (const StoredEvent& e : *c) sorted.push_back(&e);
+    }
     if (sorted.empty()) continue;
-    std::sort(sorted.begin(), sorted.end(), EventBefore);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const StoredEvent* a, const StoredEvent* b) { return EventBefore(*a, *b); });
     char name[32];
     std::snprintf(name, sizeof(name), "/%016" PRIu64 ".seg", cut);
     Status s = storage::CreateDirs(dir->second);

@@ -84,8 +84,9 @@ class StoreImpl final : public Store {
  private:
   // store.cc
   Status LoadMetadata();
-  Status LoadSegments();
-  Status ReplayLog();
+  // Recovery: `streams_by_id` indexes every stream of groups_.
+  Status LoadSegments(const std::map<uint64_t, StreamState*>& streams_by_id);
+  Status ReplayLog(const std::map<uint64_t, StreamState*>& streams_by_id);
   Status SaveGroup(const GroupState& g);  // its record in the state store
   uint64_t NextId();                      // REQUIRES: mu_; persisted with the record using it
   GroupState* FindGroup(const std::string& name);  // REQUIRES: mu_

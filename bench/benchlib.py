@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -93,3 +94,33 @@ def sigv4_json_headers(key, secret, host, service, target, content_type, body,
             "X-Amz-Target": target,
             "Authorization": f"AWS4-HMAC-SHA256 Credential={key}/{scope}, "
                              f"SignedHeaders=host;x-amz-date, Signature={sig}"}
+
+
+def start_pinned(argv, log_path, core=0, env=None):
+    """`argv` started on `core`, its stdout and stderr into `log_path`."""
+    with open(log_path, "w") as logf:
+        return subprocess.Popen(on_core(core, argv), stdout=logf, stderr=logf, env=env)
+
+
+def wait_for_port(port, timeout_s=20):
+    """Whether 127.0.0.1:`port` accepted a connection within `timeout_s`."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def stop(proc, timeout_s=30):
+    """SIGTERM, then SIGKILL if `proc` has not exited within `timeout_s`."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

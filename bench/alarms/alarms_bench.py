@@ -20,9 +20,7 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +29,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from benchlib import cpu_seconds, free_port, log, on_core, sigv4_json_headers  # noqa: E402
+from benchlib import (cpu_seconds, free_port, log, sigv4_json_headers, start_pinned,  # noqa: E402
+                      stop, wait_for_port)
 
 
 PROBES = 1  # probe series (with a webhook / a separately watched rule)
@@ -116,19 +115,12 @@ class Webhooks(http.server.ThreadingHTTPServer):
 def bench_vigil(args, work):
     port = free_port()
     data = os.path.join(work, "vigil-data")
-    logf = open(os.path.join(work, "vigil.log"), "w")
     env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID="AKIDBENCHALARMS00001",
                VIGIL_ROOT_SECRET_ACCESS_KEY="bench-alarms-secret-0000000000000000000000")
-    proc = subprocess.Popen(on_core(0, [args.vigil, "server", "--data-dir", data, "--listen",
-                                        f"127.0.0.1:{port}"]), stdout=logf, stderr=logf, env=env)
+    proc = start_pinned([args.vigil, "server", "--data-dir", data, "--listen",
+                         f"127.0.0.1:{port}"], os.path.join(work, "vigil.log"), env=env)
     try:
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         signer = Signer(env["VIGIL_ROOT_ACCESS_KEY_ID"], env["VIGIL_ROOT_SECRET_ACCESS_KEY"],
                         f"127.0.0.1:{port}")
         hooks = Webhooks()
@@ -160,16 +152,16 @@ def bench_vigil(args, work):
             cw.call("PutMetricAlarm", a)
         log(f"vigil: alarms created in {time.time() - t0:.1f} s")
 
-        stop = threading.Event()
+        fed_enough = threading.Event()
         def feed():
             feeder = CloudWatch(port, signer)
-            while not stop.is_set():
+            while not fed_enough.is_set():
                 start = time.time()
                 for lo in range(0, args.alarms, 1000):
                     feeder.call("PutMetricData", {"Namespace": "Bench/Alarms", "MetricData": [
                         {"MetricName": "Value", "Dimensions": [{"Name": "Id", "Value": str(i)}],
                          "Value": 1} for i in range(lo, min(lo + 1000, args.alarms))]})
-                stop.wait(max(0.0, 1.0 - (time.time() - start)))
+                fed_enough.wait(max(0.0, 1.0 - (time.time() - start)))
         feeder = threading.Thread(target=feed, daemon=True)
         feeder.start()
         time.sleep(3)
@@ -192,16 +184,12 @@ def bench_vigil(args, work):
                  "Value": 10}]})
             arrived = hooks.wait(f"probe{k}", 10)
             latencies.append((arrived - sent) if arrived else float("inf"))
-        stop.set()
+        fed_enough.set()
         feeder.join(5)
         hooks.shutdown()
         return {"rounds_ms": rounds, "cpu": cpu, "latency_s": latencies}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 class Exporter(http.server.ThreadingHTTPServer):
@@ -245,11 +233,10 @@ def bench_prometheus(args, work):
                 f"rule_files: [{rules}]\n"
                 f"scrape_configs:\n  - job_name: bench\n    static_configs:\n"
                 f"      - targets: ['127.0.0.1:{exporter.server_address[1]}']\n")
-    logf = open(os.path.join(work, "prometheus.log"), "w")
-    proc = subprocess.Popen(on_core(0, ["prometheus", f"--config.file={config}",
-                                        f"--storage.tsdb.path={work}/prom-data",
-                                        f"--web.listen-address=127.0.0.1:{port}"]),
-                            stdout=logf, stderr=logf)
+    proc = start_pinned(["prometheus", f"--config.file={config}",
+                         f"--storage.tsdb.path={work}/prom-data",
+                         f"--web.listen-address=127.0.0.1:{port}"],
+                        os.path.join(work, "prometheus.log"))
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 30
@@ -290,11 +277,7 @@ def bench_prometheus(args, work):
         exporter.shutdown()
         return {"rounds_ms": rounds, "cpu": cpu, "latency_s": latencies}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def main():

@@ -31,7 +31,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from benchlib import cpu_seconds, free_port, log, on_core, sigv4_json_headers  # noqa: E402
+from benchlib import (cpu_seconds, free_port, log, sigv4_json_headers, start_pinned,  # noqa: E402
+                      stop, wait_for_port)
 
 
 STREAMS = 8
@@ -109,16 +110,10 @@ def bench_vigil(args, work, streams, n, raw_bytes):
     data = os.path.join(work, "vigil-data")
     env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID="AKIDBENCHLOGS0000001",
                VIGIL_ROOT_SECRET_ACCESS_KEY="bench-logs-secret-00000000000000000000000")
-    logf = open(os.path.join(work, "vigil.log"), "w")
-    proc = subprocess.Popen(on_core(0, [args.vigil, "server", "--data-dir", data, "--listen",
-                                        f"127.0.0.1:{port}"]), stdout=logf, stderr=logf, env=env)
+    proc = start_pinned([args.vigil, "server", "--data-dir", data, "--listen",
+                         f"127.0.0.1:{port}"], os.path.join(work, "vigil.log"), env=env)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         signer = Signer(env["VIGIL_ROOT_ACCESS_KEY_ID"], env["VIGIL_ROOT_SECRET_ACCESS_KEY"],
                         f"127.0.0.1:{port}")
         admin = Logs(port, signer)
@@ -169,14 +164,12 @@ def bench_vigil(args, work, streams, n, raw_bytes):
                     break
             return got
         errors_s, error_count = timed(errors)
-        proc.terminate()
-        proc.wait(120)
+        stop(proc, 120)  # a clean stop cuts the log into segments
         disk = du(os.path.join(data, "logs"))
         return {"seconds": seconds, "cpu": cpu, "disk": disk, "needle_s": needle_s,
                 "needles": needles, "errors_s": errors_s, "errors": error_count}
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop(proc)
 
 
 def bench_rsyslog(args, work, streams, n, raw_bytes):
@@ -190,16 +183,10 @@ def bench_rsyslog(args, work, streams, n, raw_bytes):
                 'template(name="msgonly" type="string" string="%rawmsg-after-pri%\\n")\n'
                 f'action(type="omfile" file="{out}" template="msgonly")\n')
     pidfile = os.path.join(work, "rsyslog.pid")
-    logf = open(os.path.join(work, "rsyslog.log"), "w")
-    proc = subprocess.Popen(on_core(0, ["rsyslogd", "-n", "-f", conf, "-i", pidfile]),
-                            stdout=logf, stderr=logf)
+    proc = start_pinned(["rsyslogd", "-n", "-f", conf, "-i", pidfile],
+                        os.path.join(work, "rsyslog.log"))
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         log("rsyslog: building the byte streams")
         payloads = [bytearray() for _ in range(args.connections)]
         for s, events in enumerate(streams):
@@ -237,11 +224,7 @@ def bench_rsyslog(args, work, streams, n, raw_bytes):
                 "needle_s": needle_s, "needles": needles, "errors_s": errors_s,
                 "errors": error_count}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def main():

@@ -599,35 +599,54 @@ bool FilterPattern::Matches(std::string_view message) const {
   return false;
 }
 
-std::optional<double> FilterPattern::Value(std::string_view selector,
-                                           std::string_view message) const {
-  if (std::optional<double> constant = ParseNumber(selector)) return constant;
-  const std::optional<std::string> text = FieldText(selector, message);
-  return text ? ParseNumber(*text) : std::nullopt;
-}
-
-std::optional<std::string> FilterPattern::FieldText(std::string_view selector,
-                                                    std::string_view message) const {
-  if (impl_ == nullptr || selector.size() < 2 || selector[0] != '$') return std::nullopt;
-  if (impl_->kind == Impl::kJson && selector[1] == '.') {
-    std::vector<std::string> path;
-    if (!ParseJsonPath(std::string(selector), 0, &path).ok()) return std::nullopt;
-    const Json doc = Json::parse(message, nullptr, false);
-    if (!doc.is_object()) return std::nullopt;
-    const Json* v = Select(doc, path);
-    if (v == nullptr || v->is_null() || v->is_structured()) return std::nullopt;
-    return v->is_string() ? v->get<std::string>() : v->dump();
+FilterPattern::Extraction FilterPattern::Extract(std::string_view message,
+                                                 const std::vector<std::string>& selectors) const {
+  Extraction x;
+  // Constants stand for themselves; "$..." selectors are read from the message below.
+  auto constants = [&] {
+    for (const std::string& sel : selectors) {
+      x.fields.push_back(sel.starts_with("$") ? std::nullopt : std::optional<std::string>(sel));
+    }
+  };
+  constants();
+  if (impl_ == nullptr || impl_->kind == Impl::kTerms) {
+    x.matched = Matches(message);
+    return x;
   }
-  if (impl_->kind == Impl::kDelimited) {
-    const std::string_view name = selector.substr(1);
-    const std::vector<std::string_view> fields = SplitFields(message);
-    std::vector<size_t> bound(impl_->elements.size());
-    if (!impl_->Bind(fields, 0, 0, &bound)) return std::nullopt;
+  if (impl_->kind == Impl::kJson) {
+    const Json doc = Json::parse(message, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object()) return x;
+    x.matched = EvalJson(impl_->json, doc);
+    for (size_t i = 0; i < selectors.size(); ++i) {
+      std::vector<std::string> path;
+      if (!selectors[i].starts_with("$.") || !ParseJsonPath(selectors[i], 0, &path).ok()) continue;
+      const Json* v = Select(doc, path);
+      if (v == nullptr || v->is_null() || v->is_structured()) continue;
+      x.fields[i] = v->is_string() ? v->get<std::string>() : v->dump();
+    }
+    return x;
+  }
+  const std::vector<std::string_view> fields = SplitFields(message);
+  std::vector<size_t> bound(impl_->elements.size());
+  x.matched = impl_->Bind(fields, 0, 0, &bound);
+  if (!x.matched) return x;  // no field is bound to a name
+  for (size_t i = 0; i < selectors.size(); ++i) {
+    if (!selectors[i].starts_with("$")) continue;
+    const std::string_view name = std::string_view(selectors[i]).substr(1);
     for (size_t e = 0; e < impl_->elements.size(); ++e) {
-      if (impl_->elements[e].name == name) return std::string(fields[bound[e]]);
+      if (impl_->elements[e].name == name) x.fields[i] = std::string(fields[bound[e]]);
     }
   }
-  return std::nullopt;
+  return x;
+}
+
+std::optional<double> FilterPattern::Extraction::Number(size_t i) const {
+  return fields[i] ? ParseNumber(*fields[i]) : std::nullopt;
+}
+
+std::optional<double> FilterPattern::Value(std::string_view selector,
+                                           std::string_view message) const {
+  return Extract(message, {std::string(selector)}).Number(0);
 }
 
 }  // namespace vigil::logs

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -40,13 +41,20 @@ class FilterPattern {
 
   bool Matches(std::string_view message) const;
 
-  // A metric filter's value for a matching `message`: `selector` is a number ("1", "0.5"), a
-  // JSON selector ("$.latency", JSON patterns) or a field name ("$bytes", space-delimited
-  // patterns). Nothing when the message has no such numeric field.
+  // A metric filter's reading of `message`, from one parse of it: whether it matches, and the
+  // text of each selector — "$.path" (a JSON object message), "$name" (a message the
+  // space-delimited pattern's fields bind to), anything else standing for itself (a constant
+  // such as "1"). A field the message does not have is nullopt.
+  struct Extraction {
+    bool matched = false;
+    std::vector<std::optional<std::string>> fields;  // one per selector
+    std::optional<double> Number(size_t i) const;    // fields[i] when it is a number
+  };
+  Extraction Extract(std::string_view message, const std::vector<std::string>& selectors) const;
+
+  // The number `selector` gives for `message` (Extract's field, as a number), for metric
+  // filters' values.
   std::optional<double> Value(std::string_view selector, std::string_view message) const;
-  // The text of the field `selector` ("$.path" or "$name") names in `message` (a metric
-  // filter's dimension value); nothing when there is no such field.
-  std::optional<std::string> FieldText(std::string_view selector, std::string_view message) const;
 
   const std::string& text() const { return text_; }
 

@@ -1,7 +1,9 @@
 // The log store's events: PutEvents (CloudWatch's batch rules, the log, metric filters),
 // GetEvents and FilterEvents over segments and the head.
 #include <algorithm>
+#include <charconv>
 #include <climits>
+#include <cmath>
 #include <set>
 
 #include "logs/store_impl.h"
@@ -165,12 +167,15 @@ StatusOr<PutResult> StoreImpl::PutEvents(const std::string& group, const std::st
   result.accepted = static_cast<int>(end - begin);
   if (!filters.empty() && options_.on_sample) {
     for (const CompiledFilter& f : filters) {
-      for (const StoredEvent& e : stored) {
-        const bool match = f.pattern.Matches(e.message);
-        for (const MetricTransformation& t : f.filter.transformations) {
-          std::optional<double> value =
-              match ? f.pattern.Value(t.metric_value, e.message) : t.default_value;
-          if (!value) continue;
+      for (const MetricTransformation& t : f.filter.transformations) {
+        std::vector<std::string> selectors = {t.metric_value};
+        for (const auto& [dim, selector] : t.dimensions) selectors.push_back(selector);
+        for (const StoredEvent& e : stored) {
+          const FilterPattern::Extraction x = f.pattern.Extract(e.message, selectors);
+          // A default value (for an event that does not match) carries no dimensions.
+          std::optional<double> value = t.default_value;
+          if (x.matched) value = x.Number(0);
+          if (!value || (!x.matched && !t.dimensions.empty())) continue;
           FilterSample sample;
           sample.metric_namespace = t.metric_namespace;
           sample.metric_name = t.metric_name;
@@ -178,19 +183,11 @@ StatusOr<PutResult> StoreImpl::PutEvents(const std::string& group, const std::st
           sample.timestamp_ms = e.timestamp_ms;
           sample.value = *value;
           bool complete = true;
+          size_t i = 1;
           for (const auto& [dim, selector] : t.dimensions) {
-            if (!match) {
-              complete = false;  // a default value carries no dimensions it cannot fill
-              break;
-            }
-            std::optional<std::string> v = selector.starts_with("$")
-                                               ? f.pattern.FieldText(selector, e.message)
-                                               : std::optional<std::string>(selector);
-            if (!v || v->empty()) {
-              complete = false;
-              break;
-            }
-            sample.dimensions[dim] = *v;
+            const std::optional<std::string>& v = x.fields[i++];
+            complete = complete && v && !v->empty();
+            if (complete) sample.dimensions[dim] = *v;
           }
           if (complete) options_.on_sample(sample);
         }

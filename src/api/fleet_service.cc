@@ -15,7 +15,8 @@ using nlohmann::json;
 json InstanceJson(const fleet::InstanceInfo& in) {
   json j = {{"id", in.id},           {"pid", in.pid},
             {"address", in.address}, {"state", std::string(fleet::StateName(in.state))},
-            {"reason", in.reason},   {"restarts", in.restarts}};
+            {"reason", in.reason},   {"restarts", in.restarts},
+            {"version", in.version}, {"in_rotation", in.in_rotation}};
   j["started_at"] =
       in.started_at_ms > 0 ? json(FormatIsoTimestamp(in.started_at_ms)) : json(nullptr);
   j["state_since"] =

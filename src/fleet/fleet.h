@@ -42,8 +42,13 @@ struct CheckSpec {
 
 enum class RestartPolicy { kAlways, kOnFailure, kNever };
 
+// An app, and the version of its program that instances run. The fields from `command` to
+// `metrics_path`, the stop and drain timeouts, the restart policy and `version` are the
+// version's: a deployment launches instances of another AppSpec of the same app (Fleet::Launch).
+// The rest (name, instances, listen, load-balancer tuning) is the app's.
 struct AppSpec {
   std::string name;
+  std::string version;  // the version's label ("v1"); "" when the app has none
   // argv; "${PORT}" (a free port Vigil picks per instance), "${INSTANCE_ID}" and "${APP}" are
   // replaced in every argument and env value.
   std::vector<std::string> command;
@@ -84,7 +89,9 @@ enum class InstanceState { kStarting, kHealthy, kUnhealthy, kDraining, kStopped,
 std::string_view StateName(InstanceState state);
 
 struct InstanceInfo {
-  std::string id;       // "<app>-<slot>", stable across restarts of the slot
+  std::string id;       // "<app>-<n>", stable across restarts; never reused while Vigil runs
+  std::string version;  // the label of the version it runs
+  bool in_rotation = true;  // may take requests when healthy (false: standby, or retiring)
   pid_t pid = 0;        // 0 when not running
   std::string address;  // "127.0.0.1:PORT"
   InstanceState state = InstanceState::kStopped;
@@ -98,7 +105,7 @@ struct AppInfo {
   std::string name;
   std::string listen;  // "127.0.0.1:8080", or "" without a load balancer
   int desired = 0;
-  int healthy = 0;
+  int healthy = 0;  // healthy and in rotation
   std::vector<InstanceInfo> instances;
 };
 
@@ -174,6 +181,24 @@ class Fleet {
   // starting and draining instances are left alone. Returns how many were restarted;
   // NotFound for an unknown app.
   virtual StatusOr<int> RestartUnhealthy(std::string_view app, const std::string& why) = 0;
+
+  // Deployment primitives (src/deploy). Each returns once the fleet's loop has taken the
+  // change; NotFound for an unknown app or instance id, FailedPrecondition while stopping.
+  //
+  // Starts `count` new instances of `version` (an AppSpec of the app: see AppSpec). With
+  // `admit` they join rotation when healthy; without, they run and are checked but take no
+  // request (standby) until Admit. Returns their ids.
+  virtual StatusOr<std::vector<std::string>> Launch(std::string_view app, const AppSpec& version,
+                                                    int count, bool admit) = 0;
+  // Puts instances in rotation (they take requests while healthy), or takes them out (they
+  // keep running, in standby; requests in flight finish).
+  virtual Status SetRotation(std::string_view app, const std::vector<std::string>& ids,
+                             bool in_rotation) = 0;
+  // Takes instances out of rotation, lets their requests in flight finish (drain timeout),
+  // stops them (SIGTERM, SIGKILL after the stop timeout) and forgets them. Returns at once:
+  // they show as draining until gone.
+  virtual Status Retire(std::string_view app, const std::vector<std::string>& ids,
+                        const std::string& why) = 0;
 };
 
 }  // namespace vigil::fleet

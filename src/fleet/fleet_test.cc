@@ -322,5 +322,51 @@ TEST_F(FleetTest, BadSpecsAreRefusedNamingTheApp) {
   EXPECT_FALSE(Fleet::Start(twice).ok());
 }
 
+TEST_F(FleetTest, LaunchesAVersionInStandbyAdmitsItAndRetiresTheOldOne) {
+  AppSpec v1 = App("web", 2);
+  v1.version = "v1";
+  Start({v1});
+  ASSERT_TRUE(Healthy("web", 2));
+  TargetGroup* group = fleet_->Targets("web");
+
+  AppSpec v2 = App("web", 2, {"--exit-after-ms", "600000"});
+  v2.version = "v2";
+  auto launched = fleet_->Launch("web", v2, 2, /*admit=*/false);
+  ASSERT_TRUE(launched.ok()) << launched.status().ToString();
+  ASSERT_EQ(launched->size(), 2u);
+  EXPECT_EQ((*launched)[0], "web-3") << "ids count on from the configured instances";
+  ASSERT_TRUE(Await([&] {
+    return Get("web", "web-3").state == InstanceState::kHealthy &&
+           Get("web", "web-4").state == InstanceState::kHealthy;
+  }));
+  // Healthy in standby: checked, but no traffic.
+  EXPECT_EQ(Get("web", "web-3").version, "v2");
+  EXPECT_FALSE(Get("web", "web-3").in_rotation);
+  EXPECT_EQ(group->Targets()->size(), 2u);
+  EXPECT_EQ(fleet_->App("web")->healthy, 2);
+
+  ASSERT_TRUE(fleet_->SetRotation("web", *launched, true).ok());
+  EXPECT_EQ(group->Targets()->size(), 4u);
+  EXPECT_EQ(group->HostCounts(), std::make_pair(4, 0));
+
+  const pid_t old_pid = Get("web", "web-1").pid;
+  ASSERT_TRUE(fleet_->Retire("web", {"web-1", "web-2"}, "replaced by v2").ok());
+  EXPECT_EQ(group->Targets()->size(), 2u) << "retiring instances leave rotation at once";
+  ASSERT_TRUE(Await([&] { return fleet_->App("web")->instances.size() == 2; }));
+  EXPECT_TRUE(Await([&] { return !Alive(old_pid); }));
+  const AppInfo after = *fleet_->App("web");
+  for (const InstanceInfo& in : after.instances) EXPECT_EQ(in.version, "v2");
+
+  EXPECT_EQ(fleet_->Retire("web", {"web-1"}, "again").code(), StatusCode::kNotFound);
+  EXPECT_EQ(fleet_->SetRotation("nope", {}, true).code(), StatusCode::kNotFound);
+  AppSpec other = App("api", 1);
+  EXPECT_EQ(fleet_->Launch("web", other, 1, true).status().code(), StatusCode::kInvalidArgument);
+
+  // Out of rotation, an instance keeps running.
+  ASSERT_TRUE(fleet_->SetRotation("web", {"web-3"}, false).ok());
+  EXPECT_EQ(group->Targets()->size(), 1u);
+  EXPECT_EQ(Get("web", "web-3").state, InstanceState::kHealthy);
+}
+
 }  // namespace
 }  // namespace vigil::fleet

@@ -38,8 +38,8 @@ int64_t FleetImpl::Jittered(const CheckSpec& spec) {
                            static_cast<int64_t>(static_cast<double>(spec.interval_ms) * d(rng_)));
 }
 
-asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
-  const CheckSpec& spec = in->app->readiness;
+asio::awaitable<void> FleetImpl::ReadinessLoop(std::shared_ptr<Instance> in, uint64_t run) {
+  const CheckSpec& spec = in->readiness;
   while (in->run == run) {
     ProbeResult r = co_await RunCheck(spec, "127.0.0.1", in->port, spec.timeout_ms);
     if (in->run != run) break;
@@ -55,7 +55,7 @@ asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
       case InstanceState::kStarting: {
         if (r.ok) {
           in->ever_ready = true;
-          SetState(in, InstanceState::kHealthy, "passed its first health check");
+          SetState(in.get(), InstanceState::kHealthy, "passed its first health check");
           break;
         }
         // Probe often while it starts; less and less often the longer it takes.
@@ -64,14 +64,14 @@ asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
                 .count();
         wait = std::min(spec.interval_ms, kStartupProbeMs + starting_ms / 10);
         if (starting_ms > spec.interval_ms) {
-          SetState(in, InstanceState::kStarting,
+          SetState(in.get(), InstanceState::kStarting,
                    "waiting for its first passing health check: " + r.detail);
         }
         break;
       }
       case InstanceState::kHealthy:
         if (!r.ok && in->ready_failures >= spec.unhealthy_threshold) {
-          SetState(in, InstanceState::kUnhealthy,
+          SetState(in.get(), InstanceState::kUnhealthy,
                    "failed " + std::to_string(in->ready_failures) +
                        " health checks in a row: " + r.detail);
         }
@@ -79,7 +79,7 @@ asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
       case InstanceState::kUnhealthy:
         if (r.ok && in->ready_passes >= spec.healthy_threshold) {
           in->ever_ready = true;
-          SetState(in, InstanceState::kHealthy,
+          SetState(in.get(), InstanceState::kHealthy,
                    "passed " + std::to_string(in->ready_passes) + " health checks in a row");
         } else if (!r.ok) {
           in->reason =
@@ -94,8 +94,8 @@ asio::awaitable<void> FleetImpl::ReadinessLoop(Instance* in, uint64_t run) {
   }
 }
 
-asio::awaitable<void> FleetImpl::LivenessLoop(Instance* in, uint64_t run) {
-  const CheckSpec& spec = *in->app->spec.liveness;
+asio::awaitable<void> FleetImpl::LivenessLoop(std::shared_ptr<Instance> in, uint64_t run) {
+  const CheckSpec& spec = *in->spec->liveness;
   while (in->run == run) {
     co_await SleepMs(io_, Jittered(spec));
     if (in->run != run) break;
@@ -107,7 +107,7 @@ asio::awaitable<void> FleetImpl::LivenessLoop(Instance* in, uint64_t run) {
       // It does not answer, so a graceful stop cannot work: kill the group now.
       in->kill_reason = "killed: failed " + std::to_string(in->live_failures) +
                         " liveness checks in a row (" + r.detail + ")";
-      SetState(in, InstanceState::kUnhealthy, in->kill_reason);
+      SetState(in.get(), InstanceState::kUnhealthy, in->kill_reason);
       in->process->Signal(SIGKILL);
       break;
     }
@@ -122,14 +122,14 @@ void FleetImpl::Eject(Instance* in, const std::string& why) {
 
 void FleetImpl::OnReport(const std::string& app, const std::string& id, Failure failure,
                          const std::string& detail) {
-  Instance* in = FindInstance(app, id);
+  std::shared_ptr<Instance> in = FindInstance(app, id);
   if (in == nullptr || in->state != InstanceState::kHealthy) return;
   switch (failure) {
     case Failure::kConnect:
-      Eject(in, detail);
+      Eject(in.get(), detail);
       break;
     case Failure::k5xx:
-      if (in->app->spec.consecutive_5xx > 0) Eject(in, detail);
+      if (in->app->spec.consecutive_5xx > 0) Eject(in.get(), detail);
       break;
     case Failure::kStall:
       if (!in->stall_probe) {
@@ -140,13 +140,14 @@ void FleetImpl::OnReport(const std::string& app, const std::string& id, Failure 
   }
 }
 
-asio::awaitable<void> FleetImpl::StallProbe(Instance* in, uint64_t run, std::string detail) {
-  const CheckSpec& spec = in->app->readiness;
+asio::awaitable<void> FleetImpl::StallProbe(std::shared_ptr<Instance> in, uint64_t run,
+                                            std::string detail) {
+  const CheckSpec& spec = in->readiness;
   const int64_t timeout = std::min(spec.timeout_ms, kStallProbeTimeoutMs);
   ProbeResult r = co_await RunCheck(spec, "127.0.0.1", in->port, timeout);
   in->stall_probe = false;
   if (in->run != run || r.ok) co_return;
-  Eject(in, detail + ", and a health check then " + r.detail);
+  Eject(in.get(), detail + ", and a health check then " + r.detail);
 }
 
 }  // namespace vigil::fleet

@@ -84,8 +84,8 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
         data.push_back(Make("Threads", dims, "Count", ts, sample->threads));
         data.push_back(Make("Uptime", dims, "Seconds", ts,
                             std::chrono::duration<double>(now - in->started).count()));
-        if (!app->spec.metrics_path.empty()) {
-          asio::co_spawn(io_, Scrape(in.get(), in->run), asio::detached);
+        if (!in->spec->metrics_path.empty()) {
+          asio::co_spawn(io_, Scrape(in, in->run), asio::detached);
         }
       }
     }
@@ -120,16 +120,17 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
   }
 }
 
-asio::awaitable<void> FleetImpl::Scrape(Instance* in, uint64_t run) {
+asio::awaitable<void> FleetImpl::Scrape(std::shared_ptr<Instance> in, uint64_t run) {
   const struct App* app = in->app;
+  const std::string& path = in->spec->metrics_path;
   const int64_t timeout = std::min<int64_t>(options_.sample_interval_ms, 5000);
   ProbeResult r =
-      co_await HttpGet("127.0.0.1", in->port, app->spec.metrics_path, timeout, kMaxScrapeBytes);
+      co_await HttpGet("127.0.0.1", in->port, path, timeout, kMaxScrapeBytes);
   if (in->run != run || !r.ok || r.status != 200) co_return;
   auto parsed = ParseExposition(r.body);
   if (!parsed.ok()) {
     logger()->Warning("fleet",
-                      in->id + " " + app->spec.metrics_path + ": " + parsed.status().message());
+                      in->id + " " + path + ": " + parsed.status().message());
     co_return;
   }
   const int64_t ts = NowMs();

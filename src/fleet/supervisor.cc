@@ -62,7 +62,7 @@ Status ValidateApp(const AppSpec& spec) {
 std::string Expand(std::string text, const Instance& in) {
   const std::pair<std::string, std::string> vars[] = {{"${PORT}", std::to_string(in.port)},
                                                       {"${INSTANCE_ID}", in.id},
-                                                      {"${APP}", in.app->spec.name}};
+                                                      {"${APP}", in.spec->name}};
   for (const auto& [name, value] : vars) {
     for (size_t at = text.find(name); at != std::string::npos;
          at = text.find(name, at + value.size())) {
@@ -140,6 +140,13 @@ std::string_view StateName(InstanceState state) {
   return "unknown";
 }
 
+Instance::Instance(App* a, std::string i, std::shared_ptr<const AppSpec> s, asio::io_context& io)
+    : app(a),
+      id(std::move(i)),
+      spec(std::move(s)),
+      readiness(spec->readiness.value_or(CheckSpec{.kind = CheckSpec::Kind::kTcp})),
+      wake(io) {}
+
 StatusOr<std::unique_ptr<Fleet>> Fleet::Start(FleetOptions options) {
   auto fleet = std::make_unique<FleetImpl>(std::move(options));
   RETURN_IF_ERROR(fleet->Init());
@@ -164,24 +171,14 @@ Status FleetImpl::Init() {
   StopLeftovers(fleet_dir, logger());
   for (const AppSpec& spec : options_.apps) {
     auto app = std::make_unique<struct App>(this, spec);
-    app->readiness = spec.readiness.value_or(CheckSpec{.kind = CheckSpec::Kind::kTcp});
     app->dir = fleet_dir + "/" + spec.name;
     RETURN_IF_ERROR(storage::CreateDirs(app->dir));
-    for (int slot = 1; slot <= spec.instances; ++slot) {
-      auto in =
-          std::make_unique<Instance>(app.get(), slot, spec.name + "-" + std::to_string(slot), io_);
-      in->reason = "not started yet";
-      in->state_since_ms = NowMs();
-      app->instances.push_back(std::move(in));
-    }
-    Publish(app.get());
     apps_.push_back(std::move(app));
   }
   for (auto& app : apps_) {
-    for (auto& in : app->instances) {
-      ++running_slots_;
-      asio::co_spawn(io_, RunSlot(in.get()), asio::detached);
-    }
+    auto version = std::make_shared<const AppSpec>(app->spec);
+    for (int i = 0; i < app->spec.instances; ++i) AddInstance(app.get(), version, true);
+    Publish(app.get());
   }
   asio::co_spawn(io_, SampleLoop(), asio::detached);
   thread_ = std::thread([this] {
@@ -192,8 +189,21 @@ Status FleetImpl::Init() {
   return OkStatus();
 }
 
+Instance* FleetImpl::AddInstance(struct App* app, std::shared_ptr<const AppSpec> version,
+                                 bool in_rotation) {
+  auto in = std::make_shared<Instance>(
+      app, app->spec.name + "-" + std::to_string(++app->last_number), std::move(version), io_);
+  in->in_rotation = in_rotation;
+  in->reason = "not started yet";
+  in->state_since_ms = NowMs();
+  app->instances.push_back(in);
+  ++running_slots_;
+  asio::co_spawn(io_, RunSlot(in), asio::detached);
+  return in.get();
+}
+
 Status FleetImpl::StartProcess(Instance* in) {
-  const AppSpec& spec = in->app->spec;
+  const AppSpec& spec = *in->spec;
   in->port = PickPort(in->port);
   if (in->port == 0) return UnavailableError("no free port on 127.0.0.1");
   ProcessSpec ps;
@@ -240,18 +250,18 @@ asio::awaitable<int> FleetImpl::WaitExit(Instance* in) {
   co_return status;
 }
 
-asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
-  const AppSpec& spec = in->app->spec;
+asio::awaitable<void> FleetImpl::RunSlot(std::shared_ptr<Instance> in) {
+  const AppSpec& spec = *in->spec;
   while (!in->stopping) {
-    Status started = StartProcess(in);
+    Status started = StartProcess(in.get());
     if (started.ok()) {
       const uint64_t run = ++in->run;
-      SetState(in, InstanceState::kStarting,
+      SetState(in.get(), InstanceState::kStarting,
                "started as pid " + std::to_string(in->process->pid()) + " on port " +
                    std::to_string(in->port) + ", waiting for its first passing health check");
       asio::co_spawn(io_, ReadinessLoop(in, run), asio::detached);
       if (spec.liveness) asio::co_spawn(io_, LivenessLoop(in, run), asio::detached);
-      const int status = co_await WaitExit(in);
+      const int status = co_await WaitExit(in.get());
       ++in->run;
       RemovePidfile(in->app->dir + "/" + in->id + ".pid");
       const int64_t uptime_ms =
@@ -266,7 +276,7 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
       if (!asked && (spec.restart == RestartPolicy::kNever ||
                      (spec.restart == RestartPolicy::kOnFailure && WIFEXITED(status) &&
                       WEXITSTATUS(status) == 0))) {
-        SetState(in, InstanceState::kStopped, what + "; not restarted (restart policy)");
+        SetState(in.get(), InstanceState::kStopped, what + "; not restarted (restart policy)");
         break;
       }
       in->crash_streak = uptime_ms < spec.min_uptime_ms ? in->crash_streak + 1 : 1;
@@ -274,7 +284,7 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
       logger()->Warning("fleet", in->id + " " + what + "; restarting");
       const int64_t delay = BackoffDelay(spec, in->crash_streak);
       if (delay == 0) continue;  // the first crash restarts at once
-      SetState(in, InstanceState::kCrashLooping,
+      SetState(in.get(), InstanceState::kCrashLooping,
                what + "; " + std::to_string(in->crash_streak) + " runs in a row shorter than " +
                    Seconds(spec.min_uptime_ms) + ", next start in " + Seconds(delay));
       in->wake.expires_after(std::chrono::milliseconds(delay));
@@ -282,24 +292,29 @@ asio::awaitable<void> FleetImpl::RunSlot(Instance* in) {
       // Could not start (exec failed, no port): the same backoff as a crash.
       ++in->crash_streak;
       const int64_t delay = std::max(spec.backoff_initial_ms, BackoffDelay(spec, in->crash_streak));
-      SetState(in, InstanceState::kCrashLooping,
+      SetState(in.get(), InstanceState::kCrashLooping,
                "cannot start: " + started.message() + "; next try in " + Seconds(delay));
       in->wake.expires_after(std::chrono::milliseconds(delay));
     }
     boost::system::error_code ec;
     co_await in->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (in->stopping) SetState(in, InstanceState::kStopped, "stopped by Vigil");
+  if (in->stopping) SetState(in.get(), InstanceState::kStopped, "stopped by Vigil");
+  if (in->retired) {
+    auto& list = in->app->instances;
+    list.erase(std::remove(list.begin(), list.end(), in), list.end());
+    Publish(in->app);
+  }
   if (--running_slots_ == 0 && all_stopped_) all_stopped_->set_value();
 }
 
-asio::awaitable<void> FleetImpl::StopInstance(Instance* in) {
+asio::awaitable<void> FleetImpl::StopInstance(std::shared_ptr<Instance> in) {
   in->stopping = true;
   in->wake.cancel();
   if (!in->process) co_return;
   Process* process = in->process.get();
-  const AppSpec& spec = in->app->spec;
-  SetState(in, InstanceState::kDraining, "stopping: finishing requests in flight");
+  const AppSpec& spec = *in->spec;
+  SetState(in.get(), InstanceState::kDraining, "stopping: finishing requests in flight");
   asio::steady_timer timer(io_);
   boost::system::error_code ec;
   const auto drain_end = SteadyClock::now() + std::chrono::milliseconds(spec.drain_timeout_ms);
@@ -337,7 +352,7 @@ void FleetImpl::Stop() {
       return;
     }
     for (auto& app : apps_) {
-      for (auto& in : app->instances) asio::co_spawn(io_, StopInstance(in.get()), asio::detached);
+      for (auto& in : app->instances) asio::co_spawn(io_, StopInstance(in), asio::detached);
     }
   });
   all.wait();
@@ -368,9 +383,12 @@ void FleetImpl::Publish(struct App* app) {
   }
   info.desired = app->spec.instances;
   auto targets = std::make_shared<std::vector<Target>>();
+  int unhealthy = 0;
   for (const auto& in : app->instances) {
     InstanceInfo i;
     i.id = in->id;
+    i.version = in->spec->version;
+    i.in_rotation = in->in_rotation && !in->retired;
     i.pid = in->process ? in->process->pid() : 0;
     i.address = in->port != 0 ? "127.0.0.1:" + std::to_string(in->port) : "";
     i.state = in->state;
@@ -378,12 +396,15 @@ void FleetImpl::Publish(struct App* app) {
     i.restarts = in->restarts;
     i.started_at_ms = in->process ? in->started_at_ms : 0;
     i.state_since_ms = in->state_since_ms;
-    if (in->state == InstanceState::kHealthy) {
+    if (i.in_rotation && in->state == InstanceState::kHealthy) {
       ++info.healthy;
       targets->push_back(Target{in->id, "127.0.0.1", in->port, in->in_rotation_since_ns, in->load});
+    } else if (i.in_rotation && in->state != InstanceState::kDraining) {
+      ++unhealthy;
     }
     info.instances.push_back(std::move(i));
   }
+  app->targets.SetHostCounts(info.healthy, unhealthy);
   app->targets.targets_.store(std::move(targets), std::memory_order_release);
   std::lock_guard l(snapshot_mu_);
   app->info = std::move(info);
@@ -406,13 +427,9 @@ StatusOr<AppInfo> FleetImpl::App(std::string_view name) const {
 StatusOr<int> FleetImpl::RestartUnhealthy(std::string_view name, const std::string& why) {
   struct App* app = FindApp(name);
   if (app == nullptr) return NotFoundError("no app named '" + std::string(name) + "'");
-  if (stopped_.load()) return FailedPreconditionError("the fleet is stopping");
-  auto done = std::make_shared<std::promise<int>>();
-  std::future<int> restarted = done->get_future();
-  asio::post(io_, [this, app, why, done] {
+  return OnLoop([this, app, why]() -> StatusOr<int> {
     int n = 0;
-    for (auto& owned : app->instances) {
-      Instance* in = owned.get();
+    for (auto& in : app->instances) {
       if (in->stopping) continue;
       if (in->state == InstanceState::kCrashLooping) {
         in->wake.cancel();  // RunSlot starts it at once
@@ -420,25 +437,96 @@ StatusOr<int> FleetImpl::RestartUnhealthy(std::string_view name, const std::stri
       } else if (in->state == InstanceState::kUnhealthy && in->process) {
         in->restart_asked = true;
         in->kill_reason = "restarted: " + why;
-        SetState(in, InstanceState::kUnhealthy, "restarting: " + why);
+        SetState(in.get(), InstanceState::kUnhealthy, "restarting: " + why);
         in->process->Signal(SIGTERM);
-        asio::co_spawn(io_, KillAfter(in, in->run, app->spec.stop_timeout_ms), asio::detached);
+        asio::co_spawn(io_, KillAfter(in, in->run, in->spec->stop_timeout_ms), asio::detached);
         ++n;
       }
     }
     if (n > 0)
       logger()->Info("fleet",
                      app->spec.name + ": restarting " + std::to_string(n) + " instance(s): " + why);
-    done->set_value(n);
+    return n;
   });
-  // The loop may stop before it runs the request (Vigil shutting down): do not wait forever.
-  if (restarted.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return UnavailableError("the fleet did not answer within 10 s");
-  }
-  return restarted.get();
 }
 
-asio::awaitable<void> FleetImpl::KillAfter(Instance* in, uint64_t run, int64_t ms) {
+StatusOr<std::vector<std::string>> FleetImpl::Launch(std::string_view name,
+                                                     const AppSpec& version, int count,
+                                                     bool admit) {
+  struct App* app = FindApp(name);
+  if (app == nullptr) return NotFoundError("no app named '" + std::string(name) + "'");
+  if (version.name != app->spec.name) {
+    return InvalidArgumentError("version '" + version.version + "' is of app '" + version.name +
+                                "', not '" + app->spec.name + "'");
+  }
+  if (count < 1) return InvalidArgumentError("launch at least one instance");
+  RETURN_IF_ERROR(ValidateApp(version));
+  auto spec = std::make_shared<const AppSpec>(version);
+  return OnLoop([this, app, spec, count, admit]() -> StatusOr<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    for (int i = 0; i < count; ++i) ids.push_back(AddInstance(app, spec, admit)->id);
+    logger()->Info("fleet", app->spec.name + ": launched " + std::to_string(count) +
+                                " instance(s) of version '" + spec->version + "'" +
+                                (admit ? "" : " in standby"));
+    Publish(app);
+    return ids;
+  });
+}
+
+namespace {
+
+// The app's instances named in `ids`; NotFound naming the first unknown one.
+StatusOr<std::vector<std::shared_ptr<Instance>>> Lookup(const App& app,
+                                                        const std::vector<std::string>& ids) {
+  std::vector<std::shared_ptr<Instance>> found;
+  for (const std::string& id : ids) {
+    auto it = std::find_if(app.instances.begin(), app.instances.end(),
+                           [&](const auto& in) { return in->id == id && !in->retired; });
+    if (it == app.instances.end()) {
+      return NotFoundError("app '" + app.spec.name + "' has no instance '" + id + "'");
+    }
+    found.push_back(*it);
+  }
+  return found;
+}
+
+}  // namespace
+
+Status FleetImpl::SetRotation(std::string_view name, const std::vector<std::string>& ids,
+                              bool in_rotation) {
+  struct App* app = FindApp(name);
+  if (app == nullptr) return NotFoundError("no app named '" + std::string(name) + "'");
+  return OnLoop([this, app, ids, in_rotation]() -> Status {
+    ASSIGN_OR_RETURN(auto instances, Lookup(*app, ids));
+    for (const auto& in : instances) {
+      if (in->in_rotation == in_rotation) continue;
+      in->in_rotation = in_rotation;
+      // Slow start counts from the moment it joins.
+      if (in_rotation) in->in_rotation_since_ns = SteadyClock::now().time_since_epoch().count();
+    }
+    Publish(app);
+    return OkStatus();
+  });
+}
+
+Status FleetImpl::Retire(std::string_view name, const std::vector<std::string>& ids,
+                         const std::string& why) {
+  struct App* app = FindApp(name);
+  if (app == nullptr) return NotFoundError("no app named '" + std::string(name) + "'");
+  return OnLoop([this, app, ids, why]() -> Status {
+    ASSIGN_OR_RETURN(auto instances, Lookup(*app, ids));
+    for (const auto& in : instances) {
+      in->retired = true;
+      logger()->Info("fleet", in->id + " retiring: " + why);
+      asio::co_spawn(io_, StopInstance(in), asio::detached);
+    }
+    Publish(app);
+    return OkStatus();
+  });
+}
+
+asio::awaitable<void> FleetImpl::KillAfter(std::shared_ptr<Instance> in, uint64_t run,
+                                           int64_t ms) {
   asio::steady_timer timer(io_);
   timer.expires_after(std::chrono::milliseconds(ms));
   boost::system::error_code ec;
@@ -458,21 +546,17 @@ struct App* FleetImpl::FindApp(std::string_view name) const {
   return nullptr;
 }
 
-Instance* FleetImpl::FindInstance(const std::string& app_name, const std::string& id) {
+std::shared_ptr<Instance> FleetImpl::FindInstance(const std::string& app_name,
+                                                  const std::string& id) {
   struct App* app = FindApp(app_name);
   if (app == nullptr) return nullptr;
   for (auto& in : app->instances) {
-    if (in->id == id) return in.get();
+    if (in->id == id) return in;
   }
   return nullptr;
 }
 
 const AppSpec& AppTargets::spec() const { return app_->spec; }
-
-std::pair<int, int> AppTargets::HostCounts() const {
-  int healthy = static_cast<int>(Targets()->size());
-  return {healthy, app_->spec.instances - healthy};
-}
 
 void AppTargets::Report(const std::string& instance_id, Failure failure,
                         const std::string& detail) {

@@ -92,6 +92,7 @@ struct InstanceInfo {
   std::string id;       // "<app>-<n>", stable across restarts; never reused while Vigil runs
   std::string version;  // the label of the version it runs
   bool in_rotation = true;  // may take requests when healthy (false: standby, or retiring)
+  bool retiring = false;    // Retire asked: draining and stopping, then gone
   pid_t pid = 0;        // 0 when not running
   std::string address;  // "127.0.0.1:PORT"
   InstanceState state = InstanceState::kStopped;

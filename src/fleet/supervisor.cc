@@ -194,7 +194,8 @@ Instance* FleetImpl::AddInstance(struct App* app, std::shared_ptr<const AppSpec>
   auto in = std::make_shared<Instance>(
       app, app->spec.name + "-" + std::to_string(++app->last_number), std::move(version), io_);
   in->in_rotation = in_rotation;
-  in->reason = "not started yet";
+  in->state = InstanceState::kStarting;
+  in->reason = "starting";
   in->state_since_ms = NowMs();
   app->instances.push_back(in);
   ++running_slots_;
@@ -389,6 +390,7 @@ void FleetImpl::Publish(struct App* app) {
     i.id = in->id;
     i.version = in->spec->version;
     i.in_rotation = in->in_rotation && !in->retired;
+    i.retiring = in->retired;
     i.pid = in->process ? in->process->pid() : 0;
     i.address = in->port != 0 ? "127.0.0.1:" + std::to_string(in->port) : "";
     i.state = in->state;

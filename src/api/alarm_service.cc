@@ -14,24 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-// %XX escapes of a path segment decoded ('+' stays '+'); nullopt on a broken escape.
-std::optional<std::string> PercentDecode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  return out;
-}
-
 json AlarmJson(const std::string& name, const std::string& kind, const alarms::AlarmState& s,
                bool actions_enabled) {
   return {{"name", name},

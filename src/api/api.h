@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "deploy/deploy.h"
 #include "fleet/fleet.h"
 #include "http/http.h"
 #include "tsdb/tsdb.h"
@@ -162,6 +163,39 @@ class FleetService {
  private:
   fleet::Fleet* fleet_;
   const auth::SigV4Verifier* verifier_;
+};
+
+// Vigil's REST API of versions and deployments (src/deploy), SigV4-signed:
+//   GET  /v1/apps/{app}/versions              {"app", "current", "versions": [{app, label,
+//                                              source, description, manifest, created_at}]}
+//   POST /v1/apps/{app}/versions/{label}      body: the bundle, a .tar.gz of a directory with
+//        [?description=TEXT]                  manifest.yaml; 201 the version; 409 if it exists
+//   GET  /v1/apps/{app}/deployments[?limit=N] {"app", "deployments": [...]}, newest first
+//   POST /v1/apps/{app}/deployments           body {"version", "policy", "batch": 1|"25%",
+//                                              "bake_seconds", "health_timeout_seconds",
+//                                              "alarms": [], "canaries": []}; 201 the
+//                                              deployment (in progress); 409 while another runs
+//   POST /v1/apps/{app}/rollback              body {"to"?, "reason"?}; 200 the deployment
+//                                              rolling back, or the rollback deployment
+//   GET  /v1/deployments/{id}                 {id, kind, app, version, from, policy, batch,
+//                                              state, phase, reason, batches, batches_done,
+//                                              created_at, updated_at, finished_at,
+//                                              events: [{at, message}], ...}
+// Changes are recorded in `trail` as vigil:CreateApplicationVersion, vigil:Deploy and
+// vigil:Rollback. Thread-safe; everything passed in must outlive the service.
+class DeployService {
+ public:
+  DeployService(deploy::Engine* engine, const auth::SigV4Verifier* verifier,
+                audit::Trail* trail = nullptr, Logger* logger = nullptr);
+  // Whether the request is one of the paths above.
+  static bool Handles(const http::Request& request);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  deploy::Engine* engine_;
+  const auth::SigV4Verifier* verifier_;
+  audit::Trail* trail_;
+  Logger* logger_;
 };
 
 // The Prometheus text exposition format (version 0.0.4) of every metric in `registry`.

@@ -17,6 +17,10 @@ void AddResources(const Json& params, audit::Record* r) {
       type = "AWS::Logs::LogStream";
     } else if (key == "filterName") {
       type = "AWS::Logs::MetricFilter";
+    } else if (key == "App") {
+      type = "Vigil::App";
+    } else if (key == "DeploymentId") {
+      type = "Vigil::Deployment";
     } else {
       continue;
     }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/auth.h"
 #include "http/http.h"
@@ -16,6 +17,12 @@ http::Response RestJson(int status, const nlohmann::json& body);
 http::Response RestError(int status, const std::string& code, const std::string& message);
 // The answer to a request whose signature does not verify (403, or 400 when incomplete);
 // nullopt when it does. The verification goes to *result when it is not null.
+// An engine's error as a REST answer: NotFound 404, InvalidArgument 400, AlreadyExists and
+// FailedPrecondition 409, anything else 503.
+http::Response RestFromStatus(const Status& status);
+// %XX escapes of a path segment decoded ('+' stays '+'); nullopt on a broken escape.
+std::optional<std::string> PercentDecode(std::string_view in);
+
 std::optional<http::Response> RefuseUnsigned(const auth::SigV4Verifier& verifier,
                                              const http::Request& request,
                                              auth::VerifyResult* result = nullptr);

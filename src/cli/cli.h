@@ -12,6 +12,9 @@
 //   vigil alarms list [--state STATE] | ack NAME | history NAME [--limit N]
 //   vigil logs tail APP [--since 10m] [--filter PATTERN] [--follow] [--group NAME]
 //   vigil audit verify | events [--name E] [--resource R] [--key K] [--limit N]
+//   vigil versions create APP LABEL DIR | list APP
+//   vigil deploy APP LABEL [--policy P] [--batch N|N%] [--bake 30s] [--alarm A]... [--canary C]...
+//   vigil rollback APP [--to LABEL];  vigil deployments APP | show ID
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
 //           --output table|json
@@ -43,5 +46,11 @@ extern const char* const kLogsUsage;
 // (CloudTrail LookupEvents), with RunMetrics' exit codes (verify: 1 when the chain is broken).
 int RunAudit(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 extern const char* const kAuditUsage;
+
+// Runs `vigil versions|deploy|rollback|deployments <args>` (`command` is the first word), with
+// RunMetrics' exit codes: deploy and rollback exit 1 when the deployment did not succeed.
+int RunDeployCommand(const std::string& command, const std::vector<std::string>& args,
+                     std::FILE* out, std::FILE* err);
+extern const char* const kDeployUsage;
 
 }  // namespace vigil::cli

@@ -91,7 +91,7 @@ StatusOr<Json> ServerClient::JsonCall(const std::string& target, const std::stri
                     req.body);
   ASSIGN_OR_RETURN(http::ClientResponse res, client_.RoundTrip(req));
   Json doc = Json::parse(res.body, nullptr, /*allow_exceptions=*/false);
-  if (res.status == 200 && !doc.is_discarded()) return doc;
+  if (res.status >= 200 && res.status < 300 && !doc.is_discarded()) return doc;
   if (doc.is_object() && doc.contains("__type")) {
     std::string type = doc["__type"].get<std::string>();
     type = type.substr(type.find('#') + 1);
@@ -100,16 +100,19 @@ StatusOr<Json> ServerClient::JsonCall(const std::string& target, const std::stri
   return UnavailableError("HTTP " + std::to_string(res.status) + ": " + res.body.substr(0, 300));
 }
 
-StatusOr<Json> ServerClient::Rest(const std::string& method, const std::string& path) {
+StatusOr<Json> ServerClient::Rest(const std::string& method, const std::string& path,
+                                  const std::string& body, const std::string& content_type) {
   http::ClientRequest req;
   req.method = method;
   req.target = path;
   req.headers = {{"Host", url_.HostHeader()}};
+  if (!content_type.empty()) req.headers.emplace_back("Content-Type", content_type);
+  req.body = body;
   auth::SignRequest(key_, region_, "vigil", NowMillis(), req.method, req.target, &req.headers,
                     req.body);
   ASSIGN_OR_RETURN(http::ClientResponse res, client_.RoundTrip(req));
   Json doc = Json::parse(res.body, nullptr, /*allow_exceptions=*/false);
-  if (res.status == 200 && !doc.is_discarded()) return doc;
+  if (res.status >= 200 && res.status < 300 && !doc.is_discarded()) return doc;
   if (doc.is_object() && doc.contains("error")) {
     return FailedPreconditionError(doc["error"].value("code", "Error") + ": " +
                                    doc["error"].value("message", ""));

@@ -52,9 +52,10 @@ class ServerClient {
                           const Json& input) {
     return JsonCall(target, "application/x-amz-json-1.1", service, input);
   }
-  // A Vigil REST call: the answer's document, or its error as FailedPrecondition
+  // A Vigil REST call: the answer's document (2xx), or its error as FailedPrecondition
   // "Code: message". `path` is already percent-encoded.
-  StatusOr<Json> Rest(const std::string& method, const std::string& path);
+  StatusOr<Json> Rest(const std::string& method, const std::string& path,
+                      const std::string& body = "", const std::string& content_type = "");
 
  private:
   StatusOr<Json> JsonCall(const std::string& target, const std::string& content_type,

@@ -2,6 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -377,6 +381,50 @@ Status ParseServerFlags(const std::vector<std::string>& args, Config* config) {
     }
   }
   return ValidateApps(*config);  // --listen may have moved onto an app's listen address
+}
+
+StatusOr<AppSpec> ParseManifest(const AppSpec& app, const std::string& text,
+                                const std::string& bundle_dir, const std::string& source) {
+  Reader r(source);
+  AppSpec spec = app;
+  std::vector<std::string> command;
+  std::vector<std::pair<std::string, std::string>> env;
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (!root.IsMap()) return r.Error(root, "", "expected a mapping with at least 'command'");
+    RETURN_IF_ERROR(
+        r.Map(root, "",
+              {r.Call("command", ReadCommand, &command), r.Call("env", ReadEnv, &env),
+               r.Call("health_check", ReadCheck, &spec.readiness),
+               r.Call("liveness_check", ReadCheck, &spec.liveness),
+               r.Set("metrics_path", &spec.metrics_path, UrlPath),
+               r.Set("stop_timeout", &spec.stop_timeout_ms, DurationIn(0)),
+               r.Set("drain_timeout", &spec.drain_timeout_ms, DurationIn(0)),
+               r.Set("min_uptime", &spec.min_uptime_ms, DurationIn(0))}));
+    if (command.empty()) return r.Error(root, "", "missing required key 'command'");
+  } catch (const YAML::ParserException& e) {
+    return r.ErrorAt(e.mark, "YAML syntax error", e.msg);
+  } catch (const YAML::Exception& e) {
+    return r.ErrorAt(e.mark, "", e.msg);
+  }
+  spec.command = std::move(command);
+  spec.working_dir = bundle_dir;
+  for (auto& [name, value] : env) {
+    auto same = [&](const auto& kv) { return kv.first == name; };
+    std::erase_if(spec.env, same);
+    spec.env.emplace_back(std::move(name), std::move(value));
+  }
+  // A program of the bundle must be there and runnable; one found on PATH is the fleet's to
+  // check when it starts.
+  const std::string& program = spec.command[0];
+  if (program.find('/') != std::string::npos) {
+    const std::string path = program[0] == '/' ? program : bundle_dir + "/" + program;
+    if (::access(path.c_str(), X_OK) != 0) {
+      return InvalidArgumentError(source + ": command: cannot run '" + program +
+                                  "': " + std::strerror(errno));
+    }
+  }
+  return spec;
 }
 
 }  // namespace vigil::server

@@ -79,4 +79,13 @@ Status ValidateApps(const Config& config);
 // InvalidArgument with a usage message on bad flags; ApplyYaml's errors for a bad file.
 Status ParseServerFlags(const std::vector<std::string>& args, Config* config);
 
+// A version bundle's manifest.yaml (see examples/shop/manifest.yaml) over the app's configured
+// spec: `command` (required; relative programs are found in `bundle_dir`, the version's working
+// directory), `env` (added to the app's; the manifest's value wins), `health_check`,
+// `liveness_check`, `metrics_path`, `stop_timeout`, `drain_timeout`, `min_uptime`, as in an app
+// of vigil.yaml. InvalidArgument "SOURCE:LINE:COLUMN: key: what is wrong", or naming a program
+// that is not in the bundle or cannot run.
+StatusOr<fleet::AppSpec> ParseManifest(const fleet::AppSpec& app, const std::string& yaml,
+                                       const std::string& bundle_dir, const std::string& source);
+
 }  // namespace vigil::server

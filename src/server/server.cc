@@ -14,11 +14,13 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "deploy/deploy.h"
 #include "fleet/fleet.h"
 #include "http/http.h"
 #include "lb/lb.h"
 #include "logs/logs.h"
 #include "server/alarm_wiring.h"
+#include "server/deploy_wiring.h"
 #include "server/log_shipper.h"
 #include "server/metric_writer.h"
 #include "state/state.h"
@@ -116,8 +118,29 @@ Status RunServer(const Config& config) {
   // everything started so far: the server never runs half-configured.
   std::unique_ptr<fleet::Fleet> fleet;
   std::unique_ptr<lb::LoadBalancer> balancer;
+  // Versions and deployments: the fleet starts each app at the version that last succeeded.
+  DeployWatch deploy_watch;
+  deploy::Options deploy_options;
+  deploy_options.data_dir = config.data_dir;
+  deploy_options.apps = config.apps;
+  deploy_options.store = store->get();
+  deploy_options.parse_manifest = ParseManifest;
+  deploy_options.watch = &deploy_watch;
+  deploy_options.clock = &clock;
+  deploy_options.logger = &logger;
+  StatusOr<std::unique_ptr<deploy::Engine>> deployer = deploy::Engine::Open(deploy_options);
+  StatusOr<std::vector<fleet::AppSpec>> app_specs =
+      deployer.ok() ? (*deployer)->CurrentSpecs() : deployer.status();
+  if (!app_specs.ok()) {
+    log_shipper.Stop();
+    (void)(*log_store)->Close();
+    metric_writer.Stop();
+    (void)db->Close();
+    return app_specs.status();
+  }
   // Undoes the start so far when a later part cannot start.
   auto stop_started = [&] {
+    (*deployer)->Stop();
     if (balancer) balancer->Stop();
     if (fleet) fleet->Stop();
     log_shipper.Stop();
@@ -128,7 +151,7 @@ Status RunServer(const Config& config) {
   if (!config.apps.empty()) {
     fleet::FleetOptions fleet_options;
     fleet_options.data_dir = config.data_dir;
-    fleet_options.apps = config.apps;
+    fleet_options.apps = *app_specs;
     fleet_options.clock = &clock;
     fleet_options.logger = &logger;
     fleet_options.metrics = &metric_writer;
@@ -188,13 +211,13 @@ Status RunServer(const Config& config) {
     return webhook_secret.status();
   }
   StoreMetricReader alarm_reader(db.get());
-  NoDeployments no_deployments;
+  EngineRollbacks rollbacks(deployer->get());
   WebhookOptions webhook;
   webhook.secret = *webhook_secret;
   webhook.fetch.timeout = std::chrono::milliseconds(config.alarms.webhook_timeout_ms);
   webhook.fetch.ca_file = config.alarms.webhook_ca_file;
   webhook.region = config.region;
-  ActionDispatcher alarm_actions(fleet.get(), &no_deployments, webhook, &logger);
+  ActionDispatcher alarm_actions(fleet.get(), &rollbacks, webhook, &logger);
   alarms::Options alarm_options;
   alarm_options.store = store->get();
   alarm_options.reader = &alarm_reader;
@@ -210,6 +233,14 @@ Status RunServer(const Config& config) {
   if (!alarm_engine.ok()) {
     stop_started();
     return alarm_engine.status();
+  }
+  deploy_watch.SetAlarms(alarm_engine->get(), config.apps);
+  Status deploying = EnsureDefaultAlarms(alarm_engine->get(), config.apps);
+  if (deploying.ok() && fleet) deploying = (*deployer)->Start(fleet.get());
+  if (!deploying.ok()) {
+    (*alarm_engine)->Stop();
+    stop_started();
+    return deploying;
   }
 
   api::CloudWatchService cloudwatch(db.get(), &verifier, &clock, &logger, &metrics,
@@ -234,9 +265,17 @@ Status RunServer(const Config& config) {
   router.Handle("POST", "/api/v1/write",
                 [&](const http::Request& r) { return remote_write.Handle(r); });
   api::FleetService fleet_service(fleet.get(), &verifier);
+  api::DeployService deploy_service(deployer->get(), &verifier, trail->get(), &logger);
   router.Handle("GET", "/v1/apps", [&](const http::Request& r) { return fleet_service.Handle(r); });
-  router.Handle("GET", "/v1/apps/*",
-                [&](const http::Request& r) { return fleet_service.Handle(r); });
+  // /v1/apps/{app}/versions|deployments|rollback are the deployment engine's; the rest the fleet's.
+  router.Handle("GET", "/v1/apps/*", [&](const http::Request& r) {
+    if (api::DeployService::Handles(r)) return deploy_service.Handle(r);
+    return fleet_service.Handle(r);
+  });
+  router.Handle("POST", "/v1/apps/*",
+                [&](const http::Request& r) { return deploy_service.Handle(r); });
+  router.Handle("GET", "/v1/deployments/*",
+                [&](const http::Request& r) { return deploy_service.Handle(r); });
   api::AlarmService alarm_service(alarm_engine->get(), &verifier, trail->get(), &logger);
   router.Handle("GET", "/v1/alarms",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
@@ -254,6 +293,7 @@ Status RunServer(const Config& config) {
   http_options.port = config.listen_port;
   http_options.io_threads = config.io_threads;
   http_options.worker_threads = config.worker_threads;
+  http_options.max_body_bytes = 256 << 20;  // version bundles
   http_options.logger = &logger;
   http_options.metrics = &metrics;
   http::Server server(http_options, &router);
@@ -276,6 +316,7 @@ Status RunServer(const Config& config) {
               std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
   server.Stop();
   (*alarm_engine)->Stop();  // no new actions; queued retries stay in the state store
+  (*deployer)->Stop();      // deployments in progress resume at the next start
   // Traffic first (requests in flight finish), then the instances behind it.
   if (balancer) balancer->Stop();
   if (fleet) fleet->Stop();

@@ -102,6 +102,14 @@ struct CanaryOptions {
 
 inline constexpr size_t kRecentRuns = 20;
 
+// A canary name: 1 to 64 letters, digits, '_' or '-' (it names a metric dimension and a URL
+// path segment).
+bool IsValidCanaryName(std::string_view name);
+
+// One json_equals check: InvalidArgument "bad path: ..." or "expected value must be JSON
+// text ...".
+Status ValidateJsonCheck(const std::string& path, const std::string& expected);
+
 // The rules of one step / one spec. InvalidArgument "FIELD: problem" for a step
 // ("json[$.a[]]: ...", "expect_status: ..."), "canary 'NAME': FIELD: problem" for a spec
 // ("canary 'shop': steps[1].path: ..."). ValidateSpec does not check that an app exists.

@@ -137,7 +137,7 @@ TEST(ValidateTest, SpecsAreCheckedFieldByField) {
       {[](CanarySpec* s) {
          s->steps[0].json_equals = {{"$.a[", "1"}};
        },
-       "steps[0].json[$.a[]: missing ']'"},
+       "steps[0].json[$.a[]: bad path: missing ']'"},
       {[](CanarySpec* s) {
          s->steps[0].json_equals = {{"$.a", "shop"}};
        },

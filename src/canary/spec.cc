@@ -8,11 +8,6 @@
 namespace vigil::canary {
 namespace {
 
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
-}
-
 // An HTTP method token as RFC 9110 allows it, upper case by convention (GET, POST, ...).
 bool IsMethod(const std::string& m) {
   if (m.empty() || m.size() > 16) return false;
@@ -34,6 +29,28 @@ Status Field(const std::string& field, const std::string& problem) {
 }
 
 }  // namespace
+
+bool IsValidCanaryName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Status ValidateJsonCheck(const std::string& path, const std::string& expected) {
+  StatusOr<JsonPath> parsed = ParseJsonPath(path);
+  if (!parsed.ok()) return InvalidArgumentError("bad path: " + parsed.status().message());
+  if (nlohmann::json::parse(expected, nullptr, /*allow_exceptions=*/false).is_discarded()) {
+    return InvalidArgumentError(
+        "expected value must be JSON text such as 3, \"x\" or true (quote strings: '\"x\"'), "
+        "got '" +
+        expected + "'");
+  }
+  return OkStatus();
+}
 
 Status ValidateStep(const Step& step) {
   if (!IsMethod(step.method)) {
@@ -57,21 +74,14 @@ Status ValidateStep(const Step& step) {
   }
   if (step.max_latency_ms < 0) return Field("max_latency", "must not be negative");
   for (const auto& [path, expected] : step.json_equals) {
-    const std::string field = "json[" + path + "]";
-    StatusOr<JsonPath> parsed = ParseJsonPath(path);
-    if (!parsed.ok()) return Field(field, parsed.status().message());
-    if (nlohmann::json::parse(expected, nullptr, /*allow_exceptions=*/false).is_discarded()) {
-      return Field(field, "expected value must be JSON text such as 3, \"x\" or true, got '" +
-                              expected + "'");
-    }
+    Status s = ValidateJsonCheck(path, expected);
+    if (!s.ok()) return Field("json[" + path + "]", s.message());
   }
   return OkStatus();
 }
 
 Status ValidateSpec(const CanarySpec& spec) {
-  bool name_ok = !spec.name.empty() && spec.name.size() <= 64;
-  for (char c : spec.name) name_ok = name_ok && IsNameChar(c);
-  if (!name_ok) {
+  if (!IsValidCanaryName(spec.name)) {
     return Field("canary '" + spec.name + "': name",
                  "expected 1 to 64 letters, digits, '_' or '-'");
   }

@@ -12,6 +12,7 @@
 //   vigil alarms list [--state STATE] | ack NAME | history NAME [--limit N]
 //   vigil logs tail APP [--since 10m] [--filter PATTERN] [--follow] [--group NAME]
 //   vigil audit verify | events [--name E] [--resource R] [--key K] [--limit N]
+//   vigil canaries list | run NAME
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
 //           --output table|json
@@ -43,5 +44,10 @@ extern const char* const kLogsUsage;
 // (CloudTrail LookupEvents), with RunMetrics' exit codes (verify: 1 when the chain is broken).
 int RunAudit(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 extern const char* const kAuditUsage;
+
+// Runs `vigil canaries list` or `vigil canaries run NAME`. Exit codes: 0 done (run: the canary
+// passed), 1 the canary ran and failed, 2 bad usage or an error (unknown canary, no server).
+int RunCanaries(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+extern const char* const kCanariesUsage;
 
 }  // namespace vigil::cli

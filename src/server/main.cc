@@ -25,6 +25,8 @@ constexpr const char* kUsage =
     "         an app's output from the log store (`vigil logs help`)\n"
     "  audit verify|events [options]\n"
     "         check the audit trail's hash chain; list control-plane calls (`vigil audit help`)\n"
+    "  canaries list|run NAME [options]\n"
+    "         synthetic checks: their last results; run one now (`vigil canaries help`)\n"
     "  version  print the version\n"
     "  help     print this text\n";
 
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
   if (command == "alarms") return vigil::cli::RunAlarms(args, stdout, stderr);
   if (command == "logs") return vigil::cli::RunLogs(args, stdout, stderr);
   if (command == "audit") return vigil::cli::RunAudit(args, stdout, stderr);
+  if (command == "canaries") return vigil::cli::RunCanaries(args, stdout, stderr);
   std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -5,12 +5,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 
 #include "alarms/alarms.h"
 #include "api/api.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "canary/canary.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -19,6 +21,7 @@
 #include "lb/lb.h"
 #include "logs/logs.h"
 #include "server/alarm_wiring.h"
+#include "server/canary_wiring.h"
 #include "server/log_shipper.h"
 #include "server/metric_writer.h"
 #include "state/state.h"
@@ -116,8 +119,11 @@ Status RunServer(const Config& config) {
   // everything started so far: the server never runs half-configured.
   std::unique_ptr<fleet::Fleet> fleet;
   std::unique_ptr<lb::LoadBalancer> balancer;
+  std::map<std::string, std::string> lb_urls;  // app -> its load balancer's URL, as bound
+  std::unique_ptr<canary::Canaries> canaries;
   // Undoes the start so far when a later part cannot start.
   auto stop_started = [&] {
+    if (canaries) canaries->Stop();
     if (balancer) balancer->Stop();
     if (fleet) fleet->Stop();
     log_shipper.Stop();
@@ -175,9 +181,18 @@ Status RunServer(const Config& config) {
         const lb::Listener& l = lb_options.listeners[i];
         std::printf("app %s load balancer on http://%s:%u\n", l.targets->spec().name.c_str(),
                     l.host.c_str(), balancer->port(i));
+        lb_urls[l.targets->spec().name] = LocalBaseUrl(l.host, balancer->port(i));
       }
     }
   }
+  // Synthetic checks, after the load balancers they look through.
+  StatusOr<std::unique_ptr<canary::Canaries>> canaries_started =
+      StartCanaries(config.canaries, lb_urls, &clock, &logger, &metric_writer);
+  if (!canaries_started.ok()) {
+    stop_started();
+    return canaries_started.status();
+  }
+  canaries = std::move(*canaries_started);
 
   // Alarms: definitions, states and history in the state store; datapoints from the metrics
   // store; actions to webhooks and the fleet.
@@ -242,6 +257,13 @@ Status RunServer(const Config& config) {
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
   router.Handle("POST", "/v1/alarms/*",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
+  api::CanaryService canary_service(canaries.get(), &verifier, trail->get(), &logger);
+  for (const char* method : {"GET", "POST"}) {
+    router.Handle(method, "/v1/canaries/*",
+                  [&](const http::Request& r) { return canary_service.Handle(r); });
+  }
+  router.Handle("GET", "/v1/canaries",
+                [&](const http::Request& r) { return canary_service.Handle(r); });
   router.Handle("GET", "/metrics", [&](const http::Request&) {
     return http::Response::Text(200, api::RenderPrometheusText(metrics),
                                 "text/plain; version=0.0.4; charset=utf-8");
@@ -276,6 +298,7 @@ Status RunServer(const Config& config) {
               std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
   server.Stop();
   (*alarm_engine)->Stop();  // no new actions; queued retries stay in the state store
+  canaries->Stop();
   // Traffic first (requests in flight finish), then the instances behind it.
   if (balancer) balancer->Stop();
   if (fleet) fleet->Stop();

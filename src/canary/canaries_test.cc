@@ -11,6 +11,7 @@
 
 #include "canary/canary.h"
 #include "http/http.h"
+#include "tests/testutil/await.h"
 #include "tests/testutil/manual_clock.h"
 
 namespace vigil::canary {
@@ -18,18 +19,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
+using testutil::Await;
 
 constexpr int64_t kNow = 1'790'000'000'000;
-
-// Polls `pred` every 5 ms until it holds or `timeout` passes.
-bool Await(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
 
 // The shop the canaries look at. /slow?ms=N answers after N ms (less once released);
 // /busy takes 200 ms and counts how many requests it serves at once.

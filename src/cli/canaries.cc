@@ -31,19 +31,7 @@ StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
   if (o.command != "list" && o.command != "run") {
     return InvalidArgumentError("unknown command '" + o.command + "'");
   }
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      if (o.command == "list" || !o.name.empty()) {
-        return InvalidArgumentError("unexpected argument '" + a + "'");
-      }
-      o.name = a;
-      continue;
-    }
-    if (i + 1 == args.size()) return InvalidArgumentError(a + " needs a value");
-    ASSIGN_OR_RETURN(const bool common, o.Take(a, args[++i]));
-    if (!common) return InvalidArgumentError("unknown option " + a);
-  }
+  ASSIGN_OR_RETURN(o.name, ParseNameAndFlags(args, o.command == "run", &o));
   if (o.command == "run" && o.name.empty()) return InvalidArgumentError("run needs a canary NAME");
   return o;
 }

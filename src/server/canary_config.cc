@@ -45,31 +45,33 @@ StatusOr<std::string> Method(const std::string& t) {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-Status ReadHeaders(const Reader& r, const YAML::Node& node, const std::string& path,
-                   Pairs* headers) {
-  headers->clear();
+// A mapping of text to text, in file order; `check` (may be null) may refuse an entry, the
+// error placed at its value.
+Status ReadTextPairs(const Reader& r, const YAML::Node& node, const std::string& path, Pairs* out,
+                     Status (*check)(const std::string& key, const std::string& value)) {
+  out->clear();
   return r.Entries(node, path,
-                   [&](const std::string& name, const YAML::Node&, const YAML::Node& value,
+                   [&](const std::string& key, const YAML::Node&, const YAML::Node& value,
                        const std::string& sub) -> Status {
                      ASSIGN_OR_RETURN(std::string text, r.Text(value, sub));
-                     headers->emplace_back(name, std::move(text));
+                     if (check != nullptr) {
+                       Status s = check(key, text);
+                       if (!s.ok()) return r.Error(value, sub, s.message());
+                     }
+                     out->emplace_back(key, std::move(text));
                      return OkStatus();
                    });
+}
+
+Status ReadHeaders(const Reader& r, const YAML::Node& node, const std::string& path,
+                   Pairs* headers) {
+  return ReadTextPairs(r, node, path, headers, nullptr);
 }
 
 // `json: { "$.items[0].id": "2" }`: each value is JSON text.
 Status ReadJsonChecks(const Reader& r, const YAML::Node& node, const std::string& path,
                       Pairs* checks) {
-  checks->clear();
-  return r.Entries(node, path,
-                   [&](const std::string& json_path, const YAML::Node&, const YAML::Node& value,
-                       const std::string& sub) -> Status {
-                     ASSIGN_OR_RETURN(std::string expected, r.Text(value, sub));
-                     Status s = canary::ValidateJsonCheck(json_path, expected);
-                     if (!s.ok()) return r.Error(value, sub, s.message());
-                     checks->emplace_back(json_path, std::move(expected));
-                     return OkStatus();
-                   });
+  return ReadTextPairs(r, node, path, checks, canary::ValidateJsonCheck);
 }
 
 Status ReadStep(const Reader& r, const YAML::Node& node, const std::string& path, Step* step) {

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <functional>
 #include <set>
-#include <thread>
 
 #include "tests/integration/assertions.h"
 #include "tests/integration/vigil_server.h"
+#include "tests/testutil/await.h"
 
 namespace vigil::integration {
 namespace {
@@ -18,15 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-// Polls `pred` every 100 ms until it holds or `timeout` passes.
-bool Await(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
+// Polls every 100 ms for up to 20 s (a run of the aws CLI takes most of a second).
+bool Await(const std::function<bool()>& pred) { return testutil::Await(pred, 20s, 100ms); }
 
 class CanariesTest : public testing::Test {
  protected:

@@ -10,6 +10,7 @@
 //   RemoteWriteService POST /api/v1/write  Prometheus remote-write 1.0 (snappy + protobuf).
 //   RenderPrometheusText  GET /metrics: a Registry in the Prometheus text format 0.0.4.
 //   FleetService       GET /v1/apps[/{name}[/instances]]: the fleet's registry in JSON.
+//   CanaryService      GET /v1/canaries[/{name}], POST /v1/canaries/{name}/run.
 //   AlarmService       GET /v1/alarms, POST /v1/alarms/{name}/ack: acknowledgements.
 //   LogsService        POST /  CloudWatch Logs JSON 1.1 (X-Amz-Target Logs_20140328.*).
 //   CloudTrailService  POST /  CloudTrail LookupEvents over the audit trail.
@@ -34,6 +35,9 @@ class Store;
 }
 namespace vigil::audit {
 class Trail;
+}
+namespace vigil::canary {
+class Canaries;
 }
 
 namespace vigil::api {
@@ -193,6 +197,32 @@ class DeployService {
 
  private:
   deploy::Engine* engine_;
+  const auth::SigV4Verifier* verifier_;
+  audit::Trail* trail_;
+  Logger* logger_;
+};
+
+// Vigil's REST API for synthetic checks (`vigil canaries`), SigV4-signed:
+//   GET  /v1/canaries             {"canaries": [{name, app, url, interval_ms, runs, failures,
+//                                  last: RUN or null}]}
+//   GET  /v1/canaries/{name}      {name, app, url, interval_ms, timeout_ms, steps: [{name,
+//                                  method, path, headers: [names], expect_status, body_contains,
+//                                  json: {path: value}, max_latency_ms}], runs, failures,
+//                                  last, recent: [RUN, newest first, up to 20]}
+//   POST /v1/canaries/{name}/run  runs it now (trigger "manual"): 200 RUN, whether it passed or
+//                                 not; 404 unknown canary; 503 while stopping.
+// RUN: {canary, target, trigger, ok, started_at (ISO 8601), duration_ms, failure,
+//       steps: [{name, ok, status, latency_ms, detail}]}. app/url are null when not given.
+// Runs are recorded in `trail` (may be null) as vigil:RunCanary.
+// Thread-safe; canaries, verifier, trail and logger must outlive the service.
+class CanaryService {
+ public:
+  CanaryService(canary::Canaries* canaries, const auth::SigV4Verifier* verifier,
+                audit::Trail* trail = nullptr, Logger* logger = nullptr);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  canary::Canaries* canaries_;
   const auth::SigV4Verifier* verifier_;
   audit::Trail* trail_;
   Logger* logger_;

@@ -42,34 +42,25 @@ StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
   if (o.command != "list" && o.command != "ack" && o.command != "history") {
     return InvalidArgumentError("unknown command '" + o.command + "'");
   }
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      if (o.command == "list" || !o.name.empty()) {
-        return InvalidArgumentError("unexpected argument '" + a + "'");
-      }
-      o.name = a;
-      continue;
-    }
-    if (i + 1 == args.size()) return InvalidArgumentError(a + " needs a value");
-    const std::string& v = args[++i];
-    ASSIGN_OR_RETURN(const bool common, o.Take(a, v));
-    if (common) continue;
+  const auto option = [&o](const std::string& a, const std::string& v) -> StatusOr<bool> {
     if (a == "--state" && o.command == "list") {
       if (v != "OK" && v != "ALARM" && v != "INSUFFICIENT_DATA") {
         return InvalidArgumentError("--state is OK, ALARM or INSUFFICIENT_DATA");
       }
       o.state = v;
-    } else if (a == "--limit" && o.command == "history") {
+      return true;
+    }
+    if (a == "--limit" && o.command == "history") {
       char* end = nullptr;
       o.limit = std::strtoll(v.c_str(), &end, 10);
       if (end == v.c_str() || *end != '\0' || o.limit < 1 || o.limit > 100) {
         return InvalidArgumentError("--limit is a number from 1 to 100");
       }
-    } else {
-      return InvalidArgumentError("unknown option " + a);
+      return true;
     }
-  }
+    return false;
+  };
+  ASSIGN_OR_RETURN(o.name, ParseNameAndFlags(args, o.command != "list", &o, option));
   if (o.command != "list" && o.name.empty()) {
     return InvalidArgumentError(o.command + " needs an alarm NAME");
   }

@@ -15,6 +15,7 @@
 //   vigil versions create APP LABEL DIR | list APP
 //   vigil deploy APP LABEL [--policy P] [--batch N|N%] [--bake 30s] [--alarm A]... [--canary C]...
 //   vigil rollback APP [--to LABEL];  vigil deployments APP | show ID
+//   vigil canaries list | run NAME
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
 //           --output table|json
@@ -52,5 +53,9 @@ extern const char* const kAuditUsage;
 int RunDeployCommand(const std::string& command, const std::vector<std::string>& args,
                      std::FILE* out, std::FILE* err);
 extern const char* const kDeployUsage;
+// Runs `vigil canaries list` or `vigil canaries run NAME`. Exit codes: 0 done (run: the canary
+// passed), 1 the canary ran and failed, 2 bad usage or an error (unknown canary, no server).
+int RunCanaries(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+extern const char* const kCanariesUsage;
 
 }  // namespace vigil::cli

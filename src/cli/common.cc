@@ -38,6 +38,30 @@ StatusOr<bool> CommonOptions::Take(const std::string& flag, const std::string& v
   return true;
 }
 
+StatusOr<std::string> ParseNameAndFlags(
+    const std::vector<std::string>& args, bool takes_name, CommonOptions* o,
+    const std::function<StatusOr<bool>(const std::string& flag, const std::string& value)>& other) {
+  std::string name;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0) {
+      if (!takes_name || !name.empty()) {
+        return InvalidArgumentError("unexpected argument '" + a + "'");
+      }
+      name = a;
+      continue;
+    }
+    if (i + 1 == args.size()) return InvalidArgumentError(a + " needs a value");
+    const std::string& v = args[++i];
+    ASSIGN_OR_RETURN(bool taken, o->Take(a, v));
+    if (!taken && other) {
+      ASSIGN_OR_RETURN(taken, other(a, v));
+    }
+    if (!taken) return InvalidArgumentError("unknown option " + a);
+  }
+  return name;
+}
+
 std::unique_ptr<ServerClient> Connect(const CommonOptions& o, const std::string& command,
                                       std::FILE* err) {
   StatusOr<http::Url> url = http::ParseUrl(o.endpoint);

@@ -2,6 +2,7 @@
 // What the `vigil` client commands share: credentials, signed calls to the server's CloudWatch
 // API (JSON 1.0) and to its REST API, and tables.
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,6 +27,15 @@ struct CommonOptions {
   // false for another flag; InvalidArgument for a bad value.
   StatusOr<bool> Take(const std::string& flag, const std::string& value);
 };
+
+// Reads the words after a command word (args[1], ...): `--flag value` pairs, the common ones
+// into *o and any other through `other` (true: taken; false: unknown to it, an error), and,
+// when `takes_name`, one positional word, returned ("" when absent). InvalidArgument for a
+// flag without a value, an unknown flag, or a positional word not asked for.
+StatusOr<std::string> ParseNameAndFlags(
+    const std::vector<std::string>& args, bool takes_name, CommonOptions* o,
+    const std::function<StatusOr<bool>(const std::string& flag, const std::string& value)>& other =
+        nullptr);
 
 class ServerClient;
 // The client for the options, or null after telling `err` why ("vigil COMMAND: ...").

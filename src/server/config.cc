@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/canary_config.h"
 #include "server/yaml_reader.h"
 
 namespace vigil::server {
@@ -261,7 +262,7 @@ Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
                   r.Set("idle_timeout", &c->load_balancer.idle_timeout_ms, DurationIn(1)),
                   r.Set("max_attempts", &c->load_balancer.max_attempts, IntIn(1, 10)),
                   r.Set("retry_buffer", &c->load_balancer.retry_buffer_bytes, RetryBufferBytes)}),
-       r.Call("apps", ReadApps, &c->apps)});
+       r.Call("apps", ReadApps, &c->apps), r.Call("canaries", ReadCanaries, &c->canaries)});
 }
 
 // ---- Rules between apps.
@@ -280,13 +281,7 @@ bool Overlap(const std::string& h1, uint16_t p1, const std::string& h2, uint16_t
   return h1 == h2 || wildcard(h1) || wildcard(h2);
 }
 
-struct AppConflict {
-  size_t app = 0;        // index of the later app
-  const char* key = "";  // "name" or "listen"
-  std::string message;
-};
-
-std::optional<AppConflict> FindAppConflict(const Config& c) {
+std::optional<ListConflict> FindAppConflict(const Config& c) {
   for (size_t i = 0; i < c.apps.size(); ++i) {
     const AppSpec& a = c.apps[i];
     const std::string conflicts =
@@ -295,21 +290,21 @@ std::optional<AppConflict> FindAppConflict(const Config& c) {
       const AppSpec& b = c.apps[j];
       const std::string other = "apps[" + std::to_string(j) + "]";
       if (a.name == b.name) {
-        return AppConflict{i, "name", "duplicate app name (also " + other + ")"};
+        return ListConflict{"apps", i, "name", "duplicate app name (also " + other + ")"};
       }
       if (Overlap(a.listen_host, a.listen_port, b.listen_host, b.listen_port)) {
-        return AppConflict{i, "listen", conflicts + other + " ('" + b.name + "')"};
+        return ListConflict{"apps", i, "listen", conflicts + other + " ('" + b.name + "')"};
       }
     }
     if (Overlap(a.listen_host, a.listen_port, c.listen_host, c.listen_port)) {
-      return AppConflict{i, "listen", conflicts + "the server's own listen address"};
+      return ListConflict{"apps", i, "listen", conflicts + "the server's own listen address"};
     }
   }
   return std::nullopt;
 }
 
-std::string ConflictPath(const AppConflict& conflict) {
-  return "apps[" + std::to_string(conflict.app) + "]." + conflict.key;
+std::string ConflictPath(const ListConflict& conflict) {
+  return conflict.list + "[" + std::to_string(conflict.index) + "]." + conflict.key;
 }
 
 }  // namespace
@@ -331,12 +326,15 @@ Status ApplyYaml(const std::string& yaml, const std::string& source_name, Config
   try {
     const YAML::Node root = YAML::Load(yaml);
     if (!root.IsNull()) RETURN_IF_ERROR(ReadConfig(r, root, &next));
-    // After the whole file: a top-level `listen:` may come after `apps:`.
-    if (std::optional<AppConflict> conflict = FindAppConflict(next)) {
-      YAML::Mark mark = YAML::Mark::null_mark();  // for apps not from this document
-      const YAML::Node apps = root.IsMap() ? root["apps"] : YAML::Node();
-      if (apps && apps.IsSequence() && conflict->app < apps.size()) {
-        if (const YAML::Node value = apps[conflict->app][conflict->key]) mark = value.Mark();
+    // After the whole file: a top-level `listen:` may come after `apps:`, and `apps:` after
+    // the `canaries:` that name them.
+    std::optional<ListConflict> conflict = FindAppConflict(next);
+    if (!conflict) conflict = FindCanaryConflict(next);
+    if (conflict) {
+      YAML::Mark mark = YAML::Mark::null_mark();  // for entries not from this document
+      const YAML::Node list = root.IsMap() ? root[conflict->list] : YAML::Node();
+      if (list && list.IsSequence() && conflict->index < list.size()) {
+        if (const YAML::Node value = list[conflict->index][conflict->key]) mark = value.Mark();
       }
       return r.ErrorAt(mark, ConflictPath(*conflict), conflict->message);
     }
@@ -350,7 +348,7 @@ Status ApplyYaml(const std::string& yaml, const std::string& source_name, Config
 }
 
 Status ValidateApps(const Config& config) {
-  std::optional<AppConflict> conflict = FindAppConflict(config);
+  std::optional<ListConflict> conflict = FindAppConflict(config);
   if (!conflict) return OkStatus();
   return InvalidArgumentError(ConflictPath(*conflict) + ": " + conflict->message);
 }

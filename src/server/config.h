@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "canary/canary.h"
 #include "common/status.h"
 #include "common/units.h"
 #include "fleet/fleet.h"
@@ -53,16 +54,22 @@ struct Config {
   // The supervised applications (`apps:`), in file order. Names are unique; no two share a
   // listen address with a nonzero port, and none uses the server's own (see ValidateApps).
   std::vector<fleet::AppSpec> apps;
+
+  // Synthetic checks (`canaries:`), in file order. Names are unique; an `app:` names an app of
+  // `apps` that has a load balancer. `interval: 0` runs one only on demand (and after deploy
+  // batches); absent, every 60 s.
+  std::vector<canary::CanarySpec> canaries;
 };
 
 // Parses "HOST:PORT" ("[::1]:4510" for IPv6). InvalidArgument on a bad form or port.
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
 
 // Applies the YAML document `yaml`, read from `source_name` (a path, used only in messages),
-// over *config. A section's scalars override one by one; `apps:` and `tsdb.rollups:` replace
-// their list whole. Unknown keys are errors (a typo must not be silently ignored).
-// On success also checks the cross-app rules of ValidateApps against the final listen address.
-// On any problem returns InvalidArgument
+// over *config. A section's scalars override one by one; `apps:`, `canaries:` and
+// `tsdb.rollups:` replace their list whole. Unknown keys are errors (a typo must not be silently
+// ignored). On success also checks the cross-app rules of ValidateApps against the final listen
+// address, and that canaries have unique names and name apps with a load balancer. On any
+// problem returns InvalidArgument
 //   "SOURCE:LINE:COLUMN: key.path: what is wrong"   e.g. "vigil.yaml:7:17: apps[0].name: ..."
 // pointing (1-based) at the offending value, or at the key for an unknown key; YAML syntax
 // errors read "SOURCE:LINE:COLUMN: YAML syntax error: ...". *config is unchanged on error.

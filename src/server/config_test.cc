@@ -420,7 +420,7 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {"remote_write: true\n", "vigil.yaml:1:15: remote_write: expected a mapping, got 'true'"},
       {"bogus: 1\n",
        "vigil.yaml:1:1: bogus: unknown key (expected one of: listen, data_dir, region, auth, "
-       "tsdb, alarms, remote_write, http, load_balancer, apps)"},
+       "tsdb, alarms, remote_write, http, load_balancer, apps, canaries)"},
       {"alarms:\n  action_attempts: 0\n",
        "vigil.yaml:2:20: alarms.action_attempts: expected an integer in [1, 20], got '0'"},
       {"[1, 2]\n", "vigil.yaml:1:1: expected a mapping, got a list"},
@@ -506,6 +506,139 @@ TEST(ConfigTest, FlagsOverrideConfig) {
   EXPECT_EQ(c.listen_port, 9);
   EXPECT_FALSE(ParseServerFlags({"--nope"}, &c).ok());
   EXPECT_FALSE(ParseServerFlags({"--config", "/nonexistent/vigil.yaml"}, &c).ok());
+}
+
+}  // namespace
+}  // namespace vigil::server
+
+namespace vigil::server {
+namespace {
+
+const char kShopApp[] =
+    "apps:\n"
+    "  - name: shop\n"
+    "    command: [shop-server, --port, '${PORT}']\n"
+    "    listen: 127.0.0.1:8080\n";
+
+TEST(ConfigCanariesTest, IssueExampleParses) {
+  Config c;
+  Status s = ApplyYaml(std::string(kShopApp) + R"(
+canaries:
+  - name: shop-browse
+    app: shop                 # or url: http://127.0.0.1:9000
+    interval: 5s
+    timeout: 2s
+    steps:
+      - { path: /products, status: 200, body_contains: "\"id\"", max_latency: 500ms }
+      - { method: POST, path: /cart/demo/items, body: '{"product_id":1,"quantity":1}', status: 200 }
+      # yaml-cpp reads a '?' in a flow mapping's plain scalar as a key indicator: quote it.
+      - { path: "/recommendations?user=demo", json: { "$.items[0].product_id": "2" } }
+  - name: direct
+    url: http://127.0.0.1:9000
+    interval: 0
+    steps:
+      - name: home
+        headers: { Accept: text/html, X-Canary: "1" }
+        path: /
+)",
+                       "vigil.yaml", &c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(c.canaries.size(), 2u);
+  const canary::CanarySpec& browse = c.canaries[0];
+  EXPECT_EQ(browse.name, "shop-browse");
+  EXPECT_EQ(browse.app, "shop");
+  EXPECT_EQ(browse.interval_ms, 5000);
+  EXPECT_EQ(browse.timeout_ms, 2000);
+  ASSERT_EQ(browse.steps.size(), 3u);
+  EXPECT_EQ(browse.steps[0].method, "GET");
+  EXPECT_EQ(browse.steps[0].path, "/products");
+  EXPECT_EQ(browse.steps[0].expect_status, 200);
+  EXPECT_EQ(browse.steps[0].body_contains, "\"id\"");
+  EXPECT_EQ(browse.steps[0].max_latency_ms, 500);
+  EXPECT_EQ(browse.steps[1].method, "POST");
+  EXPECT_EQ(browse.steps[1].body, R"({"product_id":1,"quantity":1})");
+  EXPECT_EQ(browse.steps[2].path, "/recommendations?user=demo");
+  EXPECT_EQ(browse.steps[2].json_equals,
+            (std::vector<std::pair<std::string, std::string>>{{"$.items[0].product_id", "2"}}));
+  const canary::CanarySpec& direct = c.canaries[1];
+  EXPECT_EQ(direct.url, "http://127.0.0.1:9000");
+  EXPECT_EQ(direct.interval_ms, 0) << "interval 0: on demand only";
+  EXPECT_EQ(direct.timeout_ms, 5000);
+  EXPECT_EQ(direct.steps[0].name, "home");
+  EXPECT_EQ(direct.steps[0].headers, (std::vector<std::pair<std::string, std::string>>{
+                                         {"Accept", "text/html"}, {"X-Canary", "1"}}));
+
+  // Absent, the interval is a minute; a later document replaces the list whole.
+  ASSERT_TRUE(
+      ApplyYaml("canaries:\n  - {name: a, url: 'http://h:1', steps: [{path: /}]}\n", "b.yaml", &c)
+          .ok());
+  ASSERT_EQ(c.canaries.size(), 1u);
+  EXPECT_EQ(c.canaries[0].interval_ms, 60'000);
+}
+
+// Each bad canary and the exact error it gets: file:line:column: key path: what is wrong.
+TEST(ConfigCanariesTest, BadCanariesNamePositionPathAndProblem) {
+  // Lines 1-4 the shop app; line 5 "canaries:"; line 6 the canary's name (value at column 11).
+  const std::string head = std::string(kShopApp) + "canaries:\n  - name: browse\n";
+  const std::string step = "    steps: [{path: /}]\n";
+  const struct {
+    std::string yaml;
+    std::string error;
+  } kCases[] = {
+      {head + "    app: shop\n    intervall: 5s\n" + step,
+       "vigil.yaml:8:5: canaries[0].intervall: unknown key (expected one of: name, app, url, "
+       "interval, timeout, steps)"},
+      {head + "    app: shop\n    interval: 500ms\n" + step,
+       "vigil.yaml:8:15: canaries[0].interval: expected a duration of at least 1s, or 0 (on "
+       "demand only), got '500ms'"},
+      {head + "    app: shop\n    timeout: 10m\n" + step,
+       "vigil.yaml:8:14: canaries[0].timeout: must be at most 5m, got '10m'"},
+      {head + "    app: nope\n" + step,
+       "vigil.yaml:7:10: canaries[0].app: no app named 'nope' in apps"},
+      {head + "    url: ftp://x\n" + step,
+       "vigil.yaml:7:10: canaries[0].url: expected a base URL such as http://127.0.0.1:9000, got "
+       "'ftp://x'"},
+      {head + "    app: shop\n    url: http://h:1\n" + step,
+       "vigil.yaml:6:5: canaries[0]: give exactly one of app and url"},
+      {head + "    app: shop\n", "vigil.yaml:6:5: canaries[0]: needs at least one step"},
+      {head + "    app: shop\n    steps: [{path: /, statuss: 200}]\n",
+       "vigil.yaml:8:23: canaries[0].steps[0].statuss: unknown key (expected one of: name, method, "
+       "path, headers, body, status, body_contains, json, max_latency)"},
+      {head + "    app: shop\n    steps: [{path: /, status: 700}]\n",
+       "vigil.yaml:8:31: canaries[0].steps[0].status: expected an integer in [100, 599], got "
+       "'700'"},
+      {head + "    app: shop\n    steps: [{method: get}]\n",
+       "vigil.yaml:8:22: canaries[0].steps[0].method: expected an upper-case HTTP method such as "
+       "GET or POST, got 'get'"},
+      {head + "    app: shop\n    steps: [{path: products}]\n",
+       "vigil.yaml:8:20: canaries[0].steps[0].path: expected a path starting with '/', got "
+       "'products'"},
+      {head + "    app: shop\n    steps: [{json: {\"$.a[\": \"1\"}}]\n",
+       "vigil.yaml:8:29: canaries[0].steps[0].json.$.a[: bad path: missing ']' at offset 4"},
+      {head + "    app: shop\n    steps: [{json: {\"$.name\": shop}}]\n",
+       "vigil.yaml:8:31: canaries[0].steps[0].json.$.name: expected value must be JSON text such "
+       "as 3, \"x\" or true (quote strings: '\"x\"'), got 'shop'"},
+      {head + "    app: shop\n" + step + "  - name: browse\n    url: http://h:1\n" + step,
+       "vigil.yaml:9:11: canaries[1].name: duplicate canary name (also canaries[0])"},
+      {"apps:\n  - {name: worker, command: w}\ncanaries:\n  - {name: c, app: worker, steps: "
+       "[{path: /}]}\n",
+       "vigil.yaml:4:20: canaries[0].app: app 'worker' has no load balancer (no listen:); use "
+       "url:"},
+      {head + "    app: shop\n    steps: [{path: /}]\n    name: again\n",
+       "vigil.yaml:9:5: canaries[0].name: key given twice"},
+  };
+  for (const auto& c : kCases) {
+    Config config;
+    Status s = ApplyYaml(c.yaml, "vigil.yaml", &config);
+    EXPECT_EQ(s.message(), c.error) << c.yaml;
+    EXPECT_TRUE(config.canaries.empty());
+  }
+  // Canaries may come before the apps they name.
+  Config config;
+  EXPECT_TRUE(
+      ApplyYaml("canaries:\n  - {name: c, app: shop, steps: [{path: /}]}\n" + std::string(kShopApp),
+                "vigil.yaml", &config)
+          .ok());
 }
 
 }  // namespace

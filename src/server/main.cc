@@ -27,6 +27,8 @@ constexpr const char* kUsage =
     "         check the audit trail's hash chain; list control-plane calls (`vigil audit help`)\n"
     "  versions create|list, deploy APP LABEL, rollback APP, deployments APP|show ID\n"
     "         application versions and their deployments (`vigil deploy help`)\n"
+    "  canaries list|run NAME [options]\n"
+    "         synthetic checks: their last results; run one now (`vigil canaries help`)\n"
     "  version  print the version\n"
     "  help     print this text\n";
 
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
       command == "deployments") {
     return vigil::cli::RunDeployCommand(command, args, stdout, stderr);
   }
+  if (command == "canaries") return vigil::cli::RunCanaries(args, stdout, stderr);
   std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

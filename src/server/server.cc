@@ -5,12 +5,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 
 #include "alarms/alarms.h"
 #include "api/api.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "canary/canary.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -21,6 +23,7 @@
 #include "logs/logs.h"
 #include "server/alarm_wiring.h"
 #include "server/deploy_wiring.h"
+#include "server/canary_wiring.h"
 #include "server/log_shipper.h"
 #include "server/metric_writer.h"
 #include "state/state.h"
@@ -138,8 +141,11 @@ Status RunServer(const Config& config) {
     (void)db->Close();
     return app_specs.status();
   }
+  std::map<std::string, std::string> lb_urls;  // app -> its load balancer's URL, as bound
+  std::unique_ptr<canary::Canaries> canaries;
   // Undoes the start so far when a later part cannot start.
   auto stop_started = [&] {
+    if (canaries) canaries->Stop();
     (*deployer)->Stop();
     if (balancer) balancer->Stop();
     if (fleet) fleet->Stop();
@@ -198,9 +204,28 @@ Status RunServer(const Config& config) {
         const lb::Listener& l = lb_options.listeners[i];
         std::printf("app %s load balancer on http://%s:%u\n", l.targets->spec().name.c_str(),
                     l.host.c_str(), balancer->port(i));
+        lb_urls[l.targets->spec().name] = LocalBaseUrl(l.host, balancer->port(i));
       }
     }
   }
+  // Synthetic checks, after the load balancers they look through.
+  StatusOr<std::unique_ptr<canary::Canaries>> canaries_started =
+      StartCanaries(config.canaries, lb_urls, &clock, &logger, &metric_writer);
+  if (!canaries_started.ok()) {
+    stop_started();
+    return canaries_started.status();
+  }
+  canaries = std::move(*canaries_started);
+  deploy_watch.canary_exists = [c = canaries.get()](const std::string& name) {
+    return c->Get(name).status();
+  };
+  // A deployment runs a canary against each new instance directly.
+  deploy_watch.run_canary = [c = canaries.get()](const std::string& name,
+                                                 const std::string& base_url) -> Status {
+    ASSIGN_OR_RETURN(canary::RunResult run, c->Run(name, "deploy", base_url));
+    if (run.ok) return OkStatus();
+    return UnavailableError(run.failure);
+  };
 
   // Alarms: definitions, states and history in the state store; datapoints from the metrics
   // store; actions to webhooks and the fleet.
@@ -281,6 +306,13 @@ Status RunServer(const Config& config) {
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
   router.Handle("POST", "/v1/alarms/*",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
+  api::CanaryService canary_service(canaries.get(), &verifier, trail->get(), &logger);
+  for (const char* method : {"GET", "POST"}) {
+    router.Handle(method, "/v1/canaries/*",
+                  [&](const http::Request& r) { return canary_service.Handle(r); });
+  }
+  router.Handle("GET", "/v1/canaries",
+                [&](const http::Request& r) { return canary_service.Handle(r); });
   router.Handle("GET", "/metrics", [&](const http::Request&) {
     return http::Response::Text(200, api::RenderPrometheusText(metrics),
                                 "text/plain; version=0.0.4; charset=utf-8");
@@ -316,6 +348,7 @@ Status RunServer(const Config& config) {
               std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
   server.Stop();
   (*alarm_engine)->Stop();  // no new actions; queued retries stay in the state store
+  canaries->Stop();
   (*deployer)->Stop();      // deployments in progress resume at the next start
   // Traffic first (requests in flight finish), then the instances behind it.
   if (balancer) balancer->Stop();

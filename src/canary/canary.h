@@ -124,8 +124,9 @@ class Canaries {
 
   virtual ~Canaries() = default;  // Stop()s
   // Stops scheduling and joins the runners. A run in flight ends after its current step (whose
-  // fetch is bounded by the canary's timeout) and is not recorded; Run() calls waiting or in
-  // flight return Unavailable. Idempotent. Run() calls must have returned before destruction.
+  // fetch is bounded by the canary's timeout) and is not recorded; Run() calls waiting, or cut
+  // short that way, return Unavailable. Idempotent. Run() calls must have returned before
+  // destruction.
   virtual void Stop() = 0;
 
   // Runs canary `name` now on the calling thread, against its target, or against `base_url`

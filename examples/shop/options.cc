@@ -122,12 +122,11 @@ StatusOr<ShopOptions> ParseOptions(const std::vector<std::string>& args,
 }
 
 std::string Usage() {
-  std::string out = "usage: vigil-shop [flags]\n";
+  std::string out = "usage: vigil-shop [flags]   (a flag wins over its environment variable)\n";
   for (const Setting& s : Settings()) {
     std::string names = *s.flag != '\0' ? std::string(s.flag) + (s.takes_value ? " V" : "") : "";
-    if (*s.env != '\0') names += (names.empty() ? "$" : " / $") + std::string(s.env);
-    out +=
-        "  " + names + std::string(names.size() < 44 ? 44 - names.size() : 1, ' ') + s.help + "\n";
+    if (*s.env != '\0') names += (names.empty() ? "$" : ", $") + std::string(s.env);
+    out += "  " + names + "\n      " + s.help + "\n";
   }
   return out;
 }

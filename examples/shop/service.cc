@@ -154,7 +154,10 @@ Shop::Shop(Store* store, ShopMetrics* metrics, Logger* logger, std::string versi
 }
 
 std::chrono::milliseconds Shop::Delay(const http::Request& request) const {
-  return std::chrono::milliseconds(request.path == "/health" ? 0 : faults_.latency_ms);
+  if (request.path == "/health" || faults_.latency_ms == 0) return std::chrono::milliseconds(0);
+  logger_->Info("shop", "holding " + request.method + " " + request.target + " for " +
+                            std::to_string(faults_.latency_ms) + " ms (--fault-latency-ms)");
+  return std::chrono::milliseconds(faults_.latency_ms);
 }
 
 bool Shop::InjectError() {
@@ -187,7 +190,7 @@ http::Response Shop::Serve(const http::Request& request) {
   // The time a request was held by the latency fault is known exactly: it is the fault.
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() +
-      static_cast<double>(Delay(request).count());
+      static_cast<double>(request.path == "/health" ? 0 : faults_.latency_ms);
   char took[32];
   std::snprintf(took, sizeof(took), " %.1fms", ms);
   std::string line =

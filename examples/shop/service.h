@@ -29,7 +29,8 @@ class Shop {
 
   // Answers one request (the only route of the router given to http::Server).
   http::Response Serve(const http::Request& request);
-  // For http::ServerOptions::delay: the latency fault, for every request but /health.
+  // For http::ServerOptions::delay: the latency fault, for every request but /health; logs
+  // each request it holds (tests wait for that line to know a request is in flight).
   std::chrono::milliseconds Delay(const http::Request& request) const;
 
  private:

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "auth/auth.h"
+#include "http/client.h"
 #include "http/fetch.h"
 
 namespace vigil::shop {
@@ -16,23 +17,6 @@ constexpr size_t kMaxValuesPerDatum = 150;
 // Vigil answers in milliseconds; longer means it is in trouble, and the shop's SIGTERM waits for
 // the last publish.
 constexpr std::chrono::milliseconds kPublishTimeout{2000};
-
-// application/x-www-form-urlencoded, RFC 3986 style: everything but unreserved is %XX.
-std::string FormEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string FormatNumber(double v) {
   char text[32];
@@ -45,7 +29,7 @@ class DatumWriter {
   DatumWriter(std::string* body, int index)
       : body_(body), prefix_("&MetricData.member." + std::to_string(index) + ".") {}
   void Field(const std::string& name, std::string_view value) {
-    *body_ += prefix_ + name + "=" + FormEncode(value);
+    *body_ += prefix_ + name + "=" + http::PercentEncode(value);
   }
   void Head(std::string_view metric, std::string_view unit, std::string_view app) {
     Field("MetricName", metric);

@@ -213,21 +213,26 @@ StatusOr<Purchase> Store::Checkout(const std::string& user, int64_t now_ms) {
 StatusOr<std::vector<Order>> Store::History() {
   std::lock_guard lock(mu_);
   Statement s(db_,
-              "SELECT o.id, o.user, i.product_id FROM orders o"
-              " JOIN order_items i ON i.order_id = o.id ORDER BY o.id, i.product_id");
+              "SELECT o.id, o.user, i.product_id FROM orders o JOIN order_items i"
+              " ON i.order_id = o.id WHERE o.id > ? ORDER BY o.id, i.product_id");
   if (!s.ok()) return Error("reading the purchase history");
-  std::vector<Order> out;
-  int64_t last_id = -1;
+  s.Bind(history_last_id_);
+  // Kept aside until the read is complete: a failed one leaves the cache as it was.
+  std::vector<Order> fresh;
+  int64_t last_id = history_last_id_;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
     if (s.Int(0) != last_id) {
       last_id = s.Int(0);
-      out.push_back({s.Text(1), {}});
+      fresh.push_back({s.Text(1), {}});
     }
-    out.back().product_ids.push_back(s.Int(2));
+    fresh.back().product_ids.push_back(s.Int(2));
   }
   if (rc != SQLITE_DONE) return Error("reading the purchase history");
-  return out;
+  history_.insert(history_.end(), std::make_move_iterator(fresh.begin()),
+                  std::make_move_iterator(fresh.end()));
+  history_last_id_ = last_id;
+  return history_;
 }
 
 Status Store::Ping() {

@@ -76,6 +76,9 @@ class Store {
   // returns) and empties it. FailedPrecondition when the cart is empty.
   StatusOr<Purchase> Checkout(const std::string& user, int64_t now_ms);
   // Every order's user and product ids, oldest first: the recommendation function's input.
+  // Kept in memory and extended by the orders committed since the previous call (by any
+  // process: ids grow in commit order, as SQLite has one writer at a time), so a call reads only
+  // what is new rather than the whole history under the lock checkouts wait for.
   StatusOr<std::vector<Order>> History();
   // OK when the database answers a query.
   Status Ping();
@@ -90,6 +93,8 @@ class Store {
   std::mutex mu_;
   sqlite3* const db_;  // guarded by mu_
   const std::string path_;
+  std::vector<Order> history_;   // guarded by mu_; the orders with id <= history_last_id_
+  int64_t history_last_id_ = 0;  // guarded by mu_
 };
 
 }  // namespace vigil::shop

@@ -81,6 +81,16 @@ TEST_F(StoreTest, HistoryHoldsEveryOrderAcrossConnections) {
   EXPECT_EQ((*history)[0].product_ids, (std::vector<int64_t>{1, 3}));
   EXPECT_EQ((*history)[1].user, "bob");
   EXPECT_EQ((*history)[1].product_ids, (std::vector<int64_t>{5}));
+
+  // The next call adds what was bought since, through either connection.
+  ASSERT_TRUE(b->AddToCart("ann", 2, 1).ok());
+  ASSERT_TRUE(b->Checkout("ann", 3).ok());
+  history = a->History();
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[2].user, "ann");
+  EXPECT_EQ((*history)[2].product_ids, (std::vector<int64_t>{2}));
+  EXPECT_EQ(a->History()->size(), 3u);
 }
 
 }  // namespace

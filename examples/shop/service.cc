@@ -1,5 +1,6 @@
 #include "examples/shop/service.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -176,9 +177,11 @@ http::Response Shop::Serve(const http::Request& request) {
     response = routes_.Dispatch(request);
   }
   // The router's own 404 and 405 are text; the shop answers JSON everywhere but /health.
+  auto content_type = std::find_if(response.headers.begin(), response.headers.end(),
+                                   [](const auto& h) { return h.first == "Content-Type"; });
   if ((response.status == 404 || response.status == 405) &&
-      response.headers.front().second.starts_with("text/plain")) {
-    response.headers.front().second = "application/json";
+      content_type != response.headers.end() && content_type->second.starts_with("text/plain")) {
+    content_type->second = "application/json";
     response.body = Json{{"error", response.status == 404 ? "no such path: " + request.path
                                                           : "method not allowed"}}
                         .dump() +

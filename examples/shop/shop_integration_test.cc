@@ -91,6 +91,32 @@ class RunningShop {
   testutil::HttpClient client_;
 };
 
+// Sends one GET on a connection of its own, from another thread; the future holds the answer's
+// status (0 when none came).
+std::future<int> GetAsync(uint16_t port, std::string target) {
+  return std::async(std::launch::async, [port, target = std::move(target)] {
+    testutil::HttpClient client(port);
+    testutil::HttpRequest request;
+    request.method = "GET";
+    request.target = target;
+    StatusOr<HttpResponse> r = client.Send(request, 10s);
+    return r.ok() ? r->status : 0;
+  });
+}
+
+// Runs vigil-shop-load --json against `url` for a second at 200 requests/s; its summary.
+Json RunLoad(const std::string& url) {
+  testutil::SpawnOptions load;
+  load.argv = {VIGIL_SHOP_LOAD_BINARY, "--url", url, "--rate", "200", "--duration", "1s", "--json"};
+  StatusOr<testutil::CommandResult> run = testutil::RunCommand(load, 30s);
+  EXPECT_TRUE(run.ok()) << run.status().ToString();
+  if (!run.ok()) return Json();
+  EXPECT_TRUE(run->status.ok()) << run->err;
+  Json summary = Json::parse(run->out, nullptr, /*allow_exceptions=*/false);
+  EXPECT_TRUE(summary.is_object()) << run->out << run->err;
+  return summary;
+}
+
 class ShopTest : public ::testing::Test {
  protected:
   void StartShop(std::vector<std::string> args = {},
@@ -249,14 +275,7 @@ TEST_F(ShopTest, LatencyFaultDelaysRequestsButNotHealthOrEachOther) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::future<int>> slow;
   for (int i = 0; i < 3; ++i) {
-    slow.push_back(std::async(std::launch::async, [port = shop_->port(), i] {
-      testutil::HttpClient client(port);
-      testutil::HttpRequest request;
-      request.method = "GET";
-      request.target = "/products?n=" + std::to_string(i);
-      StatusOr<HttpResponse> r = client.Send(request, 10s);
-      return r.ok() ? r->status : 0;
-    }));
+    slow.push_back(GetAsync(shop_->port(), "/products?n=" + std::to_string(i)));
   }
   // All three are held; /health still answers at once.
   for (int i = 0; i < 3; ++i) {
@@ -273,14 +292,7 @@ TEST_F(ShopTest, LatencyFaultDelaysRequestsButNotHealthOrEachOther) {
 
 TEST_F(ShopTest, SigtermFinishesRequestsInFlightAndExitsZero) {
   ASSERT_NO_FATAL_FAILURE(StartShop({"--fault-latency-ms", "300"}));
-  auto slow = std::async(std::launch::async, [port = shop_->port()] {
-    testutil::HttpClient client(port);
-    testutil::HttpRequest request;
-    request.method = "GET";
-    request.target = "/version";
-    StatusOr<HttpResponse> r = client.Send(request, 10s);
-    return r.ok() ? r->status : 0;
-  });
+  std::future<int> slow = GetAsync(shop_->port(), "/version");
   ASSERT_TRUE(
       shop_->process().WaitForLine(std::regex("holding GET /version"), kStartTimeout).has_value());
   ASSERT_TRUE(shop_->process().Signal(SIGTERM));
@@ -406,16 +418,9 @@ TEST_F(ShopTest, PublishesSignedCheckoutMetricsToVigil) {
 
 TEST_F(ShopTest, LoadGeneratorCountsEveryRequestAndFailure) {
   ASSERT_NO_FATAL_FAILURE(StartShop({"--version-label", "v1"}));
-  const std::string url = "http://127.0.0.1:" + std::to_string(shop_->port());
-  testutil::SpawnOptions load;
-  load.argv = {VIGIL_SHOP_LOAD_BINARY, "--url", url, "--rate", "200", "--duration", "1s", "--json"};
-  StatusOr<testutil::CommandResult> ok = testutil::RunCommand(load, 30s);
-  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_TRUE(ok->status.ok()) << ok->err;
-  Json summary = Json::parse(ok->out, nullptr, /*allow_exceptions=*/false);
-  ASSERT_TRUE(summary.is_object()) << ok->out;
+  Json summary = RunLoad("http://127.0.0.1:" + std::to_string(shop_->port()));
   EXPECT_GE(summary["requests"].get<int>(), 150);
-  EXPECT_EQ(summary["failed"], 0) << ok->err;
+  EXPECT_EQ(summary["failed"], 0);
   EXPECT_EQ(summary["versions"], (Json{{"v1", summary["requests"]}}));
   EXPECT_GT(summary["p99_ms"].get<double>(), 0);
 
@@ -424,20 +429,15 @@ TEST_F(ShopTest, LoadGeneratorCountsEveryRequestAndFailure) {
   std::unique_ptr<RunningShop> failing;
   ASSERT_NO_FATAL_FAILURE(
       RunningShop::Start(dir_.Sub("other.db"), {"--fault-error-rate", "1"}, {}, &failing));
-  load.argv[2] = "http://127.0.0.1:" + std::to_string(failing->port());
-  StatusOr<testutil::CommandResult> bad = testutil::RunCommand(load, 30s);
-  ASSERT_TRUE(bad.ok());
-  summary = Json::parse(bad->out, nullptr, /*allow_exceptions=*/false);
-  ASSERT_TRUE(summary.is_object()) << bad->out;
+  const std::string url = "http://127.0.0.1:" + std::to_string(failing->port());
+  summary = RunLoad(url);
   EXPECT_GT(summary["requests"].get<int>(), 0);
   EXPECT_EQ(summary["failed"], summary["requests"]);
+  EXPECT_EQ(summary["versions"], (Json{{"dev", summary["requests"]}}));
 
   ASSERT_TRUE(failing->process().Signal(SIGTERM));
   ASSERT_TRUE(failing->process().Wait(10s).has_value());
-  StatusOr<testutil::CommandResult> gone = testutil::RunCommand(load, 30s);
-  ASSERT_TRUE(gone.ok());
-  summary = Json::parse(gone->out, nullptr, /*allow_exceptions=*/false);
-  ASSERT_TRUE(summary.is_object()) << gone->out;
+  summary = RunLoad(url);
   EXPECT_GT(summary["requests"].get<int>(), 0);
   EXPECT_EQ(summary["failed"], summary["requests"]);
   EXPECT_TRUE(summary["versions"].empty());

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -130,18 +131,16 @@ class Shopper {
       Send("GET", "/products", "");
     } else if (pick < 60) {
       Send("GET", "/products/" + std::to_string(Uniform(1, kProducts)), "");
+    } else if (pick < 80) {
+      AddToCart(user);
     } else if (pick < 90) {
-      size_t ready = users_.size();
-      for (size_t u = 0; u < users_.size() && pick >= 80; ++u) {
-        if (cart_filled_[u]) ready = u;
-      }
-      if (ready != users_.size()) {
-        Send("POST", "/cart/" + users_[ready] + "/checkout", "");
-        cart_filled_[ready] = false;
+      const auto filled = std::find(cart_filled_.begin(), cart_filled_.end(), true);
+      if (filled == cart_filled_.end()) {
+        AddToCart(user);
       } else {
-        const std::string body = "{\"product_id\":" + std::to_string(Uniform(1, kProducts)) +
-                                 ",\"quantity\":" + std::to_string(Uniform(1, 3)) + "}";
-        cart_filled_[user] = Send("POST", "/cart/" + users_[user] + "/items", body);
+        const size_t ready = static_cast<size_t>(filled - cart_filled_.begin());
+        Send("POST", "/cart/" + users_[ready] + "/checkout", "");
+        cart_filled_[ready] = false;  // emptied, or in an unknown state after a failure
       }
     } else {
       Send("GET", "/recommendations?user=" + users_[user] + "&limit=5", "");
@@ -150,6 +149,12 @@ class Shopper {
 
  private:
   int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+
+  void AddToCart(size_t user) {
+    const std::string body = "{\"product_id\":" + std::to_string(Uniform(1, kProducts)) +
+                             ",\"quantity\":" + std::to_string(Uniform(1, 3)) + "}";
+    cart_filled_[user] = Send("POST", "/cart/" + users_[user] + "/items", body);
+  }
 
   // True on a 2xx answer. Records the outcome either way.
   bool Send(const std::string& method, const std::string& target, const std::string& body) {

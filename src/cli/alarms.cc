@@ -6,6 +6,7 @@
 #include "api/text.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "http/client.h"
 
 namespace vigil::cli {
 
@@ -89,7 +90,8 @@ Status List(const Options& o, ServerClient& server, std::FILE* out) {
 }
 
 Status Ack(const Options& o, ServerClient& server, std::FILE* out) {
-  ASSIGN_OR_RETURN(Json doc, server.Rest("POST", "/v1/alarms/" + PathEscape(o.name) + "/ack"));
+  ASSIGN_OR_RETURN(Json doc,
+                   server.Rest("POST", "/v1/alarms/" + http::PercentEncode(o.name) + "/ack"));
   if (o.json) {
     std::fprintf(out, "%s\n", doc.dump(2).c_str());
   } else {

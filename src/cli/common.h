@@ -111,7 +111,4 @@ int64_t Millis(const Json& t);
 // Prints rows as aligned columns (two spaces apart), the first row being the header.
 void PrintTable(const std::vector<std::vector<std::string>>& rows, std::FILE* out);
 
-// Percent-encodes everything but RFC 3986's unreserved characters (for a path segment).
-std::string PathEscape(const std::string& text);
-
 }  // namespace vigil::cli

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct Url {
   std::string HostHeader() const { return host + ":" + std::to_string(port); }
 };
 StatusOr<Url> ParseUrl(const std::string& url);
+
+// RFC 3986 percent-encoding: every byte but the unreserved ones (A-Z a-z 0-9 - _ . ~) becomes
+// %XX; for a path segment or a form value.
+std::string PercentEncode(std::string_view text);
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 

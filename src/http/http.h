@@ -5,6 +5,7 @@
 // pool of `worker_threads` because they may block (a PutMetricData waits for the WAL fsync),
 // and an I/O thread must never block. Shutdown drains: Stop() stops accepting, lets requests
 // in flight finish (up to a deadline), then closes idle keep-alive connections.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,6 +75,12 @@ struct ServerOptions {
   int shutdown_grace_ms = 10'000;
   Logger* logger = nullptr;      // required
   Registry* metrics = nullptr;   // optional
+  // Optional, for fault injection (Envoy's fault filter; examples/shop's --fault-latency-ms):
+  // called on an I/O thread for each request read, before its handler runs; a positive result
+  // holds the request that long on an asynchronous timer, so a held request occupies neither an
+  // I/O thread nor a worker and other requests go on. Must be cheap and must not block. A held
+  // request counts as in flight: Stop() drains it like one whose handler runs.
+  std::function<std::chrono::milliseconds(const Request&)> delay;
 };
 
 class Server {

@@ -376,6 +376,35 @@ TEST_F(ServerTest, GraceExpiryClosesConnectionsOfStuckHandlers) {
   stopper.join();
 }
 
+TEST_F(ServerTest, DelayHoldsRequestsWithoutOccupyingAWorker) {
+  router_.Handle("GET", "/held", [](const Request&) { return Response::Text(200, "held"); });
+  ServerOptions o;
+  o.port = 0;
+  o.worker_threads = 1;  // a held request that slept on the worker would stall /hello
+  o.logger = &NullLogger();
+  o.metrics = &registry_;
+  o.delay = [](const Request& r) { return std::chrono::milliseconds(r.path == "/held" ? 300 : 0); };
+  Server server(o, &router_);
+  ASSERT_TRUE(server.Start().ok());
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::future<BeastResponse>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::async(std::launch::async, [port = server.port()] {
+      return TestClient(port).Send(bhttp::verb::get, "/held");
+    }));
+  }
+  // All three are read and held before /hello is sent.
+  while (Metric("vigil_http_requests_in_flight") < 3) std::this_thread::yield();
+  TestClient fast(server.port());
+  EXPECT_EQ(fast.Send(bhttp::verb::get, "/hello").body(), "hello");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  for (auto& f : held) EXPECT_EQ(f.get().body(), "held");
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(300));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(900));  // held side by side, not one by one
+}
+
 TEST(ServerLifecycleTest, StartFailsWhenPortIsTaken) {
   Router router;
   ServerOptions o;

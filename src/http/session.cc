@@ -184,6 +184,14 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
       keep_alive = parser.get().keep_alive();
       head = parser.get().method() == bhttp::verb::head;
       Request request = ToRequest(parser.release(), remote);
+      if (options.delay) {
+        const std::chrono::milliseconds hold = options.delay(request);
+        if (hold.count() > 0) {
+          asio::steady_timer timer(conn->socket.get_executor(), hold);
+          boost::system::error_code timer_ec;  // only cancellation, at ~io_context
+          co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, timer_ec));
+        }
+      }
       // Hop to a worker: handlers may block (WAL fsync). co_spawn, not post(pool): a coroutine
       // resumed by post(pool, use_awaitable) comes straight back to its own executor (the
       // strand), so the handler would run on an io thread. The awaited result resumes us on the

@@ -70,7 +70,7 @@ Status List(const Options& o, ServerClient& server, std::FILE* out) {
 
 // Prints the run; *passed says how it went.
 Status Run(const Options& o, ServerClient& server, std::FILE* out, bool* passed) {
-  ASSIGN_OR_RETURN(Json run, server.Rest("POST", "/v1/canaries/" + PathEscape(o.name) + "/run"));
+  ASSIGN_OR_RETURN(Json run, server.Rest("POST", "/v1/canaries/" + http::PercentEncode(o.name) + "/run"));
   *passed = run.value("ok", false);
   if (o.json) {
     std::fprintf(out, "%s\n", run.dump(2).c_str());

@@ -140,7 +140,7 @@ Status Follow(const Options& o, ServerClient& server, Json d, std::FILE* out) {
   size_t shown = o.json ? 0 : PrintEvents(d, 0, out);
   while (o.wait && d.value("state", "") == "in-progress") {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ASSIGN_OR_RETURN(d, server.Rest("GET", "/v1/deployments/" + PathEscape(id)));
+    ASSIGN_OR_RETURN(d, server.Rest("GET", "/v1/deployments/" + http::PercentEncode(id)));
     if (!o.json) shown = PrintEvents(d, shown, out);
   }
   if (o.json) std::fprintf(out, "%s\n", d.dump(2).c_str());
@@ -154,11 +154,11 @@ Status Follow(const Options& o, ServerClient& server, Json d, std::FILE* out) {
 
 Status Run(const Options& o, ServerClient& server, std::FILE* out) {
   const auto& p = o.positional;
-  const std::string app_path = "/v1/apps/" + PathEscape(p[0]);
+  const std::string app_path = "/v1/apps/" + http::PercentEncode(p[0]);
   if (o.command == "versions-create") {
     ASSIGN_OR_RETURN(std::string bundle, BundleOf(p[2]));
-    std::string path = app_path + "/versions/" + PathEscape(p[1]);
-    if (!o.description.empty()) path += "?description=" + PathEscape(o.description);
+    std::string path = app_path + "/versions/" + http::PercentEncode(p[1]);
+    if (!o.description.empty()) path += "?description=" + http::PercentEncode(o.description);
     ASSIGN_OR_RETURN(Json v, server.Rest("POST", path, bundle, "application/gzip"));
     if (o.json) std::fprintf(out, "%s\n", v.dump(2).c_str());
     else std::fprintf(out, "version %s of %s created (%zu bytes)\n", p[1].c_str(),
@@ -200,7 +200,7 @@ Status Run(const Options& o, ServerClient& server, std::FILE* out) {
     return Follow(o, server, std::move(d), out);
   }
   if (o.command == "deployments-show") {
-    ASSIGN_OR_RETURN(Json d, server.Rest("GET", "/v1/deployments/" + PathEscape(p[0])));
+    ASSIGN_OR_RETURN(Json d, server.Rest("GET", "/v1/deployments/" + http::PercentEncode(p[0])));
     if (o.json) {
       std::fprintf(out, "%s\n", d.dump(2).c_str());
       return OkStatus();

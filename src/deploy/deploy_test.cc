@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "tests/testutil/await.h"
 #include "state/state.h"
 
 namespace vigil::deploy {
@@ -24,12 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 
 bool Await(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
+  return testutil::Await(pred, timeout);
 }
 
 // The engine's own Watch interface, driven by the test.

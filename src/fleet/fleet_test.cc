@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "tests/testutil/await.h"
 
 namespace vigil::fleet {
 namespace {
@@ -22,12 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 
 bool Await(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
+  return testutil::Await(pred, timeout);
 }
 
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }

@@ -47,8 +47,8 @@ class ShopLoad {
   // so that the load runs before what the test does next.
   static StatusOr<std::unique_ptr<ShopLoad>> Start(uint16_t port) {
     testutil::SpawnOptions options;
-    options.argv = {VIGIL_SHOP_LOAD, "--url", "http://127.0.0.1:" + std::to_string(port),
-                    "--connections", "4", "--rate", "100", "--json"};
+    const std::string url = "http://127.0.0.1:" + std::to_string(port);
+    options.argv = {VIGIL_SHOP_LOAD, "--url", url, "--connections", "4", "--rate", "100", "--json"};
     auto load = std::unique_ptr<ShopLoad>(new ShopLoad);
     ASSIGN_OR_RETURN(load->process_, testutil::Process::Spawn(options));
     testutil::Process* p = load->process_.get();
@@ -80,23 +80,26 @@ class DeployTest : public testing::Test {
  protected:
   void SetUp() override {
     scratch_ = std::filesystem::path(server_.WriteScratchFile(".keep", "")).parent_path();
+    // Every version shares the configuration's database (a manifest's env adds to the app's).
     const std::string config = server_.WriteScratchFile(
         "vigil.yaml",
-        "apps:\n"
-        "  - name: shop\n"
-        "    command: [\"" VIGIL_SHOP "\", \"--port\", \"${PORT}\"]\n"
-        "    instances: 3\n"
-        "    listen: 127.0.0.1:0\n"
-        "    health_check: { path: /health, interval: 200ms, timeout: 1s }\n"
-        "    env:\n"
-        "      SHOP_VERSION: v1\n"
-        "      SHOP_DB: " + scratch_ + "/shop.db\n"
         "canaries:\n"
         "  - name: shop-products\n"
         "    app: shop\n"
         "    interval: 0\n"
         "    steps:\n"
-        "      - { path: /products, status: 200 }\n");
+        "      - { path: /products, status: 200 }\n"
+        "apps:\n"
+        "  - name: shop\n"
+        "    command: [\"" VIGIL_SHOP
+        "\", \"--port\", \"${PORT}\"]\n"
+        "    instances: 3\n"
+        "    listen: 127.0.0.1:0\n"
+        "    health_check: { path: /health, interval: 200ms, timeout: 1s }\n"
+        "    env:\n"
+        "      SHOP_VERSION: v1\n"
+        "      SHOP_DB: " +
+            scratch_ + "/shop.db\n");
     ASSERT_OK(server_.Start({"--config", config}));
     ASSERT_TRUE(AllOn("v1")) << Instances().dump(2) << server_.Logs();
   }
@@ -129,7 +132,8 @@ class DeployTest : public testing::Test {
     strip.argv = {"strip", "-o", path, VIGIL_SHOP};
     auto p = testutil::Process::Spawn(strip);
     if (!p.ok() || !(*p)->Wait(60s).value_or(testutil::ExitStatus{}).ok()) {
-      std::filesystem::copy_file(VIGIL_SHOP, path, std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::copy_file(VIGIL_SHOP, path,
+                                 std::filesystem::copy_options::overwrite_existing);
     }
     return path;
   }
@@ -313,7 +317,8 @@ TEST_F(DeployTest, SlowVersionTripsAWatchedLatencyAlarmAndRollsBack) {
   const auto took = std::chrono::steady_clock::now() - started;
   auto summary = load->Stop();
   ASSERT_EQ(deployed.exit_code, 1) << deployed.Describe() << server_.Logs();
-  EXPECT_TRUE(Contains(deployed.out + deployed.err, "alarm 'shop-slow' went into ALARM")) << deployed.Describe();
+  EXPECT_TRUE(Contains(deployed.out + deployed.err, "alarm 'shop-slow' went into ALARM"))
+      << deployed.Describe();
   EXPECT_LT(took, 40s);
   ASSERT_OK(summary);
   EXPECT_GT((*summary)["versions"].value("v2", 0), 0) << summary->dump();
@@ -323,15 +328,16 @@ TEST_F(DeployTest, SlowVersionTripsAWatchedLatencyAlarmAndRollsBack) {
 }
 
 TEST_F(DeployTest, FailingCanaryRollsBackBeforeTheVersionTakesTraffic) {
-  // Health passes; every other request answers 500.
+  // /health passes; every other request answers 500.
   CreateVersion("v2", {"SHOP_FAULT_ERROR_RATE: \"1\""});
   std::unique_ptr<ShopLoad> load = StartLoad();
   ASSERT_NE(load, nullptr);
-  AwsResult deployed = Deploy(
-      "v2", {"--policy", "immutable", "--bake", "1s", "--canary", "shop-products"});
+  AwsResult deployed =
+      Deploy("v2", {"--policy", "immutable", "--bake", "1s", "--canary", "shop-products"});
   auto summary = load->Stop();
   ASSERT_EQ(deployed.exit_code, 1) << deployed.Describe();
-  EXPECT_TRUE(Contains(deployed.out + deployed.err, "canary 'shop-products' failed on shop-")) << deployed.Describe();
+  EXPECT_TRUE(Contains(deployed.out + deployed.err, "canary 'shop-products' failed on shop-"))
+      << deployed.Describe();
   ASSERT_OK(summary);
   EXPECT_EQ((*summary)["failed"], 0) << summary->dump() << "\n" << load->Log();
   EXPECT_EQ((*summary)["versions"].value("v2", 0), 0) << "v2 took traffic: " << summary->dump();
@@ -370,9 +376,8 @@ TEST_F(DeployTest, ManualRollbackToThePreviousVersionAndToANamedOne) {
 
 TEST_F(DeployTest, RestartMidDeploymentComesBackOnTheOldVersionAndResumes) {
   CreateVersion("v2");
-  AwsResult started = server_.RunVigil(
-      {"deploy", "shop", "v2", "--policy", "immutable", "--bake", "4s", "--no-wait", "--output",
-       "json"});
+  AwsResult started = server_.RunVigil({"deploy", "shop", "v2", "--policy", "immutable", "--bake",
+                                        "4s", "--no-wait", "--output", "json"});
   ASSERT_EQ(started.exit_code, 0) << started.Describe();
   const std::string id = started.Json().value("id", "");
   ASSERT_EQ(id, "shop-1") << started.out;
@@ -401,11 +406,11 @@ TEST_F(DeployTest, RestartMidDeploymentComesBackOnTheOldVersionAndResumes) {
 
   AwsResult shown = server_.RunVigil({"deployments", "show", id});
   ASSERT_EQ(shown.exit_code, 0) << shown.Describe();
-  EXPECT_TRUE(Contains(shown.out, "Vigil restarted during the deployment; the app came back on "
-                                  "version 'v1'"))
+  EXPECT_TRUE(Contains(shown.out,
+                       "Vigil restarted during the deployment; the app came back on "
+                       "version 'v1'"))
       << shown.out;
-  EXPECT_TRUE(Contains(shown.out, "starting the deployment again from the beginning"))
-      << shown.out;
+  EXPECT_TRUE(Contains(shown.out, "starting the deployment again from the beginning")) << shown.out;
 }
 
 TEST_F(DeployTest, RollbackAlarmActionTakesTheAppBackToThePreviousVersion) {

@@ -199,6 +199,25 @@ class DeployTest : public testing::Test {
     return r->status;
   }
 
+  // Deploys v2 with `args` and a 60 s bake under load, expecting alarm `alarm` to go into
+  // ALARM and roll it back within 40 s (a 10 s period and its evaluation), and v1 to serve
+  // again. The load's summary over the deployment (null when it could not run).
+  Json DeployUntilAlarmRollsBack(std::vector<std::string> args, const std::string& alarm) {
+    std::unique_ptr<ShopLoad> load = StartLoad();
+    if (load == nullptr) return Json();
+    args.insert(args.end(), {"--bake", "60s"});
+    const auto started = std::chrono::steady_clock::now();
+    AwsResult deployed = Deploy("v2", args);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 40s);
+    auto summary = load->Stop();
+    EXPECT_EQ(deployed.exit_code, 1) << deployed.Describe() << server_.Logs();
+    EXPECT_TRUE(Contains(deployed.out + deployed.err, "alarm '" + alarm + "' went into ALARM"))
+        << deployed.Describe();
+    EXPECT_TRUE(AllOn("v1")) << Instances().dump(2);
+    EXPECT_OK(summary);
+    return summary.ok() ? *summary : Json();
+  }
+
   // After a rollback: a fresh load sees only `label` and no failure.
   void ExpectServesCleanly(const std::string& label) {
     std::unique_ptr<ShopLoad> load = StartLoad();
@@ -278,20 +297,9 @@ TEST_F(DeployTest, CrashingVersionRollsBackWithNoFailedRequest) {
 
 TEST_F(DeployTest, FiveXxVersionTripsTheDefaultAlarmAndRollsBack) {
   CreateVersion("v2", {"SHOP_FAULT_ERROR_RATE: \"0.5\""});
-  std::unique_ptr<ShopLoad> load = StartLoad();
-  ASSERT_NE(load, nullptr);
-  const auto started = std::chrono::steady_clock::now();
-  // The bake outlasts a 10 s period and the alarm's evaluation of it.
-  AwsResult deployed = Deploy("v2", {"--policy", "blue-green", "--bake", "60s"});
-  const auto took = std::chrono::steady_clock::now() - started;
-  auto summary = load->Stop();
-  ASSERT_EQ(deployed.exit_code, 1) << deployed.Describe() << server_.Logs();
-  EXPECT_TRUE(Contains(deployed.out + deployed.err, "alarm 'shop-target-5xx-rate' went into ALARM"))
-      << deployed.Describe();
-  EXPECT_LT(took, 40s);
-  ASSERT_OK(summary);
-  EXPECT_GT((*summary)["failed"], 0) << "the bad version served: " << summary->dump();
-  ASSERT_TRUE(AllOn("v1")) << Instances().dump(2);
+  const Json summary =
+      DeployUntilAlarmRollsBack({"--policy", "blue-green"}, "shop-target-5xx-rate");
+  EXPECT_GT(summary.value("failed", 0), 0) << "the bad version served: " << summary.dump();
   ExpectServesCleanly("v1");
 }
 
@@ -308,27 +316,16 @@ TEST_F(DeployTest, SlowVersionTripsAWatchedLatencyAlarmAndRollsBack) {
                 {"TreatMissingData", "notBreaching"}};
   ASSERT_EQ(CloudWatch("PutMetricAlarm", alarm), 200);
   CreateVersion("v2", {"SHOP_FAULT_LATENCY_MS: \"600\""});
-  std::unique_ptr<ShopLoad> load = StartLoad();
-  ASSERT_NE(load, nullptr);
-  const auto started = std::chrono::steady_clock::now();
   // All at once retires the old set: the rollback must start it again.
-  AwsResult deployed =
-      Deploy("v2", {"--policy", "all-at-once", "--bake", "60s", "--alarm", "shop-slow"});
-  const auto took = std::chrono::steady_clock::now() - started;
-  auto summary = load->Stop();
-  ASSERT_EQ(deployed.exit_code, 1) << deployed.Describe() << server_.Logs();
-  EXPECT_TRUE(Contains(deployed.out + deployed.err, "alarm 'shop-slow' went into ALARM"))
-      << deployed.Describe();
-  EXPECT_LT(took, 40s);
-  ASSERT_OK(summary);
-  EXPECT_GT((*summary)["versions"].value("v2", 0), 0) << summary->dump();
-  EXPECT_GT((*summary)["p99_ms"].get<double>(), 500) << summary->dump();
-  ASSERT_TRUE(AllOn("v1")) << Instances().dump(2);
+  const Json summary =
+      DeployUntilAlarmRollsBack({"--policy", "all-at-once", "--alarm", "shop-slow"}, "shop-slow");
+  EXPECT_GT(summary["versions"].value("v2", 0), 0) << summary.dump();
+  EXPECT_GT(summary.value("p99_ms", 0.0), 500) << summary.dump();
   ExpectServesCleanly("v1");
 }
 
 TEST_F(DeployTest, FailingCanaryRollsBackBeforeTheVersionTakesTraffic) {
-  // /health passes; every other request answers 500.
+  // /health passes; every other path answers 500.
   CreateVersion("v2", {"SHOP_FAULT_ERROR_RATE: \"1\""});
   std::unique_ptr<ShopLoad> load = StartLoad();
   ASSERT_NE(load, nullptr);

@@ -43,6 +43,7 @@ bench: deps
 	bench/lb/run.sh $(BUILD)
 	bench/alarms/run.sh $(BUILD)
 	bench/logs/run.sh $(BUILD)
+	bench/deploy/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

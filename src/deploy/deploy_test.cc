@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "deploy/records.h"
 #include "tests/testutil/await.h"
 #include "state/state.h"
 
@@ -367,6 +368,23 @@ TEST_F(DeployTest, ARestartMidDeploymentComesBackOnTheOldVersionAndDeploysAgain)
   const Deployment d = Finish(*resumed);
   EXPECT_EQ(d.state, DeploymentState::kRolledBack) << Events(d);
   ASSERT_TRUE(Await([&] { return Versions() == kAllV1; }));
+}
+
+TEST_F(DeployTest, ARecordLeftInProgressAfterItsVersionServesIsClosedAtRestart) {
+  Open();
+  CreateVersion("v2", "");
+  const Deployment done = Finish(*engine_->Deploy(Request("v2", Policy::kAllAtOnce, 0)));
+  ASSERT_EQ(done.state, DeploymentState::kSucceeded);
+  StopAll();
+  // As if Vigil died after recording v2 as current and before closing the record.
+  Deployment open = done;
+  open.state = DeploymentState::kInProgress;
+  open.phase = "baking";
+  ASSERT_TRUE(store_->Put(kRunsTable, RunKey("web", 1), EncodeDeployment(open)).ok());
+  Open();
+  const Deployment closed = *engine_->Get(done.id);
+  EXPECT_EQ(closed.state, DeploymentState::kSucceeded) << Events(closed);
+  EXPECT_EQ(Versions(), kAllV2) << "nothing was deployed again";
 }
 
 }  // namespace

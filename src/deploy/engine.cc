@@ -129,9 +129,12 @@ Status EngineImpl::Start(fleet::Fleet* fleet) {
     resumed.events.push_back(
         Event{NowMs(), "Vigil restarted during the deployment; the app came back on version '" +
                            serving + "'"});
-    if (d.kind == "deploy" && d.phase == "rolling back") {
-      resumed.state = DeploymentState::kRolledBack;
-      resumed.reason = "rolled back (Vigil restarted while rolling back): " + d.reason;
+    // Stopped between recording the new version as current and closing the record: done.
+    const bool finished = serving == d.request.label;
+    if (finished || (d.kind == "deploy" && d.phase == "rolling back")) {
+      resumed.state = finished ? DeploymentState::kSucceeded : DeploymentState::kRolledBack;
+      resumed.reason = finished ? "version '" + serving + "' serves"
+                                : "rolled back (Vigil restarted while rolling back): " + d.reason;
       resumed.finished_ms = resumed.updated_ms = NowMs();
       resumed.phase = "done";
       resumed.events.push_back(Event{NowMs(), resumed.reason});

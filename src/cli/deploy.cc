@@ -34,7 +34,8 @@ const char* const kDeployUsage =
 namespace {
 
 struct Options : CommonOptions {
-  std::string command;              // versions-create, versions-list, deploy, rollback, ...
+  std::string what;     // versions-create, versions-list, deploy, rollback, deployments[-show]
+  std::string command;  // how errors name it (RunClientCommand)
   std::vector<std::string> positional;
   std::string description, policy, batch, to, reason;
   double bake_s = -1, health_timeout_s = -1;
@@ -55,8 +56,12 @@ StatusOr<double> SecondsOf(const std::string& flag, const std::string& v) {
 }
 
 StatusOr<Options> Parse(const std::string& command, const std::vector<std::string>& args) {
+  if (command == "versions-unknown") {
+    return InvalidArgumentError("unknown command '" + args[0] + "' (create or list)");
+  }
+  if (command == "versions") return InvalidArgumentError("missing command (create or list)");
   Options o;
-  o.command = command;
+  o.what = command;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--no-wait") {
@@ -92,6 +97,9 @@ StatusOr<Options> Parse(const std::string& command, const std::vector<std::strin
                   : command == "deployments-show" ? n == 1
                                                   : false;
   if (!ok) return InvalidArgumentError("wrong number of arguments");
+  // How errors name the command: "vigil versions create: ...", "vigil deploy shop: ...".
+  const size_t dash = command.find('-');
+  o.command = dash != std::string::npos ? command.substr(dash + 1) : o.positional[0];
   return o;
 }
 
@@ -155,7 +163,7 @@ Status Follow(const Options& o, ServerClient& server, Json d, std::FILE* out) {
 Status Run(const Options& o, ServerClient& server, std::FILE* out) {
   const auto& p = o.positional;
   const std::string app_path = "/v1/apps/" + http::PercentEncode(p[0]);
-  if (o.command == "versions-create") {
+  if (o.what == "versions-create") {
     ASSIGN_OR_RETURN(std::string bundle, BundleOf(p[2]));
     std::string path = app_path + "/versions/" + http::PercentEncode(p[1]);
     if (!o.description.empty()) path += "?description=" + http::PercentEncode(o.description);
@@ -165,7 +173,7 @@ Status Run(const Options& o, ServerClient& server, std::FILE* out) {
                       p[0].c_str(), bundle.size());
     return OkStatus();
   }
-  if (o.command == "versions-list") {
+  if (o.what == "versions-list") {
     ASSIGN_OR_RETURN(Json doc, server.Rest("GET", app_path + "/versions"));
     if (o.json) {
       std::fprintf(out, "%s\n", doc.dump(2).c_str());
@@ -181,7 +189,7 @@ Status Run(const Options& o, ServerClient& server, std::FILE* out) {
     PrintTable(rows, out);
     return OkStatus();
   }
-  if (o.command == "deploy") {
+  if (o.what == "deploy") {
     Json body = {{"version", p[1]}, {"alarms", o.alarms}, {"canaries", o.canaries}};
     if (!o.policy.empty()) body["policy"] = o.policy;
     if (!o.batch.empty()) body["batch"] = o.batch;
@@ -191,7 +199,7 @@ Status Run(const Options& o, ServerClient& server, std::FILE* out) {
                                          "application/json"));
     return Follow(o, server, std::move(d), out);
   }
-  if (o.command == "rollback") {
+  if (o.what == "rollback") {
     Json body = Json::object();
     if (!o.to.empty()) body["to"] = o.to;
     if (!o.reason.empty()) body["reason"] = o.reason;
@@ -199,7 +207,7 @@ Status Run(const Options& o, ServerClient& server, std::FILE* out) {
                                          "application/json"));
     return Follow(o, server, std::move(d), out);
   }
-  if (o.command == "deployments-show") {
+  if (o.what == "deployments-show") {
     ASSIGN_OR_RETURN(Json d, server.Rest("GET", "/v1/deployments/" + http::PercentEncode(p[0])));
     if (o.json) {
       std::fprintf(out, "%s\n", d.dump(2).c_str());
@@ -244,7 +252,7 @@ int RunDeployCommand(const std::string& command, const std::vector<std::string>&
     rest.erase(rest.begin());
   } else if (command == "versions" && !(rest.empty() || rest[0] == "help" ||
                                         rest[0] == "--help" || rest[0] == "-h")) {
-    sub = "versions-unknown";
+    sub = "versions-unknown";  // Parse names it
   }
   return RunClientCommand<Options>(
       command, kDeployUsage, rest,

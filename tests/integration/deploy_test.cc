@@ -383,10 +383,15 @@ TEST_F(DeployTest, RestartMidDeploymentComesBackOnTheOldVersionAndResumes) {
 
   ASSERT_OK(server_.Stop());
   ASSERT_OK(server_.Start());
-  // The fleet starts on the version that last succeeded; the deployment starts again.
+  // The fleet starts on the version that last succeeded; the deployment starts again (and may
+  // have replaced v1 before the API answers: its record says what happened).
+  ASSERT_TRUE(Await([&] {
+    return Contains(Deployment(id).dump(), "the app came back on version 'v1'");
+  })) << Deployment(id).dump(2);
+  // Load once the app serves again (before that the load balancer answers 503: no target).
   ASSERT_TRUE(Await([&] {
     for (const Json& in : Instances()) {
-      if (in["version"] == "v1" && in["state"] == "healthy") return true;
+      if (in["state"] == "healthy" && in["in_rotation"] == true) return true;
     }
     return false;
   })) << Instances().dump(2);
@@ -408,6 +413,8 @@ TEST_F(DeployTest, RestartMidDeploymentComesBackOnTheOldVersionAndResumes) {
                        "version 'v1'"))
       << shown.out;
   EXPECT_TRUE(Contains(shown.out, "starting the deployment again from the beginning")) << shown.out;
+  // The restarted fleet's v1 instances (ids count from 1 again) are the ones replaced.
+  EXPECT_TRUE(Contains(shown.out, "retiring shop-1, shop-2, shop-3: replaced by 'v2'")) << shown.out;
 }
 
 TEST_F(DeployTest, RollbackAlarmActionTakesTheAppBackToThePreviousVersion) {

@@ -102,6 +102,30 @@ def start_pinned(argv, log_path, core=0, env=None):
         return subprocess.Popen(on_core(core, argv), stdout=logf, stderr=logf, env=env)
 
 
+def start_vigil(vigil, work, key_id, secret):
+    """`vigil server` pinned to core 0 on a free port, with its data in `work`/vigil-data, its
+    log in `work`/vigil.log and the root key `key_id`/`secret`: (process, port)."""
+    port = free_port()
+    env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID=key_id, VIGIL_ROOT_SECRET_ACCESS_KEY=secret)
+    proc = start_pinned([vigil, "server", "--data-dir", os.path.join(work, "vigil-data"),
+                         "--listen", f"127.0.0.1:{port}"], os.path.join(work, "vigil.log"),
+                        env=env)
+    return proc, port
+
+
+def sample_steady(pid, seconds, read):
+    """Calls `read` once a second for `seconds`, keeping the values it gives (None: none);
+    (values, the CPU `pid` used meanwhile in % of one core)."""
+    values = []
+    c0, w0 = cpu_seconds(pid), time.time()
+    for _ in range(seconds):
+        time.sleep(1)
+        v = read()
+        if v is not None:
+            values.append(v)
+    return values, (cpu_seconds(pid) - c0) / (time.time() - w0) * 100
+
+
 def wait_for_port(port, timeout_s=20):
     """Whether 127.0.0.1:`port` accepted a connection within `timeout_s`."""
     deadline = time.time() + timeout_s

@@ -29,7 +29,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from benchlib import (cpu_seconds, free_port, log, sigv4_json_headers, start_pinned,  # noqa: E402
+from benchlib import (free_port, log, sample_steady, sigv4_json_headers, start_pinned, start_vigil,  # noqa: E402
                       stop, wait_for_port)
 
 
@@ -47,6 +47,12 @@ def scrape_gauge(url, name):
         if line.startswith(name) and (len(line) == len(name) or line[len(name)] in " {"):
             return float(line.rsplit(" ", 1)[1])
     return None
+
+
+def RoundMs(url, gauge):
+    """The gauge (an evaluation round, in seconds) in milliseconds, or None."""
+    v = scrape_gauge(url, gauge)
+    return None if v is None else v * 1000
 
 
 class Signer:
@@ -113,16 +119,11 @@ class Webhooks(http.server.ThreadingHTTPServer):
 
 
 def bench_vigil(args, work):
-    port = free_port()
-    data = os.path.join(work, "vigil-data")
-    env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID="AKIDBENCHALARMS00001",
-               VIGIL_ROOT_SECRET_ACCESS_KEY="bench-alarms-secret-0000000000000000000000")
-    proc = start_pinned([args.vigil, "server", "--data-dir", data, "--listen",
-                         f"127.0.0.1:{port}"], os.path.join(work, "vigil.log"), env=env)
+    key, secret = "AKIDBENCHALARMS00001", "bench-alarms-secret-0000000000000000000000"
+    proc, port = start_vigil(args.vigil, work, key, secret)
     try:
         wait_for_port(port)
-        signer = Signer(env["VIGIL_ROOT_ACCESS_KEY_ID"], env["VIGIL_ROOT_SECRET_ACCESS_KEY"],
-                        f"127.0.0.1:{port}")
+        signer = Signer(key, secret, f"127.0.0.1:{port}")
         hooks = Webhooks()
         hook_url = f"http://127.0.0.1:{hooks.server_address[1]}/hook"
 
@@ -166,14 +167,8 @@ def bench_vigil(args, work):
         feeder.start()
         time.sleep(3)
 
-        rounds = []
-        c0, w0 = cpu_seconds(proc.pid), time.time()
-        for _ in range(args.steady):
-            time.sleep(1)
-            v = scrape_gauge(f"http://127.0.0.1:{port}/metrics", "vigil_alarm_round_seconds")
-            if v is not None:
-                rounds.append(v * 1000)
-        cpu = (cpu_seconds(proc.pid) - c0) / (time.time() - w0) * 100
+        rounds, cpu = sample_steady(proc.pid, args.steady, lambda: RoundMs(
+            f"http://127.0.0.1:{port}/metrics", "vigil_alarm_round_seconds"))
 
         latencies = []
         for k in range(args.breaches):
@@ -248,14 +243,8 @@ def bench_prometheus(args, work):
                 pass
             time.sleep(0.2)
         time.sleep(3)
-        rounds = []
-        c0, w0 = cpu_seconds(proc.pid), time.time()
-        for _ in range(args.steady):
-            time.sleep(1)
-            v = scrape_gauge(base + "/metrics", "prometheus_rule_group_last_duration_seconds")
-            if v is not None:
-                rounds.append(v * 1000)
-        cpu = (cpu_seconds(proc.pid) - c0) / (time.time() - w0) * 100
+        rounds, cpu = sample_steady(proc.pid, args.steady, lambda: RoundMs(
+            base + "/metrics", "prometheus_rule_group_last_duration_seconds"))
 
         latencies = []
         for k in range(args.breaches):

@@ -31,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from benchlib import (cpu_seconds, free_port, log, sigv4_json_headers, start_pinned,  # noqa: E402
+from benchlib import (cpu_seconds, free_port, log, sigv4_json_headers, start_pinned, start_vigil,  # noqa: E402
                       stop, wait_for_port)
 
 
@@ -106,16 +106,12 @@ def timed(fn, reps=3):
 
 
 def bench_vigil(args, work, streams, n, raw_bytes):
-    port = free_port()
+    key, secret = "AKIDBENCHLOGS0000001", "bench-logs-secret-00000000000000000000000"
+    proc, port = start_vigil(args.vigil, work, key, secret)
     data = os.path.join(work, "vigil-data")
-    env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID="AKIDBENCHLOGS0000001",
-               VIGIL_ROOT_SECRET_ACCESS_KEY="bench-logs-secret-00000000000000000000000")
-    proc = start_pinned([args.vigil, "server", "--data-dir", data, "--listen",
-                         f"127.0.0.1:{port}"], os.path.join(work, "vigil.log"), env=env)
     try:
         wait_for_port(port)
-        signer = Signer(env["VIGIL_ROOT_ACCESS_KEY_ID"], env["VIGIL_ROOT_SECRET_ACCESS_KEY"],
-                        f"127.0.0.1:{port}")
+        signer = Signer(key, secret, f"127.0.0.1:{port}")
         admin = Logs(port, signer)
         admin.call("CreateLogGroup", {"logGroupName": "/bench/web"})
         for s in range(STREAMS):

@@ -3,6 +3,8 @@ run.sh and printing Markdown tables; and for the drivers, free ports, core pinni
 CPU, and SigV4 signing of JSON-protocol requests."""
 import datetime
 import hashlib
+import http.client
+import json
 import hmac
 import math
 import os
@@ -94,6 +96,35 @@ def sigv4_json_headers(key, secret, host, service, target, content_type, body,
             "X-Amz-Target": target,
             "Authorization": f"AWS4-HMAC-SHA256 Credential={key}/{scope}, "
                              f"SignedHeaders=host;x-amz-date, Signature={sig}"}
+
+
+class AwsJsonClient:
+    """Signed AWS JSON-protocol calls (sigv4_json_headers) to the server on 127.0.0.1:`port`,
+    on one keep-alive connection. `protocol` is CLOUDWATCH or LOGS."""
+
+    # (signing service, X-Amz-Target prefix, Content-Type, extra headers)
+    CLOUDWATCH = ("monitoring", "GraniteServiceVersion20100801.", "application/x-amz-json-1.0",
+                  {"x-amzn-query-mode": "true"})
+    LOGS = ("logs", "Logs_20140328.", "application/x-amz-json-1.1", {})
+
+    def __init__(self, port, key, secret, protocol, timeout=30):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.host = f"127.0.0.1:{port}"
+        self.key, self.secret, self.protocol = key, secret, protocol
+
+    def call(self, op, doc=None, body=None):
+        """The answer's document ({} when empty); RuntimeError on a non-200 answer."""
+        service, prefix, content_type, extra = self.protocol
+        body = body if body is not None else json.dumps(doc).encode()
+        headers = sigv4_json_headers(self.key, self.secret, self.host, service, prefix + op,
+                                     content_type, body)
+        headers.update(extra)
+        self.conn.request("POST", "/", body=body, headers=headers)
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"{op}: HTTP {r.status}: {data[:300]!r}")
+        return json.loads(data) if data else {}
 
 
 def start_pinned(argv, log_path, core=0, env=None):

@@ -29,7 +29,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from benchlib import (free_port, log, sample_steady, sigv4_json_headers, start_pinned, start_vigil,  # noqa: E402
+from benchlib import (AwsJsonClient, free_port, log, sample_steady, start_pinned, start_vigil,  # noqa: E402
                       stop, wait_for_port)
 
 
@@ -55,31 +55,8 @@ def RoundMs(url, gauge):
     return None if v is None else v * 1000
 
 
-class Signer:
-    """Signs CloudWatch JSON 1.0 calls (benchlib.sigv4_json_headers)."""
-
-    def __init__(self, key, secret, host):
-        self.key, self.secret, self.host = key, secret, host
-
-    def headers(self, op, body):
-        h = sigv4_json_headers(self.key, self.secret, self.host, "monitoring", "GraniteServiceVersion20100801." + op,
-                               "application/x-amz-json-1.0", body)
-        h["x-amzn-query-mode"] = "true"
-        return h
-
-class CloudWatch:
-    def __init__(self, port, signer):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.signer = signer
-
-    def call(self, op, doc):
-        body = json.dumps(doc).encode()
-        self.conn.request("POST", "/", body=body, headers=self.signer.headers(op, body))
-        r = self.conn.getresponse()
-        data = r.read()
-        if r.status != 200:
-            raise RuntimeError(f"{op}: HTTP {r.status}: {data[:300]!r}")
-        return data
+def CloudWatch(port, key, secret):
+    return AwsJsonClient(port, key, secret, AwsJsonClient.CLOUDWATCH)
 
 
 class Webhooks(http.server.ThreadingHTTPServer):
@@ -123,7 +100,6 @@ def bench_vigil(args, work):
     proc, port = start_vigil(args.vigil, work, key, secret)
     try:
         wait_for_port(port)
-        signer = Signer(key, secret, f"127.0.0.1:{port}")
         hooks = Webhooks()
         hook_url = f"http://127.0.0.1:{hooks.server_address[1]}/hook"
 
@@ -137,7 +113,7 @@ def bench_vigil(args, work):
         log(f"vigil: creating {args.alarms} alarms")
         t0 = time.time()
         def create(lo, hi):
-            cw = CloudWatch(port, signer)
+            cw = CloudWatch(port, key, secret)
             for i in range(lo, hi):
                 cw.call("PutMetricAlarm", alarm(f"a{i}", "Value", str(i)))
         threads = [threading.Thread(target=create, args=(k * args.alarms // 4, (k + 1) * args.alarms // 4))
@@ -146,7 +122,7 @@ def bench_vigil(args, work):
             t.start()
         for t in threads:
             t.join()
-        cw = CloudWatch(port, signer)
+        cw = CloudWatch(port, key, secret)
         for k in range(args.breaches):
             a = alarm(f"probe{k}", "Probe", str(k))
             a["AlarmActions"] = [hook_url]
@@ -155,7 +131,7 @@ def bench_vigil(args, work):
 
         fed_enough = threading.Event()
         def feed():
-            feeder = CloudWatch(port, signer)
+            feeder = CloudWatch(port, key, secret)
             while not fed_enough.is_set():
                 start = time.time()
                 for lo in range(0, args.alarms, 1000):

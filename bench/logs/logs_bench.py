@@ -18,7 +18,6 @@ first 10,000 ERROR lines (Vigil: FilterLogEvents; rsyslog: grep -c / grep -m 100
 page cache warm).
 """
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from benchlib import (cpu_seconds, free_port, log, sigv4_json_headers, start_pinned, start_vigil,  # noqa: E402
+from benchlib import (AwsJsonClient, cpu_seconds, free_port, log, start_pinned, start_vigil,  # noqa: E402
                       stop, wait_for_port)
 
 
@@ -70,30 +69,8 @@ def corpus(megabytes, start_ms):
     return streams, n
 
 
-class Signer:
-    """Signs CloudWatch Logs JSON 1.1 calls (benchlib.sigv4_json_headers)."""
-
-    def __init__(self, key, secret, host):
-        self.key, self.secret, self.host = key, secret, host
-
-    def headers(self, op, body):
-        h = sigv4_json_headers(self.key, self.secret, self.host, "logs", "Logs_20140328." + op,
-                               "application/x-amz-json-1.1", body)
-        return h
-
-class Logs:
-    def __init__(self, port, signer):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        self.signer = signer
-
-    def call(self, op, doc=None, body=None):
-        body = body if body is not None else json.dumps(doc).encode()
-        self.conn.request("POST", "/", body=body, headers=self.signer.headers(op, body))
-        r = self.conn.getresponse()
-        data = r.read()
-        if r.status != 200:
-            raise RuntimeError(f"{op}: HTTP {r.status}: {data[:300]!r}")
-        return json.loads(data) if data else {}
+def Logs(port, key, secret):
+    return AwsJsonClient(port, key, secret, AwsJsonClient.LOGS, timeout=600)
 
 
 def timed(fn, reps=3):
@@ -111,8 +88,7 @@ def bench_vigil(args, work, streams, n, raw_bytes):
     data = os.path.join(work, "vigil-data")
     try:
         wait_for_port(port)
-        signer = Signer(key, secret, f"127.0.0.1:{port}")
-        admin = Logs(port, signer)
+        admin = Logs(port, key, secret)
         admin.call("CreateLogGroup", {"logGroupName": "/bench/web"})
         for s in range(STREAMS):
             admin.call("CreateLogStream", {"logGroupName": "/bench/web", "logStreamName": f"web-{s}"})
@@ -128,7 +104,7 @@ def bench_vigil(args, work, streams, n, raw_bytes):
         c0, t0 = cpu_seconds(proc.pid), time.time()
 
         def send(batch):
-            client = Logs(port, signer)
+            client = Logs(port, key, secret)
             for b in batch:
                 client.call("PutLogEvents", body=b)
         threads = [threading.Thread(target=send, args=(b,)) for b in bodies]

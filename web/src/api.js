@@ -1,0 +1,253 @@
+// Vigil's API as the dashboard calls it: one fetch wrapper (session cookie, CSRF header, error
+// documents), the session calls, and the AWS-protocol and REST calls the pages use. Everything
+// is same-origin; nothing here caches data.
+//
+// Authentication: POST /v1/session exchanges an access key for an HttpOnly session cookie,
+// which fetch sends by itself. Each non-GET request carries the session's CSRF token in
+// X-Vigil-Csrf; the token lives in this module's memory only (a reload reads it again with
+// GET /v1/session). A 401 or 403 from any data call means the session is gone or not allowed:
+// the handler set with onSignedOut() is called (the app shows the sign-in page).
+
+// An error answered by the server (or a failed fetch: status 0), with the server's own code
+// and message.
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+let csrfToken = '';
+let signedOutHandler = () => {};
+
+// `handler(error)` runs when a data call answers 401 or 403.
+export function onSignedOut(handler) {
+  signedOutHandler = handler;
+}
+
+// The error in a response body: REST {"error": {code, message}}, AWS JSON {"__type", "message"}
+// (__type may be "namespace#Code"), or the status line when the body says nothing.
+function errorOf(status, statusText, data, text) {
+  if (data?.error) return new ApiError(status, data.error.code ?? '', data.error.message ?? '');
+  if (data?.__type || data?.message || data?.Message) {
+    const type = String(data.__type ?? '').split('#').pop();
+    return new ApiError(status, type, data.message ?? data.Message ?? '');
+  }
+  return new ApiError(status, `HTTP ${status}`, text.trim().slice(0, 300) || statusText);
+}
+
+// Sends one request; resolves to the parsed JSON body (null when empty), rejects with ApiError.
+async function send(method, path, { body, headers = {}, session = false } = {}) {
+  const init = { method, headers: { ...headers }, credentials: 'same-origin' };
+  if (method !== 'GET') init.headers['X-Vigil-Csrf'] = csrfToken;
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] ??= 'application/json';
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, 'NetworkError', `Vigil cannot be reached (${e.message})`);
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: errorOf() shows the text.
+  }
+  if (!response.ok) {
+    const error = errorOf(response.status, response.statusText, data, text);
+    if (!session && (response.status === 401 || response.status === 403)) {
+      csrfToken = '';
+      signedOutHandler(error);
+    }
+    throw error;
+  }
+  return data;
+}
+
+// ---- Session -------------------------------------------------------------------------------
+
+// Signs in; resolves to {principal, access_key_id, expires_at, csrf_token}. Bad credentials
+// reject with the server's 401 error (the sign-in handler is not called for it).
+export async function signIn(accessKeyId, secretAccessKey) {
+  const session = await send('POST', '/v1/session', {
+    body: { access_key_id: accessKeyId, secret_access_key: secretAccessKey },
+    session: true,
+  });
+  csrfToken = session.csrf_token;
+  return session;
+}
+
+// The live session of this browser's cookie, or null when there is none.
+export async function currentSession() {
+  try {
+    const session = await send('GET', '/v1/session', { session: true });
+    csrfToken = session.csrf_token;
+    return session;
+  } catch (e) {
+    if (e.status === 401 || e.status === 403) return null;
+    throw e;
+  }
+}
+
+export async function signOut() {
+  try {
+    await send('DELETE', '/v1/session', { session: true });
+  } finally {
+    csrfToken = '';
+  }
+}
+
+// ---- AWS protocols on POST / -----------------------------------------------------------------
+
+// A CloudWatch call (JSON 1.0, as botocore sends it: timestamps as epoch seconds).
+export function cloudwatch(operation, body = {}) {
+  return send('POST', '/', {
+    body,
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': `GraniteServiceVersion20100801.${operation}`,
+    },
+  });
+}
+
+// A CloudWatch Logs call (JSON 1.1; timestamps in epoch milliseconds).
+export function logs(operation, body = {}) {
+  return send('POST', '/', {
+    body,
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': `Logs_20140328.${operation}`,
+    },
+  });
+}
+
+// CloudTrail's LookupEvents (JSON 1.1; epoch seconds): one LookupAttribute at most.
+export function lookupEvents(body = {}) {
+  return send('POST', '/', {
+    body,
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents',
+    },
+  });
+}
+
+// Follows `tokenKey` through the pages of `call(body)`; `collect(page)` takes each page.
+async function paginate(call, body, tokenKey, collect) {
+  let token;
+  do {
+    const page = await call(token ? { ...body, [tokenKey]: token } : body);
+    collect(page);
+    token = page?.[tokenKey];
+  } while (token);
+}
+
+// Every metric matching `body` (ListMetrics, every page).
+export async function listMetrics(body = {}) {
+  const metrics = [];
+  await paginate((b) => cloudwatch('ListMetrics', b), body, 'NextToken',
+    (page) => metrics.push(...(page.Metrics ?? [])));
+  return metrics;
+}
+
+// GetMetricData over every page: a Map from query Id to {label, timestamps, values} in
+// ascending time (seconds). `queries` are MetricDataQueries; `start`/`end` epoch seconds.
+// Query errors (Messages, StatusCode InternalError) reject with the server's message.
+export async function getMetricData(queries, start, end) {
+  const results = new Map();
+  const body = {
+    MetricDataQueries: queries,
+    StartTime: Math.floor(start),
+    EndTime: Math.ceil(end),
+    ScanBy: 'TimestampAscending',
+  };
+  await paginate((b) => cloudwatch('GetMetricData', b), body, 'NextToken', (page) => {
+    for (const r of page.MetricDataResults ?? []) {
+      if (r.StatusCode === 'InternalError') {
+        throw new ApiError(200, 'InternalError', r.Messages?.[0]?.Value ?? `query ${r.Id} failed`);
+      }
+      const into = results.get(r.Id) ?? { label: r.Label, timestamps: [], values: [] };
+      into.timestamps.push(...r.Timestamps);
+      into.values.push(...r.Values);
+      results.set(r.Id, into);
+    }
+  });
+  return results;
+}
+
+// Every metric alarm and composite alarm (DescribeAlarms, every page), as
+// {metric: [...MetricAlarms], composite: [...CompositeAlarms]}.
+export async function describeAlarms(body = {}) {
+  const out = { metric: [], composite: [] };
+  const request = { AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], ...body };
+  await paginate((b) => cloudwatch('DescribeAlarms', b), request, 'NextToken', (page) => {
+    out.metric.push(...(page.MetricAlarms ?? []));
+    out.composite.push(...(page.CompositeAlarms ?? []));
+  });
+  return out;
+}
+
+// An alarm's history items, newest first (up to `max`).
+export async function alarmHistory(name, max = 100) {
+  const page = await cloudwatch('DescribeAlarmHistory', {
+    AlarmName: name, MaxRecords: max, ScanBy: 'TimestampDescending',
+  });
+  return page.AlarmHistoryItems ?? [];
+}
+
+export function setAlarmState(name, state, reason) {
+  return cloudwatch('SetAlarmState', { AlarmName: name, StateValue: state, StateReason: reason });
+}
+
+export function setAlarmActions(name, enabled) {
+  return cloudwatch(enabled ? 'EnableAlarmActions' : 'DisableAlarmActions', { AlarmNames: [name] });
+}
+
+// Every log group (DescribeLogGroups, every page).
+export async function logGroups() {
+  const groups = [];
+  await paginate((b) => logs('DescribeLogGroups', b), {}, 'nextToken',
+    (page) => groups.push(...(page.logGroups ?? [])));
+  return groups;
+}
+
+// FilterLogEvents on one group from `start` to `end` (epoch ms, end may be null), at most
+// `limit` events, oldest first, following nextToken until the limit or the last page.
+export async function filterLogEvents(group, { pattern = '', start, end, limit = 500 }) {
+  const events = [];
+  const body = { logGroupName: group, startTime: start, limit };
+  if (end) body.endTime = end;
+  if (pattern) body.filterPattern = pattern;
+  let token;
+  do {
+    const page = await logs('FilterLogEvents', token ? { ...body, nextToken: token } : body);
+    events.push(...(page.events ?? []).map((e) => ({ ...e, logGroupName: group })));
+    token = page.nextToken;
+  } while (token && events.length < limit);
+  return events.slice(0, limit);
+}
+
+// ---- Vigil REST ------------------------------------------------------------------------------
+
+const enc = encodeURIComponent;
+
+export const rest = {
+  apps: () => send('GET', '/v1/apps'),
+  instances: (app) => send('GET', `/v1/apps/${enc(app)}/instances`),
+  versions: (app) => send('GET', `/v1/apps/${enc(app)}/versions`),
+  deployments: (app, limit = 20) => send('GET', `/v1/apps/${enc(app)}/deployments?limit=${limit}`),
+  deployment: (id) => send('GET', `/v1/deployments/${enc(id)}`),
+  // body: {version, policy?, batch?, bake_seconds?, alarms?, canaries?} (src/api/api.h).
+  deploy: (app, body) => send('POST', `/v1/apps/${enc(app)}/deployments`, { body }),
+  // body: {to?, reason?}.
+  rollback: (app, body = {}) => send('POST', `/v1/apps/${enc(app)}/rollback`, { body }),
+  alarms: () => send('GET', '/v1/alarms'),
+  acknowledge: (name) => send('POST', `/v1/alarms/${enc(name)}/ack`, { body: {} }),
+  canaries: () => send('GET', '/v1/canaries'),
+};

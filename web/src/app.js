@@ -1,0 +1,93 @@
+// The dashboard's entry point: the session, the top bar and the hash router. Each page is a
+// module under pages/ exporting render(view, {params, query, scope}); the router disposes
+// the previous page's Scope (its timers) before rendering the next.
+import { currentSession, onSignedOut, signOut } from './api.js';
+import { errorBox, h, replace } from './dom.js';
+import { Scope } from './scope.js';
+import { renderSignIn } from './signin.js';
+
+// #/<page>[/<name>][?query] → the page module and its parameters.
+const kRoutes = [
+  { pattern: /^\/overview$/, page: 'overview', load: () => import('./pages/overview.js') },
+  { pattern: /^\/metrics$/, page: 'metrics', load: () => import('./pages/metrics.js') },
+  { pattern: /^\/alarms$/, page: 'alarms', load: () => import('./pages/alarms.js') },
+  { pattern: /^\/alarms\/(.+)$/, page: 'alarms', load: () => import('./pages/alarm.js') },
+  { pattern: /^\/apps\/(.+)$/, page: 'overview', load: () => import('./pages/app.js') },
+  { pattern: /^\/logs$/, page: 'logs', load: () => import('./pages/logs.js') },
+  { pattern: /^\/audit$/, page: 'audit', load: () => import('./pages/audit.js') },
+];
+
+const view = document.getElementById('view');
+const topbar = document.getElementById('topbar');
+let scope = null;
+let signedIn = false;
+
+function leavePage() {
+  scope?.dispose();
+  scope = null;
+}
+
+async function route() {
+  if (!signedIn) return;
+  const hash = location.hash.replace(/^#/, '') || '/overview';
+  const [path, queryText = ''] = hash.split('?');
+  const match = kRoutes.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  if (!match) {
+    location.replace('#/overview');
+    return;
+  }
+  leavePage();
+  const pageScope = new Scope();
+  scope = pageScope;
+  for (const link of topbar.querySelectorAll('nav a')) {
+    link.classList.toggle('active', link.dataset.page === match.r.page);
+  }
+  try {
+    const module = await match.r.load();
+    if (!pageScope.alive) return;
+    view.replaceChildren();
+    const params = match.m.slice(1).map((p) => decodeURIComponent(p));
+    module.render(view, { params, query: new URLSearchParams(queryText), scope: pageScope });
+  } catch (e) {
+    replace(view, errorBox(e));
+  }
+}
+
+function showSignIn(notice) {
+  signedIn = false;
+  leavePage();
+  topbar.hidden = true;
+  renderSignIn(view, start, notice);
+}
+
+function start(session) {
+  signedIn = true;
+  topbar.hidden = false;
+  document.getElementById('who').textContent = session.principal;
+  document.getElementById('who').title = `access key ${session.access_key_id}, ` +
+    `session until ${new Date(session.expires_at).toLocaleString()}`;
+  route();
+}
+
+async function boot() {
+  onSignedOut((error) => {
+    if (signedIn) showSignIn(`Signed out: ${error.message || 'the session ended'}. Sign in again.`);
+  });
+  document.getElementById('sign-out').addEventListener('click', async () => {
+    try {
+      await signOut();
+    } finally {
+      showSignIn('Signed out.');
+    }
+  });
+  window.addEventListener('hashchange', route);
+  try {
+    const session = await currentSession();
+    if (session) start(session);
+    else showSignIn();
+  } catch (e) {
+    replace(view, h('div', { class: 'signin-page' }, errorBox(e)));
+  }
+}
+
+boot();

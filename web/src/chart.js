@@ -1,0 +1,195 @@
+// Charts: a thin wrapper over uPlot (canvas, one draw per update: a day at 10 s, 8,640 points
+// × 5 series, draws in a few ms). Data is uPlot's aligned form [xs, ys1, ys2, ...] with xs in
+// epoch seconds and null for a missing point.
+//
+// Each chart's container carries data-points (the non-null values it holds) and data-series,
+// which the browser tests read.
+import uPlot from './vendor/uPlot.esm.js';
+import { dateTime, exact } from './format.js';
+
+// Series colours, readable on the dark and the light background.
+export const kPalette = ['#4c9aff', '#f5a623', '#36b37e', '#e5484d', '#a371f7', '#14b8c4',
+  '#e3b341', '#f778ba'];
+export const kThresholdColor = '#f5a623';
+export const kBreachColor = '#e5484d';
+
+function cssVar(name, fallback) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+function axes(format) {
+  const stroke = cssVar('--muted', '#8b949e');
+  const grid = { stroke: cssVar('--grid', 'rgba(128,128,128,0.15)'), width: 1 };
+  const ticks = { stroke: grid.stroke, width: 1 };
+  return [
+    { stroke, grid, ticks },
+    { stroke, grid, ticks, size: 56, values: (u, values) => values.map((v) => format(v)) },
+  ];
+}
+
+// A tooltip that follows the cursor with the time and each shown series' exact value. Its
+// nodes are made once; moving the cursor only changes their text.
+function tooltipPlugin(format) {
+  let box;
+  let title;
+  let rows = [];
+  return {
+    hooks: {
+      init: (u) => {
+        box = document.createElement('div');
+        box.className = 'chart-tooltip';
+        box.hidden = true;
+        title = document.createElement('div');
+        title.className = 'chart-tooltip-time';
+        box.append(title);
+        rows = u.series.slice(1).map((s) => {
+          const row = document.createElement('div');
+          const swatch = document.createElement('span');
+          swatch.className = 'swatch';
+          swatch.style.background = s._stroke ?? s.stroke;
+          const text = document.createElement('span');
+          row.append(swatch, text);
+          box.append(row);
+          return { row, text };
+        });
+        u.over.append(box);
+      },
+      setCursor: (u) => {
+        const { idx, left, top } = u.cursor;
+        if (idx === null || idx === undefined || left < 0) {
+          box.hidden = true;
+          return;
+        }
+        box.hidden = false;
+        title.textContent = dateTime(u.data[0][idx] * 1000);
+        u.series.slice(1).forEach((s, i) => {
+          const v = u.data[i + 1][idx];
+          rows[i].row.hidden = !s.show || v === null || v === undefined;
+          rows[i].text.textContent = `${s.label}: ${s.exact ? exact(v) : format(v)}`;
+        });
+        // Keep the box inside the plot: left of the cursor on the right half.
+        const flip = left > u.over.clientWidth / 2;
+        box.style.left = flip ? '' : `${left + 12}px`;
+        box.style.right = flip ? `${u.over.clientWidth - left + 12}px` : '';
+        box.style.top = `${Math.max(0, top - 10)}px`;
+      },
+    },
+  };
+}
+
+function countPoints(data) {
+  let n = 0;
+  for (let i = 1; i < data.length; i++) {
+    for (const v of data[i]) if (v !== null && v !== undefined) n++;
+  }
+  return n;
+}
+
+// A time chart in `container`.
+//   series: [{label, color?, dash?, kind?: 'line' | 'points' (markers only)}]
+//   format: value → axis and tooltip text (default: exact value)
+//   onZoom(start, end): called with the dragged range in epoch seconds; without it, no drag.
+// Returns {setData(data), destroy()}; the chart follows the container's width.
+export function timeChart(container, { series, height = 260, format = exact, onZoom } = {}) {
+  container.classList.add('chart');
+  const opts = {
+    width: Math.max(container.clientWidth, 200),
+    height,
+    scales: { x: { time: true } },
+    axes: axes(format),
+    legend: { show: true, live: false },
+    cursor: {
+      drag: { x: Boolean(onZoom), y: false, setScale: false },
+      points: { size: 6 },
+    },
+    series: [
+      { value: (u, v) => (v === null ? '' : dateTime(v * 1000)) },
+      ...series.map((s, i) => {
+        const color = s.color ?? kPalette[i % kPalette.length];
+        const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash, exact: true };
+        if (s.kind === 'points') {
+          return { ...base, paths: () => null, points: { show: true, size: 7, fill: color, stroke: color } };
+        }
+        return base;
+      }),
+    ],
+    hooks: {
+      setSelect: [(u) => {
+        if (!onZoom || u.select.width < 2) return;
+        const start = u.posToVal(u.select.left, 'x');
+        const end = u.posToVal(u.select.left + u.select.width, 'x');
+        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        onZoom(start, end);
+      }],
+    },
+    plugins: [tooltipPlugin(format)],
+  };
+  const empty = [[], ...series.map(() => [])];
+  const plot = new uPlot(opts, empty, container);
+  container.dataset.series = String(series.length);
+  container.dataset.points = '0';
+  const resize = new ResizeObserver(() => {
+    const width = Math.max(container.clientWidth, 200);
+    if (width !== plot.width) plot.setSize({ width, height });
+  });
+  resize.observe(container);
+  return {
+    setData(data) {
+      plot.setData(data);
+      container.dataset.points = String(countPoints(data));
+    },
+    destroy() {
+      resize.disconnect();
+      plot.destroy();
+    },
+  };
+}
+
+// A sparkline: one series, no axes, no legend, no cursor; `height` px tall.
+export function sparkline(container, { color = kPalette[0], height = 36 } = {}) {
+  container.classList.add('sparkline');
+  const plot = new uPlot({
+    width: Math.max(container.clientWidth, 60),
+    height,
+    legend: { show: false },
+    cursor: { show: false },
+    select: { show: false },
+    axes: [{ show: false }, { show: false }],
+    scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+    series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
+  }, [[], []], container);
+  container.dataset.points = '0';
+  const resize = new ResizeObserver(() => {
+    const width = Math.max(container.clientWidth, 60);
+    if (width !== plot.width) plot.setSize({ width, height });
+  });
+  resize.observe(container);
+  return {
+    setData(data) {
+      plot.setData(data);
+      container.dataset.points = String(countPoints(data));
+    },
+    destroy() {
+      resize.disconnect();
+      plot.destroy();
+    },
+  };
+}
+
+// Puts series with their own timestamps on one time axis: [xs, ys...] over the union of
+// their timestamps (seconds), null where a series has no point. Series that share their
+// timestamps (the usual case: one period) are taken as they are, without a merge.
+export function align(list) {
+  if (list.length === 0) return [[]];
+  const first = list[0].timestamps;
+  const same = list.every((s) => s.timestamps.length === first.length &&
+    s.timestamps.every((t, i) => t === first[i]));
+  if (same) return [first, ...list.map((s) => s.values)];
+  const xs = [...new Set(list.flatMap((s) => s.timestamps))].sort((a, b) => a - b);
+  const index = new Map(xs.map((t, i) => [t, i]));
+  return [xs, ...list.map((s) => {
+    const ys = new Array(xs.length).fill(null);
+    s.timestamps.forEach((t, i) => { ys[index.get(t)] = s.values[i]; });
+    return ys;
+  })];
+}

@@ -1,0 +1,114 @@
+// Overview: the alarms (ALARM first), then every app with its version, healthy instances,
+// deployment in progress and sparklines of the last 15 minutes of its load balancer: request
+// rate, p99 latency, 5xx rate.
+import { getMetricData, rest } from '../api.js';
+import { sparkline } from '../chart.js';
+import { progressBlock } from '../deployments.js';
+import { errorBox, h, replace, stateBadge } from '../dom.js';
+import { ago, latency, number, percent } from '../format.js';
+import { last, lbQueries, seriesOf } from '../metricdata.js';
+
+const kWindow = 15 * 60;  // seconds of sparkline
+const kPeriod = 10;
+const kRefreshMs = 5000;
+const kStateOrder = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
+
+// The sparklines of one app card: [query id prefix, label, colour, formatter].
+const kSparks = [
+  ['rps', 'Requests', '#4c9aff', (v) => `${number(v)}/s`],
+  ['p99', 'p99 latency', '#a371f7', latency],
+  ['e5', '5xx rate', '#e5484d', percent],
+];
+
+export function render(view, { scope }) {
+  const status = h('div');
+  const alarms = h('section', { class: 'alarms-summary', 'data-testid': 'overview-alarms' });
+  const apps = h('section', { class: 'app-grid', 'data-testid': 'apps' });
+  const updated = h('span', { class: 'muted small' });
+  view.append(
+    h('div', { class: 'page-head' }, h('h1', {}, 'Overview'), updated),
+    status, h('h2', {}, 'Alarms'), alarms, h('h2', {}, 'Apps'), apps);
+
+  const cards = new Map();  // app name → {el, sparks, ...}
+  scope.onDispose(() => cards.forEach((c) => c.sparks.forEach((s) => s.chart.destroy())));
+
+  scope.every(kRefreshMs, async () => {
+    // Up to the last whole period: the one in progress would read low.
+    const end = Math.floor(Date.now() / 1000 / kPeriod) * kPeriod;
+    const [appsDoc, alarmsDoc] = await Promise.all([rest.apps(), rest.alarms()]);
+    const list = appsDoc.apps ?? [];
+    const queries = list.flatMap((app, i) => (app.listen ? lbQueries(app.name, kPeriod, `_${i}`) : []));
+    const metrics = queries.length ? await getMetricData(queries, end - kWindow, end) : new Map();
+    if (!scope.alive) return;
+    replace(status);
+    renderAlarms(alarms, alarmsDoc.alarms ?? []);
+    syncCards(apps, cards, list);
+    list.forEach((app, i) => updateCard(cards.get(app.name), app, metrics, `_${i}`));
+    updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+  }, (e) => replace(status, errorBox(e)));
+}
+
+function renderAlarms(el, alarms) {
+  const sorted = [...alarms].sort((a, b) => (kStateOrder[a.state] ?? 3) - (kStateOrder[b.state] ?? 3) ||
+    a.name.localeCompare(b.name));
+  const firing = sorted.filter((a) => a.state === 'ALARM').length;
+  replace(el,
+    h('p', { class: firing ? 'alarm-count firing' : 'alarm-count', 'data-testid': 'alarm-count' },
+      firing ? `${firing} in ALARM` : `No alarm firing (${alarms.length} alarms)`),
+    sorted.length === 0 ? null : h('ul', { class: 'alarm-list' }, sorted.map((a) =>
+      h('li', { class: `alarm-item state-row-${a.state.toLowerCase()}`, 'data-testid': 'overview-alarm',
+        'data-alarm': a.name, 'data-state': a.state },
+      stateBadge(a.state),
+      h('a', { href: `#/alarms/${encodeURIComponent(a.name)}` }, a.name),
+      a.acknowledged ? h('span', { class: 'badge' }, 'acknowledged') : null,
+      h('span', { class: 'muted small', title: a.reason }, ago(a.updated_at))))));
+}
+
+// Makes one card per app, in the list's order; cards of apps gone are dropped.
+function syncCards(container, cards, list) {
+  const names = list.map((a) => a.name);
+  if (names.join('\n') === [...cards.keys()].join('\n')) return;
+  cards.forEach((c) => c.sparks.forEach((s) => s.chart.destroy()));
+  cards.clear();
+  replace(container);
+  if (list.length === 0) container.append(h('p', { class: 'muted' }, 'No apps configured.'));
+  for (const app of list) {
+    const card = makeCard(app);
+    container.append(card.el);
+    card.sparks.forEach((s) => { s.chart = sparkline(s.box, { color: s.color }); });
+    cards.set(app.name, card);
+  }
+}
+
+function makeCard(app) {
+  const version = h('span', { class: 'badge version', 'data-testid': 'app-version' });
+  const health = h('span', { class: 'health', 'data-testid': 'app-health' });
+  const deployment = h('div');
+  const sparks = app.listen ? kSparks.map(([id, label, color, format]) => {
+    const value = h('span', { class: 'spark-value' });
+    const box = h('div', { class: 'spark-chart', 'data-testid': `spark-${id}` });
+    return { id, format, color, value, box, el: h('div', { class: 'spark' },
+      h('div', { class: 'spark-head' }, h('span', { class: 'muted small' }, label), value), box) };
+  }) : [];
+  const el = h('article', { class: 'card app-card', 'data-testid': 'app-card', 'data-app': app.name },
+    h('div', { class: 'app-card-head' },
+      h('a', { class: 'app-name', href: `#/apps/${encodeURIComponent(app.name)}` }, app.name),
+      version, health),
+    deployment,
+    app.listen ? h('div', { class: 'sparks' }, sparks.map((s) => s.el))
+      : h('p', { class: 'muted small' }, 'A worker app: no load balancer.'));
+  return { el, version, health, deployment, sparks };
+}
+
+function updateCard(card, app, metrics, suffix) {
+  card.version.textContent = app.version ?? 'no version';
+  const total = app.instances?.length ?? 0;
+  card.health.textContent = `${app.healthy}/${total} healthy`;
+  card.health.className = `health ${app.healthy < total || total === 0 ? 'degraded' : 'ok'}`;
+  replace(card.deployment, app.deployment ? progressBlock(app.deployment) : null);
+  for (const s of card.sparks) {
+    const series = seriesOf(metrics, s.id + suffix);
+    s.chart.setData([series.timestamps, series.values]);
+    s.value.textContent = s.format(last(series));
+  }
+}

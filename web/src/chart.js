@@ -5,6 +5,7 @@
 // Each chart's container carries data-points (the non-null values it holds) and data-series,
 // which the browser tests read.
 import uPlot from './vendor/uPlot.esm.js';
+import { h } from './dom.js';
 import { dateTime, exact } from './format.js';
 
 // Series colours, readable on the dark and the light background.
@@ -97,7 +98,7 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
     height,
     scales: { x: { time: true } },
     axes: axes(format),
-    legend: { show: true, live: false },
+    legend: { show: series.length > 1, live: false },
     cursor: {
       drag: { x: Boolean(onZoom), y: false, setScale: false },
       points: { size: 6 },
@@ -192,4 +193,20 @@ export function align(list) {
     s.timestamps.forEach((t, i) => { ys[index.get(t)] = s.values[i]; });
     return ys;
   })];
+}
+
+// A titled card holding a time chart; append `el` to the page before calling mount().
+export function chartPanel(title, options, testid) {
+  const box = h('div', { 'data-testid': testid });
+  const el = h('section', { class: 'card chart-panel' }, h('h3', {}, title), box);
+  let chart = null;
+  return {
+    el,
+    mount() {
+      chart = timeChart(box, options);
+      return chart;
+    },
+    setData(data) { chart.setData(data); },
+    destroy() { chart?.destroy(); },
+  };
 }

@@ -8,31 +8,37 @@ export class Scope {
 
   // Runs `task()` now and again `ms` after each run ends (never two at once), while the scope
   // lives and the tab is visible. A rejected run is passed to `onError` and polling goes on.
+  // Returns a function that stops this polling alone.
   every(ms, task, onError = (e) => console.error(e)) {
     let timer = null;
     let running = false;
+    let stopped = false;
+    const live = () => this.alive && !stopped;
     const run = async () => {
       timer = null;
       // A hidden tab waits for visibilitychange (below) to poll again.
-      if (!this.alive || running || document.hidden) return;
+      if (!live() || running || document.hidden) return;
       running = true;
       try {
         await task();
       } catch (e) {
-        if (this.alive) onError(e);
+        if (live()) onError(e);
       }
       running = false;
-      if (this.alive) timer = setTimeout(run, ms);
+      if (live()) timer = setTimeout(run, ms);
     };
     const onVisible = () => {
       if (!document.hidden && timer === null) run();
     };
-    document.addEventListener('visibilitychange', onVisible);
-    this.onDispose(() => {
+    const stop = () => {
+      stopped = true;
       clearTimeout(timer);
       document.removeEventListener('visibilitychange', onVisible);
-    });
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    this.onDispose(stop);
     run();
+    return stop;
   }
 
   onDispose(fn) {

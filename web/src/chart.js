@@ -2,7 +2,8 @@
 // × 5 series, draws in a few ms). Data is uPlot's aligned form [xs, ys1, ys2, ...] with xs in
 // epoch seconds and null for a missing point.
 //
-// Each chart's container carries data-points (the non-null values it holds) and data-series,
+// Each chart's container carries data-points (the non-null values it holds), data-series and
+// data-draw-ms (the last setData until uPlot's draw, which runs in a microtask after it),
 // which the browser tests read.
 import uPlot from './vendor/uPlot.esm.js';
 import { h } from './dom.js';
@@ -115,6 +116,11 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
       }),
     ],
     hooks: {
+      draw: [() => {
+        if (drawStart === null) return;
+        container.dataset.drawMs = (performance.now() - drawStart).toFixed(1);
+        drawStart = null;
+      }],
       setSelect: [(u) => {
         if (!onZoom || u.select.width < 2) return;
         const start = u.posToVal(u.select.left, 'x');
@@ -125,6 +131,7 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
     },
     plugins: [tooltipPlugin(format)],
   };
+  let drawStart = null;
   const empty = [[], ...series.map(() => [])];
   const plot = new uPlot(opts, empty, container);
   container.dataset.series = String(series.length);
@@ -136,9 +143,12 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
   resize.observe(container);
   return {
     setData(data) {
+      drawStart = performance.now();
       plot.setData(data);
       container.dataset.points = String(countPoints(data));
     },
+    // Milliseconds from the last setData to its draw (null until drawn).
+    get drawMs() { return container.dataset.drawMs ? Number(container.dataset.drawMs) : null; },
     destroy() {
       resize.disconnect();
       plot.destroy();

@@ -1,0 +1,168 @@
+// Metric explorer: pick namespace, metric and dimensions (from ListMetrics) and a statistic,
+// add as many series as needed to one chart; period (auto or chosen) and time range (live,
+// or dragged on the chart to zoom). The choice lives in the URL (#/metrics?s=...), so a view
+// can be shared or bookmarked.
+import { getMetricData, listMetrics } from '../api.js';
+import { align, kPalette, timeChart } from '../chart.js';
+import { errorBox, h, replace, select } from '../dom.js';
+import { duration, number } from '../format.js';
+import { kPeriods, metricStat, periodFor } from '../metricdata.js';
+import { timeRange } from '../timerange.js';
+
+const kStats = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p50', 'p90', 'p99', 'p99.9'];
+const kRefreshMs = 10000;
+const kMaxSeries = 10;
+
+// A series: {namespace, metric, dimensions: {Name: Value}, stat}.
+function seriesLabel(s) {
+  const dims = Object.entries(s.dimensions).map(([k, v]) => `${k}=${v}`).join(',');
+  return `${s.metric} ${s.stat}${dims ? ` {${dims}}` : ''}`;
+}
+
+function dimensionsOf(metric) {
+  return Object.fromEntries((metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+}
+
+function dimsText(dimensions) {
+  const text = Object.entries(dimensions).map(([k, v]) => `${k}=${v}`).join(', ');
+  return text || '(no dimensions)';
+}
+
+// The page's state from the URL query: s (JSON list of series), period ("auto" or seconds),
+// range (a key of kRanges).
+function readState(query) {
+  let series = [];
+  try {
+    series = JSON.parse(query.get('s') ?? '[]').filter((s) => s.namespace && s.metric && s.stat)
+      .map((s) => ({ ...s, dimensions: s.dimensions ?? {} }));
+  } catch {
+    // A hand-edited URL: start empty.
+  }
+  return { series, period: query.get('period') ?? 'auto', range: query.get('range') ?? '1h' };
+}
+
+export function render(view, { query, scope }) {
+  const state = readState(query);
+  const status = h('div');
+  const info = h('span', { class: 'muted small', 'data-testid': 'explorer-info' });
+  const namespace = h('select', { 'data-testid': 'namespace', 'aria-label': 'Namespace' });
+  const metric = h('select', { 'data-testid': 'metric', 'aria-label': 'Metric' });
+  const dimensions = h('select', { 'data-testid': 'dimensions', 'aria-label': 'Dimensions' });
+  const stat = select({ 'data-testid': 'stat', 'aria-label': 'Statistic' }, kStats, 'Average');
+  const add = h('button', { type: 'submit', class: 'primary', 'data-testid': 'add-series' }, 'Add to chart');
+  const period = select({ 'data-testid': 'period', 'aria-label': 'Period' },
+    [['auto', 'Auto period'], ...kPeriods.map((p) => [String(p), `${duration(p)} period`])], state.period);
+  const chips = h('ul', { class: 'series-list', 'data-testid': 'series-list' });
+  const chartBox = h('div', { 'data-testid': 'explorer-chart' });
+  const range = timeRange({ initial: state.range, onChange: () => { saveState(); load(); } });
+
+  view.append(
+    h('div', { class: 'page-head' }, h('h1', {}, 'Metrics'), info),
+    status,
+    h('div', { class: 'explorer' },
+      h('form', { class: 'card picker', 'data-testid': 'metric-picker' },
+        h('label', {}, 'Namespace', namespace),
+        h('label', {}, 'Metric', metric),
+        h('label', {}, 'Dimensions', dimensions),
+        h('label', {}, 'Statistic', stat),
+        add),
+      h('div', {},
+        h('div', { class: 'toolbar' }, range.el, period),
+        chips,
+        h('section', { class: 'card chart-panel' }, chartBox))));
+
+  let metrics = [];  // ListMetrics
+  let chart = null;
+  scope.onDispose(() => chart?.destroy());
+
+  const saveState = () => {
+    const q = new URLSearchParams({ s: JSON.stringify(state.series), period: period.value, range: range.key });
+    history.replaceState(null, '', `#/metrics?${q}`);
+  };
+
+  const fillMetrics = () => {
+    const names = [...new Set(metrics.filter((m) => m.Namespace === namespace.value).map((m) => m.MetricName))].sort();
+    replace(metric, names.map((n) => h('option', { value: n }, n)));
+    fillDimensions();
+  };
+  const fillDimensions = () => {
+    const sets = metrics.filter((m) => m.Namespace === namespace.value && m.MetricName === metric.value)
+      .map(dimensionsOf).sort((a, b) => dimsText(a).localeCompare(dimsText(b)));
+    replace(dimensions, sets.map((d) => h('option', { value: JSON.stringify(d) }, dimsText(d))));
+  };
+  namespace.addEventListener('change', fillMetrics);
+  metric.addEventListener('change', fillDimensions);
+
+  add.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!metric.value || !dimensions.value) return;
+    if (state.series.length >= kMaxSeries) {
+      replace(status, errorBox({ message: `At most ${kMaxSeries} series on one chart.` }));
+      return;
+    }
+    state.series.push({ namespace: namespace.value, metric: metric.value,
+      dimensions: JSON.parse(dimensions.value), stat: stat.value });
+    changed();
+  });
+  period.addEventListener('change', () => { saveState(); load(); });
+
+  const changed = () => {
+    saveState();
+    renderChips();
+    chart?.destroy();
+    chart = state.series.length ? timeChart(chartBox, {
+      series: state.series.map((s) => ({ label: seriesLabel(s) })),
+      height: 360,
+      format: (v) => number(v),
+      onZoom: (start, end) => range.zoom(start, end),
+    }) : null;
+    if (!chart) replace(chartBox, h('p', { class: 'muted empty' }, 'Pick a metric and add it to the chart.'));
+    load();
+  };
+
+  const renderChips = () => replace(chips, state.series.map((s, i) =>
+    h('li', { class: 'series-chip', 'data-testid': 'series-chip' },
+      h('span', { class: 'swatch', style: `background: ${kPalette[i % kPalette.length]}` }),
+      `${s.namespace} · ${seriesLabel(s)}`,
+      h('button', { type: 'button', title: 'Remove', 'aria-label': `Remove ${seriesLabel(s)}`,
+        onclick: () => { state.series.splice(i, 1); changed(); } }, '×'))));
+
+  let generation = 0;
+  const load = async () => {
+    if (!chart) return;
+    const mine = ++generation;
+    const { start, end, live } = range.get();
+    const p = period.value === 'auto' ? periodFor(start, end) : Number(period.value);
+    const to = live ? Math.floor(end / p) * p : end;
+    const queries = state.series.map((s, i) => metricStat(`m${i}`, { ...s, period: p }));
+    const t0 = performance.now();
+    try {
+      const results = await getMetricData(queries, start, to);
+      if (mine !== generation || !scope.alive || !chart) return;
+      const fetched = performance.now() - t0;
+      chart.setData(align(state.series.map((s, i) => results.get(`m${i}`) ?? { timestamps: [], values: [] })));
+      replace(status);
+      // data-draw-ms is set by the draw, a microtask after setData.
+      queueMicrotask(() => {
+        info.textContent = `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
+          `fetched in ${Math.round(fetched)} ms, drawn in ${chart?.drawMs ?? '–'} ms`;
+      });
+    } catch (e) {
+      if (mine === generation) replace(status, errorBox(e));
+    }
+  };
+
+  scope.every(kRefreshMs, async () => {
+    if (metrics.length === 0) {
+      metrics = await listMetrics();
+      if (!scope.alive) return;
+      const namespaces = [...new Set(metrics.map((m) => m.Namespace))].sort();
+      const first = state.series[0]?.namespace ?? (namespaces.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : namespaces[0]);
+      replace(namespace, namespaces.map((n) => h('option', { value: n, selected: n === first }, n)));
+      fillMetrics();
+      changed();
+      return;
+    }
+    if (range.get().live) await load();
+  }, (e) => replace(status, errorBox(e)));
+}

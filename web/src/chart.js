@@ -109,6 +109,7 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
       ...series.map((s, i) => {
         const color = s.color ?? kPalette[i % kPalette.length];
         const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash, exact: true };
+        if (s.dash) base.points = { show: false };
         if (s.kind === 'points') {
           return { ...base, paths: () => null, points: { show: true, size: 7, fill: color, stroke: color } };
         }

@@ -16,7 +16,7 @@ function levelOf(message) {
 
 // The list. `showGroup`: each line names its group as well as its stream.
 export function logList({ showGroup = false, testid = 'log-lines' } = {}) {
-  const el = h('div', { class: 'log-view', 'data-testid': testid, role: 'log' });
+  const el = h('div', { class: `log-view${showGroup ? ' with-group' : ''}`, 'data-testid': testid, role: 'log' });
   const empty = h('p', { class: 'muted empty' }, 'No log events.');
   el.append(empty);
   let count = 0;
@@ -26,6 +26,11 @@ export function logList({ showGroup = false, testid = 'log-lines' } = {}) {
     clear() {
       el.replaceChildren(empty);
       count = 0;
+    },
+    // A line that is no event, e.g. where events were skipped.
+    marker(text) {
+      empty.remove();
+      el.append(h('div', { class: 'log-marker' }, text));
     },
     // Appends events (oldest first); keeps the view at the bottom if it was there.
     append(events) {

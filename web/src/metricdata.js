@@ -32,6 +32,13 @@ export function periodFor(start, end, { maxPoints = 1500, now = Date.now() / 100
     kPeriods[kPeriods.length - 1];
 }
 
+// The end of a live range at the last whole period (the period in progress would read low),
+// unless that leaves nothing of the range.
+export function wholePeriodsEnd(start, end, period) {
+  const aligned = Math.floor(end / period) * period;
+  return aligned > start ? aligned : end;
+}
+
 // {Name: Value} → CloudWatch's [{Name, Value}], sorted by name.
 export function dimensionList(dimensions) {
   return Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b))

@@ -7,7 +7,7 @@ import { chartPanel, kBreachColor, kThresholdColor } from '../chart.js';
 import { confirmDialog } from '../dialog.js';
 import { errorBox, h, replace, select, stateBadge, table } from '../dom.js';
 import { ago, dateTime, duration, number } from '../format.js';
-import { metricStat, periodFor } from '../metricdata.js';
+import { metricStat, periodFor, wholePeriodsEnd } from '../metricdata.js';
 import { timeRange } from '../timerange.js';
 
 const kRefreshMs = 5000;
@@ -74,9 +74,11 @@ export function render(view, { params: [name], scope }) {
   const loadChart = async () => {
     if (!panel || !alarm) return;
     const mine = ++generation;
-    const { start, end, live } = range.get();
+    const { start: from, end, live } = range.get();
     const alarmPeriod = alarm.Period ?? alarm.Metrics.find((m) => m.MetricStat)?.MetricStat.Period ?? 60;
-    const period = Math.max(alarmPeriod, periodFor(start, end));
+    const period = Math.max(alarmPeriod, periodFor(from, end));
+    // At least ten of the alarm's periods, however long they are.
+    const start = Math.min(from, end - 10 * period);
     // The alarm's own queries at the chart's period: what its evaluation reads.
     const queries = alarm.Metrics?.length
       ? alarm.Metrics.map((m) => (m.MetricStat ? { ...m, MetricStat: { ...m.MetricStat, Period: period } } : m))
@@ -86,7 +88,7 @@ export function render(view, { params: [name], scope }) {
         stat: alarm.Statistic ?? alarm.ExtendedStatistic, period })];
     const shownId = queries.find((q) => q.ReturnData !== false).Id;
     try {
-      const results = await getMetricData(queries, start, live ? Math.floor(end / period) * period : end);
+      const results = await getMetricData(queries, start, live ? wholePeriodsEnd(start, end, period) : end);
       if (mine !== generation || !scope.alive) return;
       const s = results.get(shownId) ?? { timestamps: [], values: [] };
       panel.setData([s.timestamps, s.values, s.values.map(() => alarm.Threshold),

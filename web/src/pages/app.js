@@ -7,7 +7,7 @@ import { progressBlock, summary } from '../deployments.js';
 import { errorBox, h, replace, select, stateBadge, table } from '../dom.js';
 import { ago, bytes, dateTime, duration, latency, number, percent, timeOfDay } from '../format.js';
 import { followLogs, logList, searchLogs } from '../logview.js';
-import { lbQueries, periodFor, seriesOf } from '../metricdata.js';
+import { lbQueries, periodFor, seriesOf, wholePeriodsEnd } from '../metricdata.js';
 import { timeRange } from '../timerange.js';
 
 const kRefreshMs = 3000;
@@ -200,10 +200,10 @@ function renderCharts(page, app, scope) {
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
-    const { start, end } = range.get();
+    const { start, end, live } = range.get();
     const period = periodFor(start, end, { maxPoints: 720 });
     const queries = lbQueries(app, period, '', { healthy: true });
-    const results = await getMetricData(queries, start, Math.floor(end / period) * period);
+    const results = await getMetricData(queries, start, live ? wholePeriodsEnd(start, end, period) : end);
     if (mine !== generation || !scope.alive) return;
     replace(status);
     for (const p of panels) p.panel.setData(align([seriesOf(results, p.id)]));

@@ -54,7 +54,7 @@ export function render(view, { scope }) {
         if (found.truncated) list.marker('… more events not shown; live from here on …');
         stopTail = followLogs(scope, groups, {
           pattern: pattern.value.trim(),
-          since: found.truncated ? Date.now() : start * 1000,
+          since: found.truncated ? Date.now() - 2000 : start * 1000,
           shown: found.truncated ? [] : found.events,
           onEvents: (fresh) => list.append(fresh),
           onError: (e) => replace(status, errorBox(e)),

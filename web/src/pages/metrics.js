@@ -6,7 +6,7 @@ import { getMetricData, listMetrics } from '../api.js';
 import { align, kPalette, timeChart } from '../chart.js';
 import { errorBox, h, replace, select } from '../dom.js';
 import { duration, number } from '../format.js';
-import { kPeriods, metricStat, periodFor } from '../metricdata.js';
+import { kPeriods, metricStat, periodFor, wholePeriodsEnd } from '../metricdata.js';
 import { timeRange } from '../timerange.js';
 
 const kStats = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p50', 'p90', 'p99', 'p99.9'];
@@ -133,7 +133,7 @@ export function render(view, { query, scope }) {
     const mine = ++generation;
     const { start, end, live } = range.get();
     const p = period.value === 'auto' ? periodFor(start, end) : Number(period.value);
-    const to = live ? Math.floor(end / p) * p : end;
+    const to = live ? wholePeriodsEnd(start, end, p) : end;
     const queries = state.series.map((s, i) => metricStat(`m${i}`, { ...s, period: p }));
     const t0 = performance.now();
     try {

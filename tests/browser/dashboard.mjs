@@ -1,0 +1,254 @@
+// The dashboard end to end, in headless Debian chromium driven by playwright-core, against a
+// real Vigil running the shop behind its load balancer with traffic (tests/integration/
+// dashboard_test.cc starts it; `make demo` works too):
+//   sign in (a wrong secret first) · the overview shows the shop · a chart draws points ·
+//   one day at 10 s × 5 series draws in < 200 ms · an alarm set to ALARM from the page turns
+//   red and is acknowledged · deploy a version and roll back from the page, both recorded ·
+//   logs, audit, a phone-width layout · sign out.
+// Exits 0 when every check passes, 1 with the failed check's message otherwise; screenshots of
+// each page go to $VIGIL_SCREENSHOT_DIR.
+//
+// Environment:
+//   VIGIL_URL                 the server, e.g. http://127.0.0.1:4510 (required)
+//   VIGIL_ACCESS_KEY_ID       a key allowed everything (required)
+//   VIGIL_SECRET_ACCESS_KEY
+//   VIGIL_SCREENSHOT_DIR      where the screenshots go (required)
+//   VIGIL_APP                 the app with a load balancer (default shop)
+//   VIGIL_DEPLOY_VERSION      a version of it, not serving, to deploy from the page (required)
+//   CHROMIUM                  the browser (default /usr/bin/chromium)
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Checks, env, launch } from './lib.mjs';
+
+const url = env('VIGIL_URL').replace(/\/$/, '');
+const keyId = env('VIGIL_ACCESS_KEY_ID');
+const secret = env('VIGIL_SECRET_ACCESS_KEY');
+const shots = env('VIGIL_SCREENSHOT_DIR');
+const app = process.env.VIGIL_APP || 'shop';
+const version = env('VIGIL_DEPLOY_VERSION');
+mkdirSync(shots, { recursive: true });
+
+const checks = new Checks();
+const { browser, page } = await launch({ width: 1280, height: 900 });
+const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+const testid = (id) => `[data-testid="${id}"]`;
+
+// A CloudWatch JSON 1.0 call with the page's session cookie and CSRF token, as the page makes
+// it (for test fixtures the page has no form for).
+async function cloudwatch(operation, body) {
+  const session = await (await page.request.get(`${url}/v1/session`)).json();
+  const response = await page.request.post(`${url}/`, {
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': `GraniteServiceVersion20100801.${operation}`,
+      'X-Vigil-Csrf': session.csrf_token,
+    },
+    data: JSON.stringify(body),
+  });
+  if (!response.ok()) throw new Error(`${operation}: HTTP ${response.status()} ${await response.text()}`);
+  return response.json();
+}
+
+// Pixels of the chart's canvas in `rgb` (± 40 a channel): the series was drawn.
+function pixelsOf(selector, [r, g, b]) {
+  return page.$eval(`${selector} canvas`, (canvas, [r, g, b]) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 0 && Math.abs(data[i] - r) < 40 && Math.abs(data[i + 1] - g) < 40 &&
+          Math.abs(data[i + 2] - b) < 40) n++;
+    }
+    return n;
+  }, [r, g, b]);
+}
+const kFirstSeries = [0x4c, 0x9a, 0xff];  // chart.js kPalette[0]
+
+try {
+  await checks.step('first paint and the sign-in form', async () => {
+    await page.goto(`${url}/`);
+    await page.waitForSelector(testid('signin-form'));
+    const fcp = await page.evaluate(() =>
+      performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+    checks.note(`first contentful paint ${fcp?.toFixed(0)} ms`);
+    checks.expect(fcp !== null && fcp < 1000, `first paint took ${fcp} ms (limit 1000)`);
+  });
+
+  await checks.step('a wrong secret is refused with the server\'s message', async () => {
+    await page.fill(testid('access-key-id'), keyId);
+    await page.fill(testid('secret-access-key'), 'not-the-secret');
+    await page.click(testid('sign-in'));
+    const error = await page.waitForSelector(`${testid('signin-form')} ${testid('error')}`);
+    checks.expect((await error.textContent()).length > 0, 'no error text');
+  });
+
+  await checks.step('sign in; the secret is kept nowhere in the page', async () => {
+    await page.fill(testid('secret-access-key'), secret);
+    await page.click(testid('sign-in'));
+    await page.waitForSelector('#topbar:not([hidden])');
+    const kept = await page.evaluate((s) => ({
+      cookie: document.cookie,
+      storage: JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+      inputs: [...document.querySelectorAll('input')].some((i) => i.value === s),
+      html: document.documentElement.outerHTML.includes(s),
+    }), secret);
+    checks.expect(!kept.cookie.includes('vigil_session'), 'the session cookie is readable by scripts (not HttpOnly)');
+    checks.expect(!kept.storage.includes(secret) && !kept.inputs && !kept.html, 'the secret is still in the page');
+  });
+
+  await checks.step(`the overview shows ${app} with its instances and sparklines`, async () => {
+    await page.waitForSelector(`${testid('app-card')}[data-app="${app}"]`);
+    await page.waitForFunction((a) => {
+      const card = document.querySelector(`[data-testid="app-card"][data-app="${a}"]`);
+      const health = card?.querySelector('[data-testid="app-health"]')?.textContent ?? '';
+      const spark = card?.querySelector('[data-testid="spark-rps"]');
+      return /^[1-9]\d*\/\d+ healthy$/.test(health) && Number(spark?.dataset.points) > 0;
+    }, app, { timeout: 45000 });
+    await shot('overview');
+  });
+
+  await checks.step('the metric explorer draws the request count', async () => {
+    const series = [{ namespace: 'Vigil/LoadBalancer', metric: 'RequestCount', dimensions: { App: app }, stat: 'Sum' }];
+    await page.goto(`${url}/#/metrics?${new URLSearchParams({ s: JSON.stringify(series), range: '15m' })}`);
+    await page.waitForFunction(() =>
+      Number(document.querySelector('[data-testid="explorer-chart"]')?.dataset.points) > 0, null, { timeout: 30000 });
+    const painted = await pixelsOf(testid('explorer-chart'), kFirstSeries);
+    checks.expect(painted > 50, `the series drew ${painted} pixels`);
+    await shot('metrics');
+  });
+
+  await checks.step('one day at 10 s, 8,640 points x 5 series, draws in < 200 ms', async () => {
+    const now = Math.floor(Date.now() / 1000 / 10) * 10;
+    const points = 8640;
+    const data = [];
+    for (let s = 0; s < 5; s++) {
+      for (let i = 0; i < points; i++) {
+        const t = now - (points - i) * 10;
+        data.push({ MetricName: 'Wave', Dimensions: [{ Name: 'Series', Value: `s${s}` }], Timestamp: t,
+          Value: 50 + 40 * Math.sin(i / (200 + 50 * s)) + s * 5 });
+      }
+    }
+    for (let i = 0; i < data.length; i += 1000) {
+      await cloudwatch('PutMetricData', { Namespace: 'DashboardTest', MetricData: data.slice(i, i + 1000) });
+    }
+    const series = [0, 1, 2, 3, 4].map((s) => ({ namespace: 'DashboardTest', metric: 'Wave',
+      dimensions: { Series: `s${s}` }, stat: 'Average' }));
+    await page.goto(`${url}/#/metrics?${new URLSearchParams({ s: JSON.stringify(series), range: '1d', period: '10' })}`);
+    const chart = await page.waitForFunction(() => {
+      const box = document.querySelector('[data-testid="explorer-chart"]');
+      return Number(box?.dataset.points) >= 5 * 8600 && box.dataset.drawMs ? box : null;
+    }, null, { timeout: 30000 });
+    const drawn = Number(await chart.evaluate((box) => box.dataset.drawMs));
+    const count = Number(await chart.evaluate((box) => box.dataset.points));
+    checks.note(`${count} points drawn in ${drawn} ms`);
+    checks.expect(drawn < 200, `drawing took ${drawn} ms`);
+    await shot('metrics-day');
+  });
+
+  await checks.step('an alarm set to ALARM from the page turns red; acknowledged', async () => {
+    const alarm = 'dashboard-test-alarm';
+    // A day-long period: no evaluation sets it back while the test looks at it.
+    await cloudwatch('PutMetricAlarm', {
+      AlarmName: alarm, Namespace: 'Vigil/LoadBalancer', MetricName: 'RequestCount',
+      Dimensions: [{ Name: 'App', Value: app }], Statistic: 'Sum', Period: 86400,
+      EvaluationPeriods: 1, Threshold: 1e12, ComparisonOperator: 'GreaterThanThreshold',
+      AlarmDescription: 'made by tests/browser/dashboard.mjs',
+    });
+    await page.goto(`${url}/#/alarms/${encodeURIComponent(alarm)}`);
+    await page.waitForSelector(testid('alarm-state'));
+    await page.click(testid('set-state'));
+    await page.selectOption(testid('state-value'), 'ALARM');
+    await page.fill(testid('state-reason'), 'tripped by the browser test');
+    await page.click(`${testid('confirm-dialog')} ${testid('confirm')}`);
+    const badge = await page.waitForSelector(`${testid('alarm-state')}[data-state="ALARM"]`, { timeout: 15000 });
+    const colour = await badge.evaluate((el) => getComputedStyle(el).color);
+    const [r, g] = colour.match(/\d+/g).map(Number);
+    checks.expect(r > 150 && g < 110, `the ALARM badge is ${colour}, not red`);
+    await page.waitForSelector(`${testid('alarm-reason')}:has-text("tripped by the browser test")`);
+    await page.click(testid('ack'));
+    await page.waitForSelector('.badge:has-text("acknowledged")');
+    await page.waitForSelector(`${testid('history-item')}:has-text("to ALARM")`);
+    await shot('alarm');
+    await page.goto(`${url}/#/overview`);
+    await page.waitForSelector(`${testid('overview-alarm')}[data-alarm="${alarm}"][data-state="ALARM"]`);
+    const first = await page.$eval(testid('overview-alarm'), (el) => el.dataset.state);
+    checks.expect(first === 'ALARM', `the overview lists a ${first} alarm first`);
+    const count = await page.textContent(testid('alarm-count'));
+    checks.expect(/in ALARM/.test(count), `the overview says "${count}"`);
+  });
+
+  await checks.step(`deploy ${version} from the app page, then roll back; both recorded`, async () => {
+    await page.goto(`${url}/#/apps/${encodeURIComponent(app)}`);
+    await page.waitForSelector(`${testid('instance')}[data-state="healthy"]`, { timeout: 30000 });
+    const before = await page.textContent(testid('app-version'));
+    await page.click(testid('deploy'));
+    await page.selectOption(testid('deploy-version'), version);
+    await page.selectOption(testid('deploy-policy'), 'rolling');
+    await page.fill(testid('deploy-batch'), '1');
+    await page.fill(testid('deploy-bake'), '0');
+    await page.click(`${testid('confirm-dialog')} ${testid('confirm')}`);
+    await page.waitForSelector(`${testid('deployment')}[data-kind="deploy"][data-state="succeeded"]`, { timeout: 90000 });
+    await page.waitForSelector(`${testid('app-version')}:has-text("${version}")`, { timeout: 15000 });
+    await page.click(testid('rollback'));
+    await page.click(`${testid('confirm-dialog')} ${testid('confirm')}`);
+    await page.waitForSelector(testid('rollback-started'));
+    const rolled = await page.waitForSelector(`${testid('deployment')}[data-kind="rollback"][data-state="succeeded"]`, { timeout: 90000 });
+    checks.note(`rolled back by ${await rolled.getAttribute('data-deployment')}`);
+    await page.waitForSelector(`${testid('app-version')}:has-text("${before}")`, { timeout: 15000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-rps"]')?.dataset.points) > 0,
+      null, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="app-logs"] [data-testid="log-line"]').length > 0,
+      null, { timeout: 30000 });
+    await shot('app');
+  });
+
+  await checks.step('logs: a filter pattern across groups, then live', async () => {
+    await page.goto(`${url}/#/logs`);
+    await page.waitForSelector(`${testid('log-groups')} input[type=checkbox]`);
+    await page.fill(testid('log-pattern'), '"GET /products"');
+    await page.click(testid('log-search'));
+    await page.waitForFunction(() => {
+      const lines = [...document.querySelectorAll('[data-testid="log-results"] [data-testid="log-line"]')];
+      return lines.length > 0 && lines.every((l) => l.textContent.includes('GET /products'));
+    }, null, { timeout: 30000 });
+    const first = await page.$$eval(`${testid('log-results')} ${testid('log-line')}`, (l) => l.length);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="log-results"] [data-testid="log-line"]').length > n,
+      first, { timeout: 30000 });
+    await shot('logs');
+  });
+
+  await checks.step('audit: the rollback and the alarm change are in the trail', async () => {
+    await page.goto(`${url}/#/audit`);
+    await page.fill(testid('audit-action'), 'SetAlarmState');
+    await page.click(testid('audit-search'));
+    await page.waitForSelector(`${testid('audit-event')}[data-event="SetAlarmState"]`, { timeout: 15000 });
+    await page.fill(testid('audit-action'), '');
+    await page.fill(testid('audit-resource'), app);
+    await page.click(testid('audit-search'));
+    await page.waitForSelector(`${testid('audit-event')}[data-event="Rollback"]`, { timeout: 15000 });
+    await shot('audit');
+  });
+
+  await checks.step('a phone-width overview fits the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${url}/#/overview`);
+    await page.waitForSelector(`${testid('app-card')}[data-app="${app}"]`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    checks.expect(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+    await shot('phone-overview');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await checks.step('sign out ends the session', async () => {
+    await page.click(testid('sign-out'));
+    await page.waitForSelector(testid('signin-form'));
+    const status = (await page.request.get(`${url}/v1/session`)).status();
+    checks.expect(status === 401, `GET /v1/session after sign-out answered ${status}`);
+  });
+} catch (e) {
+  // Checks.step() has reported it; the page as it was helps to see why.
+  checks.failed ??= String(e.stack ?? e);
+  await shot('failure').catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(checks.finish());

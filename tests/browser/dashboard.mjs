@@ -153,6 +153,8 @@ try {
       EvaluationPeriods: 1, Threshold: 1e12, ComparisonOperator: 'GreaterThanThreshold',
       AlarmDescription: 'made by tests/browser/dashboard.mjs',
     });
+    // OK first (which also ends an acknowledgement from an earlier run on the same server).
+    await cloudwatch('SetAlarmState', { AlarmName: alarm, StateValue: 'OK', StateReason: 'reset by the browser test' });
     await page.goto(`${url}/#/alarms/${encodeURIComponent(alarm)}`);
     await page.waitForSelector(testid('alarm-state'));
     await page.click(testid('set-state'));
@@ -186,14 +188,16 @@ try {
     await page.fill(testid('deploy-batch'), '1');
     await page.fill(testid('deploy-bake'), '0');
     await page.click(`${testid('confirm-dialog')} ${testid('confirm')}`);
-    await page.waitForSelector(`${testid('deployment')}[data-kind="deploy"][data-state="succeeded"]`, { timeout: 90000 });
-    await page.waitForSelector(`${testid('app-version')}:has-text("${version}")`, { timeout: 15000 });
+    const deployed = await (await page.waitForSelector(testid('deploy-started'))).getAttribute('data-deployment');
+    await page.waitForSelector(`${testid('deployment')}[data-deployment="${deployed}"][data-state="succeeded"]`, { timeout: 90000 });
+    await page.waitForSelector(`${testid('app-version')}:text-is("${version}")`, { timeout: 15000 });
+    checks.note(`${before} -> ${version} by ${deployed}`);
     await page.click(testid('rollback'));
     await page.click(`${testid('confirm-dialog')} ${testid('confirm')}`);
-    await page.waitForSelector(testid('rollback-started'));
-    const rolled = await page.waitForSelector(`${testid('deployment')}[data-kind="rollback"][data-state="succeeded"]`, { timeout: 90000 });
-    checks.note(`rolled back by ${await rolled.getAttribute('data-deployment')}`);
-    await page.waitForSelector(`${testid('app-version')}:has-text("${before}")`, { timeout: 15000 });
+    const rolled = await (await page.waitForSelector(testid('rollback-started'))).getAttribute('data-deployment');
+    await page.waitForSelector(`${testid('deployment')}[data-deployment="${rolled}"][data-kind="rollback"][data-state="succeeded"]`, { timeout: 90000 });
+    await page.waitForSelector(`${testid('app-version')}:text-is("${before}")`, { timeout: 15000 });
+    checks.note(`back to ${before} by ${rolled}`);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-rps"]')?.dataset.points) > 0,
       null, { timeout: 30000 });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="app-logs"] [data-testid="log-line"]').length > 0,

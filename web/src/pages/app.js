@@ -132,7 +132,8 @@ async function deploy(app, status, refresh) {
   if (bake.value !== '') body.bake_seconds = Number(bake.value);
   try {
     const d = await rest.deploy(app, body);
-    replace(status, h('div', { class: 'notice' }, `Deployment ${d.id} started: ${summary(d)}.`));
+    replace(status, h('div', { class: 'notice', 'data-testid': 'deploy-started', 'data-deployment': d.id },
+      `Deployment ${d.id} started: ${summary(d)}.`));
     await refresh();
   } catch (e) {
     replace(status, errorBox(e));
@@ -169,7 +170,7 @@ async function rollback(app, current, status, refresh) {
   if (reason.value.trim()) body.reason = reason.value.trim();
   try {
     const d = await rest.rollback(app, body);
-    replace(status, h('div', { class: 'notice', 'data-testid': 'rollback-started' },
+    replace(status, h('div', { class: 'notice', 'data-testid': 'rollback-started', 'data-deployment': d.id },
       `Rollback ${d.id}: ${summary(d)}, ${d.state}.`));
     await refresh();
   } catch (e) {

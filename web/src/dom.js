@@ -72,3 +72,15 @@ export function stateBadge(state, testid) {
   return h('span', { class: `badge state-${cls}`, 'data-testid': testid, 'data-state': state },
     String(state));
 }
+
+const lastShown = new WeakMap();
+
+// Whether `data` differs from what was last shown in `el` (compared as JSON); records it.
+// Pages that poll redraw a part only when its data changed, so open <details>, selections
+// and scroll positions survive the polling.
+export function changed(el, data) {
+  const text = JSON.stringify(data);
+  if (lastShown.get(el) === text) return false;
+  lastShown.set(el, text);
+  return true;
+}

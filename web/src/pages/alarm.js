@@ -5,7 +5,7 @@ import { alarmHistory, describeAlarms, getMetricData, rest, setAlarmState } from
 import { alarmButtons, breaches, conditionText } from '../alarms.js';
 import { chartPanel, kBreachColor, kThresholdColor } from '../chart.js';
 import { confirmDialog } from '../dialog.js';
-import { errorBox, h, replace, select, stateBadge, table } from '../dom.js';
+import { changed, errorBox, h, replace, select, stateBadge, table } from '../dom.js';
 import { ago, dateTime, duration, number } from '../format.js';
 import { metricStat, periodFor, wholePeriodsEnd } from '../metricdata.js';
 import { timeRange } from '../timerange.js';
@@ -52,8 +52,8 @@ export function render(view, { params: [name], scope }) {
       vigil.acknowledged ? h('span', { class: 'badge' }, 'acknowledged') : null,
       vigil.actions_enabled ? null : h('span', { class: 'badge' }, 'actions disabled'));
     replace(buttons, alarmButtons(vigil, { done: refresh, failed: (e) => replace(status, errorBox(e)) }));
-    replace(details, detailsOf(found, vigil));
-    replace(history, historyTable(items));
+    if (changed(details, [found, vigil])) replace(details, detailsOf(found, vigil));
+    if (changed(history, items)) replace(history, historyTable(items));
     if (first) {
       if (found.AlarmRule !== undefined) {
         replace(chartSlot, h('p', { class: 'muted' }, 'A composite alarm: its state follows its rule over other alarms.'));

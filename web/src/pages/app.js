@@ -4,7 +4,7 @@ import { getMetricData, rest } from '../api.js';
 import { align, chartPanel } from '../chart.js';
 import { confirmDialog } from '../dialog.js';
 import { progressBlock, summary } from '../deployments.js';
-import { errorBox, h, replace, select, stateBadge, table } from '../dom.js';
+import { changed, errorBox, h, replace, select, stateBadge, table } from '../dom.js';
 import { ago, bytes, dateTime, duration, latency, number, percent, timeOfDay } from '../format.js';
 import { followLogs, logList, searchLogs } from '../logview.js';
 import { lbQueries, periodFor, seriesOf, wholePeriodsEnd } from '../metricdata.js';
@@ -27,6 +27,7 @@ export function render(view, { params: [name], scope }) {
   const instances = h('div', { 'data-testid': 'instances' });
   const deployments = h('div', { 'data-testid': 'deployments' });
   let current = null;  // the app document last read
+  const opened = new Set();  // deployments whose events are shown
 
   page.append(
     h('div', { class: 'page-head' },
@@ -45,8 +46,8 @@ export function render(view, { params: [name], scope }) {
     health.textContent = `${app.healthy}/${total} healthy`;
     health.className = `health ${app.healthy < total || total === 0 ? 'degraded' : 'ok'}`;
     replace(progress, app.deployment ? progressBlock(app.deployment) : null);
-    replace(instances, instanceTable(inst.instances));
-    replace(deployments, timeline(deps.deployments));
+    if (changed(instances, inst.instances)) replace(instances, instanceTable(inst.instances));
+    if (changed(deployments, deps.deployments)) replace(deployments, timeline(deps.deployments, opened));
   };
   const stop = scope.every(kRefreshMs, refresh, (e) => replace(status, errorBox(e)));
   scope.onDispose(stop);
@@ -81,7 +82,9 @@ function instanceTable(list) {
   })), { empty: 'No instances running.' });
 }
 
-function timeline(list) {
+// The deployments, newest first; `opened` holds the ids whose events are unfolded, kept
+// across redraws.
+function timeline(list, opened) {
   if (list.length === 0) return h('p', { class: 'muted' }, 'No deployments yet.');
   return h('ol', { class: 'timeline' }, list.map((d) =>
     h('li', { class: `tl-${d.state}`, 'data-testid': 'deployment', 'data-deployment': d.id,
@@ -91,8 +94,9 @@ function timeline(list) {
       h('span', { class: 'muted small' }, ` · ${dateTime(d.created_at)} (${ago(d.created_at)})`)),
     d.reason ? h('div', { class: 'small' }, d.reason) : null,
     d.state === 'in-progress' ? h('div', { class: 'muted small' }, d.phase) : null,
-    h('details', {},
-      h('summary', { class: 'small muted' }, `${d.events.length} events`),
+    h('details', { open: opened.has(d.id),
+      ontoggle: (e) => (e.target.open ? opened.add(d.id) : opened.delete(d.id)) },
+    h('summary', { class: 'small muted' }, `${d.events.length} events`),
       h('ul', { class: 'events' }, d.events.map((e) =>
         h('li', {}, `[${timeOfDay(Date.parse(e.at))}] ${e.message}`)))))));
 }

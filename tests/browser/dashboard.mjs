@@ -4,7 +4,7 @@
 //   sign in (a wrong secret first) · the overview shows the shop · a chart draws points ·
 //   one day at 10 s × 5 series draws in < 200 ms · an alarm set to ALARM from the page turns
 //   red and is acknowledged · deploy a version and roll back from the page, both recorded ·
-//   logs, audit, a phone-width layout · sign out.
+//   logs, audit, the dark theme, a phone-width layout · sign out.
 // Exits 0 when every check passes, 1 with the failed check's message otherwise; screenshots of
 // each page go to $VIGIL_SCREENSHOT_DIR.
 //
@@ -230,6 +230,17 @@ try {
     await page.click(testid('audit-search'));
     await page.waitForSelector(`${testid('audit-event')}[data-event="Rollback"]`, { timeout: 15000 });
     await shot('audit');
+  });
+
+  await checks.step('the app page in the dark theme (docs/dashboard.png)', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${url}/#/apps/${encodeURIComponent(app)}`);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-p99"]')?.dataset.points) > 0,
+      null, { timeout: 30000 });
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    checks.expect(background === 'rgb(13, 17, 23)', `the dark background is ${background}`);
+    await page.screenshot({ path: path.join(shots, 'dashboard.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   await checks.step('a phone-width overview fits the screen', async () => {

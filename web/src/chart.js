@@ -25,7 +25,11 @@ function axes(format) {
   const ticks = { stroke: grid.stroke, width: 1 };
   return [
     { stroke, grid, ticks },
-    { stroke, grid, ticks, size: 56, values: (u, values) => values.map((v) => format(v)) },
+    {
+      stroke, grid, ticks, values: (u, values) => values.map((v) => format(v)),
+      // Wide enough for the longest label (at most 8 px a character at 12 px), ticks and gap.
+      size: (u, values) => 24 + 8 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+    },
   ];
 }
 

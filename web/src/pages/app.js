@@ -1,7 +1,7 @@
 // App detail: its instances, load-balancer graphs, recent logs (live tail, filter), the
 // deployments timeline with each one's events, and Deploy / Roll back (after confirmation).
 import { getMetricData, rest } from '../api.js';
-import { align, chartPanel } from '../chart.js';
+import { align, chartPanel, kPalette } from '../chart.js';
 import { confirmDialog } from '../dialog.js';
 import { progressBlock, summary } from '../deployments.js';
 import { changed, errorBox, h, replace, select, stateBadge, table } from '../dom.js';
@@ -188,12 +188,12 @@ function renderCharts(page, app, scope) {
   const range = timeRange({ initial: '1h', onChange: () => load(), testid: 'app-range' });
   const onZoom = (start, end) => range.zoom(start, end);
   const panels = [
-    ['rps', 'Requests per second', (v) => number(v)],
-    ['p99', 'p99 latency', latency],
-    ['e5', '5xx rate (% of requests)', percent],
-    ['hh', 'Healthy hosts (minimum)', (v) => number(v)],
-  ].map(([id, title, format]) => ({
-    id, panel: chartPanel(title, { series: [{ label: title }], height: 180, format, onZoom }, `chart-${id}`),
+    ['rps', 'Requests per second', (v) => number(v), kPalette[0]],
+    ['p99', 'p99 latency', latency, kPalette[4]],
+    ['e5', '5xx rate (% of requests)', percent, kPalette[3]],
+    ['hh', 'Healthy hosts (minimum)', (v) => number(v), kPalette[2]],
+  ].map(([id, title, format, color]) => ({
+    id, panel: chartPanel(title, { series: [{ label: title, color }], height: 180, format, onZoom }, `chart-${id}`),
   }));
   page.append(
     h('div', { class: 'page-head' }, h('h2', {}, 'Load balancer'), range.el),

@@ -2,7 +2,7 @@
 // deployment in progress and sparklines of the last 15 minutes of its load balancer: request
 // rate, p99 latency, 5xx rate.
 import { getMetricData, rest } from '../api.js';
-import { sparkline } from '../chart.js';
+import { kPalette, sparkline } from '../chart.js';
 import { progressBlock } from '../deployments.js';
 import { errorBox, h, replace, stateBadge } from '../dom.js';
 import { ago, latency, number, percent } from '../format.js';
@@ -15,9 +15,9 @@ const kStateOrder = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
 
 // The sparklines of one app card: [query id prefix, label, colour, formatter].
 const kSparks = [
-  ['rps', 'Requests', '#4c9aff', (v) => `${number(v)}/s`],
-  ['p99', 'p99 latency', '#a371f7', latency],
-  ['e5', '5xx rate', '#e5484d', percent],
+  ['rps', 'Requests', kPalette[0], (v) => `${number(v)}/s`],
+  ['p99', 'p99 latency', kPalette[4], latency],
+  ['e5', '5xx rate', kPalette[3], percent],
 ];
 
 export function render(view, { scope }) {

@@ -144,6 +144,25 @@ try {
     await shot('metrics-day');
   });
 
+  await checks.step('the tooltip shows exact values; dragging zooms in', async () => {
+    const over = await page.$(`${testid('explorer-chart')} .u-over`);
+    const box = await over.boundingBox();
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.5, y);
+    const tip = await page.waitForSelector(`${testid('explorer-chart')} .chart-tooltip:not([hidden])`);
+    const text = await tip.textContent();
+    checks.expect(/Wave Average \{Series=s0\}: \d/.test(text), `the tooltip reads "${text}"`);
+    await page.mouse.move(box.x + box.width * 0.4, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector('.time-range .zoomed:not([hidden])');
+    await page.waitForFunction(() => {
+      const n = Number(document.querySelector('[data-testid="explorer-chart"]')?.dataset.points);
+      return n > 0 && n < 5 * 8640 * 0.3;
+    }, null, { timeout: 15000 });
+  });
+
   await checks.step('an alarm set to ALARM from the page turns red; acknowledged', async () => {
     const alarm = 'dashboard-test-alarm';
     // A day-long period: no evaluation sets it back while the test looks at it.

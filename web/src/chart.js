@@ -35,7 +35,8 @@ function axes(format) {
 
 // A tooltip that follows the cursor with the time and each shown series' exact value. Its
 // nodes are made once; moving the cursor only changes their text.
-function tooltipPlugin(format) {
+// `colors` are the series' colours, in order.
+function tooltipPlugin(format, colors) {
   let box;
   let title;
   let rows = [];
@@ -48,11 +49,11 @@ function tooltipPlugin(format) {
         title = document.createElement('div');
         title.className = 'chart-tooltip-time';
         box.append(title);
-        rows = u.series.slice(1).map((s) => {
+        rows = colors.map((color) => {
           const row = document.createElement('div');
           const swatch = document.createElement('span');
           swatch.className = 'swatch';
-          swatch.style.background = s._stroke ?? s.stroke;
+          swatch.style.background = color;
           const text = document.createElement('span');
           row.append(swatch, text);
           box.append(row);
@@ -98,6 +99,7 @@ function countPoints(data) {
 // Returns {setData(data), destroy()}; the chart follows the container's width.
 export function timeChart(container, { series, height = 260, format = exact, onZoom } = {}) {
   container.classList.add('chart');
+  const colors = series.map((s, i) => s.color ?? kPalette[i % kPalette.length]);
   const opts = {
     width: Math.max(container.clientWidth, 200),
     height,
@@ -111,7 +113,7 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
     series: [
       { value: (u, v) => (v === null ? '' : dateTime(v * 1000)) },
       ...series.map((s, i) => {
-        const color = s.color ?? kPalette[i % kPalette.length];
+        const color = colors[i];
         const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash, exact: true };
         if (s.dash) base.points = { show: false };
         if (s.kind === 'points') {
@@ -134,7 +136,7 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
         onZoom(start, end);
       }],
     },
-    plugins: [tooltipPlugin(format)],
+    plugins: [tooltipPlugin(format, colors)],
   };
   let drawStart = null;
   const empty = [[], ...series.map(() => [])];

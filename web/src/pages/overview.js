@@ -1,11 +1,11 @@
 // Overview: the alarms (ALARM first), then every app with its version, healthy instances,
 // deployment in progress and sparklines of the last 15 minutes of its load balancer: request
-// rate, p99 latency, 5xx rate.
+// rate, p99 latency, 5xx rate; then the canaries' last runs.
 import { getMetricData, rest } from '../api.js';
 import { kPalette, sparkline } from '../chart.js';
 import { progressBlock } from '../deployments.js';
-import { errorBox, h, replace, stateBadge } from '../dom.js';
-import { ago, latency, number, percent } from '../format.js';
+import { errorBox, h, replace, stateBadge, table } from '../dom.js';
+import { ago, duration, latency, number, percent } from '../format.js';
 import { last, lbQueries, seriesOf } from '../metricdata.js';
 
 const kWindow = 15 * 60;  // seconds of sparkline
@@ -24,10 +24,12 @@ export function render(view, { scope }) {
   const status = h('div');
   const alarms = h('section', { class: 'alarms-summary', 'data-testid': 'overview-alarms' });
   const apps = h('section', { class: 'app-grid', 'data-testid': 'apps' });
+  const canaries = h('section', { 'data-testid': 'canaries' });
   const updated = h('span', { class: 'muted small' });
   view.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Overview'), updated),
-    status, h('h2', {}, 'Alarms'), alarms, h('h2', {}, 'Apps'), apps);
+    status, h('h2', {}, 'Alarms'), alarms, h('h2', {}, 'Apps'), apps,
+    h('h2', {}, 'Canaries'), canaries);
 
   const cards = new Map();  // app name → {el, sparks, ...}
   scope.onDispose(() => cards.forEach((c) => c.sparks.forEach((s) => s.chart.destroy())));
@@ -35,7 +37,7 @@ export function render(view, { scope }) {
   scope.every(kRefreshMs, async () => {
     // Up to the last whole period: the one in progress would read low.
     const end = Math.floor(Date.now() / 1000 / kPeriod) * kPeriod;
-    const [appsDoc, alarmsDoc] = await Promise.all([rest.apps(), rest.alarms()]);
+    const [appsDoc, alarmsDoc, canariesDoc] = await Promise.all([rest.apps(), rest.alarms(), rest.canaries()]);
     const list = appsDoc.apps ?? [];
     const queries = list.flatMap((app, i) => (app.listen ? lbQueries(app.name, kPeriod, `_${i}`) : []));
     const metrics = queries.length ? await getMetricData(queries, end - kWindow, end) : new Map();
@@ -44,6 +46,7 @@ export function render(view, { scope }) {
     renderAlarms(alarms, alarmsDoc.alarms ?? []);
     syncCards(apps, cards, list);
     list.forEach((app, i) => updateCard(cards.get(app.name), app, metrics, `_${i}`));
+    replace(canaries, canaryTable(canariesDoc.canaries ?? []));
     updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
   }, (e) => replace(status, errorBox(e)));
 }
@@ -111,4 +114,30 @@ function updateCard(card, app, metrics, suffix) {
     s.chart.setData([series.timestamps, series.values]);
     s.value.textContent = s.format(last(series));
   }
+}
+
+// As `vigil canaries list`: target, interval, runs, failures, the last result.
+function canaryTable(list) {
+  return table(
+    [{ label: 'Last run' }, { label: 'Canary' }, { label: 'Target', class: 'hide-narrow' },
+      { label: 'Every', class: 'num' }, { label: 'Runs', class: 'num' }, { label: 'Failures', class: 'num' },
+      { label: 'Why', class: 'wrap' }],
+    list.map((c) => {
+      const last = c.last;
+      const state = last === null ? 'no run yet' : last.ok ? 'passed' : 'failed';
+      return {
+        props: { 'data-testid': 'canary', 'data-canary': c.name, class: last && !last.ok ? 'row-alarm' : '' },
+        cells: [
+          h('span', { class: `badge state-${last === null ? 'stopped' : last.ok ? 'ok' : 'alarm'}`,
+            title: last ? `${ago(last.started_at)}, ${last.duration_ms} ms` : '' }, state),
+          c.name,
+          c.app ? `app ${c.app}` : c.url,
+          c.interval_ms > 0 ? duration(c.interval_ms / 1000) : 'on demand',
+          String(c.runs),
+          String(c.failures),
+          last && !last.ok ? last.failure : '',
+        ],
+      };
+    }),
+    { empty: 'No canaries configured.' });
 }

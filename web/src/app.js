@@ -81,6 +81,8 @@ async function boot() {
     }
   });
   window.addEventListener('hashchange', route);
+  // Charts take their axis colours from the theme when made: draw the page again on a switch.
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', route);
   try {
     const session = await currentSession();
     if (session) start(session);

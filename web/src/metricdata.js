@@ -97,3 +97,21 @@ export function seriesOf(results, id) {
 export function last(series) {
   return series.values.length ? series.values[series.values.length - 1] : null;
 }
+
+// Puts series with their own timestamps on one time axis: [xs, ys...] over the union of
+// their timestamps (seconds), null where a series has no point. Series that share their
+// timestamps (the usual case: one period) are taken as they are, without a merge.
+export function align(list) {
+  if (list.length === 0) return [[]];
+  const first = list[0].timestamps;
+  const same = list.every((s) => s.timestamps.length === first.length &&
+    s.timestamps.every((t, i) => t === first[i]));
+  if (same) return [first, ...list.map((s) => s.values)];
+  const xs = [...new Set(list.flatMap((s) => s.timestamps))].sort((a, b) => a - b);
+  const index = new Map(xs.map((t, i) => [t, i]));
+  return [xs, ...list.map((s) => {
+    const ys = new Array(xs.length).fill(null);
+    s.timestamps.forEach((t, i) => { ys[index.get(t)] = s.values[i]; });
+    return ys;
+  })];
+}

@@ -1,13 +1,13 @@
 // App detail: its instances, load-balancer graphs, recent logs (live tail, filter), the
 // deployments timeline with each one's events, and Deploy / Roll back (after confirmation).
 import { getMetricData, rest } from '../api.js';
-import { align, chartPanel, kPalette } from '../chart.js';
+import { chartPanel, kPalette } from '../chart.js';
 import { confirmDialog } from '../dialog.js';
 import { progressBlock, summary } from '../deployments.js';
 import { changed, errorBox, h, replace, select, stateBadge, table } from '../dom.js';
 import { ago, bytes, dateTime, duration, latency, number, percent, timeOfDay } from '../format.js';
 import { followLogs, logList, searchLogs } from '../logview.js';
-import { lbQueries, periodFor, seriesOf, wholePeriodsEnd } from '../metricdata.js';
+import { align, lbQueries, periodFor, seriesOf, wholePeriodsEnd } from '../metricdata.js';
 import { timeRange } from '../timerange.js';
 
 const kRefreshMs = 3000;

@@ -3,10 +3,10 @@
 // or dragged on the chart to zoom). The choice lives in the URL (#/metrics?s=...), so a view
 // can be shared or bookmarked.
 import { getMetricData, listMetrics } from '../api.js';
-import { align, kPalette, timeChart } from '../chart.js';
+import { kPalette, timeChart } from '../chart.js';
 import { errorBox, h, replace, select } from '../dom.js';
 import { duration, number } from '../format.js';
-import { kPeriods, metricStat, periodFor, wholePeriodsEnd } from '../metricdata.js';
+import { align, kPeriods, metricStat, periodFor, seriesOf, wholePeriodsEnd } from '../metricdata.js';
 import { timeRange } from '../timerange.js';
 
 const kStats = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p50', 'p90', 'p99', 'p99.9'];
@@ -140,7 +140,7 @@ export function render(view, { query, scope }) {
       const results = await getMetricData(queries, start, to);
       if (mine !== generation || !scope.alive || !chart) return;
       const fetched = performance.now() - t0;
-      chart.setData(align(state.series.map((s, i) => results.get(`m${i}`) ?? { timestamps: [], values: [] })));
+      chart.setData(align(state.series.map((s, i) => seriesOf(results, `m${i}`))));
       replace(status);
       // data-draw-ms is set by the draw, a microtask after setData.
       queueMicrotask(() => {

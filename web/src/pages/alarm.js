@@ -14,6 +14,7 @@ const kRefreshMs = 5000;
 
 export function render(view, { params: [name], scope }) {
   const status = h('div');
+  const actionStatus = h('div');  // the last action's failure
   const badge = h('span');
   const buttons = h('span');
   const setState = h('button', { type: 'button', 'data-testid': 'set-state' }, 'Set state…');
@@ -25,7 +26,7 @@ export function render(view, { params: [name], scope }) {
   view.append(
     h('div', { class: 'page-head' },
       h('div', { class: 'title' }, h('h1', {}, name), badge), buttons, setState),
-    status, details,
+    status, actionStatus, details,
     h('div', { class: 'page-head' }, h('h2', {}, 'Metric'), chartTitle, range.el),
     chartStatus);
   const chartSlot = h('div');
@@ -51,7 +52,10 @@ export function render(view, { params: [name], scope }) {
     replace(badge, stateBadge(vigil.state, 'alarm-state'),
       vigil.acknowledged ? h('span', { class: 'badge' }, 'acknowledged') : null,
       vigil.actions_enabled ? null : h('span', { class: 'badge' }, 'actions disabled'));
-    replace(buttons, alarmButtons(vigil, { done: refresh, failed: (e) => replace(status, errorBox(e)) }));
+    replace(buttons, alarmButtons(vigil, {
+      done: () => { replace(actionStatus); return refresh(); },
+      failed: (e) => replace(actionStatus, errorBox(e)),
+    }));
     if (changed(details, [found, vigil])) replace(details, detailsOf(found, vigil));
     if (changed(history, items)) replace(history, historyTable(items));
     if (first) {
@@ -114,9 +118,10 @@ export function render(view, { params: [name], scope }) {
     if (!ok) return;
     try {
       await setAlarmState(name, value.value, reason.value);
+      replace(actionStatus);
       await refresh();
     } catch (e) {
-      replace(status, errorBox(e));
+      replace(actionStatus, errorBox(e));
     }
   });
 

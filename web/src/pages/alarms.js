@@ -10,9 +10,10 @@ const kStateOrder = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
 
 export function render(view, { scope }) {
   const status = h('div');
+  const actionStatus = h('div');  // a refused acknowledgement or actions change
   const list = h('div', { 'data-testid': 'alarms' });
   const filter = h('input', { type: 'search', placeholder: 'Filter by name', 'data-testid': 'alarm-filter' });
-  view.append(h('div', { class: 'page-head' }, h('h1', {}, 'Alarms'), filter), status, list);
+  view.append(h('div', { class: 'page-head' }, h('h1', {}, 'Alarms'), filter), status, actionStatus, list);
 
   let last = null;
   const draw = () => {
@@ -35,7 +36,10 @@ export function render(view, { scope }) {
           h('span', { class: 'small' }, byName.has(a.name) ? conditionText(byName.get(a.name)) : a.kind),
           h('span', { class: 'small' }, a.reason),
           h('span', { title: dateTime(a.updated_at) }, ago(a.updated_at)),
-          alarmButtons(a, { done: refresh, failed: (e) => replace(status, errorBox(e)) }),
+          alarmButtons(a, {
+            done: () => { replace(actionStatus); return refresh(); },
+            failed: (e) => replace(actionStatus, errorBox(e)),
+          }),
         ],
       })),
       { empty: needle ? 'No alarm matches.' : 'No alarms. Create them with PutMetricAlarm (aws cloudwatch put-metric-alarm).' }));

@@ -18,7 +18,8 @@ const kPolicies = ['rolling', 'rolling-with-batch', 'all-at-once', 'immutable', 
 export function render(view, { params: [name], scope }) {
   const page = h('div', { 'data-testid': 'app-page', 'data-app': name });
   view.append(page);
-  const status = h('div', { 'data-testid': 'app-status' });
+  const status = h('div', { 'data-testid': 'app-status' });  // the last action's outcome
+  const pollError = h('div');
   const version = h('span', { class: 'badge version', 'data-testid': 'app-version' });
   const health = h('span', { class: 'health', 'data-testid': 'app-health' });
   const deployButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'deploy' }, 'Deploy…');
@@ -33,13 +34,14 @@ export function render(view, { params: [name], scope }) {
     h('div', { class: 'page-head' },
       h('div', { class: 'title' }, h('h1', {}, name), version, health),
       deployButton, rollbackButton),
-    status, progress,
+    status, pollError, progress,
     h('h2', {}, 'Instances'), instances);
 
   const refresh = async () => {
     const [app, inst, deps] = await Promise.all([
       rest.app(name), rest.instances(name), rest.deployments(name, 10)]);
     if (!scope.alive) return;
+    replace(pollError);
     current = app;
     version.textContent = app.version ?? 'no version';
     const total = inst.instances.length;
@@ -49,8 +51,7 @@ export function render(view, { params: [name], scope }) {
     if (changed(instances, inst.instances)) replace(instances, instanceTable(inst.instances));
     if (changed(deployments, deps.deployments)) replace(deployments, timeline(deps.deployments, opened));
   };
-  const stop = scope.every(kRefreshMs, refresh, (e) => replace(status, errorBox(e)));
-  scope.onDispose(stop);
+  scope.every(kRefreshMs, refresh, (e) => replace(pollError, errorBox(e)));
 
   deployButton.addEventListener('click', () => deploy(name, status, refresh));
   rollbackButton.addEventListener('click', () => rollback(name, current, status, refresh));

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alarms/alarms.h"
+#include "api/access.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
 #include "api/rest.h"
@@ -27,7 +28,7 @@ json AlarmJson(const std::string& name, const std::string& kind, const alarms::A
 
 }  // namespace
 
-AlarmService::AlarmService(alarms::Engine* engine, const auth::Authenticator* verifier,
+AlarmService::AlarmService(alarms::Engine* engine, const auth::AccessControl* verifier,
                            audit::Trail* trail, Logger* logger)
     : engine_(engine), verifier_(verifier), trail_(trail), logger_(logger) {}
 
@@ -39,6 +40,10 @@ http::Response AlarmService::Handle(const http::Request& request) const {
   if (rest.empty() || rest == "/") {
     if (request.method != "GET")
       return RestError(405, "MethodNotAllowed", "use GET " + request.path);
+    if (auto no = RefuseUnauthorized(*verifier_, request, verified, "cloudwatch:DescribeAlarms", {},
+                                     trail_, logger_)) {
+      return *no;
+    }
     alarms::AlarmFilter all;
     all.composite_alarms = true;
     json list = json::array();
@@ -60,6 +65,11 @@ http::Response AlarmService::Handle(const http::Request& request) const {
   const std::optional<std::string> name = PercentDecode(rest.substr(0, rest.size() - kAck.size()));
   if (!name || name->empty())
     return RestError(400, "InvalidParameterValue", "bad alarm name in path");
+  if (auto no = RefuseUnauthorized(*verifier_, request, verified, "vigil:AcknowledgeAlarm",
+                                   {ResourceArn("AWS::CloudWatch::Alarm", *name)}, trail_, logger_,
+                                   json{{"AlarmName", *name}})) {
+    return *no;
+  }
   const Status st = engine_->Acknowledge(*name);
   RecordCall(trail_, logger_,
              {"vigil", "AcknowledgeAlarm", &request, &verified, json{{"AlarmName", *name}},

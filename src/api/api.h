@@ -16,14 +16,15 @@
 //   CloudTrailService  POST /  CloudTrail LookupEvents over the audit trail.
 //   SessionService     /v1/session: the dashboard's sign-in (a session cookie).
 //
-// Every service authenticates through an auth::Authenticator: SigV4 signatures, and (with
-// auth::RequestAuthenticator) the dashboard's session cookie.
+// Every service authenticates through an auth::AccessControl: SigV4 signatures, and (with
+// auth::ServerAccessControl) the dashboard's session cookie.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 #include "auth/auth.h"
+#include "auth/iam.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -63,7 +64,7 @@ struct CloudWatchOptions {
 // alarm-changing calls (succeeded or refused) are recorded in `trail` when it is not null.
 class CloudWatchService {
  public:
-  CloudWatchService(tsdb::Db* db, const auth::Authenticator* verifier, const Clock* clock,
+  CloudWatchService(tsdb::Db* db, const auth::AccessControl* verifier, const Clock* clock,
                     Logger* logger, Registry* metrics, CloudWatchOptions options,
                     alarms::Engine* alarms = nullptr, audit::Trail* trail = nullptr);
   http::Response Handle(const http::Request& request) const;
@@ -85,8 +86,9 @@ struct RemoteWriteOptions {
 
 class RemoteWriteService {
  public:
-  RemoteWriteService(tsdb::Db* db, const auth::Authenticator* verifier, Logger* logger,
-                     Registry* metrics, RemoteWriteOptions options);
+  // Requests are authorized as cloudwatch:PutMetricData; refusals go to `trail` (may be null).
+  RemoteWriteService(tsdb::Db* db, const auth::AccessControl* verifier, Logger* logger,
+                     Registry* metrics, RemoteWriteOptions options, audit::Trail* trail = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
@@ -107,7 +109,7 @@ struct LogsOptions {
 // Thread-safe; store, verifier, logger and trail must outlive the service.
 class LogsService {
  public:
-  LogsService(logs::Store* store, const auth::Authenticator* verifier, Logger* logger,
+  LogsService(logs::Store* store, const auth::AccessControl* verifier, Logger* logger,
               LogsOptions options, audit::Trail* trail = nullptr);
   http::Response Handle(const http::Request& request) const;
   // Whether `request` is a Logs request (its X-Amz-Target).
@@ -125,7 +127,7 @@ class LogsService {
 // CloudTrail's event JSON. Thread-safe; trail and verifier must outlive the service.
 class CloudTrailService {
  public:
-  CloudTrailService(audit::Trail* trail, const auth::Authenticator* verifier, std::string region,
+  CloudTrailService(audit::Trail* trail, const auth::AccessControl* verifier, std::string region,
                     std::string account_id = "000000000000");
   http::Response Handle(const http::Request& request) const;
   static bool Handles(const http::Request& request);
@@ -146,13 +148,13 @@ class CloudTrailService {
 // Thread-safe; engine, verifier, trail and logger must outlive the service.
 class AlarmService {
  public:
-  AlarmService(alarms::Engine* engine, const auth::Authenticator* verifier,
+  AlarmService(alarms::Engine* engine, const auth::AccessControl* verifier,
                audit::Trail* trail = nullptr, Logger* logger = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
   alarms::Engine* engine_;
-  const auth::Authenticator* verifier_;
+  const auth::AccessControl* verifier_;
   audit::Trail* trail_;
   Logger* logger_;
 };
@@ -173,8 +175,8 @@ class AlarmService {
 // outlive the service.
 class FleetService {
  public:
-  FleetService(fleet::Fleet* fleet, deploy::Engine* deployer, const auth::Authenticator* verifier,
-               const Clock* clock);
+  FleetService(fleet::Fleet* fleet, deploy::Engine* deployer, const auth::AccessControl* verifier,
+               const Clock* clock, audit::Trail* trail = nullptr, Logger* logger = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
@@ -183,8 +185,10 @@ class FleetService {
 
   fleet::Fleet* fleet_;
   deploy::Engine* deployer_;
-  const auth::Authenticator* verifier_;
+  const auth::AccessControl* verifier_;
   const Clock* clock_;
+  audit::Trail* trail_;
+  Logger* logger_;
 };
 
 // Vigil's REST API of versions and deployments (src/deploy), SigV4-signed:
@@ -207,7 +211,7 @@ class FleetService {
 // vigil:Rollback. Thread-safe; everything passed in must outlive the service.
 class DeployService {
  public:
-  DeployService(deploy::Engine* engine, const auth::Authenticator* verifier,
+  DeployService(deploy::Engine* engine, const auth::AccessControl* verifier,
                 audit::Trail* trail = nullptr, Logger* logger = nullptr);
   // Whether the request is one of the paths above.
   static bool Handles(const http::Request& request);
@@ -215,7 +219,7 @@ class DeployService {
 
  private:
   deploy::Engine* engine_;
-  const auth::Authenticator* verifier_;
+  const auth::AccessControl* verifier_;
   audit::Trail* trail_;
   Logger* logger_;
 };
@@ -235,13 +239,51 @@ class DeployService {
 // Thread-safe; canaries, verifier, trail and logger must outlive the service.
 class CanaryService {
  public:
-  CanaryService(canary::Canaries* canaries, const auth::Authenticator* verifier,
+  CanaryService(canary::Canaries* canaries, const auth::AccessControl* verifier,
                 audit::Trail* trail = nullptr, Logger* logger = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
   canary::Canaries* canaries_;
-  const auth::Authenticator* verifier_;
+  const auth::AccessControl* verifier_;
+  audit::Trail* trail_;
+  Logger* logger_;
+};
+
+// Vigil's REST API for identities (auth::Iam), JSON:
+//   GET    /v1/iam/users                          {"users": [{name, id, arn, created_at, groups,
+//                                                  policies: {inline, attached}, access_keys}]}
+//   POST   /v1/iam/users                          {"name"}: 201 the user
+//   GET    /v1/iam/users/{name}                   the user, with inline_policies (documents)
+//   DELETE /v1/iam/users/{name}                   204; 409 while it has keys, groups, policies
+//   POST   /v1/iam/users/{name}/access-keys       201 {access_key_id, secret_access_key, ...}:
+//                                                  the only time the secret is shown
+//   POST   /v1/iam/access-keys/{id}               {"status": "Active"|"Inactive"}
+//   DELETE /v1/iam/access-keys/{id}               204
+//   GET    /v1/iam/groups, POST /v1/iam/groups {"name"}, DELETE /v1/iam/groups/{name}
+//   POST|DELETE /v1/iam/groups/{group}/users/{user}          membership
+//   GET    /v1/iam/policies                       managed policies, built-in ones included
+//   POST   /v1/iam/policies                       {"name", "document": {...}, "description"}
+//   DELETE /v1/iam/policies/{name}
+//   POST|DELETE /v1/iam/{users|groups}/{name}/attached/{policy}  attach / detach
+//   PUT|DELETE  /v1/iam/{users|groups}/{name}/policies/{policy}  inline policy (body: document)
+//   POST   /v1/iam/simulate                       {"user", "action", "resource", "context"}:
+//                                                  {decision, allowed, policy, statement}
+// Each call is authorized as IAM's action (iam:CreateUser, iam:AttachUserPolicy, ...) on
+// arn:vigil:iam:::user|group|policy/NAME; changes are audited as iam.amazonaws.com. Errors:
+// 400 (a name, a MalformedPolicyDocument), 403 AccessDenied, 404, 409 (exists, still in use).
+// Thread-safe; everything passed in must outlive the service.
+class IamService {
+ public:
+  IamService(auth::Iam* iam, const auth::AccessControl* access, audit::Trail* trail = nullptr,
+             Logger* logger = nullptr);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  nlohmann::json UserJson(const auth::IamUser& u) const;
+
+  auth::Iam* iam_;
+  const auth::AccessControl* access_;
   audit::Trail* trail_;
   Logger* logger_;
 };

@@ -9,7 +9,7 @@ namespace {
 
 // Indexed by ErrorCode. JSON types of model errors are the model's shape names; the others
 // carry the bare code (clients read the code from x-amzn-query-error anyway).
-constexpr std::array<ErrorInfo, 19> kErrorTable = {{
+constexpr std::array<ErrorInfo, 20> kErrorTable = {{
     {"InvalidParameterValue", "com.amazonaws.cloudwatch#InvalidParameterValueException", 400, true},
     {"MissingParameter", "com.amazonaws.cloudwatch#MissingRequiredParameterException", 400, true},
     {"InvalidParameterCombination", "com.amazonaws.cloudwatch#InvalidParameterCombinationException",
@@ -30,8 +30,9 @@ constexpr std::array<ErrorInfo, 19> kErrorTable = {{
     {"InvalidClientTokenId", "InvalidClientTokenId", 403, true},
     {"SignatureDoesNotMatch", "SignatureDoesNotMatch", 403, true},
     {"RequestExpired", "RequestExpired", 403, true},
+    {"AccessDenied", "AccessDeniedException", 403, true},
 }};
-static_assert(static_cast<size_t>(ErrorCode::kRequestExpired) + 1 == kErrorTable.size());
+static_assert(static_cast<size_t>(ErrorCode::kAccessDenied) + 1 == kErrorTable.size());
 
 }  // namespace
 

@@ -35,6 +35,8 @@ enum class ErrorCode {
   kInvalidClientTokenId,
   kSignatureDoesNotMatch,
   kRequestExpired,
+  // IAM.
+  kAccessDenied,
 };
 
 // How one ErrorCode looks on the wire.

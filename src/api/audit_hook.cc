@@ -1,12 +1,12 @@
 #include "api/audit_hook.h"
 
 namespace vigil::api {
-namespace {
 
 using Json = nlohmann::json;
 
-void AddResources(const Json& params, audit::Record* r) {
-  if (!params.is_object()) return;
+std::vector<std::pair<std::string, std::string>> ResourcesOf(const Json& params) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!params.is_object()) return out;
   for (const auto& [key, value] : params.items()) {
     std::string type;
     if (key == "AlarmName" || key.rfind("AlarmNames", 0) == 0) {
@@ -25,25 +25,24 @@ void AddResources(const Json& params, audit::Record* r) {
       continue;
     }
     if (value.is_string()) {
-      r->resources.emplace_back(type, value.get<std::string>());
+      out.emplace_back(type, value.get<std::string>());
     } else if (value.is_array()) {
       for (const Json& v : value) {
-        if (v.is_string()) r->resources.emplace_back(type, v.get<std::string>());
+        if (v.is_string()) out.emplace_back(type, v.get<std::string>());
       }
     } else if (value.is_object()) {  // the query protocol's AlarmNames.member.N, as a document
       for (const auto& [k, v] : value.items()) {
-        if (v.is_string()) r->resources.emplace_back(type, v.get<std::string>());
+        if (v.is_string()) out.emplace_back(type, v.get<std::string>());
         if (v.is_array()) {
           for (const Json& x : v) {
-            if (x.is_string()) r->resources.emplace_back(type, x.get<std::string>());
+            if (x.is_string()) out.emplace_back(type, x.get<std::string>());
           }
         }
       }
     }
   }
+  return out;
 }
-
-}  // namespace
 
 void RecordCall(audit::Trail* trail, Logger* logger, AuditedCall call) {
   if (trail == nullptr) return;
@@ -59,11 +58,11 @@ void RecordCall(audit::Trail* trail, Logger* logger, AuditedCall call) {
     const size_t colon = remote.rfind(':');
     r.source_address = colon == std::string::npos ? remote : remote.substr(0, colon);
   }
-  AddResources(call.parameters, &r);
+  r.resources = ResourcesOf(call.parameters);
   r.parameters = audit::Redact(call.parameters);
   r.error_code = std::move(call.error_code);
   r.error_message = std::move(call.error_message);
-  if (Status s = trail->Append(std::move(r)); !s.ok()) {
+  if (Status s = trail->Append(std::move(r)); !s.ok() && logger != nullptr) {
     logger->Error("audit", "recording " + std::string(call.name) + ": " + s.message());
   }
 }

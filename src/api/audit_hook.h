@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "audit/audit.h"
 #include "auth/auth.h"
@@ -21,9 +23,15 @@ struct AuditedCall {
   std::string error_code, error_message;         // empty on success
 };
 
+// The resources a call's parameters name, as (type, name): alarm names (AlarmName,
+// AlarmNames[.member.N]) "AWS::CloudWatch::Alarm", log groups, streams and metric filters
+// "AWS::Logs::*", App "Vigil::App", DeploymentId "Vigil::Deployment".
+std::vector<std::pair<std::string, std::string>> ResourcesOf(const nlohmann::json& params);
+
 // Appends the call to `trail` (nothing when it is null). Resources come from the parameters:
 // alarm names (AlarmName, AlarmNames[.member.N]) and log groups, streams and metric filters.
-// A trail that cannot be written is reported in the server's log; the call's answer stands.
+// A trail that cannot be written is reported in `logger` (may be null); the call's answer
+// stands.
 void RecordCall(audit::Trail* trail, Logger* logger, AuditedCall call);
 
 }  // namespace vigil::api

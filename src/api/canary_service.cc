@@ -1,7 +1,8 @@
 // Vigil's REST API for synthetic checks: GET /v1/canaries, GET /v1/canaries/{name} and
-// POST /v1/canaries/{name}/run, answered in JSON. Signed with SigV4 like every other API.
+// POST /v1/canaries/{name}/run, answered in JSON.
 #include <nlohmann/json.hpp>
 
+#include "api/access.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
 #include "api/rest.h"
@@ -83,7 +84,7 @@ http::Response ErrorResponse(const Status& s) {
 
 }  // namespace
 
-CanaryService::CanaryService(canary::Canaries* canaries, const auth::Authenticator* verifier,
+CanaryService::CanaryService(canary::Canaries* canaries, const auth::AccessControl* verifier,
                              audit::Trail* trail, Logger* logger)
     : canaries_(canaries), verifier_(verifier), trail_(trail), logger_(logger) {}
 
@@ -95,6 +96,10 @@ http::Response CanaryService::Handle(const http::Request& request) const {
   const bool get = request.method == "GET";
   if (rest.empty() || rest == "/") {
     if (!get) return RestError(405, "MethodNotAllowed", "use GET " + request.path);
+    if (auto no = RefuseUnauthorized(*verifier_, request, verified, "vigil:ListCanaries", {},
+                                     trail_, logger_)) {
+      return *no;
+    }
     json list = json::array();
     for (const canary::CanaryInfo& info : canaries_->List()) list.push_back(SummaryJson(info));
     return RestJson(200, json{{"canaries", std::move(list)}});
@@ -105,12 +110,22 @@ http::Response CanaryService::Handle(const http::Request& request) const {
   const std::string_view what = slash == std::string_view::npos ? "" : rest.substr(slash);
   if (what.empty()) {
     if (!get) return RestError(405, "MethodNotAllowed", "use GET " + request.path);
+    if (auto no =
+            RefuseUnauthorized(*verifier_, request, verified, "vigil:GetCanary", {CanaryArn(name)},
+                               trail_, logger_, json{{"CanaryName", name}})) {
+      return *no;
+    }
     StatusOr<canary::CanaryInfo> info = canaries_->Get(name);
     if (!info.ok()) return ErrorResponse(info.status());
     return RestJson(200, DetailJson(*info));
   }
   if (what != "/run") return RestError(404, "NotFound", "no such resource: " + request.path);
   if (get) return RestError(405, "MethodNotAllowed", "use POST " + request.path);
+  if (auto no =
+          RefuseUnauthorized(*verifier_, request, verified, "vigil:RunCanary", {CanaryArn(name)},
+                             trail_, logger_, json{{"CanaryName", name}})) {
+    return *no;
+  }
   StatusOr<canary::RunResult> run = canaries_->Run(name, "manual");
   const Status st = run.status();
   RecordCall(trail_, logger_,

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/access.h"
 #include "api/alarm_ops.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
@@ -67,7 +68,7 @@ struct CloudWatchService::Impl {
   tsdb::Db* db;
   alarms::Engine* alarms;
   audit::Trail* trail;
-  const auth::Authenticator* verifier;
+  const auth::AccessControl* verifier;
   const Clock* clock;
   Logger* logger;
   Registry* metrics;
@@ -198,25 +199,31 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
 
   ApiOr<DecodedRequest> decoded =
       protocol == Protocol::kJson ? DecodeJsonRequest(op, body) : DecodeQueryRequest(body, &op);
+  // The call's parameters as given, for the audit trail and the resources it names.
+  nlohmann::json params = nlohmann::json::object();
+  if (protocol == Protocol::kJson) {
+    params = nlohmann::json::parse(body, nullptr, false);
+    if (params.is_discarded()) params = nlohmann::json::object();
+  } else if (ApiOr<FormPairs> pairs = ParseFormPairs(body); pairs.ok()) {
+    for (const auto& [k, v] : *pairs) {
+      if (k != "Action" && k != "Version") params[k] = v;
+    }
+  }
   auto audit = [&](const ApiError* error) {
     if (trail == nullptr || !Audited(op)) return;
-    nlohmann::json params = nlohmann::json::object();
-    if (protocol == Protocol::kJson) {
-      params = nlohmann::json::parse(body, nullptr, false);
-    } else if (ApiOr<FormPairs> pairs = ParseFormPairs(body); pairs.ok()) {
-      for (const auto& [k, v] : *pairs) {
-        if (k != "Action" && k != "Version") params[k] = v;
-      }
-    }
     RecordCall(trail, logger,
-               {"monitoring.amazonaws.com", op, &request, &verified,
-                params.is_discarded() ? nlohmann::json::object() : params,
+               {"monitoring.amazonaws.com", op, &request, &verified, params,
                 error ? std::string(GetErrorInfo(error->code).query_code) : "",
                 error ? error->message : ""});
   };
   if (!decoded.ok()) {
     audit(&decoded.error());
     return Fail(protocol, op, decoded.error(), id);
+  }
+  if (std::optional<Refusal> refused = Authorize(
+          *verifier, "cloudwatch:" + op, ResourceArns(params), trail, logger,
+          AuditedCall{"monitoring.amazonaws.com", op, &request, &verified, params, "", ""})) {
+    return Fail(protocol, op, ApiError{ErrorCode::kAccessDenied, refused->message}, id);
   }
   ApiOr<CloudWatchOutput> output =
       !IsAlarmOperation(decoded->op) ? Execute(decoded.value(), *db, clock->NowMillis())
@@ -245,7 +252,7 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
   return response;
 }
 
-CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::Authenticator* verifier,
+CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::AccessControl* verifier,
                                      const Clock* clock, Logger* logger, Registry* metrics,
                                      CloudWatchOptions options, alarms::Engine* alarms,
                                      audit::Trail* trail)

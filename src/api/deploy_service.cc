@@ -1,5 +1,6 @@
 #include <charconv>
 
+#include "api/access.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
 #include "api/form.h"
@@ -14,12 +15,9 @@ using nlohmann::json;
 json Timestamp(int64_t ms) { return ms > 0 ? json(FormatIsoTimestamp(ms)) : json(nullptr); }
 
 json VersionJson(const deploy::Version& v) {
-  return json{{"app", v.app},
-              {"label", v.label},
-              {"source", v.source},
-              {"description", v.description},
-              {"manifest", v.manifest},
-              {"created_at", Timestamp(v.created_ms)}};
+  return json{{"app", v.app},           {"label", v.label},
+              {"source", v.source},     {"description", v.description},
+              {"manifest", v.manifest}, {"created_at", Timestamp(v.created_ms)}};
 }
 
 }  // namespace
@@ -127,7 +125,7 @@ StatusOr<deploy::DeployRequest> ParseDeploy(const std::string& app, const std::s
 
 }  // namespace
 
-DeployService::DeployService(deploy::Engine* engine, const auth::Authenticator* verifier,
+DeployService::DeployService(deploy::Engine* engine, const auth::AccessControl* verifier,
                              audit::Trail* trail, Logger* logger)
     : engine_(engine), verifier_(verifier), trail_(trail), logger_(logger) {}
 
@@ -145,17 +143,25 @@ http::Response DeployService::Handle(const http::Request& request) const {
   const bool get = request.method == "GET", post = request.method == "POST";
   // Changes are audited as vigil:<Operation> with the app as resource.
   auto audited = [&](std::string_view name, json params, const Status& st) {
-    RecordCall(trail_, logger_,
-               {"vigil", name, &request, &verified, std::move(params),
-                st.ok() ? "" : std::string(StatusCodeName(st.code())),
-                st.ok() ? "" : st.message()});
+    RecordCall(
+        trail_, logger_,
+        {"vigil", name, &request, &verified, std::move(params),
+         st.ok() ? "" : std::string(StatusCodeName(st.code())), st.ok() ? "" : st.message()});
   };
   const std::string caller =
       verified.identity ? verified.identity->access_key_id : std::string("unknown");
+  // Every call is authorized as vigil:<Operation> on its app.
+  auto refuse = [&](std::string_view action, const std::string& app, json params) {
+    return RefuseUnauthorized(*verifier_, request, verified, action, {AppArn(app)}, trail_, logger_,
+                              std::move(params));
+  };
 
   if (s.size() == 2 && s[0] == "deployments" && get) {
     StatusOr<deploy::Deployment> d = engine_->Get(s[1]);
     if (!d.ok()) return RestFromStatus(d.status());
+    if (auto no = refuse("vigil:GetDeployment", d->request.app, json{{"DeploymentId", s[1]}})) {
+      return *no;
+    }
     return RestJson(200, DeploymentJson(*d));
   }
   if (s.size() < 3 || s[0] != "apps") {
@@ -164,6 +170,7 @@ http::Response DeployService::Handle(const http::Request& request) const {
   const std::string& app = s[1];
   const std::string& what = s[2];
   if (what == "versions" && s.size() == 3 && get) {
+    if (auto no = refuse("vigil:ListVersions", app, json{{"App", app}})) return *no;
     StatusOr<std::vector<deploy::Version>> versions = engine_->Versions(app);
     if (!versions.ok()) return RestFromStatus(versions.status());
     json list = json::array();
@@ -174,6 +181,10 @@ http::Response DeployService::Handle(const http::Request& request) const {
                               {"versions", std::move(list)}});
   }
   if (what == "versions" && s.size() == 4 && post) {
+    if (auto no = refuse("vigil:CreateApplicationVersion", app,
+                         json{{"App", app}, {"VersionLabel", s[3]}})) {
+      return *no;
+    }
     std::string description;
     if (ApiOr<FormPairs> query = ParseFormPairs(request.query); query.ok()) {
       for (const auto& [k, v] : *query) {
@@ -186,6 +197,7 @@ http::Response DeployService::Handle(const http::Request& request) const {
     return RestJson(201, VersionJson(*v));
   }
   if (what == "deployments" && s.size() == 3 && get) {
+    if (auto no = refuse("vigil:ListDeployments", app, json{{"App", app}})) return *no;
     size_t limit = 20;
     if (ApiOr<FormPairs> query = ParseFormPairs(request.query); query.ok()) {
       for (const auto& [k, v] : *query) {
@@ -199,6 +211,7 @@ http::Response DeployService::Handle(const http::Request& request) const {
     return RestJson(200, json{{"app", app}, {"deployments", std::move(out)}});
   }
   if (what == "deployments" && s.size() == 3 && post) {
+    if (auto no = refuse("vigil:Deploy", app, json{{"App", app}})) return *no;
     StatusOr<deploy::DeployRequest> r = ParseDeploy(app, request.body);
     StatusOr<deploy::Deployment> d = r.ok() ? [&] {
       r->caller = caller;
@@ -214,6 +227,7 @@ http::Response DeployService::Handle(const http::Request& request) const {
     return RestJson(201, DeploymentJson(*d));
   }
   if (what == "rollback" && s.size() == 3 && post) {
+    if (auto no = refuse("vigil:Rollback", app, json{{"App", app}})) return *no;
     const json body = request.body.empty()
                           ? json::object()
                           : json::parse(request.body, nullptr, /*allow_exceptions=*/false);

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "api/access.h"
 #include "api/api.h"
 #include "api/rest.h"
 #include "api/text.h"
@@ -50,14 +51,25 @@ json FleetService::AppJson(const fleet::AppInfo& app) const {
 }
 
 FleetService::FleetService(fleet::Fleet* fleet, deploy::Engine* deployer,
-                           const auth::Authenticator* verifier, const Clock* clock)
-    : fleet_(fleet), deployer_(deployer), verifier_(verifier), clock_(clock) {}
+                           const auth::AccessControl* verifier, const Clock* clock,
+                           audit::Trail* trail, Logger* logger)
+    : fleet_(fleet),
+      deployer_(deployer),
+      verifier_(verifier),
+      clock_(clock),
+      trail_(trail),
+      logger_(logger) {}
 
 http::Response FleetService::Handle(const http::Request& request) const {
-  if (auto refused = RefuseUnauthenticated(*verifier_, request)) return *refused;
+  auth::VerifyResult verified;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
   constexpr std::string_view kPrefix = "/v1/apps";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {
+    if (auto no = RefuseUnauthorized(*verifier_, request, verified, "vigil:ListApps", {}, trail_,
+                                     logger_)) {
+      return *no;
+    }
     json apps = json::array();
     if (fleet_ != nullptr) {
       for (const fleet::AppInfo& app : fleet_->Apps()) apps.push_back(AppJson(app));
@@ -70,6 +82,11 @@ http::Response FleetService::Handle(const http::Request& request) const {
   const std::string_view what = slash == std::string_view::npos ? "" : rest.substr(slash);
   if (what != "" && what != "/instances") {
     return RestError(404, "NotFound", "no such resource: " + request.path);
+  }
+  if (auto no = RefuseUnauthorized(*verifier_, request, verified,
+                                   what.empty() ? "vigil:GetApp" : "vigil:ListInstances",
+                                   {AppArn(name)}, trail_, logger_, json{{"App", name}})) {
+    return *no;
   }
   if (fleet_ == nullptr) return RestError(404, "NotFound", "no app named '" + name + "'");
   StatusOr<fleet::AppInfo> app = fleet_->App(name);

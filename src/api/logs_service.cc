@@ -6,6 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "api/access.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
 #include "api/request_id.h"
@@ -153,7 +154,7 @@ StatusOr<size_t> Limit(const Input& in, int64_t max) {
 struct LogsService::Impl {
   logs::Store* store;
   audit::Trail* trail;
-  const auth::Authenticator* verifier;
+  const auth::AccessControl* verifier;
   Logger* logger;
   LogsOptions options;
   RequestIdGenerator ids;
@@ -534,6 +535,11 @@ http::Response LogsService::Impl::Handle(const http::Request& request) const {
   if (!body.is_object()) {
     return fail({"SerializationException", "The request body is not a JSON object."});
   }
+  if (std::optional<Refusal> refused =
+          Authorize(*verifier, "logs:" + op, ResourceArns(body), trail, logger,
+                    AuditedCall{"logs.amazonaws.com", op, &request, &verified, body, "", ""})) {
+    return fail({"AccessDeniedException", refused->message, 400});
+  }
   StatusOr<Json> out = it->second(*this, Input(body));
   static constexpr std::string_view kAudited[] = {
       "CreateLogGroup",     "DeleteLogGroup",        "CreateLogStream", "DeleteLogStream",
@@ -555,7 +561,7 @@ http::Response LogsService::Impl::Handle(const http::Request& request) const {
   return r;
 }
 
-LogsService::LogsService(logs::Store* store, const auth::Authenticator* verifier, Logger* logger,
+LogsService::LogsService(logs::Store* store, const auth::AccessControl* verifier, Logger* logger,
                          LogsOptions options, audit::Trail* trail)
     : impl_(std::make_shared<Impl>()) {
   impl_->store = store;

@@ -3,23 +3,22 @@
 // 413 too large; 415 another protocol version or encoding; 5xx storage failure (Prometheus
 // retries these).
 
+#include "api/access.h"
 #include "api/api.h"
-#include "common/ascii.h"
 #include "api/form.h"
 #include "api/remote_write_decode.h"
 #include "api/text.h"
+#include "common/ascii.h"
 
 namespace vigil::api {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 struct RemoteWriteService::Impl {
   tsdb::Db* db;
-  const auth::Authenticator* verifier;
+  const auth::AccessControl* verifier;
   Logger* logger;
   RemoteWriteOptions options;
+  audit::Trail* trail = nullptr;
 
   // Self-metrics; all null when no registry was given.
   Counter* requests_ok = nullptr;
@@ -64,6 +63,12 @@ http::Response RemoteWriteService::Impl::Handle(const http::Request& request) co
       const int status = verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403;
       return Reply(status, std::string(auth::AuthErrorCode(verified.error)) + ": " +
                                Printable(verified.message, 512));
+    }
+    if (std::optional<Refusal> refused =
+            Authorize(*verifier, "cloudwatch:PutMetricData", {}, trail, logger,
+                      AuditedCall{"monitoring.amazonaws.com", "RemoteWrite", &request, &verified,
+                                  nlohmann::json::object(), "", ""})) {
+      return Reply(403, "AccessDenied: " + refused->message);
     }
   }
   if (const auto encoding = request.Header("Content-Encoding");
@@ -115,11 +120,12 @@ http::Response RemoteWriteService::Impl::Handle(const http::Request& request) co
   return response;
 }
 
-RemoteWriteService::RemoteWriteService(tsdb::Db* db, const auth::Authenticator* verifier,
+RemoteWriteService::RemoteWriteService(tsdb::Db* db, const auth::AccessControl* verifier,
                                        Logger* logger, Registry* metrics,
-                                       RemoteWriteOptions options)
+                                       RemoteWriteOptions options, audit::Trail* trail)
     : impl_(std::make_shared<Impl>()) {
   impl_->db = db;
+  impl_->trail = trail;
   impl_->verifier = verifier;
   impl_->logger = logger;
   impl_->options = std::move(options);

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "api/access.h"
+
 namespace vigil::api {
 
 http::Response RestJson(int status, const nlohmann::json& body) {
@@ -43,7 +45,7 @@ std::optional<std::string> PercentDecode(std::string_view in) {
   return out;
 }
 
-std::optional<http::Response> RefuseUnauthenticated(const auth::Authenticator& verifier,
+std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& verifier,
                                                     const http::Request& request,
                                                     auth::VerifyResult* result) {
   const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
@@ -53,6 +55,23 @@ std::optional<http::Response> RefuseUnauthenticated(const auth::Authenticator& v
   if (verified.ok()) return std::nullopt;
   return RestError(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
                    std::string(auth::AuthErrorCode(verified.error)), verified.message);
+}
+
+std::optional<http::Response> RefuseUnauthorized(const auth::AccessControl& access,
+                                                 const http::Request& request,
+                                                 const auth::VerifyResult& verified,
+                                                 std::string_view action,
+                                                 const std::vector<std::string>& resources,
+                                                 audit::Trail* trail, Logger* logger,
+                                                 nlohmann::json params) {
+  const size_t colon = action.find(':');
+  const std::string_view source = action.substr(0, colon);
+  const std::string_view name = colon == std::string_view::npos ? action : action.substr(colon + 1);
+  std::optional<Refusal> refused =
+      Authorize(access, action, resources, trail, logger,
+                AuditedCall{source, name, &request, &verified, std::move(params), "", ""});
+  if (!refused) return std::nullopt;
+  return RestError(403, "AccessDenied", refused->message);
 }
 
 }  // namespace vigil::api

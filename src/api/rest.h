@@ -6,7 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "audit/audit.h"
 #include "auth/auth.h"
+#include "common/logging.h"
 #include "deploy/deploy.h"
 #include "http/http.h"
 
@@ -29,8 +31,20 @@ nlohmann::json DeploymentJson(const deploy::Deployment& d);
 // The answer to a request that does not authenticate — no signature or session, or one that
 // does not verify: 403, or 400 when the signature is incomplete; nullopt when it does. The
 // verification goes to *result when it is not null.
-std::optional<http::Response> RefuseUnauthenticated(const auth::Authenticator& verifier,
+std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& verifier,
                                                     const http::Request& request,
                                                     auth::VerifyResult* result = nullptr);
+
+// The answer to a call the caller may not make: 403 {"error": {"code": "AccessDenied",
+// "message"}} after recording the refusal in `trail` as vigil:<action's name> with `params`;
+// nullopt when `action` is allowed on every one of `resources` (on "*" when none). See
+// access.h.
+std::optional<http::Response> RefuseUnauthorized(const auth::AccessControl& access,
+                                                 const http::Request& request,
+                                                 const auth::VerifyResult& verified,
+                                                 std::string_view action,
+                                                 const std::vector<std::string>& resources,
+                                                 audit::Trail* trail, Logger* logger,
+                                                 nlohmann::json params = nlohmann::json::object());
 
 }  // namespace vigil::api

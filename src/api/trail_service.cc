@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "api/access.h"
 #include "api/api.h"
 #include "api/request_id.h"
 #include "api/text.h"
@@ -60,7 +61,7 @@ std::string CloudTrailEvent(const audit::Record& r, const std::string& region,
 
 struct CloudTrailService::Impl {
   audit::Trail* trail;
-  const auth::Authenticator* verifier;
+  const auth::AccessControl* verifier;
   std::string region, account;
   RequestIdGenerator ids;
 
@@ -140,7 +141,7 @@ struct CloudTrailService::Impl {
   }
 };
 
-CloudTrailService::CloudTrailService(audit::Trail* trail, const auth::Authenticator* verifier,
+CloudTrailService::CloudTrailService(audit::Trail* trail, const auth::AccessControl* verifier,
                                      std::string region, std::string account_id)
     : impl_(std::make_shared<Impl>()) {
   impl_->trail = trail;
@@ -183,6 +184,12 @@ http::Response CloudTrailService::Handle(const http::Request& request) const {
   }
   const Json in = request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
   if (!in.is_object()) return fail({"SerializationException", "The body is not a JSON object."});
+  if (std::optional<Refusal> refused =
+          Authorize(*impl_->verifier, "cloudtrail:LookupEvents", {}, impl_->trail, nullptr,
+                    AuditedCall{"cloudtrail.amazonaws.com", std::string(op), &request, &verified,
+                                in, "", ""})) {
+    return fail({"AccessDeniedException", refused->message, 400});
+  }
   auto out = impl_->LookupEvents(in);
   if (auto* e = std::get_if<TrailError>(&out)) return fail(*e);
   return answer(200, std::get<Json>(out));

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/policy.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -19,6 +20,12 @@ class Store;
 }
 
 namespace vigil::auth {
+
+class Iam;
+
+// The principal of the root key (<data-dir>/credentials): like AWS's root user, it may do
+// everything.
+inline constexpr char kRootPrincipal[] = "root";
 
 struct AccessKey {
   std::string access_key_id;
@@ -77,15 +84,20 @@ struct VerifierOptions {
   int64_t max_skew_ms = 15 * 60 * 1000;  // <= 0 disables the check (fixture replay)
 };
 
-// Decides who sent a request. The protocol adapters (api) take one of these.
-class Authenticator {
+// Who sent a request, and whether they may do what it asks: the protocol adapters (api) take
+// one of these, authenticate every request with Verify, then authorize each action on each
+// resource the request touches with Authorize.
+class AccessControl {
  public:
-  virtual ~Authenticator() = default;
+  virtual ~AccessControl() = default;
   virtual VerifyResult Verify(const SignedRequest& request) const = 0;
+  // Whether `identity` (from a successful Verify) may do `request`. The default allows every
+  // authenticated caller (a server without identities: only the root key exists).
+  virtual Authorization Authorize(const Identity& identity, const AccessRequest& request) const;
 };
 
 // Verifies AWS SigV4 header signatures (AWS4-HMAC-SHA256). Thread-safe.
-class SigV4Verifier final : public Authenticator {
+class SigV4Verifier final : public AccessControl {
  public:
   SigV4Verifier(const KeyStore* keys, const Clock* clock, VerifierOptions options);
   // On success sets identity. Failures, in the order checked: no Authorization header →
@@ -162,21 +174,27 @@ class Sessions {
 inline constexpr std::string_view kSessionCookie = "vigil_session";
 std::string_view SessionCookieValue(std::string_view cookie_header);
 
-// Accepts what SigV4Verifier accepts and, for a request with no Authorization header, a live
-// session's cookie — on a request other than GET or HEAD only with the session's CSRF token in
-// X-Vigil-Csrf. A request with neither fails as SigV4Verifier says (MissingAuthenticationToken);
-// a dead session or a missing or wrong CSRF token fails as kInvalidClientTokenId /
-// kSignatureDoesNotMatch with a message saying so. Thread-safe; sigv4 and sessions must
-// outlive it.
-class RequestAuthenticator final : public Authenticator {
+// The server's access control. Verify accepts what SigV4Verifier accepts and, for a request
+// with no Authorization header, a live session's cookie — on a request other than GET or HEAD
+// only with the session's CSRF token in X-Vigil-Csrf. A request with neither fails as
+// SigV4Verifier says (MissingAuthenticationToken); a dead session or a missing or wrong CSRF
+// token fails as kInvalidClientTokenId / kSignatureDoesNotMatch with a message saying so.
+// Authorize asks `iam` (with aws:CurrentTime and aws:EpochTime from `clock` added to the
+// context); without iam it allows every authenticated caller. Thread-safe; everything passed
+// in must outlive it.
+class ServerAccessControl final : public AccessControl {
  public:
-  RequestAuthenticator(const SigV4Verifier* sigv4, const Sessions* sessions)
-      : sigv4_(sigv4), sessions_(sessions) {}
+  ServerAccessControl(const SigV4Verifier* sigv4, const Sessions* sessions,
+                      const Iam* iam = nullptr, const Clock* clock = nullptr)
+      : sigv4_(sigv4), sessions_(sessions), iam_(iam), clock_(clock) {}
   VerifyResult Verify(const SignedRequest& request) const override;
+  Authorization Authorize(const Identity& identity, const AccessRequest& request) const override;
 
  private:
   const SigV4Verifier* sigv4_;
   const Sessions* sessions_;
+  const Iam* iam_;
+  const Clock* clock_;
 };
 
 // Signs a request with an AWS SigV4 header signature, as botocore does — for Vigil's clients

@@ -26,8 +26,6 @@
 
 namespace vigil::auth {
 
-inline constexpr char kRootPrincipal[] = "root";
-
 struct IamUser {
   std::string name;
   std::string id;  // "AIDA" + 16 characters, as IAM's user ids
@@ -59,12 +57,6 @@ struct AccessKeyMetadata {
   bool active = true;
   int64_t created_ms = 0;
   int64_t last_used_ms = 0;  // 0: never
-};
-
-// What an authorization decided, and why (for AccessDenied messages and the simulator).
-struct Authorization {
-  Evaluation evaluation;
-  bool allowed() const { return evaluation.decision == Decision::kAllow; }
 };
 
 class Iam {

@@ -82,6 +82,12 @@ struct Evaluation {
   std::string statement;
 };
 
+// What an authorization decided, and why (for AccessDenied messages and the simulator).
+struct Authorization {
+  Evaluation evaluation;
+  bool allowed() const { return evaluation.decision == Decision::kAllow; }
+};
+
 // Evaluates `request` against every statement of `policies` (the caller's policies from its
 // user, its groups and the managed policies attached to either).
 Evaluation Evaluate(std::span<const Policy> policies, const AccessRequest& request);

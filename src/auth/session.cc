@@ -1,10 +1,12 @@
 // The dashboard's sign-in sessions and the authenticator that accepts them beside SigV4.
 #include <openssl/crypto.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
 #include "auth/crypto.h"
+#include "auth/iam.h"
 #include "common/ascii.h"
 #include "state/state.h"
 
@@ -36,6 +38,16 @@ std::optional<Session> ParseSession(std::string_view text) {
 
 bool EqualConstantTime(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// "2026-11-26T19:04:05Z", as aws:CurrentTime reads.
+std::string Iso8601(int64_t ms) {
+  const time_t t = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 VerifyResult Refused(AuthError error, std::string message) {
@@ -137,7 +149,7 @@ std::string_view SessionCookieValue(std::string_view header) {
   return {};
 }
 
-VerifyResult RequestAuthenticator::Verify(const SignedRequest& request) const {
+VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
   std::string_view cookie;
   bool signed_request = false;
   std::string_view csrf;
@@ -161,6 +173,21 @@ VerifyResult RequestAuthenticator::Verify(const SignedRequest& request) const {
   VerifyResult ok;
   ok.identity = Identity{session->access_key_id, session->principal, "", "", /*session=*/true};
   return ok;
+}
+
+Authorization AccessControl::Authorize(const Identity&, const AccessRequest&) const {
+  return Authorization{Evaluation{Decision::kAllow, "", "no identities: any signed caller"}};
+}
+
+Authorization ServerAccessControl::Authorize(const Identity& identity,
+                                             const AccessRequest& request) const {
+  if (iam_ == nullptr) return AccessControl::Authorize(identity, request);
+  if (clock_ == nullptr) return iam_->Authorize(identity.principal, request);
+  AccessRequest with_time = request;
+  const int64_t now_ms = clock_->NowMillis();
+  with_time.Set("aws:CurrentTime", Iso8601(now_ms));
+  with_time.Set("aws:EpochTime", std::to_string(now_ms / 1000));
+  return iam_->Authorize(identity.principal, with_time);
 }
 
 }  // namespace vigil::auth

@@ -31,7 +31,7 @@ class SessionTest : public ::testing::Test {
     return std::move(store).value();
   }
 
-  VerifyResult Verify(const RequestAuthenticator& auth, std::string_view method,
+  VerifyResult Verify(const ServerAccessControl& auth, std::string_view method,
                       const Headers& headers) {
     return auth.Verify(SignedRequest{method, "/v1/apps", "", &headers, ""});
   }
@@ -124,7 +124,7 @@ TEST_F(SessionTest, CookieParsing) {
 
 TEST_F(SessionTest, AuthenticatorTakesACookieAndWantsTheCsrfTokenForChanges) {
   Sessions sessions(&keys_, &clock_, SessionOptions{});
-  RequestAuthenticator auth(&verifier_, &sessions);
+  ServerAccessControl auth(&verifier_, &sessions);
   auto in = sessions.SignIn("AKIDSESSIONTEST00001", "secret/Session+Test0123456789");
   ASSERT_TRUE(in.ok());
   const std::string cookie = "theme=dark; vigil_session=" + in->first;

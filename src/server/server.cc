@@ -12,6 +12,8 @@
 #include "api/api.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "auth/iam.h"
+#include "auth/keyring.h"
 #include "canary/canary.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -61,6 +63,11 @@ Status RunServer(const Config& config) {
   keys.Put(root);
   auth::SigV4Verifier verifier(&keys, &clock,
                                auth::VerifierOptions{.max_skew_ms = config.max_clock_skew_ms});
+  // The keyring: its master key (VIGIL_MASTER_KEY, or keys/master.key) never leaves this
+  // process; it seals the identities' secrets.
+  ASSIGN_OR_RETURN(std::unique_ptr<auth::Keyring> keyring,
+                   auth::Keyring::Open(auth::KeyringOptions{config.data_dir + "/keys",
+                                                            EnvOr("VIGIL_MASTER_KEY"), &clock}));
 
   tsdb::Options db_options;
   db_options.dir = config.data_dir + "/tsdb";
@@ -86,14 +93,18 @@ Status RunServer(const Config& config) {
     (void)db->Close();
     return store.status();
   }
-  // The dashboard signs in for a session cookie, which every API then takes beside SigV4.
+  // Identities (users, groups, policies; their keys join the root key in `keys`), and the
+  // dashboard's sessions, which every API takes beside SigV4.
+  StatusOr<std::unique_ptr<auth::Iam>> iam =
+      auth::Iam::Open(store->get(), keyring.get(), &keys, &clock);
   auth::Sessions sessions(&keys, &clock, auth::SessionOptions{.store = store->get()});
-  if (Status loaded = sessions.Load(); !loaded.ok()) {
+  Status identities = iam.ok() ? sessions.Load() : iam.status();
+  if (!identities.ok()) {
     metric_writer.Stop();
     (void)db->Close();
-    return loaded;
+    return identities;
   }
-  auth::RequestAuthenticator authenticator(&verifier, &sessions);
+  auth::ServerAccessControl access(&verifier, &sessions, iam->get(), &clock);
   logs::Options log_options;
   log_options.dir = config.data_dir + "/logs";
   log_options.state = store->get();
@@ -277,18 +288,19 @@ Status RunServer(const Config& config) {
     return deploying;
   }
 
-  api::CloudWatchService cloudwatch(db.get(), &authenticator, &clock, &logger, &metrics,
+  api::CloudWatchService cloudwatch(db.get(), &access, &clock, &logger, &metrics,
                                     api::CloudWatchOptions{.region = config.region},
                                     alarm_engine->get(), trail->get());
   api::RemoteWriteService remote_write(
-      db.get(), &authenticator, &logger, &metrics,
+      db.get(), &access, &logger, &metrics,
       api::RemoteWriteOptions{.default_namespace = config.remote_write_namespace,
-                              .allow_unsigned = config.remote_write_allow_unsigned});
+                              .allow_unsigned = config.remote_write_allow_unsigned},
+      trail->get());
 
   http::Router router;
-  api::LogsService logs_service(log_store->get(), &authenticator, &logger,
+  api::LogsService logs_service(log_store->get(), &access, &logger,
                                 api::LogsOptions{.region = config.region}, trail->get());
-  api::CloudTrailService trail_service(trail->get(), &authenticator, config.region);
+  api::CloudTrailService trail_service(trail->get(), &access, config.region);
   // One endpoint for every AWS service, as awscli is pointed at one --endpoint-url: CloudWatch
   // Logs and CloudTrail requests name their operation in X-Amz-Target.
   router.Handle("POST", "/", [&](const http::Request& r) {
@@ -298,8 +310,9 @@ Status RunServer(const Config& config) {
   });
   router.Handle("POST", "/api/v1/write",
                 [&](const http::Request& r) { return remote_write.Handle(r); });
-  api::FleetService fleet_service(fleet.get(), deployer->get(), &authenticator, &clock);
-  api::DeployService deploy_service(deployer->get(), &authenticator, trail->get(), &logger);
+  api::FleetService fleet_service(fleet.get(), deployer->get(), &access, &clock, trail->get(),
+                                  &logger);
+  api::DeployService deploy_service(deployer->get(), &access, trail->get(), &logger);
   router.Handle("GET", "/v1/apps", [&](const http::Request& r) { return fleet_service.Handle(r); });
   // /v1/apps/{app}/versions|deployments|rollback are the deployment engine's; the rest the fleet's.
   router.Handle("GET", "/v1/apps/*", [&](const http::Request& r) {
@@ -310,18 +323,23 @@ Status RunServer(const Config& config) {
                 [&](const http::Request& r) { return deploy_service.Handle(r); });
   router.Handle("GET", "/v1/deployments/*",
                 [&](const http::Request& r) { return deploy_service.Handle(r); });
-  api::AlarmService alarm_service(alarm_engine->get(), &authenticator, trail->get(), &logger);
+  api::AlarmService alarm_service(alarm_engine->get(), &access, trail->get(), &logger);
   router.Handle("GET", "/v1/alarms",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
   router.Handle("POST", "/v1/alarms/*",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
-  api::CanaryService canary_service(canaries.get(), &authenticator, trail->get(), &logger);
+  api::CanaryService canary_service(canaries.get(), &access, trail->get(), &logger);
   for (const char* method : {"GET", "POST"}) {
     router.Handle(method, "/v1/canaries/*",
                   [&](const http::Request& r) { return canary_service.Handle(r); });
   }
   router.Handle("GET", "/v1/canaries",
                 [&](const http::Request& r) { return canary_service.Handle(r); });
+  api::IamService iam_service(iam->get(), &access, trail->get(), &logger);
+  for (const char* method : {"GET", "POST", "PUT", "DELETE"}) {
+    router.Handle(method, "/v1/iam/*",
+                  [&](const http::Request& r) { return iam_service.Handle(r); });
+  }
   // The dashboard: its sign-in, and its pages.
   api::SessionService session_service(&sessions, &clock, trail->get(), &logger);
   for (const char* method : {"GET", "POST", "DELETE"}) {

@@ -27,13 +27,13 @@ json AlarmJson(const std::string& name, const std::string& kind, const alarms::A
 
 }  // namespace
 
-AlarmService::AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier,
+AlarmService::AlarmService(alarms::Engine* engine, const auth::Authenticator* verifier,
                            audit::Trail* trail, Logger* logger)
     : engine_(engine), verifier_(verifier), trail_(trail), logger_(logger) {}
 
 http::Response AlarmService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnsigned(*verifier_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
   constexpr std::string_view kPrefix = "/v1/alarms";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {

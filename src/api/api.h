@@ -14,7 +14,12 @@
 //   AlarmService       GET /v1/alarms, POST /v1/alarms/{name}/ack: acknowledgements.
 //   LogsService        POST /  CloudWatch Logs JSON 1.1 (X-Amz-Target Logs_20140328.*).
 //   CloudTrailService  POST /  CloudTrail LookupEvents over the audit trail.
+//   SessionService     /v1/session: the dashboard's sign-in (a session cookie).
+//
+// Every service authenticates through an auth::Authenticator: SigV4 signatures, and (with
+// auth::RequestAuthenticator) the dashboard's session cookie.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -58,7 +63,7 @@ struct CloudWatchOptions {
 // alarm-changing calls (succeeded or refused) are recorded in `trail` when it is not null.
 class CloudWatchService {
  public:
-  CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier, const Clock* clock,
+  CloudWatchService(tsdb::Db* db, const auth::Authenticator* verifier, const Clock* clock,
                     Logger* logger, Registry* metrics, CloudWatchOptions options,
                     alarms::Engine* alarms = nullptr, audit::Trail* trail = nullptr);
   http::Response Handle(const http::Request& request) const;
@@ -80,7 +85,7 @@ struct RemoteWriteOptions {
 
 class RemoteWriteService {
  public:
-  RemoteWriteService(tsdb::Db* db, const auth::SigV4Verifier* verifier, Logger* logger,
+  RemoteWriteService(tsdb::Db* db, const auth::Authenticator* verifier, Logger* logger,
                      Registry* metrics, RemoteWriteOptions options);
   http::Response Handle(const http::Request& request) const;
 
@@ -102,7 +107,7 @@ struct LogsOptions {
 // Thread-safe; store, verifier, logger and trail must outlive the service.
 class LogsService {
  public:
-  LogsService(logs::Store* store, const auth::SigV4Verifier* verifier, Logger* logger,
+  LogsService(logs::Store* store, const auth::Authenticator* verifier, Logger* logger,
               LogsOptions options, audit::Trail* trail = nullptr);
   http::Response Handle(const http::Request& request) const;
   // Whether `request` is a Logs request (its X-Amz-Target).
@@ -120,7 +125,7 @@ class LogsService {
 // CloudTrail's event JSON. Thread-safe; trail and verifier must outlive the service.
 class CloudTrailService {
  public:
-  CloudTrailService(audit::Trail* trail, const auth::SigV4Verifier* verifier, std::string region,
+  CloudTrailService(audit::Trail* trail, const auth::Authenticator* verifier, std::string region,
                     std::string account_id = "000000000000");
   http::Response Handle(const http::Request& request) const;
   static bool Handles(const http::Request& request);
@@ -141,32 +146,45 @@ class CloudTrailService {
 // Thread-safe; engine, verifier, trail and logger must outlive the service.
 class AlarmService {
  public:
-  AlarmService(alarms::Engine* engine, const auth::SigV4Verifier* verifier,
+  AlarmService(alarms::Engine* engine, const auth::Authenticator* verifier,
                audit::Trail* trail = nullptr, Logger* logger = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
   alarms::Engine* engine_;
-  const auth::SigV4Verifier* verifier_;
+  const auth::Authenticator* verifier_;
   audit::Trail* trail_;
   Logger* logger_;
 };
 
-// Vigil's REST registry of apps and instances (service discovery), SigV4-signed:
-//   GET /v1/apps                      {"apps": [{name, listen, desired, healthy, instances}]}
+// Vigil's REST registry of apps and instances (service discovery):
+//   GET /v1/apps                      {"apps": [{name, listen, desired, healthy, version,
+//                                      deployment, instances}]}
 //   GET /v1/apps/{name}               one app
 //   GET /v1/apps/{name}/instances     {"app": name, "instances": [{id, pid, address, state,
-//                                      reason, restarts, started_at, state_since}]}
-// 404 {"error": {"code": "NotFound", ...}} for an unknown app; 403 for a bad signature.
-// Thread-safe; fleet (may be null: no apps) and verifier must outlive the service.
+//                                      reason, restarts, version, in_rotation, started_at,
+//                                      state_since, uptime_seconds, cpu_percent, rss_bytes}]}
+// `version` is the label serving now, `deployment` the one in progress ({id, kind, version,
+// from, policy, state, phase, batches, batches_done, created_at}) or null; both null without a
+// deployment engine. uptime_seconds, cpu_percent and rss_bytes are null while unknown (not
+// running, not sampled yet). 404 {"error": {"code": "NotFound", ...}} for an unknown app; 403
+// when the request does not authenticate.
+// Thread-safe; fleet (may be null: no apps), deployer (may be null), verifier and clock must
+// outlive the service.
 class FleetService {
  public:
-  FleetService(fleet::Fleet* fleet, const auth::SigV4Verifier* verifier);
+  FleetService(fleet::Fleet* fleet, deploy::Engine* deployer, const auth::Authenticator* verifier,
+               const Clock* clock);
   http::Response Handle(const http::Request& request) const;
 
  private:
+  nlohmann::json AppJson(const fleet::AppInfo& app) const;
+  nlohmann::json InstanceJson(const fleet::InstanceInfo& in) const;
+
   fleet::Fleet* fleet_;
-  const auth::SigV4Verifier* verifier_;
+  deploy::Engine* deployer_;
+  const auth::Authenticator* verifier_;
+  const Clock* clock_;
 };
 
 // Vigil's REST API of versions and deployments (src/deploy), SigV4-signed:
@@ -189,7 +207,7 @@ class FleetService {
 // vigil:Rollback. Thread-safe; everything passed in must outlive the service.
 class DeployService {
  public:
-  DeployService(deploy::Engine* engine, const auth::SigV4Verifier* verifier,
+  DeployService(deploy::Engine* engine, const auth::Authenticator* verifier,
                 audit::Trail* trail = nullptr, Logger* logger = nullptr);
   // Whether the request is one of the paths above.
   static bool Handles(const http::Request& request);
@@ -197,7 +215,7 @@ class DeployService {
 
  private:
   deploy::Engine* engine_;
-  const auth::SigV4Verifier* verifier_;
+  const auth::Authenticator* verifier_;
   audit::Trail* trail_;
   Logger* logger_;
 };
@@ -217,15 +235,42 @@ class DeployService {
 // Thread-safe; canaries, verifier, trail and logger must outlive the service.
 class CanaryService {
  public:
-  CanaryService(canary::Canaries* canaries, const auth::SigV4Verifier* verifier,
+  CanaryService(canary::Canaries* canaries, const auth::Authenticator* verifier,
                 audit::Trail* trail = nullptr, Logger* logger = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
   canary::Canaries* canaries_;
-  const auth::SigV4Verifier* verifier_;
+  const auth::Authenticator* verifier_;
   audit::Trail* trail_;
   Logger* logger_;
+};
+
+// The dashboard's sign-in (auth::Sessions), JSON:
+//   POST   /v1/session  body {"access_key_id", "secret_access_key"}: 200 {principal,
+//                       access_key_id, expires_at, csrf_token} and a Set-Cookie of
+//                       vigil_session (HttpOnly, SameSite=Strict, Path=/, Max-Age: the
+//                       session's life; Secure when secure_cookie); 401 Unauthenticated for
+//                       a wrong pair, 400 for a malformed body.
+//   GET    /v1/session  the same answer for the cookie's live session; 401 without one.
+//   DELETE /v1/session  ends the cookie's session: 204 and a Set-Cookie that clears it.
+// Sign-ins, successful or not, are recorded in `trail` (may be null) as CloudTrail records
+// console sign-ins: source signin.amazonaws.com, event ConsoleLogin (the secret never).
+// Thread-safe; everything passed in must outlive the service.
+class SessionService {
+ public:
+  SessionService(auth::Sessions* sessions, const Clock* clock, audit::Trail* trail = nullptr,
+                 Logger* logger = nullptr, bool secure_cookie = false);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  std::string Cookie(std::string_view value, int64_t max_age_s) const;
+
+  auth::Sessions* sessions_;
+  const Clock* clock_;
+  audit::Trail* trail_;
+  Logger* logger_;
+  bool secure_cookie_;
 };
 
 // The Prometheus text exposition format (version 0.0.4) of every metric in `registry`.

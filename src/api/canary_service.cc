@@ -83,13 +83,13 @@ http::Response ErrorResponse(const Status& s) {
 
 }  // namespace
 
-CanaryService::CanaryService(canary::Canaries* canaries, const auth::SigV4Verifier* verifier,
+CanaryService::CanaryService(canary::Canaries* canaries, const auth::Authenticator* verifier,
                              audit::Trail* trail, Logger* logger)
     : canaries_(canaries), verifier_(verifier), trail_(trail), logger_(logger) {}
 
 http::Response CanaryService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnsigned(*verifier_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
   constexpr std::string_view kPrefix = "/v1/canaries";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   const bool get = request.method == "GET";

@@ -67,7 +67,7 @@ struct CloudWatchService::Impl {
   tsdb::Db* db;
   alarms::Engine* alarms;
   audit::Trail* trail;
-  const auth::SigV4Verifier* verifier;
+  const auth::Authenticator* verifier;
   const Clock* clock;
   Logger* logger;
   Registry* metrics;
@@ -245,7 +245,7 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
   return response;
 }
 
-CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::SigV4Verifier* verifier,
+CloudWatchService::CloudWatchService(tsdb::Db* db, const auth::Authenticator* verifier,
                                      const Clock* clock, Logger* logger, Registry* metrics,
                                      CloudWatchOptions options, alarms::Engine* alarms,
                                      audit::Trail* trail)

@@ -22,6 +22,8 @@ json VersionJson(const deploy::Version& v) {
               {"created_at", Timestamp(v.created_ms)}};
 }
 
+}  // namespace
+
 json DeploymentJson(const deploy::Deployment& d) {
   const deploy::DeployRequest& r = d.request;
   json events = json::array();
@@ -50,6 +52,8 @@ json DeploymentJson(const deploy::Deployment& d) {
               {"finished_at", Timestamp(d.finished_ms)},
               {"events", std::move(events)}};
 }
+
+namespace {
 
 // The path's segments after "/v1/": {"apps", app, what, ...} or {"deployments", id}.
 std::vector<std::string> Segments(std::string_view path) {
@@ -123,7 +127,7 @@ StatusOr<deploy::DeployRequest> ParseDeploy(const std::string& app, const std::s
 
 }  // namespace
 
-DeployService::DeployService(deploy::Engine* engine, const auth::SigV4Verifier* verifier,
+DeployService::DeployService(deploy::Engine* engine, const auth::Authenticator* verifier,
                              audit::Trail* trail, Logger* logger)
     : engine_(engine), verifier_(verifier), trail_(trail), logger_(logger) {}
 
@@ -136,7 +140,7 @@ bool DeployService::Handles(const http::Request& request) {
 
 http::Response DeployService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnsigned(*verifier_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
   const std::vector<std::string> s = Segments(request.path);
   const bool get = request.method == "GET", post = request.method == "POST";
   // Changes are audited as vigil:<Operation> with the app as resource.

@@ -1,5 +1,7 @@
 // Vigil's REST API for the fleet (service discovery): GET /v1/apps, /v1/apps/{name} and
-// /v1/apps/{name}/instances, answered in JSON. Signed with SigV4 like every other API.
+// /v1/apps/{name}/instances, answered in JSON, with each app's version and deployment in
+// progress.
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -8,40 +10,51 @@
 #include "api/text.h"
 
 namespace vigil::api {
-namespace {
 
 using nlohmann::json;
 
-json InstanceJson(const fleet::InstanceInfo& in) {
+json FleetService::InstanceJson(const fleet::InstanceInfo& in) const {
   json j = {{"id", in.id},           {"pid", in.pid},
             {"address", in.address}, {"state", std::string(fleet::StateName(in.state))},
             {"reason", in.reason},   {"restarts", in.restarts},
             {"version", in.version}, {"in_rotation", in.in_rotation}};
-  j["started_at"] =
-      in.started_at_ms > 0 ? json(FormatIsoTimestamp(in.started_at_ms)) : json(nullptr);
+  const bool running = in.started_at_ms > 0;
+  j["started_at"] = running ? json(FormatIsoTimestamp(in.started_at_ms)) : json(nullptr);
   j["state_since"] =
       in.state_since_ms > 0 ? json(FormatIsoTimestamp(in.state_since_ms)) : json(nullptr);
+  j["uptime_seconds"] =
+      running ? json(std::max<int64_t>(0, clock_->NowMillis() - in.started_at_ms) / 1000)
+              : json(nullptr);
+  j["cpu_percent"] = in.cpu_percent >= 0 ? json(in.cpu_percent) : json(nullptr);
+  j["rss_bytes"] = in.rss_bytes >= 0 ? json(in.rss_bytes) : json(nullptr);
   return j;
 }
 
-json AppJson(const fleet::AppInfo& app) {
+json FleetService::AppJson(const fleet::AppInfo& app) const {
   json instances = json::array();
   for (const fleet::InstanceInfo& in : app.instances) instances.push_back(InstanceJson(in));
-  json j = {{"name", app.name},
-            {"desired", app.desired},
-            {"healthy", app.healthy},
-            {"instances", std::move(instances)}};
+  json j = {{"name", app.name},   {"desired", app.desired}, {"healthy", app.healthy},
+            {"version", nullptr}, {"deployment", nullptr},  {"instances", std::move(instances)}};
   j["listen"] = app.listen.empty() ? json(nullptr) : json(app.listen);
+  if (deployer_ != nullptr) {
+    if (StatusOr<std::string> current = deployer_->CurrentVersion(app.name); current.ok()) {
+      j["version"] = *current;
+    }
+    StatusOr<std::vector<deploy::Deployment>> last = deployer_->Deployments(app.name, 1);
+    if (last.ok() && !last->empty() &&
+        last->front().state == deploy::DeploymentState::kInProgress) {
+      j["deployment"] = DeploymentJson(last->front());
+    }
+  }
   return j;
 }
 
-}  // namespace
-
-FleetService::FleetService(fleet::Fleet* fleet, const auth::SigV4Verifier* verifier)
-    : fleet_(fleet), verifier_(verifier) {}
+FleetService::FleetService(fleet::Fleet* fleet, deploy::Engine* deployer,
+                           const auth::Authenticator* verifier, const Clock* clock)
+    : fleet_(fleet), deployer_(deployer), verifier_(verifier), clock_(clock) {}
 
 http::Response FleetService::Handle(const http::Request& request) const {
-  if (auto refused = RefuseUnsigned(*verifier_, request)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request)) return *refused;
   constexpr std::string_view kPrefix = "/v1/apps";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {

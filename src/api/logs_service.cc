@@ -153,7 +153,7 @@ StatusOr<size_t> Limit(const Input& in, int64_t max) {
 struct LogsService::Impl {
   logs::Store* store;
   audit::Trail* trail;
-  const auth::SigV4Verifier* verifier;
+  const auth::Authenticator* verifier;
   Logger* logger;
   LogsOptions options;
   RequestIdGenerator ids;
@@ -555,7 +555,7 @@ http::Response LogsService::Impl::Handle(const http::Request& request) const {
   return r;
 }
 
-LogsService::LogsService(logs::Store* store, const auth::SigV4Verifier* verifier, Logger* logger,
+LogsService::LogsService(logs::Store* store, const auth::Authenticator* verifier, Logger* logger,
                          LogsOptions options, audit::Trail* trail)
     : impl_(std::make_shared<Impl>()) {
   impl_->store = store;

@@ -17,7 +17,7 @@ namespace {
 
 struct RemoteWriteService::Impl {
   tsdb::Db* db;
-  const auth::SigV4Verifier* verifier;
+  const auth::Authenticator* verifier;
   Logger* logger;
   RemoteWriteOptions options;
 
@@ -115,7 +115,7 @@ http::Response RemoteWriteService::Impl::Handle(const http::Request& request) co
   return response;
 }
 
-RemoteWriteService::RemoteWriteService(tsdb::Db* db, const auth::SigV4Verifier* verifier,
+RemoteWriteService::RemoteWriteService(tsdb::Db* db, const auth::Authenticator* verifier,
                                        Logger* logger, Registry* metrics,
                                        RemoteWriteOptions options)
     : impl_(std::make_shared<Impl>()) {

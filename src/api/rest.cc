@@ -43,9 +43,9 @@ std::optional<std::string> PercentDecode(std::string_view in) {
   return out;
 }
 
-std::optional<http::Response> RefuseUnsigned(const auth::SigV4Verifier& verifier,
-                                             const http::Request& request,
-                                             auth::VerifyResult* result) {
+std::optional<http::Response> RefuseUnauthenticated(const auth::Authenticator& verifier,
+                                                    const http::Request& request,
+                                                    auth::VerifyResult* result) {
   const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
                                request.body};
   const auth::VerifyResult verified = verifier.Verify(sr);

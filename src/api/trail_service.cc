@@ -60,7 +60,7 @@ std::string CloudTrailEvent(const audit::Record& r, const std::string& region,
 
 struct CloudTrailService::Impl {
   audit::Trail* trail;
-  const auth::SigV4Verifier* verifier;
+  const auth::Authenticator* verifier;
   std::string region, account;
   RequestIdGenerator ids;
 
@@ -140,7 +140,7 @@ struct CloudTrailService::Impl {
   }
 };
 
-CloudTrailService::CloudTrailService(audit::Trail* trail, const auth::SigV4Verifier* verifier,
+CloudTrailService::CloudTrailService(audit::Trail* trail, const auth::Authenticator* verifier,
                                      std::string region, std::string account_id)
     : impl_(std::make_shared<Impl>()) {
   impl_->trail = trail;

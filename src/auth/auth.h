@@ -1,6 +1,6 @@
 #pragma once
-// vigil::auth — identities, access keys and AWS Signature Version 4 verification.
-// (Policies and the keyring come with the security issue.)
+// vigil::auth — identities, access keys, AWS Signature Version 4 verification, and the
+// dashboard's sign-in sessions. (Policies and the keyring come with the security issue.)
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,6 +14,10 @@
 #include "common/clock.h"
 #include "common/status.h"
 
+namespace vigil::state {
+class Store;
+}
+
 namespace vigil::auth {
 
 struct AccessKey {
@@ -26,6 +30,7 @@ struct AccessKey {
 class KeyStore {
  public:
   void Put(AccessKey key);
+  void Remove(std::string_view access_key_id);  // nothing when there is no such key
   std::optional<AccessKey> Find(std::string_view access_key_id) const;
 
  private:
@@ -56,8 +61,9 @@ std::string_view AuthErrorCode(AuthError e);  // "SignatureDoesNotMatch", ...
 struct Identity {
   std::string access_key_id;
   std::string principal;
-  std::string region;   // from the credential scope
-  std::string service;  // "monitoring", "logs", ...
+  std::string region;    // from the credential scope ("" for a session)
+  std::string service;   // "monitoring", "logs", ... ("" for a session)
+  bool session = false;  // authenticated by a dashboard session cookie, not a signature
 };
 
 struct VerifyResult {
@@ -71,8 +77,15 @@ struct VerifierOptions {
   int64_t max_skew_ms = 15 * 60 * 1000;  // <= 0 disables the check (fixture replay)
 };
 
+// Decides who sent a request. The protocol adapters (api) take one of these.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual VerifyResult Verify(const SignedRequest& request) const = 0;
+};
+
 // Verifies AWS SigV4 header signatures (AWS4-HMAC-SHA256). Thread-safe.
-class SigV4Verifier {
+class SigV4Verifier final : public Authenticator {
  public:
   SigV4Verifier(const KeyStore* keys, const Clock* clock, VerifierOptions options);
   // On success sets identity. Failures, in the order checked: no Authorization header →
@@ -82,7 +95,7 @@ class SigV4Verifier {
   // max_skew_ms from the clock → kRequestExpired; X-Amz-Content-SHA256 present but not the
   // body's hash (UNSIGNED-PAYLOAD is refused), or a wrong signature → kSignatureDoesNotMatch.
   // The payload hash is always computed from `body`. keys and clock must outlive the verifier.
-  VerifyResult Verify(const SignedRequest& request) const;
+  VerifyResult Verify(const SignedRequest& request) const override;
 
  private:
   // The SigV4 signing key for (secret, date, region, service), from the cache or derived.
@@ -97,6 +110,73 @@ class SigV4Verifier {
   // bound (a new day's keys simply refill it).
   mutable std::mutex cache_mu_;
   mutable std::map<std::string, std::string, std::less<>> signing_keys_;  // guarded by cache_mu_
+};
+
+// A signed-in browser: the dashboard exchanges an access key pair for a session, carried by an
+// HttpOnly cookie, so that the secret never stays in the page.
+struct Session {
+  std::string access_key_id;
+  std::string principal;
+  // Sent back by the page in X-Vigil-Csrf on every request that changes something: a cookie
+  // goes with any request the browser makes, a header only with the page's own.
+  std::string csrf_token;
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;
+};
+
+struct SessionOptions {
+  int64_t lifetime_ms = 12 * 3600 * 1000;  // from sign-in; no renewal (as the AWS console)
+  state::Store* store = nullptr;  // where sessions are kept across restarts; null: memory only
+};
+
+// The dashboard's sessions, by token. A token is 32 random bytes (64 hex characters) known
+// only to the browser: the store keeps its SHA-256, so reading state.db does not sign anyone in.
+// A session ends at its expiry, at sign-out, or when its access key is no longer in `keys`.
+// Thread-safe; keys, clock and options.store must outlive it.
+class Sessions {
+ public:
+  Sessions(const KeyStore* keys, const Clock* clock, SessionOptions options);
+  // Loads the unexpired sessions from the store (when there is one). Unavailable when it
+  // cannot be read.
+  Status Load();
+  // Signs in with an access key pair (the secret compared in constant time): returns the new
+  // session's token and the session. Unauthenticated, with one message for an unknown key and
+  // a wrong secret; Unavailable when the session cannot be stored.
+  StatusOr<std::pair<std::string, Session>> SignIn(std::string_view access_key_id,
+                                                   std::string_view secret_access_key);
+  // The live session of `token`, or nullopt (unknown, expired, or its key gone).
+  std::optional<Session> Find(std::string_view token) const;
+  // Ends the session of `token` (nothing when there is none). Unavailable when the store
+  // cannot record it (the session is ended in memory all the same).
+  Status SignOut(std::string_view token);
+
+ private:
+  const KeyStore* keys_;
+  const Clock* clock_;
+  SessionOptions options_;
+  mutable std::mutex mu_;
+  std::map<std::string, Session, std::less<>> by_hash_;  // SHA-256 hex of token; guarded by mu_
+};
+
+// The name of the session cookie, and its value in a Cookie header ("" when absent).
+inline constexpr std::string_view kSessionCookie = "vigil_session";
+std::string_view SessionCookieValue(std::string_view cookie_header);
+
+// Accepts what SigV4Verifier accepts and, for a request with no Authorization header, a live
+// session's cookie — on a request other than GET or HEAD only with the session's CSRF token in
+// X-Vigil-Csrf. A request with neither fails as SigV4Verifier says (MissingAuthenticationToken);
+// a dead session or a missing or wrong CSRF token fails as kInvalidClientTokenId /
+// kSignatureDoesNotMatch with a message saying so. Thread-safe; sigv4 and sessions must
+// outlive it.
+class RequestAuthenticator final : public Authenticator {
+ public:
+  RequestAuthenticator(const SigV4Verifier* sigv4, const Sessions* sessions)
+      : sigv4_(sigv4), sessions_(sessions) {}
+  VerifyResult Verify(const SignedRequest& request) const override;
+
+ private:
+  const SigV4Verifier* sigv4_;
+  const Sessions* sessions_;
 };
 
 // Signs a request with an AWS SigV4 header signature, as botocore does — for Vigil's clients

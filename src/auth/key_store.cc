@@ -12,6 +12,11 @@ void KeyStore::Put(AccessKey key) {
   keys_.insert_or_assign(std::move(id), std::move(key));
 }
 
+void KeyStore::Remove(std::string_view access_key_id) {
+  std::lock_guard lock(mu_);
+  if (auto it = keys_.find(access_key_id); it != keys_.end()) keys_.erase(it);
+}
+
 std::optional<AccessKey> KeyStore::Find(std::string_view access_key_id) const {
   std::lock_guard lock(mu_);
   auto it = keys_.find(access_key_id);

@@ -100,6 +100,10 @@ struct InstanceInfo {
   int restarts = 0;
   int64_t started_at_ms = 0;  // wall clock of the current run's start; 0 when not running
   int64_t state_since_ms = 0;
+  // The last sample (every sample_interval): CPU over the interval, resident memory. -1 until
+  // the instance's first sample (or its first two, for CPU), and while it is not running.
+  double cpu_percent = -1;
+  int64_t rss_bytes = -1;
 };
 
 struct AppInfo {

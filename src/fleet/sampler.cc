@@ -64,6 +64,8 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
             Make("Healthy", dims, "None", ts, in->state == InstanceState::kHealthy ? 1 : 0));
         if (!in->process) {
           in->last_cpu_ns = -1;
+          in->cpu_percent = -1;
+          in->rss_bytes = -1;
           continue;
         }
         if (!samples.ok()) continue;
@@ -73,11 +75,12 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
         if (in->last_cpu_ns >= 0) {
           const int64_t wall_ns =
               std::chrono::duration_cast<std::chrono::nanoseconds>(now - in->last_sample).count();
-          data.push_back(Make("CPUUtilization", dims, "Percent", ts,
-                              CpuPercent(sample->cpu_ns - in->last_cpu_ns, wall_ns)));
+          in->cpu_percent = CpuPercent(sample->cpu_ns - in->last_cpu_ns, wall_ns);
+          data.push_back(Make("CPUUtilization", dims, "Percent", ts, in->cpu_percent));
         }
         in->last_cpu_ns = sample->cpu_ns;
         in->last_sample = now;
+        in->rss_bytes = static_cast<int64_t>(sample->rss_bytes);
         data.push_back(
             Make("MemoryRSS", dims, "Bytes", ts, static_cast<double>(sample->rss_bytes)));
         data.push_back(Make("OpenFileDescriptors", dims, "Count", ts, sample->open_fds));
@@ -117,6 +120,21 @@ asio::awaitable<void> FleetImpl::SampleLoop() {
       last_host = h;
     }
     options_.metrics->Put(kNamespace, std::move(data));
+    CopySamplesToSnapshots();
+  }
+}
+
+void FleetImpl::CopySamplesToSnapshots() {
+  std::lock_guard l(snapshot_mu_);
+  for (const auto& app : apps_) {
+    for (InstanceInfo& info : app->info.instances) {
+      for (const auto& in : app->instances) {
+        if (in->id != info.id) continue;
+        info.cpu_percent = in->cpu_percent;
+        info.rss_bytes = in->rss_bytes;
+        break;
+      }
+    }
   }
 }
 
@@ -124,13 +142,11 @@ asio::awaitable<void> FleetImpl::Scrape(std::shared_ptr<Instance> in, uint64_t r
   const struct App* app = in->app;
   const std::string& path = in->spec->metrics_path;
   const int64_t timeout = std::min<int64_t>(options_.sample_interval_ms, 5000);
-  ProbeResult r =
-      co_await HttpGet("127.0.0.1", in->port, path, timeout, kMaxScrapeBytes);
+  ProbeResult r = co_await HttpGet("127.0.0.1", in->port, path, timeout, kMaxScrapeBytes);
   if (in->run != run || !r.ok || r.status != 200) co_return;
   auto parsed = ParseExposition(r.body);
   if (!parsed.ok()) {
-    logger()->Warning("fleet",
-                      in->id + " " + path + ": " + parsed.status().message());
+    logger()->Warning("fleet", in->id + " " + path + ": " + parsed.status().message());
     co_return;
   }
   const int64_t ts = NowMs();

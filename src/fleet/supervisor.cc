@@ -398,6 +398,8 @@ void FleetImpl::Publish(struct App* app) {
     i.restarts = in->restarts;
     i.started_at_ms = in->process ? in->started_at_ms : 0;
     i.state_since_ms = in->state_since_ms;
+    i.cpu_percent = in->cpu_percent;
+    i.rss_bytes = in->rss_bytes;
     if (i.in_rotation && in->state == InstanceState::kHealthy) {
       ++info.healthy;
       targets->push_back(Target{in->id, "127.0.0.1", in->port, in->in_rotation_since_ns, in->load});

@@ -64,6 +64,8 @@ struct Instance {
   // Sampling (sampler.cc).
   int64_t last_cpu_ns = -1;
   SteadyClock::time_point last_sample;
+  double cpu_percent = -1;  // over the last sampling interval; -1 until known
+  int64_t rss_bytes = -1;   // at the last sample; -1 until known
 };
 
 class AppTargets final : public TargetGroup {
@@ -145,6 +147,8 @@ class FleetImpl final : public Fleet {
   int64_t Jittered(const CheckSpec& spec);
 
   // --- sampler.cc (loop thread)
+  // Puts each instance's last CPU and RSS sample into the app snapshots (snapshot_mu_).
+  void CopySamplesToSnapshots();
   asio::awaitable<void> SampleLoop();
   asio::awaitable<void> Scrape(std::shared_ptr<Instance> in, uint64_t run);
 

@@ -355,7 +355,7 @@ Status ValidateApps(const Config& config) {
 
 Status ParseServerFlags(const std::vector<std::string>& args, Config* config) {
   static constexpr const char* kUsage =
-      "usage: vigil server [--config FILE] [--data-dir DIR] [--listen HOST:PORT]";
+      "usage: vigil server [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--ui-dir DIR]";
   // --config first, so that flags given alongside it override the file.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" || args[i] == "-c") {
@@ -372,6 +372,8 @@ Status ParseServerFlags(const std::vector<std::string>& args, Config* config) {
       ++i;
     } else if (a == "--data-dir" && has_value) {
       config->data_dir = args[++i];
+    } else if (a == "--ui-dir" && has_value) {
+      config->ui_dir = args[++i];
     } else if (a == "--listen" && has_value) {
       RETURN_IF_ERROR(ParseListen(args[++i], &config->listen_host, &config->listen_port));
     } else {

@@ -27,6 +27,10 @@ struct Config {
   int64_t block_range_ms = 2LL * 3600 * 1000;
   int64_t head_chunk_bytes = 16 << 20;  // tsdb::Options::head_chunk_bytes
 
+  // The dashboard's files from this web/ folder, read on every request (`--ui-dir`, for
+  // working on the dashboard); "" serves the ones built into the binary.
+  std::string ui_dir;
+
   std::string remote_write_namespace = "Prometheus";
   bool remote_write_allow_unsigned = false;
 

@@ -22,13 +22,14 @@
 #include "lb/lb.h"
 #include "logs/logs.h"
 #include "server/alarm_wiring.h"
-#include "server/deploy_wiring.h"
 #include "server/canary_wiring.h"
+#include "server/deploy_wiring.h"
 #include "server/log_shipper.h"
 #include "server/metric_writer.h"
 #include "state/state.h"
 #include "storage/file_util.h"
 #include "tsdb/tsdb.h"
+#include "ui/ui.h"
 
 namespace vigil::server {
 namespace {
@@ -85,6 +86,14 @@ Status RunServer(const Config& config) {
     (void)db->Close();
     return store.status();
   }
+  // The dashboard signs in for a session cookie, which every API then takes beside SigV4.
+  auth::Sessions sessions(&keys, &clock, auth::SessionOptions{.store = store->get()});
+  if (Status loaded = sessions.Load(); !loaded.ok()) {
+    metric_writer.Stop();
+    (void)db->Close();
+    return loaded;
+  }
+  auth::RequestAuthenticator authenticator(&verifier, &sessions);
   logs::Options log_options;
   log_options.dir = config.data_dir + "/logs";
   log_options.state = store->get();
@@ -268,18 +277,18 @@ Status RunServer(const Config& config) {
     return deploying;
   }
 
-  api::CloudWatchService cloudwatch(db.get(), &verifier, &clock, &logger, &metrics,
+  api::CloudWatchService cloudwatch(db.get(), &authenticator, &clock, &logger, &metrics,
                                     api::CloudWatchOptions{.region = config.region},
                                     alarm_engine->get(), trail->get());
   api::RemoteWriteService remote_write(
-      db.get(), &verifier, &logger, &metrics,
+      db.get(), &authenticator, &logger, &metrics,
       api::RemoteWriteOptions{.default_namespace = config.remote_write_namespace,
                               .allow_unsigned = config.remote_write_allow_unsigned});
 
   http::Router router;
-  api::LogsService logs_service(log_store->get(), &verifier, &logger,
+  api::LogsService logs_service(log_store->get(), &authenticator, &logger,
                                 api::LogsOptions{.region = config.region}, trail->get());
-  api::CloudTrailService trail_service(trail->get(), &verifier, config.region);
+  api::CloudTrailService trail_service(trail->get(), &authenticator, config.region);
   // One endpoint for every AWS service, as awscli is pointed at one --endpoint-url: CloudWatch
   // Logs and CloudTrail requests name their operation in X-Amz-Target.
   router.Handle("POST", "/", [&](const http::Request& r) {
@@ -289,8 +298,8 @@ Status RunServer(const Config& config) {
   });
   router.Handle("POST", "/api/v1/write",
                 [&](const http::Request& r) { return remote_write.Handle(r); });
-  api::FleetService fleet_service(fleet.get(), &verifier);
-  api::DeployService deploy_service(deployer->get(), &verifier, trail->get(), &logger);
+  api::FleetService fleet_service(fleet.get(), deployer->get(), &authenticator, &clock);
+  api::DeployService deploy_service(deployer->get(), &authenticator, trail->get(), &logger);
   router.Handle("GET", "/v1/apps", [&](const http::Request& r) { return fleet_service.Handle(r); });
   // /v1/apps/{app}/versions|deployments|rollback are the deployment engine's; the rest the fleet's.
   router.Handle("GET", "/v1/apps/*", [&](const http::Request& r) {
@@ -301,18 +310,39 @@ Status RunServer(const Config& config) {
                 [&](const http::Request& r) { return deploy_service.Handle(r); });
   router.Handle("GET", "/v1/deployments/*",
                 [&](const http::Request& r) { return deploy_service.Handle(r); });
-  api::AlarmService alarm_service(alarm_engine->get(), &verifier, trail->get(), &logger);
+  api::AlarmService alarm_service(alarm_engine->get(), &authenticator, trail->get(), &logger);
   router.Handle("GET", "/v1/alarms",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
   router.Handle("POST", "/v1/alarms/*",
                 [&](const http::Request& r) { return alarm_service.Handle(r); });
-  api::CanaryService canary_service(canaries.get(), &verifier, trail->get(), &logger);
+  api::CanaryService canary_service(canaries.get(), &authenticator, trail->get(), &logger);
   for (const char* method : {"GET", "POST"}) {
     router.Handle(method, "/v1/canaries/*",
                   [&](const http::Request& r) { return canary_service.Handle(r); });
   }
   router.Handle("GET", "/v1/canaries",
                 [&](const http::Request& r) { return canary_service.Handle(r); });
+  // The dashboard: its sign-in, and its pages.
+  api::SessionService session_service(&sessions, &clock, trail->get(), &logger);
+  for (const char* method : {"GET", "POST", "DELETE"}) {
+    router.Handle(method, "/v1/session",
+                  [&](const http::Request& r) { return session_service.Handle(r); });
+  }
+  std::unique_ptr<ui::Dashboard> dashboard;
+  if (config.ui_dir.empty()) {
+    dashboard = ui::Dashboard::Embedded();
+  } else {
+    StatusOr<std::unique_ptr<ui::Dashboard>> from_dir = ui::Dashboard::FromDirectory(config.ui_dir);
+    if (!from_dir.ok()) {
+      (*alarm_engine)->Stop();
+      stop_started();
+      return from_dir.status();
+    }
+    dashboard = std::move(*from_dir);
+  }
+  for (const char* path : {"/", "/ui/*"}) {
+    router.Handle("GET", path, [&](const http::Request& r) { return dashboard->Handle(r); });
+  }
   router.Handle("GET", "/metrics", [&](const http::Request&) {
     return http::Response::Text(200, api::RenderPrometheusText(metrics),
                                 "text/plain; version=0.0.4; charset=utf-8");
@@ -336,6 +366,8 @@ Status RunServer(const Config& config) {
   }
 
   std::printf("vigil listening on http://%s:%u\n", config.listen_host.c_str(), server.port());
+  std::printf("dashboard: http://%s:%u/ (sign in with the access key below)\n",
+              config.listen_host.c_str(), server.port());
   std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),
               root.access_key_id.c_str());
   std::printf("webhook signing secret: %s/keys/webhook-secret\n", config.data_dir.c_str());
@@ -349,7 +381,7 @@ Status RunServer(const Config& config) {
   server.Stop();
   (*alarm_engine)->Stop();  // no new actions; queued retries stay in the state store
   canaries->Stop();
-  (*deployer)->Stop();      // deployments in progress resume at the next start
+  (*deployer)->Stop();  // deployments in progress resume at the next start
   // Traffic first (requests in flight finish), then the instances behind it.
   if (balancer) balancer->Stop();
   if (fleet) fleet->Stop();

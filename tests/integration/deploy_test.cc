@@ -380,6 +380,12 @@ TEST_F(DeployTest, RestartMidDeploymentComesBackOnTheOldVersionAndResumes) {
   ASSERT_EQ(id, "shop-1") << started.out;
   ASSERT_TRUE(Await([&] { return Deployment(id).value("phase", "") == "baking"; }))
       << Deployment(id).dump(2);
+  // The registry shows the deployment in progress beside the version still current.
+  auto apps = server_.GetJson("/v1/apps/shop");
+  ASSERT_OK(apps);
+  EXPECT_EQ(apps->second["version"], "v1") << apps->second.dump(2);
+  EXPECT_EQ(apps->second["deployment"]["id"], id) << apps->second.dump(2);
+  EXPECT_EQ(apps->second["deployment"]["version"], "v2");
 
   ASSERT_OK(server_.Stop());
   ASSERT_OK(server_.Start());
@@ -414,7 +420,8 @@ TEST_F(DeployTest, RestartMidDeploymentComesBackOnTheOldVersionAndResumes) {
       << shown.out;
   EXPECT_TRUE(Contains(shown.out, "starting the deployment again from the beginning")) << shown.out;
   // The restarted fleet's v1 instances (ids count from 1 again) are the ones replaced.
-  EXPECT_TRUE(Contains(shown.out, "retiring shop-1, shop-2, shop-3: replaced by 'v2'")) << shown.out;
+  EXPECT_TRUE(Contains(shown.out, "retiring shop-1, shop-2, shop-3: replaced by 'v2'"))
+      << shown.out;
 }
 
 TEST_F(DeployTest, RollbackAlarmActionTakesTheAppBackToThePreviousVersion) {

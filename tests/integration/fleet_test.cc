@@ -145,6 +145,23 @@ TEST_F(FleetTest, RegistryListsAppsAndInstancesAndTheBalancerServesThem) {
   }
   EXPECT_EQ(ids, (std::set<std::string>{"web-1", "web-2"}));
   EXPECT_EQ(addresses.size(), 2u);
+  EXPECT_EQ(app["version"], "v1");  // the configuration's app
+  EXPECT_TRUE(app["deployment"].is_null());
+  // Each instance's last sample (every second; CPU needs two) and its uptime.
+  ASSERT_TRUE(Await(
+      [&] {
+        for (const json& in : Instances("web")) {
+          if (!in["cpu_percent"].is_number() || !in["rss_bytes"].is_number()) return false;
+        }
+        return true;
+      },
+      20s))
+      << Instances("web").dump(2);
+  for (const json& in : Instances("web")) {
+    EXPECT_GE(in["cpu_percent"].get<double>(), 0);
+    EXPECT_GT(in["rss_bytes"].get<int64_t>(), 0);
+    EXPECT_GE(in["uptime_seconds"].get<int64_t>(), 0);
+  }
 
   auto missing = server_.GetJson("/v1/apps/nope/instances");
   ASSERT_OK(missing);

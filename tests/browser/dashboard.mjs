@@ -210,14 +210,17 @@ try {
   await checks.step(`deploy ${version} from the app page, then roll back; both recorded`, async () => {
     await page.goto(`${url}/#/apps/${encodeURIComponent(app)}`);
     await page.waitForSelector(`${testid('instance')}[data-state="healthy"]`, { timeout: 30000 });
+    await page.waitForSelector(`${testid('app-version')}:not(:empty)`);
     const before = await page.textContent(testid('app-version'));
+    checks.expect(before !== version, `${version} already serves ${app}: VIGIL_DEPLOY_VERSION must be another version`);
     await page.click(testid('deploy'));
     await page.selectOption(testid('deploy-version'), version);
     await page.selectOption(testid('deploy-policy'), 'rolling');
     await page.fill(testid('deploy-batch'), '1');
-    await page.fill(testid('deploy-bake'), '0');
+    await page.fill(testid('deploy-bake'), '2');
     await page.click(`${testid('confirm-dialog')} ${testid('confirm')}`);
     const deployed = await (await page.waitForSelector(testid('deploy-started'))).getAttribute('data-deployment');
+    await page.waitForSelector(`${testid('deployment-progress')}[data-deployment="${deployed}"]`);
     await page.waitForSelector(`${testid('deployment')}[data-deployment="${deployed}"][data-state="succeeded"]`, { timeout: 90000 });
     await page.waitForSelector(`${testid('app-version')}:text-is("${version}")`, { timeout: 15000 });
     checks.note(`${before} -> ${version} by ${deployed}`);

@@ -141,6 +141,8 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
   let drawStart = null;
   const empty = [[], ...series.map(() => [])];
   const plot = new uPlot(opts, empty, container);
+  const noData = h('div', { class: 'chart-empty', hidden: true }, 'No data points in this range.');
+  plot.over.append(noData);
   container.dataset.series = String(series.length);
   container.dataset.points = '0';
   const resize = new ResizeObserver(() => {
@@ -152,7 +154,9 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
     setData(data) {
       drawStart = performance.now();
       plot.setData(data);
-      container.dataset.points = String(countPoints(data));
+      const points = countPoints(data);
+      container.dataset.points = String(points);
+      noData.hidden = points > 0;
     },
     // Milliseconds from the last setData to its draw (null until drawn).
     get drawMs() { return container.dataset.drawMs ? Number(container.dataset.drawMs) : null; },

@@ -12,6 +12,8 @@ test('numbers, bytes, durations, latencies', () => {
   assert.equal(duration(0.25), '250 ms');
   assert.equal(duration(303), '5 min 3 s');
   assert.equal(duration(2 * 86400 + 4 * 3600), '2 d 4 h');
+  assert.equal(duration(86400), '1 d');
+  assert.equal(duration(300), '5 min');
   assert.equal(latency(0.0123), '12.3 ms');
 });
 

@@ -4,7 +4,7 @@
 //   sign in (a wrong secret first) · the overview shows the shop · a chart draws points ·
 //   one day at 10 s × 5 series draws in < 200 ms · an alarm set to ALARM from the page turns
 //   red and is acknowledged · deploy a version and roll back from the page, both recorded ·
-//   logs, audit, the dark theme, a phone-width layout · sign out.
+//   logs, audit, the dark theme, a phone-width layout · an ended session · sign out.
 // Exits 0 when every check passes, 1 with the failed check's message otherwise; screenshots of
 // each page go to $VIGIL_SCREENSHOT_DIR.
 //
@@ -283,6 +283,21 @@ try {
     checks.expect(overflow <= 0, `the page is ${overflow} px wider than the phone`);
     await shot('phone-overview');
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await checks.step('a session ended elsewhere brings the sign-in back, with the page', async () => {
+    await page.goto(`${url}/#/alarms`);
+    await page.waitForSelector(testid('alarm-row'));
+    const session = await (await page.request.get(`${url}/v1/session`)).json();
+    const ended = await page.request.delete(`${url}/v1/session`, { headers: { 'X-Vigil-Csrf': session.csrf_token } });
+    checks.expect(ended.status() === 204, `DELETE /v1/session answered ${ended.status()}`);
+    // The alarms page polls every 5 s: its next call is refused.
+    await page.waitForSelector(testid('signin-form'), { timeout: 15000 });
+    await page.fill(testid('access-key-id'), keyId);
+    await page.fill(testid('secret-access-key'), secret);
+    await page.click(testid('sign-in'));
+    await page.waitForSelector(testid('alarm-row'));
+    checks.expect(page.url().endsWith('#/alarms'), `signed in again on ${page.url()}`);
   });
 
   await checks.step('sign out ends the session', async () => {

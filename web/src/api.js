@@ -5,8 +5,10 @@
 // Authentication: POST /v1/session exchanges an access key for an HttpOnly session cookie,
 // which fetch sends by itself. Each non-GET request carries the session's CSRF token in
 // X-Vigil-Csrf; the token lives in this module's memory only (a reload reads it again with
-// GET /v1/session). A 401 or 403 from any data call means the session is gone or not allowed:
-// the handler set with onSignedOut() is called (the app shows the sign-in page).
+// GET /v1/session). A 401 from any data call means the session is gone, and so does a 403
+// when GET /v1/session then answers 401 too: the handler set with onSignedOut() is called
+// (the app shows the sign-in page). A 403 with the session alive is a refusal of that call
+// (a policy's deny), shown like any other error.
 
 // An error answered by the server (or a failed fetch: status 0), with the server's own code
 // and message.
@@ -61,13 +63,22 @@ async function send(method, path, { body, headers = {}, session = false } = {}) 
   }
   if (!response.ok) {
     const error = errorOf(response.status, response.statusText, data, text);
-    if (!session && (response.status === 401 || response.status === 403)) {
+    if (!session && (response.status === 401 || (response.status === 403 && !(await sessionAlive())))) {
       csrfToken = '';
       signedOutHandler(error);
     }
     throw error;
   }
   return data;
+}
+
+// Whether this browser's session cookie is still good (after a 403: denied, or signed out?).
+async function sessionAlive() {
+  try {
+    return (await fetch('/v1/session', { credentials: 'same-origin' })).ok;
+  } catch {
+    return true;  // the server is unreachable: not a reason to sign out
+  }
 }
 
 // ---- Session -------------------------------------------------------------------------------

@@ -117,6 +117,18 @@ try {
       Number(document.querySelector('[data-testid="explorer-chart"]')?.dataset.points) > 0, null, { timeout: 30000 });
     const painted = await pixelsOf(testid('explorer-chart'), kFirstSeries);
     checks.expect(painted > 50, `the series drew ${painted} pixels`);
+    // A second series from the picker: an instance's CPU.
+    await page.fill(testid('namespace'), 'Vigil/Instances');
+    await page.press(testid('namespace'), 'Enter');
+    await page.waitForSelector(`${testid('metric')} option[value="CPUUtilization"]`, { state: 'attached' });
+    await page.selectOption(testid('metric'), 'CPUUtilization');
+    await page.selectOption(testid('stat'), 'Maximum');
+    await page.click(testid('add-series'));
+    await page.waitForFunction(() => {
+      const box = document.querySelector('[data-testid="explorer-chart"]');
+      return box?.dataset.series === '2' && document.querySelectorAll('[data-testid="series-chip"]').length === 2;
+    });
+    checks.expect(decodeURIComponent(page.url()).includes('"CPUUtilization"'), 'the URL does not keep the new series');
     await shot('metrics');
   });
 

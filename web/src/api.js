@@ -159,12 +159,18 @@ async function paginate(call, body, tokenKey, collect) {
   } while (token);
 }
 
-// Every metric matching `body` (ListMetrics, every page).
-export async function listMetrics(body = {}) {
+// The metrics matching `body` (ListMetrics), following up to `maxPages` pages of 500:
+// {metrics, truncated} where `truncated` says there were more.
+export async function listMetrics(body = {}, { maxPages = 20 } = {}) {
   const metrics = [];
-  await paginate((b) => cloudwatch('ListMetrics', b), body, 'NextToken',
-    (page) => metrics.push(...(page.Metrics ?? [])));
-  return metrics;
+  let token;
+  for (let page = 0; page < maxPages; page++) {
+    const answer = await cloudwatch('ListMetrics', token ? { ...body, NextToken: token } : body);
+    metrics.push(...(answer.Metrics ?? []));
+    token = answer.NextToken;
+    if (!token) return { metrics, truncated: false };
+  }
+  return { metrics, truncated: true };
 }
 
 // GetMetricData over every page: a Map from query Id to {label, timestamps, values} in

@@ -1,4 +1,5 @@
-// Metric explorer: pick namespace, metric and dimensions (from ListMetrics) and a statistic,
+// Metric explorer: pick namespace, metric and dimensions (from ListMetrics: a first look for
+// the namespaces, then one namespace at a time, so a store of a million series stays quick) and a statistic,
 // add as many series as needed to one chart; period (auto or chosen) and time range (live,
 // or dragged on the chart to zoom). The choice lives in the URL (#/metrics?s=...), so a view
 // can be shared or bookmarked.
@@ -45,7 +46,10 @@ export function render(view, { query, scope }) {
   const state = readState(query);
   const status = h('div');
   const info = h('span', { class: 'muted small', 'data-testid': 'explorer-info' });
-  const namespace = h('select', { 'data-testid': 'namespace', 'aria-label': 'Namespace' });
+  const namespaces = h('datalist', { id: 'namespaces' });
+  const namespace = h('input', { list: 'namespaces', 'data-testid': 'namespace', 'aria-label': 'Namespace',
+    placeholder: 'e.g. Vigil/LoadBalancer', spellcheck: 'false', autocapitalize: 'off' });
+  const listed = h('p', { class: 'muted small', hidden: true });
   const metric = h('select', { 'data-testid': 'metric', 'aria-label': 'Metric' });
   const dimensions = h('select', { 'data-testid': 'dimensions', 'aria-label': 'Dimensions' });
   const stat = select({ 'data-testid': 'stat', 'aria-label': 'Statistic' }, kStats, 'Average');
@@ -61,17 +65,18 @@ export function render(view, { query, scope }) {
     status,
     h('div', { class: 'explorer' },
       h('form', { class: 'card picker', 'data-testid': 'metric-picker' },
-        h('label', {}, 'Namespace', namespace),
+        h('label', {}, 'Namespace', namespace, namespaces),
         h('label', {}, 'Metric', metric),
         h('label', {}, 'Dimensions', dimensions),
         h('label', {}, 'Statistic', stat),
+        listed,
         add),
       h('div', {},
         h('div', { class: 'toolbar' }, range.el, period),
         chips,
         h('section', { class: 'card chart-panel' }, chartBox))));
 
-  let metrics = [];  // ListMetrics
+  let metrics = [];  // ListMetrics of the namespace shown
   let chart = null;
   scope.onDispose(() => chart?.destroy());
 
@@ -80,17 +85,42 @@ export function render(view, { query, scope }) {
     history.replaceState(null, '', `#/metrics?${q}`);
   };
 
-  const fillMetrics = () => {
-    const names = [...new Set(metrics.filter((m) => m.Namespace === namespace.value).map((m) => m.MetricName))].sort();
+  // The namespace's metrics, from ListMetrics filtered by it. `listedNamespace` is the one
+  // whose metrics the picker shows; Add is off while another is being listed.
+  let wantedNamespace = null;
+  let listedNamespace = null;
+  const fillMetrics = async () => {
+    const ns = namespace.value.trim();
+    if (ns === wantedNamespace) return;
+    wantedNamespace = ns;
+    add.disabled = true;
+    const found = ns ? await listMetrics({ Namespace: ns }) : { metrics: [], truncated: false };
+    if (!scope.alive || ns !== wantedNamespace) return;
+    listedNamespace = ns;
+    add.disabled = false;
+    metrics = found.metrics;
+    listed.hidden = !found.truncated;
+    listed.textContent = `The first ${metrics.length} series of ${ns} are listed.`;
+    const names = [...new Set(metrics.map((m) => m.MetricName))].sort();
     replace(metric, names.map((n) => h('option', { value: n }, n)));
     fillDimensions();
   };
   const fillDimensions = () => {
-    const sets = metrics.filter((m) => m.Namespace === namespace.value && m.MetricName === metric.value)
+    const sets = metrics.filter((m) => m.MetricName === metric.value)
       .map(dimensionsOf).sort((a, b) => dimsText(a).localeCompare(dimsText(b)));
     replace(dimensions, sets.map((d) => h('option', { value: JSON.stringify(d) }, dimsText(d))));
   };
-  namespace.addEventListener('change', fillMetrics);
+  const onNamespace = () => fillMetrics().catch((e) => {
+    wantedNamespace = null;
+    replace(status, errorBox(e));
+  });
+  namespace.addEventListener('change', onNamespace);
+  // Enter in the namespace lists its metrics rather than adding the series shown.
+  namespace.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    onNamespace();
+  });
   metric.addEventListener('change', fillDimensions);
 
   add.form.addEventListener('submit', (e) => {
@@ -100,7 +130,7 @@ export function render(view, { query, scope }) {
       replace(status, errorBox({ message: `At most ${kMaxSeries} series on one chart.` }));
       return;
     }
-    state.series.push({ namespace: namespace.value, metric: metric.value,
+    state.series.push({ namespace: listedNamespace, metric: metric.value,
       dimensions: JSON.parse(dimensions.value), stat: stat.value });
     changed();
   });
@@ -152,14 +182,17 @@ export function render(view, { query, scope }) {
     }
   };
 
+  let started = false;
   scope.every(kRefreshMs, async () => {
-    if (metrics.length === 0) {
-      metrics = await listMetrics();
+    if (!started) {
+      // The namespaces of the first series listed (a few pages; any other can be typed).
+      const { metrics: some } = await listMetrics({}, { maxPages: 4 });
       if (!scope.alive) return;
-      const namespaces = [...new Set(metrics.map((m) => m.Namespace))].sort();
-      const first = state.series[0]?.namespace ?? (namespaces.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : namespaces[0]);
-      replace(namespace, namespaces.map((n) => h('option', { value: n, selected: n === first }, n)));
-      fillMetrics();
+      const names = [...new Set(some.map((m) => m.Namespace))].sort();
+      replace(namespaces, names.map((n) => h('option', { value: n })));
+      namespace.value = state.series[0]?.namespace ?? (names.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : names[0] ?? '');
+      await fillMetrics();
+      started = true;
       changed();
       return;
     }

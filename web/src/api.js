@@ -34,7 +34,9 @@ export function onSignedOut(handler) {
 function errorOf(status, statusText, data, text) {
   if (data?.error) return new ApiError(status, data.error.code ?? '', data.error.message ?? '');
   if (data?.__type || data?.message || data?.Message) {
-    const type = String(data.__type ?? '').split('#').pop();
+    const type = String(data.__type ?? '')
+      .split('#')
+      .pop();
     return new ApiError(status, type, data.message ?? data.Message ?? '');
   }
   return new ApiError(status, `HTTP ${status}`, text.trim().slice(0, 300) || statusText);
@@ -63,7 +65,10 @@ async function send(method, path, { body, headers = {}, session = false } = {}) 
   }
   if (!response.ok) {
     const error = errorOf(response.status, response.statusText, data, text);
-    if (!session && (response.status === 401 || (response.status === 403 && !(await sessionAlive())))) {
+    if (
+      !session &&
+      (response.status === 401 || (response.status === 403 && !(await sessionAlive())))
+    ) {
       csrfToken = '';
       signedOutHandler(error);
     }
@@ -77,7 +82,7 @@ async function sessionAlive() {
   try {
     return (await fetch('/v1/session', { credentials: 'same-origin' })).ok;
   } catch {
-    return true;  // the server is unreachable: not a reason to sign out
+    return true; // the server is unreachable: not a reason to sign out
   }
 }
 
@@ -184,17 +189,26 @@ export async function getMetricData(queries, start, end) {
     EndTime: Math.ceil(end),
     ScanBy: 'TimestampAscending',
   };
-  await paginate((b) => cloudwatch('GetMetricData', b), body, 'NextToken', (page) => {
-    for (const r of page.MetricDataResults ?? []) {
-      if (r.StatusCode === 'InternalError') {
-        throw new ApiError(200, 'InternalError', r.Messages?.[0]?.Value ?? `query ${r.Id} failed`);
+  await paginate(
+    (b) => cloudwatch('GetMetricData', b),
+    body,
+    'NextToken',
+    (page) => {
+      for (const r of page.MetricDataResults ?? []) {
+        if (r.StatusCode === 'InternalError') {
+          throw new ApiError(
+            200,
+            'InternalError',
+            r.Messages?.[0]?.Value ?? `query ${r.Id} failed`,
+          );
+        }
+        const into = results.get(r.Id) ?? { label: r.Label, timestamps: [], values: [] };
+        into.timestamps.push(...r.Timestamps);
+        into.values.push(...r.Values);
+        results.set(r.Id, into);
       }
-      const into = results.get(r.Id) ?? { label: r.Label, timestamps: [], values: [] };
-      into.timestamps.push(...r.Timestamps);
-      into.values.push(...r.Values);
-      results.set(r.Id, into);
-    }
-  });
+    },
+  );
   return results;
 }
 
@@ -203,17 +217,24 @@ export async function getMetricData(queries, start, end) {
 export async function describeAlarms(body = {}) {
   const out = { metric: [], composite: [] };
   const request = { AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], ...body };
-  await paginate((b) => cloudwatch('DescribeAlarms', b), request, 'NextToken', (page) => {
-    out.metric.push(...(page.MetricAlarms ?? []));
-    out.composite.push(...(page.CompositeAlarms ?? []));
-  });
+  await paginate(
+    (b) => cloudwatch('DescribeAlarms', b),
+    request,
+    'NextToken',
+    (page) => {
+      out.metric.push(...(page.MetricAlarms ?? []));
+      out.composite.push(...(page.CompositeAlarms ?? []));
+    },
+  );
   return out;
 }
 
 // An alarm's history items, newest first (up to `max`).
 export async function alarmHistory(name, max = 100) {
   const page = await cloudwatch('DescribeAlarmHistory', {
-    AlarmName: name, MaxRecords: max, ScanBy: 'TimestampDescending',
+    AlarmName: name,
+    MaxRecords: max,
+    ScanBy: 'TimestampDescending',
   });
   return page.AlarmHistoryItems ?? [];
 }
@@ -229,8 +250,12 @@ export function setAlarmActions(name, enabled) {
 // Every log group (DescribeLogGroups, every page).
 export async function logGroups() {
   const groups = [];
-  await paginate((b) => logs('DescribeLogGroups', b), {}, 'nextToken',
-    (page) => groups.push(...(page.logGroups ?? [])));
+  await paginate(
+    (b) => logs('DescribeLogGroups', b),
+    {},
+    'nextToken',
+    (page) => groups.push(...(page.logGroups ?? [])),
+  );
   return groups;
 }
 

@@ -64,7 +64,8 @@ function start(session) {
   signedIn = true;
   topbar.hidden = false;
   document.getElementById('who').textContent = session.principal;
-  document.getElementById('who').title = `access key ${session.access_key_id}, ` +
+  document.getElementById('who').title =
+    `access key ${session.access_key_id}, ` +
     `session until ${new Date(session.expires_at).toLocaleString()}`;
   route();
 }

@@ -10,8 +10,16 @@ import { h } from './dom.js';
 import { dateTime, exact } from './format.js';
 
 // Series colours, readable on the dark and the light background.
-export const kPalette = ['#4c9aff', '#f5a623', '#36b37e', '#e5484d', '#a371f7', '#14b8c4',
-  '#e3b341', '#f778ba'];
+export const kPalette = [
+  '#4c9aff',
+  '#f5a623',
+  '#36b37e',
+  '#e5484d',
+  '#a371f7',
+  '#14b8c4',
+  '#e3b341',
+  '#f778ba',
+];
 export const kThresholdColor = '#f5a623';
 export const kBreachColor = '#e5484d';
 
@@ -26,7 +34,10 @@ function axes(format) {
   return [
     { stroke, grid, ticks },
     {
-      stroke, grid, ticks, values: (u, values) => values.map((v) => format(v)),
+      stroke,
+      grid,
+      ticks,
+      values: (u, values) => values.map((v) => format(v)),
       // Wide enough for the longest label (at most 8 px a character at 12 px), ticks and gap.
       size: (u, values) => 24 + 8 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
     },
@@ -117,24 +128,32 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
         const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash, exact: true };
         if (s.dash) base.points = { show: false };
         if (s.kind === 'points') {
-          return { ...base, paths: () => null, points: { show: true, size: 7, fill: color, stroke: color } };
+          return {
+            ...base,
+            paths: () => null,
+            points: { show: true, size: 7, fill: color, stroke: color },
+          };
         }
         return base;
       }),
     ],
     hooks: {
-      draw: [() => {
-        if (drawStart === null) return;
-        container.dataset.drawMs = (performance.now() - drawStart).toFixed(1);
-        drawStart = null;
-      }],
-      setSelect: [(u) => {
-        if (!onZoom || u.select.width < 2) return;
-        const start = u.posToVal(u.select.left, 'x');
-        const end = u.posToVal(u.select.left + u.select.width, 'x');
-        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-        onZoom(start, end);
-      }],
+      draw: [
+        () => {
+          if (drawStart === null) return;
+          container.dataset.drawMs = (performance.now() - drawStart).toFixed(1);
+          drawStart = null;
+        },
+      ],
+      setSelect: [
+        (u) => {
+          if (!onZoom || u.select.width < 2) return;
+          const start = u.posToVal(u.select.left, 'x');
+          const end = u.posToVal(u.select.left + u.select.width, 'x');
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          onZoom(start, end);
+        },
+      ],
     },
     plugins: [tooltipPlugin(format, colors)],
   };
@@ -159,7 +178,9 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
       noData.hidden = points > 0;
     },
     // Milliseconds from the last setData to its draw (null until drawn).
-    get drawMs() { return container.dataset.drawMs ? Number(container.dataset.drawMs) : null; },
+    get drawMs() {
+      return container.dataset.drawMs ? Number(container.dataset.drawMs) : null;
+    },
     destroy() {
       resize.disconnect();
       plot.destroy();
@@ -170,16 +191,23 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
 // A sparkline: one series, no axes, no legend, no cursor; `height` px tall.
 export function sparkline(container, { color = kPalette[0], height = 36 } = {}) {
   container.classList.add('sparkline');
-  const plot = new uPlot({
-    width: Math.max(container.clientWidth, 60),
-    height,
-    legend: { show: false },
-    cursor: { show: false },
-    select: { show: false },
-    axes: [{ show: false }, { show: false }],
-    scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-    series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
-  }, [[], []], container);
+  const plot = new uPlot(
+    {
+      width: Math.max(container.clientWidth, 60),
+      height,
+      legend: { show: false },
+      cursor: { show: false },
+      select: { show: false },
+      axes: [{ show: false }, { show: false }],
+      scales: {
+        x: { time: true },
+        y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+      },
+      series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
+    },
+    [[], []],
+    container,
+  );
   container.dataset.points = '0';
   const resize = new ResizeObserver(() => {
     const width = Math.max(container.clientWidth, 60);
@@ -209,7 +237,11 @@ export function chartPanel(title, options, testid) {
       chart = timeChart(box, options);
       return chart;
     },
-    setData(data) { chart.setData(data); },
-    destroy() { chart?.destroy(); },
+    setData(data) {
+      chart.setData(data);
+    },
+    destroy() {
+      chart?.destroy();
+    },
   };
 }

@@ -51,4 +51,71 @@ StatusOr<std::string> RandomBytes(size_t n) {
   return out;
 }
 
+namespace {
+
+// Owns an EVP_CIPHER_CTX so every exit path frees it.
+struct CipherCtx {
+  CipherCtx() : ctx(EVP_CIPHER_CTX_new()) {
+    if (ctx == nullptr) std::abort();
+  }
+  ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
+  CipherCtx(const CipherCtx&) = delete;
+  CipherCtx& operator=(const CipherCtx&) = delete;
+  EVP_CIPHER_CTX* ctx;
+};
+
+const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+}  // namespace
+
+StatusOr<std::string> AesGcmSeal(std::string_view key, std::string_view plaintext,
+                                 std::string_view aad) {
+  if (key.size() != 32 || plaintext.size() > INT_MAX || aad.size() > INT_MAX) {
+    return InvalidArgumentError("AES-256-GCM takes a 32-byte key and inputs under 2 GiB");
+  }
+  ASSIGN_OR_RETURN(std::string out, RandomBytes(kGcmNonceBytes));
+  out.resize(kGcmNonceBytes + plaintext.size() + kGcmTagBytes);
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  auto* ct = nonce + kGcmNonceBytes;
+  CipherCtx c;
+  int len = 0;
+  if (EVP_EncryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), nonce) != 1 ||
+      EVP_EncryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      EVP_EncryptUpdate(c.ctx, ct, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) !=
+          1 ||
+      EVP_EncryptFinal_ex(c.ctx, ct + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_GET_TAG, kGcmTagBytes, ct + plaintext.size()) != 1) {
+    return InternalError("AES-256-GCM encryption failed");
+  }
+  return out;
+}
+
+StatusOr<std::string> AesGcmOpen(std::string_view key, std::string_view sealed,
+                                 std::string_view aad) {
+  if (key.size() != 32 || sealed.size() < kGcmNonceBytes + kGcmTagBytes ||
+      sealed.size() > INT_MAX || aad.size() > INT_MAX) {
+    return DataLossError("not an AES-256-GCM sealed value (too short)");
+  }
+  const std::string_view nonce = sealed.substr(0, kGcmNonceBytes);
+  const std::string_view ct =
+      sealed.substr(kGcmNonceBytes, sealed.size() - kGcmNonceBytes - kGcmTagBytes);
+  std::string tag(sealed.substr(sealed.size() - kGcmTagBytes));
+  std::string out(ct.size(), '\0');
+  CipherCtx c;
+  int len = 0;
+  if (EVP_DecryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1 ||
+      EVP_DecryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      EVP_DecryptUpdate(c.ctx, reinterpret_cast<unsigned char*>(out.data()), &len, Bytes(ct),
+                        static_cast<int>(ct.size())) != 1 ||
+      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagBytes, tag.data()) != 1 ||
+      EVP_DecryptFinal_ex(c.ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &len) != 1) {
+    return DataLossError(
+        "authentication failed: the value was changed, or sealed for another "
+        "place or key");
+  }
+  return out;
+}
+
 }  // namespace vigil::auth

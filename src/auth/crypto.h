@@ -11,4 +11,16 @@ namespace vigil::auth {
 // `n` bytes from OpenSSL's CSPRNG; Internal if the generator fails (unseeded).
 StatusOr<std::string> RandomBytes(size_t n);
 
+inline constexpr size_t kGcmNonceBytes = 12;
+inline constexpr size_t kGcmTagBytes = 16;
+
+// AES-256-GCM with a random nonce: nonce | ciphertext | tag, authenticating `aad` too.
+// InvalidArgument unless key is 32 bytes.
+StatusOr<std::string> AesGcmSeal(std::string_view key, std::string_view plaintext,
+                                 std::string_view aad);
+// The plaintext of what AesGcmSeal made with the same key and aad; DataLoss when it was changed
+// or the key or aad differ.
+StatusOr<std::string> AesGcmOpen(std::string_view key, std::string_view sealed,
+                                 std::string_view aad);
+
 }  // namespace vigil::auth

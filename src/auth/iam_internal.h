@@ -1,0 +1,118 @@
+#pragma once
+// Private to vigil::auth: what iam.cc (users, keys) and iam_policies.cc (groups, policies,
+// authorization) share — the records in memory and their JSON in the state store.
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "auth/crypto.h"
+#include "auth/iam.h"
+#include "common/ascii.h"
+#include "state/state.h"
+
+namespace vigil::auth {
+namespace iam_internal {
+
+using Json = nlohmann::json;
+
+inline constexpr char kUsers[] = "iam_users";
+inline constexpr char kGroups[] = "iam_groups";
+inline constexpr char kPolicies[] = "iam_policies";
+inline constexpr char kKeys[] = "iam_keys";
+inline constexpr int kMaxKeysPerUser = 2;
+inline constexpr int64_t kLastUsedWriteMs = 60'000;
+
+// Upper-case letters and digits, as IAM's ids and access key ids.
+inline StatusOr<std::string> RandomId(std::string_view prefix, size_t n) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  ASSIGN_OR_RETURN(std::string raw, RandomBytes(n));
+  std::string id(prefix);
+  for (char c : raw) id.push_back(kAlphabet[static_cast<unsigned char>(c) % 32]);
+  return id;
+}
+
+inline Status CheckName(std::string_view what, const std::string& name) {
+  const bool ok =
+      !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("+=,.@_-").find(c) != std::string_view::npos;
+      });
+  if (!ok) {
+    return InvalidArgumentError(std::string(what) + " name '" + name +
+                                "' must be 1-64 of letters, digits and +=,.@_-");
+  }
+  return OkStatus();
+}
+
+inline Json PoliciesJson(const std::map<std::string, std::string>& inline_policies,
+                         const std::vector<std::string>& attached) {
+  return {{"inline", inline_policies}, {"attached", attached}};
+}
+
+}  // namespace iam_internal
+
+struct Iam::Impl {
+  state::Store* store;
+  Keyring* keyring;
+  KeyStore* keys;
+  const Clock* clock;
+
+  mutable std::mutex mu;
+  std::map<std::string, IamUser> users;          // by lower-cased name; guarded by mu
+  std::map<std::string, IamGroup> groups;        // by lower-cased name; guarded by mu
+  std::map<std::string, ManagedPolicy> managed;  // by name (built-in ones too); guarded by mu
+  struct Key {
+    AccessKeyMetadata meta;
+    std::string sealed;            // the secret, sealed
+    int64_t stored_last_used = 0;  // what the store holds
+  };
+  std::map<std::string, Key> access_keys;  // by id; guarded by mu
+  std::map<std::string, Policy> parsed;    // document -> parsed; guarded by mu
+
+  static std::string Lower(std::string s) {
+    for (char& c : s) c = AsciiLower(c);
+    return s;
+  }
+  int64_t Now() const { return clock->NowMillis(); }
+  std::string SecretContext(const std::string& id) const { return "iam:secret:" + id; }
+
+  iam_internal::Json UserJson(const IamUser& u) const {
+    iam_internal::Json j = iam_internal::PoliciesJson(u.inline_policies, u.attached);
+    j.update({{"name", u.name}, {"id", u.id}, {"created_ms", u.created_ms}, {"groups", u.groups}});
+    return j;
+  }
+  iam_internal::Json GroupJson(const IamGroup& g) const {
+    iam_internal::Json j = iam_internal::PoliciesJson(g.inline_policies, g.attached);
+    j.update({{"name", g.name}, {"id", g.id}, {"created_ms", g.created_ms}});
+    return j;
+  }
+  iam_internal::Json KeyJson(const Key& k) const {
+    return {{"id", k.meta.access_key_id},
+            {"user", k.meta.user},
+            {"active", k.meta.active},
+            {"created_ms", k.meta.created_ms},
+            {"last_used_ms", k.meta.last_used_ms},
+            {"secret", HexEncode(k.sealed)}};
+  }
+
+  // A document's parsed form (documents were checked when stored, so this parses).
+  const Policy* ParsedLocked(const std::string& name, const std::string& document) {
+    auto it = parsed.find(document);
+    if (it == parsed.end()) {
+      StatusOr<Policy> p = ParsePolicy(name, document);
+      if (!p.ok()) return nullptr;
+      it = parsed.emplace(document, std::move(*p)).first;
+    }
+    return &it->second;
+  }
+
+  Status Load();
+  // The user or group record that `kind`/`name` names, for policy changes (mu held).
+  StatusOr<std::pair<std::map<std::string, std::string>*, std::vector<std::string>*>> PoliciesOf(
+      const std::string& kind, const std::string& name);
+  Status Save(const std::string& kind, const std::string& name);  // mu held
+};
+
+}  // namespace vigil::auth

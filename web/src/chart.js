@@ -44,9 +44,9 @@ function axes(format) {
   ];
 }
 
-// A tooltip that follows the cursor with the time and each shown series' exact value. Its
-// nodes are made once; moving the cursor only changes their text.
-// `colors` are the series' colours, in order.
+// A tooltip that follows the cursor with the time and each shown series' value; `colors`
+// are the series' colours, in order. Its nodes are made once: moving the cursor only changes
+// their text.
 function tooltipPlugin(format, colors) {
   let box;
   let title;
@@ -54,22 +54,18 @@ function tooltipPlugin(format, colors) {
   return {
     hooks: {
       init: (u) => {
-        box = document.createElement('div');
-        box.className = 'chart-tooltip';
-        box.hidden = true;
-        title = document.createElement('div');
-        title.className = 'chart-tooltip-time';
-        box.append(title);
+        title = h('div', { class: 'chart-tooltip-time' });
         rows = colors.map((color) => {
-          const row = document.createElement('div');
-          const swatch = document.createElement('span');
-          swatch.className = 'swatch';
-          swatch.style.background = color;
-          const text = document.createElement('span');
-          row.append(swatch, text);
-          box.append(row);
-          return { row, text };
+          const text = h('span');
+          const swatch = h('span', { class: 'swatch', style: `background: ${color}` });
+          return { row: h('div', {}, swatch, text), text };
         });
+        box = h(
+          'div',
+          { class: 'chart-tooltip', hidden: true },
+          title,
+          rows.map((r) => r.row),
+        );
         u.over.append(box);
       },
       setCursor: (u) => {
@@ -83,7 +79,10 @@ function tooltipPlugin(format, colors) {
         u.series.slice(1).forEach((s, i) => {
           const v = u.data[i + 1][idx];
           rows[i].row.hidden = !s.show || v === null || v === undefined;
-          rows[i].text.textContent = `${s.label}: ${s.exact ? exact(v) : format(v)}`;
+          // The axis' form, and the exact value when that rounds or scales it.
+          const shown = format(v);
+          const raw = exact(v);
+          rows[i].text.textContent = `${s.label}: ${shown}${shown === raw ? '' : ` (${raw})`}`;
         });
         // Keep the box inside the plot: left of the cursor on the right half.
         const flip = left > u.over.clientWidth / 2;
@@ -125,7 +124,7 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
       { value: (u, v) => (v === null ? '' : dateTime(v * 1000)) },
       ...series.map((s, i) => {
         const color = colors[i];
-        const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash, exact: true };
+        const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash };
         if (s.dash) base.points = { show: false };
         if (s.kind === 'points') {
           return {

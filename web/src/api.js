@@ -282,7 +282,6 @@ const enc = encodeURIComponent;
 export const rest = {
   apps: () => send('GET', '/v1/apps'),
   app: (app) => send('GET', `/v1/apps/${enc(app)}`),
-  instances: (app) => send('GET', `/v1/apps/${enc(app)}/instances`),
   versions: (app) => send('GET', `/v1/apps/${enc(app)}/versions`),
   deployments: (app, limit = 20) => send('GET', `/v1/apps/${enc(app)}/deployments?limit=${limit}`),
   deployment: (id) => send('GET', `/v1/deployments/${enc(id)}`),

@@ -52,20 +52,16 @@ export function render(view, { params: [name], scope }) {
   );
 
   const refresh = async () => {
-    const [app, inst, deps] = await Promise.all([
-      rest.app(name),
-      rest.instances(name),
-      rest.deployments(name, 10),
-    ]);
+    const [app, deps] = await Promise.all([rest.app(name), rest.deployments(name, 10)]);
     if (!scope.alive) return;
     replace(pollError);
     current = app;
     version.textContent = app.version ?? 'no version';
-    const total = inst.instances.length;
+    const total = app.instances.length;
     health.textContent = `${app.healthy}/${total} healthy`;
     health.className = `health ${app.healthy < total || total === 0 ? 'degraded' : 'ok'}`;
     replace(progress, app.deployment ? progressBlock(app.deployment) : null);
-    if (changed(instances, inst.instances)) replace(instances, instanceTable(inst.instances));
+    if (changed(instances, app.instances)) replace(instances, instanceTable(app.instances));
     if (changed(deployments, deps.deployments))
       replace(deployments, timeline(deps.deployments, opened));
   };

@@ -284,7 +284,6 @@ export const rest = {
   app: (app) => send('GET', `/v1/apps/${enc(app)}`),
   versions: (app) => send('GET', `/v1/apps/${enc(app)}/versions`),
   deployments: (app, limit = 20) => send('GET', `/v1/apps/${enc(app)}/deployments?limit=${limit}`),
-  deployment: (id) => send('GET', `/v1/deployments/${enc(id)}`),
   // body: {version, policy?, batch?, bake_seconds?, alarms?, canaries?} (src/api/api.h).
   deploy: (app, body) => send('POST', `/v1/apps/${enc(app)}/deployments`, { body }),
   // body: {to?, reason?}.

@@ -26,9 +26,6 @@ export function logList({ showGroup = false, testid = 'log-lines' } = {}) {
   let count = 0;
   return {
     el,
-    get count() {
-      return count;
-    },
     clear() {
       el.replaceChildren(empty);
       count = 0;

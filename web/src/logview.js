@@ -75,6 +75,29 @@ export async function searchLogs(groups, { pattern, start, end, perGroup = 2000 
   return { events, truncated };
 }
 
+// The newest events, `limit` at most, of `groups` matching `pattern` in [start, end] (epoch
+// ms; end null: now), oldest first — what an incident wants to see first. FilterLogEvents reads
+// forward in time, so this reads windows back from `end`: 5 s, doubling while they hold less
+// than `limit` events, a quarter as long when one holds more. `truncated` says older events
+// in the range were left out.
+export async function searchNewest(groups, { pattern, start, end, limit = 1000 }) {
+  let to = end ?? Date.now();
+  let window = 5000;
+  let events = [];
+  while (to > start && events.length < limit) {
+    const from = Math.max(start, to - window);
+    const found = await searchLogs(groups, { pattern, start: from, end: to - 1, perGroup: limit });
+    if (found.truncated && to - from > 1000) {
+      window = Math.max(1000, Math.floor((to - from) / 4));
+      continue;
+    }
+    events = found.events.concat(events);
+    to = from;
+    window *= 2;
+  }
+  return { events: events.slice(-limit), truncated: to > start || events.length > limit };
+}
+
 // Follows `groups` as `vigil logs tail --follow` does: every 2 s, the events from the newest
 // timestamp seen on, less those already shown at that timestamp, go to `onEvents` (oldest
 // first, each once). `since` (epoch ms) is where to start and `shown` the events already on

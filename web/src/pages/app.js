@@ -5,13 +5,13 @@ import { chartPanel, kPalette } from '../chart.js';
 import { deployDialog, progressBlock, rollbackDialog, summary } from '../deployments.js';
 import { changed, errorBox, h, replace, stateBadge, table } from '../dom.js';
 import { ago, bytes, dateTime, duration, latency, number, percent, timeOfDay } from '../format.js';
-import { followLogs, logList, searchLogs } from '../logview.js';
+import { followLogs, logList, searchNewest } from '../logview.js';
 import { align, lbQueries, periodFor, seriesOf, wholePeriodsEnd } from '../metricdata.js';
 import { timeRange } from '../timerange.js';
 
 const kRefreshMs = 3000;
 const kChartRefreshMs = 10000;
-const kLogWindowMs = 60 * 1000; // the recent logs shown on opening
+const kLogWindowMs = 15 * 60 * 1000; // how far back the recent logs shown on opening go
 
 export function render(view, { params: [name], scope }) {
   const page = h('div', { 'data-testid': 'app-page', 'data-app': name });
@@ -245,11 +245,11 @@ function renderLogs(page, app, scope) {
     replace(status);
     const since = Date.now() - kLogWindowMs;
     try {
-      const { events } = await searchLogs([group], {
+      const { events } = await searchNewest([group], {
         pattern: pattern.value.trim(),
         start: since,
         end: null,
-        perGroup: 1000,
+        limit: 500,
       });
       if (mine !== generation || !scope.alive) return;
       list.append(events);

@@ -3,10 +3,10 @@
 import { logGroups } from '../api.js';
 import { errorBox, h, replace } from '../dom.js';
 import { bytes, number } from '../format.js';
-import { followLogs, logList, searchLogs } from '../logview.js';
+import { followLogs, logList, searchNewest } from '../logview.js';
 import { timeRange } from '../timerange.js';
 
-const kPerGroup = 1000;
+const kLimit = 1000; // events shown by a search, the newest
 
 export function render(view, { scope }) {
   const status = h('div');
@@ -58,27 +58,25 @@ export function render(view, { scope }) {
     const { start, end, live: isLive } = range.get();
     info.textContent = 'Searching…';
     try {
-      const found = await searchLogs(groups, {
+      const found = await searchNewest(groups, {
         pattern: pattern.value.trim(),
         start: start * 1000,
         end: isLive ? null : end * 1000,
-        perGroup: kPerGroup,
+        limit: kLimit,
       });
       if (mine !== generation || !scope.alive) return;
       list.clear();
+      if (found.truncated) list.marker('… older events in the range: narrow it or the pattern …');
       list.append(found.events);
       info.textContent =
         `${number(found.events.length)} events in ${groups.length} group(s)` +
-        (found.truncated
-          ? ` — the first ${kPerGroup} of each group; narrow the range or the pattern for the rest`
-          : '');
+        (found.truncated ? ', the newest of the range' : '') +
+        (live.checked && isLive ? ', then live' : '');
       if (live.checked && isLive) {
-        // Past a truncated search, the tail starts now rather than crawling through the rest.
-        if (found.truncated) list.marker('… more events not shown; live from here on …');
         stopTail = followLogs(scope, groups, {
           pattern: pattern.value.trim(),
-          since: found.truncated ? Date.now() - 2000 : start * 1000,
-          shown: found.truncated ? [] : found.events,
+          since: start * 1000,
+          shown: found.events,
           onEvents: (fresh) => list.append(fresh),
           onError: (e) => replace(status, errorBox(e)),
         });

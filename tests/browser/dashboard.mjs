@@ -50,6 +50,18 @@ async function cloudwatch(operation, body) {
   return response.json();
 }
 
+// Goes to `hash` (#/...) in the signed-in page and waits until the router has drawn it: an old
+// page's content must not answer for the new one. A hash already shown draws nothing: reload.
+async function open(hash) {
+  const renders = () => page.$eval('#view', (v) => Number(v.dataset.renders ?? 0));
+  const before = await renders();
+  await page.goto(`${url}/${hash}`);
+  await page.waitForFunction(
+    (n) => Number(document.getElementById('view').dataset.renders) > n,
+    before,
+  );
+}
+
 // Pixels of the chart's canvas in `rgb` (± 40 a channel): the series was drawn.
 function pixelsOf(selector, [r, g, b]) {
   return page.$eval(
@@ -137,6 +149,11 @@ try {
       { timeout: 45000 },
     );
     await shot('overview');
+    // A sparkline opens its metric in the explorer.
+    await page.click(
+      `${testid('app-card')}[data-app="${app}"] a.spark:has(${testid('spark-p99')})`,
+    );
+    await page.waitForSelector(`${testid('series-chip')}:has-text("TargetResponseTime p99")`);
   });
 
   await checks.step('the metric explorer draws the request count', async () => {
@@ -148,9 +165,7 @@ try {
         stat: 'Sum',
       },
     ];
-    await page.goto(
-      `${url}/#/metrics?${new URLSearchParams({ s: JSON.stringify(series), range: '15m' })}`,
-    );
+    await open(`#/metrics?${new URLSearchParams({ s: JSON.stringify(series), range: '15m' })}`);
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid="explorer-chart"]')?.dataset.points) > 0,
       null,
@@ -211,11 +226,10 @@ try {
     // Up to three loads of the page, as for the first paint: a busy machine may stall one.
     const draws = [];
     let count = 0;
+    const href = `#/metrics?${new URLSearchParams({ s: JSON.stringify(series), range: '1d', period: '10' })}`;
     for (let i = 0; i < 3 && !draws.some((t) => t < 200); i++) {
-      await page.goto(
-        `${url}/#/metrics?${new URLSearchParams({ s: JSON.stringify(series), range: '1d', period: '10' })}`,
-      );
-      if (i > 0) await page.reload();
+      if (i === 0) await open(href);
+      else await page.reload();
       const chart = await page.waitForFunction(
         () => {
           const box = document.querySelector('[data-testid="explorer-chart"]');
@@ -281,7 +295,7 @@ try {
       StateValue: 'OK',
       StateReason: 'reset by the browser test',
     });
-    await page.goto(`${url}/#/alarms/${encodeURIComponent(alarm)}`);
+    await open(`#/alarms/${encodeURIComponent(alarm)}`);
     await page.waitForSelector(testid('alarm-state'));
     await page.click(testid('set-state'));
     await page.selectOption(testid('state-value'), 'ALARM');
@@ -298,7 +312,7 @@ try {
     await page.waitForSelector('.badge:has-text("acknowledged")');
     await page.waitForSelector(`${testid('history-item')}:has-text("to ALARM")`);
     await shot('alarm');
-    await page.goto(`${url}/#/overview`);
+    await open(`#/overview`);
     await page.waitForSelector(
       `${testid('overview-alarm')}[data-alarm="${alarm}"][data-state="ALARM"]`,
     );
@@ -311,7 +325,7 @@ try {
   await checks.step(
     `deploy ${version} from the app page, then roll back; both recorded`,
     async () => {
-      await page.goto(`${url}/#/apps/${encodeURIComponent(app)}`);
+      await open(`#/apps/${encodeURIComponent(app)}`);
       await page.waitForSelector(`${testid('instance')}[data-state="healthy"]`, { timeout: 30000 });
       await page.waitForSelector(`${testid('app-version')}:not(:empty)`);
       const before = await page.textContent(testid('app-version'));
@@ -366,7 +380,7 @@ try {
   );
 
   await checks.step('logs: a filter pattern across groups, then live', async () => {
-    await page.goto(`${url}/#/logs`);
+    await open(`#/logs`);
     await page.waitForSelector(`${testid('log-groups')} input[type=checkbox]`);
     await page.fill(testid('log-pattern'), '"GET /products"');
     await page.click(testid('log-search'));
@@ -395,7 +409,7 @@ try {
   });
 
   await checks.step('audit: the rollback and the alarm change are in the trail', async () => {
-    await page.goto(`${url}/#/audit`);
+    await open(`#/audit`);
     await page.fill(testid('audit-action'), 'SetAlarmState');
     await page.click(testid('audit-search'));
     await page.waitForSelector(`${testid('audit-event')}[data-event="SetAlarmState"]`, {
@@ -412,7 +426,7 @@ try {
 
   await checks.step('the app page in the dark theme (docs/dashboard.png)', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.goto(`${url}/#/apps/${encodeURIComponent(app)}`);
+    await open(`#/apps/${encodeURIComponent(app)}`);
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid="chart-p99"]')?.dataset.points) > 0,
       null,
@@ -426,7 +440,7 @@ try {
 
   await checks.step('a phone-width overview fits the screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${url}/#/overview`);
+    await open(`#/overview`);
     await page.waitForSelector(`${testid('app-card')}[data-app="${app}"]`);
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - window.innerWidth,
@@ -439,7 +453,7 @@ try {
   await checks.step(
     'a session ended elsewhere brings the sign-in back, with the page',
     async () => {
-      await page.goto(`${url}/#/alarms`);
+      await open(`#/alarms`);
       await page.waitForSelector(testid('alarm-row'));
       const session = await (await page.request.get(`${url}/v1/session`)).json();
       const ended = await page.request.delete(`${url}/v1/session`, {

@@ -127,3 +127,9 @@ export function align(list) {
     }),
   ];
 }
+
+// The metric explorer's URL for `series` ([{namespace, metric, dimensions, stat}]) over a
+// range key of kRanges and a period ('auto' or seconds): #/metrics?s=...&period=...&range=...
+export function explorerHref(series, { range = '1h', period = 'auto' } = {}) {
+  return `#/metrics?${new URLSearchParams({ s: JSON.stringify(series), period, range })}`;
+}

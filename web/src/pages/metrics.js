@@ -9,6 +9,7 @@ import { errorBox, h, replace, select } from '../dom.js';
 import { duration, number } from '../format.js';
 import {
   align,
+  explorerHref,
   kPeriods,
   metricStat,
   periodFor,
@@ -132,12 +133,8 @@ export function render(view, { query, scope }) {
   scope.onDispose(() => chart?.destroy());
 
   const saveState = () => {
-    const q = new URLSearchParams({
-      s: JSON.stringify(state.series),
-      period: period.value,
-      range: range.key,
-    });
-    history.replaceState(null, '', `#/metrics?${q}`);
+    const href = explorerHref(state.series, { period: period.value, range: range.key });
+    history.replaceState(null, '', href);
   };
 
   // The namespace's metrics, from ListMetrics filtered by it. `listedNamespace` is the one

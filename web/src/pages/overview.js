@@ -6,18 +6,19 @@ import { kPalette, sparkline } from '../chart.js';
 import { progressBlock } from '../deployments.js';
 import { errorBox, h, replace, stateBadge, table } from '../dom.js';
 import { ago, duration, latency, number, percent } from '../format.js';
-import { last, lbQueries, seriesOf } from '../metricdata.js';
+import { explorerHref, last, lbQueries, seriesOf } from '../metricdata.js';
 
 const kWindow = 15 * 60; // seconds of sparkline
 const kPeriod = 10;
 const kRefreshMs = 5000;
 const kStateOrder = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
 
-// The sparklines of one app card: [query id prefix, label, colour, formatter].
+// The sparklines of one app card: [query id prefix, label, colour, formatter, the load
+// balancer's metric and statistic the explorer opens on].
 const kSparks = [
-  ['rps', 'Requests', kPalette[0], (v) => `${number(v)}/s`],
-  ['p99', 'p99 latency', kPalette[4], latency],
-  ['e5', '5xx rate', kPalette[3], percent],
+  ['rps', 'Requests', kPalette[0], (v) => `${number(v)}/s`, 'RequestCount', 'Sum'],
+  ['p99', 'p99 latency', kPalette[4], latency, 'TargetResponseTime', 'p99'],
+  ['e5', '5xx rate', kPalette[3], percent, 'HTTPCode_Target_5XX_Count', 'Sum'],
 ];
 
 export function render(view, { scope }) {
@@ -127,7 +128,13 @@ function makeCard(app) {
   const health = h('span', { class: 'health', 'data-testid': 'app-health' });
   const deployment = h('div');
   const sparks = app.listen
-    ? kSparks.map(([id, label, color, format]) => {
+    ? kSparks.map(([id, label, color, format, metric, stat]) => {
+        const series = {
+          namespace: 'Vigil/LoadBalancer',
+          metric,
+          dimensions: { App: app.name },
+          stat,
+        };
         const value = h('span', { class: 'spark-value' });
         const box = h('div', { class: 'spark-chart', 'data-testid': `spark-${id}` });
         return {
@@ -137,8 +144,12 @@ function makeCard(app) {
           value,
           box,
           el: h(
-            'div',
-            { class: 'spark' },
+            'a',
+            {
+              class: 'spark',
+              href: explorerHref([series]),
+              title: `${metric} ${stat} in the explorer`,
+            },
             h('div', { class: 'spark-head' }, h('span', { class: 'muted small' }, label), value),
             box,
           ),

@@ -98,7 +98,11 @@ function renderAlarms(el, alarms) {
               stateBadge(a.state),
               h('a', { href: `#/alarms/${encodeURIComponent(a.name)}` }, a.name),
               a.acknowledged ? h('span', { class: 'badge' }, 'acknowledged') : null,
-              h('span', { class: 'muted small', title: a.reason }, ago(a.updated_at)),
+              // Why it fires, for those in ALARM; the others' reasons are on hover.
+              a.state === 'ALARM'
+                ? h('span', { class: 'alarm-reason small', title: a.reason }, a.reason)
+                : null,
+              h('span', { class: 'since muted small', title: a.reason }, ago(a.updated_at)),
             ),
           ),
         ),

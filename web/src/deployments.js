@@ -7,7 +7,7 @@ import { errorBox, h, replace, select, stateBadge } from './dom.js';
 const kPolicies = ['rolling', 'rolling-with-batch', 'all-at-once', 'immutable', 'blue-green'];
 
 // The share of a deployment done, 0..1: batches_done / batches (0 before any batch).
-export function progress(d) {
+function progress(d) {
   return d.batches > 0 ? Math.min(1, d.batches_done / d.batches) : 0;
 }
 
@@ -17,11 +17,11 @@ export function summary(d) {
 }
 
 // The in-progress block: summary, phase, a bar of batches done.
-export function progressBlock(d, testid = 'deployment-progress') {
+export function progressBlock(d) {
   const pct = Math.round(progress(d) * 100);
   return h(
     'div',
-    { class: 'deployment', 'data-testid': testid, 'data-deployment': d.id },
+    { class: 'deployment', 'data-testid': 'deployment-progress', 'data-deployment': d.id },
     h(
       'div',
       { class: 'deployment-head' },

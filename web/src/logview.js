@@ -64,7 +64,7 @@ export function logList({ showGroup = false, testid = 'log-lines' } = {}) {
 // Events of every group in `groups` matching `pattern` in [start, end] (epoch ms; end null:
 // now), merged oldest first. Each group gives at most `perGroup`; `truncated` says whether
 // one had more.
-export async function searchLogs(groups, { pattern, start, end, perGroup = 2000 }) {
+async function searchLogs(groups, { pattern, start, end, perGroup = 2000 }) {
   const lists = await Promise.all(
     groups.map((g) => filterLogEvents(g, { pattern, start, end, limit: perGroup + 1 })),
   );

@@ -66,7 +66,7 @@ export function metricStat(
   return q;
 }
 
-export function expression(id, text, label) {
+function expression(id, text, label) {
   return { Id: id, Expression: text, Label: label, ReturnData: true };
 }
 

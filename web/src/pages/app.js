@@ -96,7 +96,9 @@ function instanceTable(list) {
         i.version ?? '–',
         stateBadge(i.state),
         h('span', { title: i.state_since ? `since ${dateTime(i.state_since)}` : '' }, i.reason),
-        i.cpu_percent === null || i.cpu_percent === undefined ? '–' : percent(i.cpu_percent),
+        i.cpu_percent === null || i.cpu_percent === undefined
+          ? '–'
+          : `${i.cpu_percent.toFixed(1)}%`,
         bytes(i.rss_bytes),
         String(i.restarts ?? 0),
         duration(i.uptime_seconds),

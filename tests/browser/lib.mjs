@@ -52,7 +52,7 @@ export class Checks {
       await body();
       console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (e) {
-      this.failed = `${name}: ${e instanceof CheckFailed ? e.message : e.stack ?? e}`;
+      this.failed = `${name}: ${e instanceof CheckFailed ? e.message : (e.stack ?? e)}`;
       console.log(`FAIL ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n     ${this.failed}`);
       throw e;
     }

@@ -26,8 +26,9 @@ namespace {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-constexpr char kMissing[] = " is missing: run scripts/install-deps (it installs chromium and "
-                            "runs npm ci --prefix web)";
+constexpr char kMissing[] =
+    " is missing: run scripts/install-deps (it installs chromium and "
+    "runs npm ci --prefix web)";
 
 bool Await(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
   return testutil::Await(pred, timeout, 50ms);
@@ -68,8 +69,9 @@ class DashboardTest : public testing::Test {
     auto port = server_.AppPort("shop");
     ASSERT_OK(port);
     testutil::SpawnOptions load;
-    load.argv = {VIGIL_SHOP_LOAD, "--url", "http://127.0.0.1:" + std::to_string(*port),
-                 "--connections", "2", "--rate", "40"};
+    load.argv = {
+        VIGIL_SHOP_LOAD, "--url", "http://127.0.0.1:" + std::to_string(*port), "--connections", "2",
+        "--rate",        "40"};
     auto spawned = testutil::Process::Spawn(load);
     ASSERT_OK(spawned);
     load_ = *std::move(spawned);

@@ -28,8 +28,10 @@ export function conditionText(a) {
     : (shown?.Label ?? shown?.Expression ?? shown?.Id ?? 'expression');
   const period = a.Period ?? a.Metrics?.find((m) => m.MetricStat)?.MetricStat.Period;
   const m = a.DatapointsToAlarm ?? a.EvaluationPeriods;
-  return `${what} ${op} ${a.Threshold} for ${m} of ${a.EvaluationPeriods} periods` +
-    (period ? ` of ${period} s` : '');
+  return (
+    `${what} ${op} ${a.Threshold} for ${m} of ${a.EvaluationPeriods} periods` +
+    (period ? ` of ${period} s` : '')
+  );
 }
 
 // The buttons for an alarm of GET /v1/alarms ({name, state, acknowledged, actions_enabled}):
@@ -47,12 +49,32 @@ export function alarmButtons(alarm, { done, failed }) {
       button.disabled = false;
     }
   };
-  const ack = h('button', { type: 'button', 'data-testid': 'ack',
-    title: 'Silence its ALARM actions until it is OK again' }, 'Acknowledge');
-  ack.addEventListener('click', run(ack, () => rest.acknowledge(alarm.name)));
-  const toggle = h('button', { type: 'button', 'data-testid': 'toggle-actions' },
-    alarm.actions_enabled ? 'Disable actions' : 'Enable actions');
-  toggle.addEventListener('click', run(toggle, () => setAlarmActions(alarm.name, !alarm.actions_enabled)));
-  return h('span', { class: 'buttons-inline' },
-    alarm.state === 'ALARM' && !alarm.acknowledged ? ack : null, toggle);
+  const ack = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'ack',
+      title: 'Silence its ALARM actions until it is OK again',
+    },
+    'Acknowledge',
+  );
+  ack.addEventListener(
+    'click',
+    run(ack, () => rest.acknowledge(alarm.name)),
+  );
+  const toggle = h(
+    'button',
+    { type: 'button', 'data-testid': 'toggle-actions' },
+    alarm.actions_enabled ? 'Disable actions' : 'Enable actions',
+  );
+  toggle.addEventListener(
+    'click',
+    run(toggle, () => setAlarmActions(alarm.name, !alarm.actions_enabled)),
+  );
+  return h(
+    'span',
+    { class: 'buttons-inline' },
+    alarm.state === 'ALARM' && !alarm.acknowledged ? ack : null,
+    toggle,
+  );
 }

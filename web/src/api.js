@@ -5,8 +5,10 @@
 // Authentication: POST /v1/session exchanges an access key for an HttpOnly session cookie,
 // which fetch sends by itself. Each non-GET request carries the session's CSRF token in
 // X-Vigil-Csrf; the token lives in this module's memory only (a reload reads it again with
-// GET /v1/session). A 401 or 403 from any data call means the session is gone or not allowed:
-// the handler set with onSignedOut() is called (the app shows the sign-in page).
+// GET /v1/session). A 401 from any data call means the session is gone, and so does a 403
+// when GET /v1/session then answers 401 too: the handler set with onSignedOut() is called
+// (the app shows the sign-in page). A 403 with the session alive is a refusal of that call
+// (a policy's deny), shown like any other error.
 
 // An error answered by the server (or a failed fetch: status 0), with the server's own code
 // and message.
@@ -32,7 +34,9 @@ export function onSignedOut(handler) {
 function errorOf(status, statusText, data, text) {
   if (data?.error) return new ApiError(status, data.error.code ?? '', data.error.message ?? '');
   if (data?.__type || data?.message || data?.Message) {
-    const type = String(data.__type ?? '').split('#').pop();
+    const type = String(data.__type ?? '')
+      .split('#')
+      .pop();
     return new ApiError(status, type, data.message ?? data.Message ?? '');
   }
   return new ApiError(status, `HTTP ${status}`, text.trim().slice(0, 300) || statusText);
@@ -61,13 +65,25 @@ async function send(method, path, { body, headers = {}, session = false } = {}) 
   }
   if (!response.ok) {
     const error = errorOf(response.status, response.statusText, data, text);
-    if (!session && (response.status === 401 || response.status === 403)) {
+    if (
+      !session &&
+      (response.status === 401 || (response.status === 403 && !(await sessionAlive())))
+    ) {
       csrfToken = '';
       signedOutHandler(error);
     }
     throw error;
   }
   return data;
+}
+
+// Whether this browser's session cookie is still good (after a 403: denied, or signed out?).
+async function sessionAlive() {
+  try {
+    return (await fetch('/v1/session', { credentials: 'same-origin' })).ok;
+  } catch {
+    return true; // the server is unreachable: not a reason to sign out
+  }
 }
 
 // ---- Session -------------------------------------------------------------------------------
@@ -148,12 +164,18 @@ async function paginate(call, body, tokenKey, collect) {
   } while (token);
 }
 
-// Every metric matching `body` (ListMetrics, every page).
-export async function listMetrics(body = {}) {
+// The metrics matching `body` (ListMetrics), following up to `maxPages` pages of 500:
+// {metrics, truncated} where `truncated` says there were more.
+export async function listMetrics(body = {}, { maxPages = 20 } = {}) {
   const metrics = [];
-  await paginate((b) => cloudwatch('ListMetrics', b), body, 'NextToken',
-    (page) => metrics.push(...(page.Metrics ?? [])));
-  return metrics;
+  let token;
+  for (let page = 0; page < maxPages; page++) {
+    const answer = await cloudwatch('ListMetrics', token ? { ...body, NextToken: token } : body);
+    metrics.push(...(answer.Metrics ?? []));
+    token = answer.NextToken;
+    if (!token) return { metrics, truncated: false };
+  }
+  return { metrics, truncated: true };
 }
 
 // GetMetricData over every page: a Map from query Id to {label, timestamps, values} in
@@ -167,17 +189,26 @@ export async function getMetricData(queries, start, end) {
     EndTime: Math.ceil(end),
     ScanBy: 'TimestampAscending',
   };
-  await paginate((b) => cloudwatch('GetMetricData', b), body, 'NextToken', (page) => {
-    for (const r of page.MetricDataResults ?? []) {
-      if (r.StatusCode === 'InternalError') {
-        throw new ApiError(200, 'InternalError', r.Messages?.[0]?.Value ?? `query ${r.Id} failed`);
+  await paginate(
+    (b) => cloudwatch('GetMetricData', b),
+    body,
+    'NextToken',
+    (page) => {
+      for (const r of page.MetricDataResults ?? []) {
+        if (r.StatusCode === 'InternalError') {
+          throw new ApiError(
+            200,
+            'InternalError',
+            r.Messages?.[0]?.Value ?? `query ${r.Id} failed`,
+          );
+        }
+        const into = results.get(r.Id) ?? { label: r.Label, timestamps: [], values: [] };
+        into.timestamps.push(...r.Timestamps);
+        into.values.push(...r.Values);
+        results.set(r.Id, into);
       }
-      const into = results.get(r.Id) ?? { label: r.Label, timestamps: [], values: [] };
-      into.timestamps.push(...r.Timestamps);
-      into.values.push(...r.Values);
-      results.set(r.Id, into);
-    }
-  });
+    },
+  );
   return results;
 }
 
@@ -186,17 +217,24 @@ export async function getMetricData(queries, start, end) {
 export async function describeAlarms(body = {}) {
   const out = { metric: [], composite: [] };
   const request = { AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], ...body };
-  await paginate((b) => cloudwatch('DescribeAlarms', b), request, 'NextToken', (page) => {
-    out.metric.push(...(page.MetricAlarms ?? []));
-    out.composite.push(...(page.CompositeAlarms ?? []));
-  });
+  await paginate(
+    (b) => cloudwatch('DescribeAlarms', b),
+    request,
+    'NextToken',
+    (page) => {
+      out.metric.push(...(page.MetricAlarms ?? []));
+      out.composite.push(...(page.CompositeAlarms ?? []));
+    },
+  );
   return out;
 }
 
 // An alarm's history items, newest first (up to `max`).
 export async function alarmHistory(name, max = 100) {
   const page = await cloudwatch('DescribeAlarmHistory', {
-    AlarmName: name, MaxRecords: max, ScanBy: 'TimestampDescending',
+    AlarmName: name,
+    MaxRecords: max,
+    ScanBy: 'TimestampDescending',
   });
   return page.AlarmHistoryItems ?? [];
 }
@@ -212,8 +250,12 @@ export function setAlarmActions(name, enabled) {
 // Every log group (DescribeLogGroups, every page).
 export async function logGroups() {
   const groups = [];
-  await paginate((b) => logs('DescribeLogGroups', b), {}, 'nextToken',
-    (page) => groups.push(...(page.logGroups ?? [])));
+  await paginate(
+    (b) => logs('DescribeLogGroups', b),
+    {},
+    'nextToken',
+    (page) => groups.push(...(page.logGroups ?? [])),
+  );
   return groups;
 }
 
@@ -240,10 +282,8 @@ const enc = encodeURIComponent;
 export const rest = {
   apps: () => send('GET', '/v1/apps'),
   app: (app) => send('GET', `/v1/apps/${enc(app)}`),
-  instances: (app) => send('GET', `/v1/apps/${enc(app)}/instances`),
   versions: (app) => send('GET', `/v1/apps/${enc(app)}/versions`),
   deployments: (app, limit = 20) => send('GET', `/v1/apps/${enc(app)}/deployments?limit=${limit}`),
-  deployment: (id) => send('GET', `/v1/deployments/${enc(id)}`),
   // body: {version, policy?, batch?, bake_seconds?, alarms?, canaries?} (src/api/api.h).
   deploy: (app, body) => send('POST', `/v1/apps/${enc(app)}/deployments`, { body }),
   // body: {to?, reason?}.

@@ -48,6 +48,8 @@ async function route() {
     view.replaceChildren();
     const params = match.m.slice(1).map((p) => decodeURIComponent(p));
     module.render(view, { params, query: new URLSearchParams(queryText), scope: pageScope });
+    // Pages drawn since the document loaded: the browser tests wait for the next one.
+    view.dataset.renders = String(Number(view.dataset.renders ?? 0) + 1);
   } catch (e) {
     replace(view, errorBox(e));
   }
@@ -64,7 +66,8 @@ function start(session) {
   signedIn = true;
   topbar.hidden = false;
   document.getElementById('who').textContent = session.principal;
-  document.getElementById('who').title = `access key ${session.access_key_id}, ` +
+  document.getElementById('who').title =
+    `access key ${session.access_key_id}, ` +
     `session until ${new Date(session.expires_at).toLocaleString()}`;
   route();
 }

@@ -10,8 +10,16 @@ import { h } from './dom.js';
 import { dateTime, exact } from './format.js';
 
 // Series colours, readable on the dark and the light background.
-export const kPalette = ['#4c9aff', '#f5a623', '#36b37e', '#e5484d', '#a371f7', '#14b8c4',
-  '#e3b341', '#f778ba'];
+export const kPalette = [
+  '#4c9aff',
+  '#f5a623',
+  '#36b37e',
+  '#e5484d',
+  '#a371f7',
+  '#14b8c4',
+  '#e3b341',
+  '#f778ba',
+];
 export const kThresholdColor = '#f5a623';
 export const kBreachColor = '#e5484d';
 
@@ -26,16 +34,19 @@ function axes(format) {
   return [
     { stroke, grid, ticks },
     {
-      stroke, grid, ticks, values: (u, values) => values.map((v) => format(v)),
+      stroke,
+      grid,
+      ticks,
+      values: (u, values) => values.map((v) => format(v)),
       // Wide enough for the longest label (at most 8 px a character at 12 px), ticks and gap.
       size: (u, values) => 24 + 8 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
     },
   ];
 }
 
-// A tooltip that follows the cursor with the time and each shown series' exact value. Its
-// nodes are made once; moving the cursor only changes their text.
-// `colors` are the series' colours, in order.
+// A tooltip that follows the cursor with the time and each shown series' value; `colors`
+// are the series' colours, in order. Its nodes are made once: moving the cursor only changes
+// their text.
 function tooltipPlugin(format, colors) {
   let box;
   let title;
@@ -43,22 +54,18 @@ function tooltipPlugin(format, colors) {
   return {
     hooks: {
       init: (u) => {
-        box = document.createElement('div');
-        box.className = 'chart-tooltip';
-        box.hidden = true;
-        title = document.createElement('div');
-        title.className = 'chart-tooltip-time';
-        box.append(title);
+        title = h('div', { class: 'chart-tooltip-time' });
         rows = colors.map((color) => {
-          const row = document.createElement('div');
-          const swatch = document.createElement('span');
-          swatch.className = 'swatch';
-          swatch.style.background = color;
-          const text = document.createElement('span');
-          row.append(swatch, text);
-          box.append(row);
-          return { row, text };
+          const text = h('span');
+          const swatch = h('span', { class: 'swatch', style: `background: ${color}` });
+          return { row: h('div', {}, swatch, text), text };
         });
+        box = h(
+          'div',
+          { class: 'chart-tooltip', hidden: true },
+          title,
+          rows.map((r) => r.row),
+        );
         u.over.append(box);
       },
       setCursor: (u) => {
@@ -72,7 +79,10 @@ function tooltipPlugin(format, colors) {
         u.series.slice(1).forEach((s, i) => {
           const v = u.data[i + 1][idx];
           rows[i].row.hidden = !s.show || v === null || v === undefined;
-          rows[i].text.textContent = `${s.label}: ${s.exact ? exact(v) : format(v)}`;
+          // The axis' form, and the exact value when that rounds or scales it.
+          const shown = format(v);
+          const raw = exact(v);
+          rows[i].text.textContent = `${s.label}: ${shown}${shown === raw ? '' : ` (${raw})`}`;
         });
         // Keep the box inside the plot: left of the cursor on the right half.
         const flip = left > u.over.clientWidth / 2;
@@ -114,33 +124,43 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
       { value: (u, v) => (v === null ? '' : dateTime(v * 1000)) },
       ...series.map((s, i) => {
         const color = colors[i];
-        const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash, exact: true };
+        const base = { label: s.label, stroke: color, width: 1.5, dash: s.dash };
         if (s.dash) base.points = { show: false };
         if (s.kind === 'points') {
-          return { ...base, paths: () => null, points: { show: true, size: 7, fill: color, stroke: color } };
+          return {
+            ...base,
+            paths: () => null,
+            points: { show: true, size: 7, fill: color, stroke: color },
+          };
         }
         return base;
       }),
     ],
     hooks: {
-      draw: [() => {
-        if (drawStart === null) return;
-        container.dataset.drawMs = (performance.now() - drawStart).toFixed(1);
-        drawStart = null;
-      }],
-      setSelect: [(u) => {
-        if (!onZoom || u.select.width < 2) return;
-        const start = u.posToVal(u.select.left, 'x');
-        const end = u.posToVal(u.select.left + u.select.width, 'x');
-        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-        onZoom(start, end);
-      }],
+      draw: [
+        () => {
+          if (drawStart === null) return;
+          container.dataset.drawMs = (performance.now() - drawStart).toFixed(1);
+          drawStart = null;
+        },
+      ],
+      setSelect: [
+        (u) => {
+          if (!onZoom || u.select.width < 2) return;
+          const start = u.posToVal(u.select.left, 'x');
+          const end = u.posToVal(u.select.left + u.select.width, 'x');
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          onZoom(start, end);
+        },
+      ],
     },
     plugins: [tooltipPlugin(format, colors)],
   };
   let drawStart = null;
   const empty = [[], ...series.map(() => [])];
   const plot = new uPlot(opts, empty, container);
+  const noData = h('div', { class: 'chart-empty', hidden: true }, 'No data points in this range.');
+  plot.over.append(noData);
   container.dataset.series = String(series.length);
   container.dataset.points = '0';
   const resize = new ResizeObserver(() => {
@@ -152,10 +172,14 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
     setData(data) {
       drawStart = performance.now();
       plot.setData(data);
-      container.dataset.points = String(countPoints(data));
+      const points = countPoints(data);
+      container.dataset.points = String(points);
+      noData.hidden = points > 0;
     },
     // Milliseconds from the last setData to its draw (null until drawn).
-    get drawMs() { return container.dataset.drawMs ? Number(container.dataset.drawMs) : null; },
+    get drawMs() {
+      return container.dataset.drawMs ? Number(container.dataset.drawMs) : null;
+    },
     destroy() {
       resize.disconnect();
       plot.destroy();
@@ -166,16 +190,23 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
 // A sparkline: one series, no axes, no legend, no cursor; `height` px tall.
 export function sparkline(container, { color = kPalette[0], height = 36 } = {}) {
   container.classList.add('sparkline');
-  const plot = new uPlot({
-    width: Math.max(container.clientWidth, 60),
-    height,
-    legend: { show: false },
-    cursor: { show: false },
-    select: { show: false },
-    axes: [{ show: false }, { show: false }],
-    scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-    series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
-  }, [[], []], container);
+  const plot = new uPlot(
+    {
+      width: Math.max(container.clientWidth, 60),
+      height,
+      legend: { show: false },
+      cursor: { show: false },
+      select: { show: false },
+      axes: [{ show: false }, { show: false }],
+      scales: {
+        x: { time: true },
+        y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+      },
+      series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
+    },
+    [[], []],
+    container,
+  );
   container.dataset.points = '0';
   const resize = new ResizeObserver(() => {
     const width = Math.max(container.clientWidth, 60);
@@ -205,7 +236,11 @@ export function chartPanel(title, options, testid) {
       chart = timeChart(box, options);
       return chart;
     },
-    setData(data) { chart.setData(data); },
-    destroy() { chart?.destroy(); },
+    setData(data) {
+      chart.setData(data);
+    },
+    destroy() {
+      chart?.destroy();
+    },
   };
 }

@@ -40,37 +40,71 @@ export function replace(el, ...children) {
 
 // A <select> of `options` ([value, label] pairs or plain values) with `selected` chosen.
 export function select(props, options, selected) {
-  return h('select', props, options.map((o) => {
-    const [value, label] = Array.isArray(o) ? o : [o, o];
-    return h('option', { value, selected: String(value) === String(selected) }, label);
-  }));
+  return h(
+    'select',
+    props,
+    options.map((o) => {
+      const [value, label] = Array.isArray(o) ? o : [o, o];
+      return h('option', { value, selected: String(value) === String(selected) }, label);
+    }),
+  );
 }
 
 // The server's error, as the page shows it: "Code: message" in a box.
 export function errorBox(err) {
   const code = err?.code ? `${err.code}: ` : '';
-  return h('div', { class: 'error', role: 'alert', 'data-testid': 'error' },
-    code + (err?.message ?? String(err)));
+  return h(
+    'div',
+    { class: 'error', role: 'alert', 'data-testid': 'error' },
+    code + (err?.message ?? String(err)),
+  );
 }
 
 // A table: `columns` is [{label, class?}], `rows` an array of arrays of cells (same forms as
 // h() children) or of {cells, props} for row attributes. An empty list shows `empty`.
 export function table(columns, rows, { empty = 'Nothing yet.', testid } = {}) {
   if (rows.length === 0) return h('p', { class: 'muted empty', 'data-testid': testid }, empty);
-  return h('div', { class: 'table-wrap' },
-    h('table', { 'data-testid': testid },
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.class }, c.label)))),
-      h('tbody', {}, rows.map((row) => {
-        const { cells, props } = Array.isArray(row) ? { cells: row, props: {} } : row;
-        return h('tr', props, cells.map((cell, i) => h('td', { class: columns[i]?.class }, cell)));
-      }))));
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { 'data-testid': testid },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { class: c.class }, c.label)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((row) => {
+          const { cells, props } = Array.isArray(row) ? { cells: row, props: {} } : row;
+          return h(
+            'tr',
+            props,
+            cells.map((cell, i) => h('td', { class: columns[i]?.class }, cell)),
+          );
+        }),
+      ),
+    ),
+  );
 }
 
 // A coloured badge for an alarm, instance or deployment state (style.css maps the classes).
 export function stateBadge(state, testid) {
-  const cls = String(state).toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  return h('span', { class: `badge state-${cls}`, 'data-testid': testid, 'data-state': state },
-    String(state));
+  const cls = String(state)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
+  return h(
+    'span',
+    { class: `badge state-${cls}`, 'data-testid': testid, 'data-state': state },
+    String(state),
+  );
 }
 
 const lastShown = new WeakMap();

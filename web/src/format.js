@@ -19,7 +19,10 @@ export function bytes(v) {
   if (v === null || v === undefined) return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
@@ -27,15 +30,18 @@ export function percent(v) {
   return v === null || v === undefined ? '–' : `${number(v, 3)}%`;
 }
 
-// A duration in seconds: "850 ms", "42 s", "5 min 3 s", "3 h 12 min", "2 d 4 h".
+// A duration in seconds: "850 ms", "42 s", "5 min 3 s", "3 h 12 min", "2 d 4 h", "1 d"
+// (two units at most, a zero second one left out).
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return '–';
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   const s = Math.floor(seconds);
+  const two = (major, unit, minor, minorUnit) =>
+    minor ? `${major} ${unit} ${minor} ${minorUnit}` : `${major} ${unit}`;
   if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (s < 3600) return two(Math.floor(s / 60), 'min', s % 60, 's');
+  if (s < 86400) return two(Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'min');
+  return two(Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h');
 }
 
 // A latency given in seconds (TargetResponseTime), in ms.
@@ -51,8 +57,10 @@ export function dateTime(t) {
   if (t === null || t === undefined || t === '') return '–';
   const d = t instanceof Date ? t : new Date(t);
   if (Number.isNaN(d.getTime())) return String(t);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  );
 }
 
 // "18:04:05.123" (log lines).
@@ -66,6 +74,9 @@ export function ago(t, now = Date.now()) {
   if (t === null || t === undefined) return '–';
   const ms = now - (typeof t === 'number' ? t : Date.parse(t));
   if (Number.isNaN(ms)) return String(t);
-  if (ms < 0) return 'just now';
-  return `${duration(ms / 1000).split(' ').slice(0, 2).join(' ')} ago`;
+  if (ms < 1000) return 'just now';
+  return `${duration(ms / 1000)
+    .split(' ')
+    .slice(0, 2)
+    .join(' ')} ago`;
 }

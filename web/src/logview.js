@@ -5,7 +5,7 @@ import { filterLogEvents } from './api.js';
 import { h } from './dom.js';
 import { timeOfDay, dateTime } from './format.js';
 
-const kMaxLines = 2000;   // lines kept in the list; older ones leave from the top
+const kMaxLines = 2000; // lines kept in the list; older ones leave from the top
 const kTailMs = 2000;
 
 function levelOf(message) {
@@ -16,13 +16,16 @@ function levelOf(message) {
 
 // The list. `showGroup`: each line names its group as well as its stream.
 export function logList({ showGroup = false, testid = 'log-lines' } = {}) {
-  const el = h('div', { class: `log-view${showGroup ? ' with-group' : ''}`, 'data-testid': testid, role: 'log' });
+  const el = h('div', {
+    class: `log-view${showGroup ? ' with-group' : ''}`,
+    'data-testid': testid,
+    role: 'log',
+  });
   const empty = h('p', { class: 'muted empty' }, 'No log events.');
   el.append(empty);
   let count = 0;
   return {
     el,
-    get count() { return count; },
     clear() {
       el.replaceChildren(empty);
       count = 0;
@@ -40,10 +43,15 @@ export function logList({ showGroup = false, testid = 'log-lines' } = {}) {
       const fragment = document.createDocumentFragment();
       for (const e of events) {
         const source = showGroup ? `${e.logGroupName} ${e.logStreamName}` : e.logStreamName;
-        fragment.append(h('div', { class: `log-line ${levelOf(e.message)}`, 'data-testid': 'log-line' },
-          h('span', { class: 'ts', title: dateTime(e.timestamp) }, timeOfDay(e.timestamp)),
-          h('span', { class: 'src', title: source }, source),
-          h('span', { class: 'msg' }, e.message)));
+        fragment.append(
+          h(
+            'div',
+            { class: `log-line ${levelOf(e.message)}`, 'data-testid': 'log-line' },
+            h('span', { class: 'ts', title: dateTime(e.timestamp) }, timeOfDay(e.timestamp)),
+            h('span', { class: 'src', title: source }, source),
+            h('span', { class: 'msg' }, e.message),
+          ),
+        );
       }
       el.append(fragment);
       count += events.length;
@@ -56,13 +64,38 @@ export function logList({ showGroup = false, testid = 'log-lines' } = {}) {
 // Events of every group in `groups` matching `pattern` in [start, end] (epoch ms; end null:
 // now), merged oldest first. Each group gives at most `perGroup`; `truncated` says whether
 // one had more.
-export async function searchLogs(groups, { pattern, start, end, perGroup = 2000 }) {
-  const lists = await Promise.all(groups.map((g) =>
-    filterLogEvents(g, { pattern, start, end, limit: perGroup + 1 })));
+async function searchLogs(groups, { pattern, start, end, perGroup = 2000 }) {
+  const lists = await Promise.all(
+    groups.map((g) => filterLogEvents(g, { pattern, start, end, limit: perGroup + 1 })),
+  );
   const truncated = lists.some((l) => l.length > perGroup);
-  const events = lists.flatMap((l) => l.slice(0, perGroup))
+  const events = lists
+    .flatMap((l) => l.slice(0, perGroup))
     .sort((a, b) => a.timestamp - b.timestamp);
   return { events, truncated };
+}
+
+// The newest events, `limit` at most, of `groups` matching `pattern` in [start, end] (epoch
+// ms; end null: now), oldest first — what an incident wants to see first. FilterLogEvents reads
+// forward in time, so this reads windows back from `end`: 5 s, doubling while they hold less
+// than `limit` events, a quarter as long when one holds more. `truncated` says older events
+// in the range were left out.
+export async function searchNewest(groups, { pattern, start, end, limit = 1000 }) {
+  let to = end ?? Date.now();
+  let window = 5000;
+  let events = [];
+  while (to > start && events.length < limit) {
+    const from = Math.max(start, to - window);
+    const found = await searchLogs(groups, { pattern, start: from, end: to - 1, perGroup: limit });
+    if (found.truncated && to - from > 1000) {
+      window = Math.max(1000, Math.floor((to - from) / 4));
+      continue;
+    }
+    events = found.events.concat(events);
+    to = from;
+    window *= 2;
+  }
+  return { events: events.slice(-limit), truncated: to > start || events.length > limit };
 }
 
 // Follows `groups` as `vigil logs tail --follow` does: every 2 s, the events from the newest
@@ -73,16 +106,20 @@ export function followLogs(scope, groups, { pattern, since, shown = [], onEvents
   const key = (e) => `${e.logGroupName}\n${e.eventId}`;
   let from = Math.max(since, ...shown.map((e) => e.timestamp));
   let atFrom = new Set(shown.filter((e) => e.timestamp === from).map(key));
-  return scope.every(kTailMs, async () => {
-    const { events } = await searchLogs(groups, { pattern, start: from, end: null });
-    const fresh = events.filter((e) => !atFrom.has(key(e)));
-    if (fresh.length === 0) return;
-    const newest = fresh[fresh.length - 1].timestamp;
-    if (newest > from) {
-      from = newest;
-      atFrom = new Set();
-    }
-    for (const e of fresh) if (e.timestamp === from) atFrom.add(key(e));
-    onEvents(fresh);
-  }, onError);
+  return scope.every(
+    kTailMs,
+    async () => {
+      const { events } = await searchLogs(groups, { pattern, start: from, end: null });
+      const fresh = events.filter((e) => !atFrom.has(key(e)));
+      if (fresh.length === 0) return;
+      const newest = fresh[fresh.length - 1].timestamp;
+      if (newest > from) {
+        from = newest;
+        atFrom = new Set();
+      }
+      for (const e of fresh) if (e.timestamp === from) atFrom.add(key(e));
+      onEvents(fresh);
+    },
+    onError,
+  );
 }

@@ -28,8 +28,10 @@ export const kPeriods = [1, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400];
 export function periodFor(start, end, { maxPoints = 1500, now = Date.now() / 1000 } = {}) {
   const age = now - start;
   const multiple = age > 63 * 86400 ? 3600 : age > 15 * 86400 ? 300 : 1;
-  return kPeriods.find((p) => p % multiple === 0 && (end - start) / p <= maxPoints) ??
-    kPeriods[kPeriods.length - 1];
+  return (
+    kPeriods.find((p) => p % multiple === 0 && (end - start) / p <= maxPoints) ??
+    kPeriods[kPeriods.length - 1]
+  );
 }
 
 // The end of a live range at the last whole period (the period in progress would read low),
@@ -41,13 +43,16 @@ export function wholePeriodsEnd(start, end, period) {
 
 // {Name: Value} → CloudWatch's [{Name, Value}], sorted by name.
 export function dimensionList(dimensions) {
-  return Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b))
+  return Object.entries(dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([Name, Value]) => ({ Name, Value }));
 }
 
 // A MetricStat query. `stat` is any statistic GetMetricData takes (Sum, Average, p99, ...).
-export function metricStat(id, { namespace, metric, dimensions = {}, stat, period, label,
-  returnData = true }) {
+export function metricStat(
+  id,
+  { namespace, metric, dimensions = {}, stat, period, label, returnData = true },
+) {
   const q = {
     Id: id,
     MetricStat: {
@@ -61,7 +66,7 @@ export function metricStat(id, { namespace, metric, dimensions = {}, stat, perio
   return q;
 }
 
-export function expression(id, text, label) {
+function expression(id, text, label) {
   return { Id: id, Expression: text, Label: label, ReturnData: true };
 }
 
@@ -84,7 +89,8 @@ export function lbQueries(app, period, suffix = '', { healthy = false } = {}) {
     lb(`p99${suffix}`, 'TargetResponseTime', 'p99', true, 'p99 latency'),
     expression(`e5${suffix}`, `100 * FILL(err${suffix}, 0) / req${suffix}`, '5xx rate (%)'),
   ];
-  if (healthy) queries.push(lb(`hh${suffix}`, 'HealthyHostCount', 'Minimum', true, 'healthy hosts'));
+  if (healthy)
+    queries.push(lb(`hh${suffix}`, 'HealthyHostCount', 'Minimum', true, 'healthy hosts'));
   return queries;
 }
 
@@ -104,14 +110,26 @@ export function last(series) {
 export function align(list) {
   if (list.length === 0) return [[]];
   const first = list[0].timestamps;
-  const same = list.every((s) => s.timestamps.length === first.length &&
-    s.timestamps.every((t, i) => t === first[i]));
+  const same = list.every(
+    (s) => s.timestamps.length === first.length && s.timestamps.every((t, i) => t === first[i]),
+  );
   if (same) return [first, ...list.map((s) => s.values)];
   const xs = [...new Set(list.flatMap((s) => s.timestamps))].sort((a, b) => a - b);
   const index = new Map(xs.map((t, i) => [t, i]));
-  return [xs, ...list.map((s) => {
-    const ys = new Array(xs.length).fill(null);
-    s.timestamps.forEach((t, i) => { ys[index.get(t)] = s.values[i]; });
-    return ys;
-  })];
+  return [
+    xs,
+    ...list.map((s) => {
+      const ys = new Array(xs.length).fill(null);
+      s.timestamps.forEach((t, i) => {
+        ys[index.get(t)] = s.values[i];
+      });
+      return ys;
+    }),
+  ];
+}
+
+// The metric explorer's URL for `series` ([{namespace, metric, dimensions, stat}]) over a
+// range key of kRanges and a period ('auto' or seconds): #/metrics?s=...&period=...&range=...
+export function explorerHref(series, { range = '1h', period = 'auto' } = {}) {
+  return `#/metrics?${new URLSearchParams({ s: JSON.stringify(series), period, range })}`;
 }

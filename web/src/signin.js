@@ -8,23 +8,44 @@ import { errorBox, h, replace } from './dom.js';
 // `notice` (optional) says why the form is shown, e.g. an ended session.
 export function renderSignIn(view, onSession, notice = '') {
   const keyId = h('input', {
-    name: 'access_key_id', autocomplete: 'username', required: true, spellcheck: 'false',
-    autocapitalize: 'off', 'data-testid': 'access-key-id',
+    name: 'access_key_id',
+    autocomplete: 'username',
+    required: true,
+    spellcheck: 'false',
+    autocapitalize: 'off',
+    'data-testid': 'access-key-id',
   });
   const secret = h('input', {
-    name: 'secret_access_key', type: 'password', autocomplete: 'current-password',
-    required: true, 'data-testid': 'secret-access-key',
+    name: 'secret_access_key',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    'data-testid': 'secret-access-key',
   });
-  const status = h('div', { class: 'signin-status', 'aria-live': 'polite' },
-    notice ? h('p', { class: 'muted' }, notice) : null);
-  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'sign-in' }, 'Sign in');
-  const form = h('form', { class: 'signin card', 'data-testid': 'signin-form' },
+  const status = h(
+    'div',
+    { class: 'signin-status', 'aria-live': 'polite' },
+    notice ? h('p', { class: 'muted' }, notice) : null,
+  );
+  const submit = h(
+    'button',
+    { type: 'submit', class: 'primary', 'data-testid': 'sign-in' },
+    'Sign in',
+  );
+  const form = h(
+    'form',
+    { class: 'signin card', 'data-testid': 'signin-form' },
     h('h1', {}, 'Vigil'),
-    h('p', { class: 'muted' }, 'Sign in with an access key (the root key is in <data-dir>/credentials).'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Sign in with an access key (the root key is in <data-dir>/credentials).',
+    ),
     h('label', {}, 'Access key id', keyId),
     h('label', {}, 'Secret access key', secret),
     status,
-    submit);
+    submit,
+  );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const value = secret.value;

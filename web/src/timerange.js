@@ -8,9 +8,12 @@ import { kRanges, rangeSeconds } from './metricdata.js';
 // (for a live range, as of the call).
 export function timeRange({ initial = '1h', onChange, testid = 'time-range' }) {
   let key = initial;
-  let absolute = null;  // {start, end} while zoomed
-  const picker = select({ 'aria-label': 'Time range', 'data-testid': testid },
-    kRanges.map(([k, , label]) => [k, label]), key);
+  let absolute = null; // {start, end} while zoomed
+  const picker = select(
+    { 'aria-label': 'Time range', 'data-testid': testid },
+    kRanges.map(([k, , label]) => [k, label]),
+    key,
+  );
   const zoomed = h('span', { class: 'zoomed', hidden: true });
   const live = h('button', { type: 'button', class: 'link', hidden: true }, 'Back to live');
   const el = h('span', { class: 'time-range' }, picker, zoomed, live);
@@ -18,7 +21,8 @@ export function timeRange({ initial = '1h', onChange, testid = 'time-range' }) {
   const show = () => {
     picker.hidden = Boolean(absolute);
     zoomed.hidden = live.hidden = !absolute;
-    if (absolute) zoomed.textContent = `${dateTime(absolute.start * 1000)} – ${dateTime(absolute.end * 1000)}`;
+    if (absolute)
+      zoomed.textContent = `${dateTime(absolute.start * 1000)} – ${dateTime(absolute.end * 1000)}`;
   };
   picker.addEventListener('change', () => {
     key = picker.value;
@@ -31,7 +35,9 @@ export function timeRange({ initial = '1h', onChange, testid = 'time-range' }) {
   });
   return {
     el,
-    get key() { return key; },
+    get key() {
+      return key;
+    },
     get() {
       if (absolute) return { ...absolute, live: false };
       const end = Date.now() / 1000;

@@ -12,6 +12,8 @@ test('numbers, bytes, durations, latencies', () => {
   assert.equal(duration(0.25), '250 ms');
   assert.equal(duration(303), '5 min 3 s');
   assert.equal(duration(2 * 86400 + 4 * 3600), '2 d 4 h');
+  assert.equal(duration(86400), '1 d');
+  assert.equal(duration(300), '5 min');
   assert.equal(latency(0.0123), '12.3 ms');
 });
 
@@ -22,18 +24,36 @@ test('breaching points follow the comparison operator', () => {
   assert.equal(breaches(gt, null), false);
   const le = { ComparisonOperator: 'LessThanOrEqualToThreshold', Threshold: 1 };
   assert.equal(breaches(le, 1), true);
-  assert.equal(breaches({ ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold' }, 9), false);
+  assert.equal(
+    breaches({ ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold' }, 9),
+    false,
+  );
 });
 
-test('an alarm\'s condition in words', () => {
-  assert.equal(conditionText({
-    MetricName: 'HealthyHostCount', Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold',
-    Threshold: 1, EvaluationPeriods: 1, Period: 10,
-  }), 'HealthyHostCount Minimum < 1 for 1 of 1 periods of 10 s');
-  assert.equal(conditionText({
-    ComparisonOperator: 'GreaterThanThreshold', Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2,
-    Metrics: [{ Id: 'errors', MetricStat: { Period: 10 }, ReturnData: false },
-      { Id: 'rate', Expression: '100 * errors', Label: '5xx rate (%)', ReturnData: true }],
-  }), '5xx rate (%) > 5 for 2 of 3 periods of 10 s');
+test("an alarm's condition in words", () => {
+  assert.equal(
+    conditionText({
+      MetricName: 'HealthyHostCount',
+      Statistic: 'Minimum',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      Period: 10,
+    }),
+    'HealthyHostCount Minimum < 1 for 1 of 1 periods of 10 s',
+  );
+  assert.equal(
+    conditionText({
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 5,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Metrics: [
+        { Id: 'errors', MetricStat: { Period: 10 }, ReturnData: false },
+        { Id: 'rate', Expression: '100 * errors', Label: '5xx rate (%)', ReturnData: true },
+      ],
+    }),
+    '5xx rate (%) > 5 for 2 of 3 periods of 10 s',
+  );
   assert.equal(conditionText({ AlarmRule: 'ALARM(a) OR ALARM(b)' }), 'ALARM(a) OR ALARM(b)');
 });

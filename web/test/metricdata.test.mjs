@@ -28,19 +28,29 @@ test('wholePeriodsEnd drops the period in progress unless nothing is left', () =
 test('align keeps shared timestamps and merges different ones', () => {
   const a = { timestamps: [10, 20, 30], values: [1, 2, 3] };
   const b = { timestamps: [10, 20, 30], values: [4, 5, 6] };
-  assert.deepEqual(align([a, b]), [[10, 20, 30], [1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(align([a, b]), [
+    [10, 20, 30],
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const c = { timestamps: [20, 40], values: [7, 8] };
-  assert.deepEqual(align([a, c]), [[10, 20, 30, 40], [1, 2, 3, null], [null, 7, null, 8]]);
+  assert.deepEqual(align([a, c]), [
+    [10, 20, 30, 40],
+    [1, 2, 3, null],
+    [null, 7, null, 8],
+  ]);
   assert.deepEqual(align([]), [[]]);
 });
 
-test('the 5xx rate is the default alarm\'s expression', () => {
+test("the 5xx rate is the default alarm's expression", () => {
   const queries = lbQueries('shop', 10, '_0');
   const rate = queries.find((q) => q.Id === 'e5_0');
   assert.equal(rate.Expression, '100 * FILL(err_0, 0) / req_0');
   const rps = queries.find((q) => q.Id === 'rps_0');
   assert.equal(rps.Expression, 'req_0 / PERIOD(req_0)');
   assert.ok(queries.filter((q) => q.MetricStat).every((q) => q.MetricStat.Period === 10));
-  assert.deepEqual(dimensionList({ InstanceId: 'i', App: 'a' }),
-    [{ Name: 'App', Value: 'a' }, { Name: 'InstanceId', Value: 'i' }]);
+  assert.deepEqual(dimensionList({ InstanceId: 'i', App: 'a' }), [
+    { Name: 'App', Value: 'a' },
+    { Name: 'InstanceId', Value: 'i' },
+  ]);
 });

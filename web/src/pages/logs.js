@@ -3,27 +3,43 @@
 import { logGroups } from '../api.js';
 import { errorBox, h, replace } from '../dom.js';
 import { bytes, number } from '../format.js';
-import { followLogs, logList, searchLogs } from '../logview.js';
+import { followLogs, logList, searchNewest } from '../logview.js';
 import { timeRange } from '../timerange.js';
 
-const kPerGroup = 1000;
+const kLimit = 1000; // events shown by a search, the newest
 
 export function render(view, { scope }) {
   const status = h('div');
   const info = h('span', { class: 'muted small', 'data-testid': 'logs-info' });
-  const groupsBox = h('fieldset', { class: 'card group-picker', 'data-testid': 'log-groups' },
-    h('legend', {}, 'Log groups'));
-  const pattern = h('input', { type: 'search', placeholder: 'Filter pattern: ERROR, "exact phrase", { $.level = "error" }',
-    'data-testid': 'log-pattern', class: 'grow' });
+  const groupsBox = h(
+    'fieldset',
+    { class: 'card group-picker', 'data-testid': 'log-groups' },
+    h('legend', {}, 'Log groups'),
+  );
+  const pattern = h('input', {
+    type: 'search',
+    placeholder: 'Filter pattern: ERROR, "exact phrase", { $.level = "error" }',
+    'data-testid': 'log-pattern',
+    class: 'grow',
+  });
   const live = h('input', { type: 'checkbox', checked: true, 'data-testid': 'log-live' });
   const range = timeRange({ initial: '15m', onChange: () => search(), testid: 'log-range' });
   const list = logList({ showGroup: true, testid: 'log-results' });
-  const form = h('form', { class: 'toolbar' }, pattern, range.el,
+  const form = h(
+    'form',
+    { class: 'toolbar' },
+    pattern,
+    range.el,
     h('label', { class: 'inline' }, live, 'Live tail'),
-    h('button', { type: 'submit', class: 'primary', 'data-testid': 'log-search' }, 'Search'));
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'log-search' }, 'Search'),
+  );
   view.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Logs'), info),
-    groupsBox, form, status, list.el);
+    groupsBox,
+    form,
+    status,
+    list.el,
+  );
 
   const chosen = () => [...groupsBox.querySelectorAll('input:checked')].map((c) => c.value);
   let stopTail = () => {};
@@ -42,20 +58,25 @@ export function render(view, { scope }) {
     const { start, end, live: isLive } = range.get();
     info.textContent = 'Searching…';
     try {
-      const found = await searchLogs(groups, { pattern: pattern.value.trim(), start: start * 1000,
-        end: isLive ? null : end * 1000, perGroup: kPerGroup });
+      const found = await searchNewest(groups, {
+        pattern: pattern.value.trim(),
+        start: start * 1000,
+        end: isLive ? null : end * 1000,
+        limit: kLimit,
+      });
       if (mine !== generation || !scope.alive) return;
       list.clear();
+      if (found.truncated) list.marker('… older events in the range: narrow it or the pattern …');
       list.append(found.events);
-      info.textContent = `${number(found.events.length)} events in ${groups.length} group(s)` +
-        (found.truncated ? ` — the first ${kPerGroup} of each group; narrow the range or the pattern for the rest` : '');
+      info.textContent =
+        `${number(found.events.length)} events in ${groups.length} group(s)` +
+        (found.truncated ? ', the newest of the range' : '') +
+        (live.checked && isLive ? ', then live' : '');
       if (live.checked && isLive) {
-        // Past a truncated search, the tail starts now rather than crawling through the rest.
-        if (found.truncated) list.marker('… more events not shown; live from here on …');
         stopTail = followLogs(scope, groups, {
           pattern: pattern.value.trim(),
-          since: found.truncated ? Date.now() - 2000 : start * 1000,
-          shown: found.truncated ? [] : found.events,
+          since: start * 1000,
+          shown: found.events,
           onEvents: (fresh) => list.append(fresh),
           onError: (e) => replace(status, errorBox(e)),
         });
@@ -77,10 +98,18 @@ export function render(view, { scope }) {
     try {
       const groups = await logGroups();
       if (!scope.alive) return;
-      const choices = groups.map((g) => h('label', { class: 'inline' },
-        h('input', { type: 'checkbox', value: g.logGroupName, checked: true, onchange: search }),
-        g.logGroupName, h('span', { class: 'muted small' }, bytes(g.storedBytes))));
-      groupsBox.append(...(choices.length ? choices : [h('p', { class: 'muted' }, 'No log groups yet.')]));
+      const choices = groups.map((g) =>
+        h(
+          'label',
+          { class: 'inline' },
+          h('input', { type: 'checkbox', value: g.logGroupName, checked: true, onchange: search }),
+          g.logGroupName,
+          h('span', { class: 'muted small' }, bytes(g.storedBytes)),
+        ),
+      );
+      groupsBox.append(
+        ...(choices.length ? choices : [h('p', { class: 'muted' }, 'No log groups yet.')]),
+      );
       search();
     } catch (e) {
       replace(status, errorBox(e));

@@ -1,21 +1,42 @@
-// Metric explorer: pick namespace, metric and dimensions (from ListMetrics) and a statistic,
-// add as many series as needed to one chart; period (auto or chosen) and time range (live,
-// or dragged on the chart to zoom). The choice lives in the URL (#/metrics?s=...), so a view
-// can be shared or bookmarked.
+// Metric explorer: pick namespace, metric and dimensions and a statistic, and add as many
+// series as needed to one chart; period (auto or chosen) and time range (live, or dragged on
+// the chart to zoom). The picker reads ListMetrics one namespace at a time (the namespaces
+// offered come from a first few pages), so a store of a million series stays quick. The
+// choice lives in the URL (#/metrics?s=...), so a view can be shared or bookmarked.
 import { getMetricData, listMetrics } from '../api.js';
 import { kPalette, timeChart } from '../chart.js';
 import { errorBox, h, replace, select } from '../dom.js';
 import { duration, number } from '../format.js';
-import { align, kPeriods, metricStat, periodFor, seriesOf, wholePeriodsEnd } from '../metricdata.js';
+import {
+  align,
+  explorerHref,
+  kPeriods,
+  metricStat,
+  periodFor,
+  seriesOf,
+  wholePeriodsEnd,
+} from '../metricdata.js';
 import { timeRange } from '../timerange.js';
 
-const kStats = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p50', 'p90', 'p99', 'p99.9'];
+const kStats = [
+  'Average',
+  'Sum',
+  'Minimum',
+  'Maximum',
+  'SampleCount',
+  'p50',
+  'p90',
+  'p99',
+  'p99.9',
+];
 const kRefreshMs = 10000;
 const kMaxSeries = 10;
 
 // A series: {namespace, metric, dimensions: {Name: Value}, stat}.
 function seriesLabel(s) {
-  const dims = Object.entries(s.dimensions).map(([k, v]) => `${k}=${v}`).join(',');
+  const dims = Object.entries(s.dimensions)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return `${s.metric} ${s.stat}${dims ? ` {${dims}}` : ''}`;
 }
 
@@ -24,7 +45,9 @@ function dimensionsOf(metric) {
 }
 
 function dimsText(dimensions) {
-  const text = Object.entries(dimensions).map(([k, v]) => `${k}=${v}`).join(', ');
+  const text = Object.entries(dimensions)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return text || '(no dimensions)';
 }
 
@@ -33,7 +56,8 @@ function dimsText(dimensions) {
 function readState(query) {
   let series = [];
   try {
-    series = JSON.parse(query.get('s') ?? '[]').filter((s) => s.namespace && s.metric && s.stat)
+    series = JSON.parse(query.get('s') ?? '[]')
+      .filter((s) => s.namespace && s.metric && s.stat)
       .map((s) => ({ ...s, dimensions: s.dimensions ?? {} }));
   } catch {
     // A hand-edited URL: start empty.
@@ -45,52 +69,119 @@ export function render(view, { query, scope }) {
   const state = readState(query);
   const status = h('div');
   const info = h('span', { class: 'muted small', 'data-testid': 'explorer-info' });
-  const namespace = h('select', { 'data-testid': 'namespace', 'aria-label': 'Namespace' });
+  const namespaces = h('datalist', { id: 'namespaces' });
+  const namespace = h('input', {
+    list: 'namespaces',
+    'data-testid': 'namespace',
+    'aria-label': 'Namespace',
+    placeholder: 'e.g. Vigil/LoadBalancer',
+    spellcheck: 'false',
+    autocapitalize: 'off',
+  });
+  const listed = h('p', { class: 'muted small', hidden: true });
   const metric = h('select', { 'data-testid': 'metric', 'aria-label': 'Metric' });
   const dimensions = h('select', { 'data-testid': 'dimensions', 'aria-label': 'Dimensions' });
   const stat = select({ 'data-testid': 'stat', 'aria-label': 'Statistic' }, kStats, 'Average');
-  const add = h('button', { type: 'submit', class: 'primary', 'data-testid': 'add-series' }, 'Add to chart');
-  const period = select({ 'data-testid': 'period', 'aria-label': 'Period' },
-    [['auto', 'Auto period'], ...kPeriods.map((p) => [String(p), `${duration(p)} period`])], state.period);
+  const add = h(
+    'button',
+    { type: 'submit', class: 'primary', 'data-testid': 'add-series' },
+    'Add to chart',
+  );
+  const period = select(
+    { 'data-testid': 'period', 'aria-label': 'Period' },
+    [['auto', 'Auto period'], ...kPeriods.map((p) => [String(p), `${duration(p)} period`])],
+    state.period,
+  );
   const chips = h('ul', { class: 'series-list', 'data-testid': 'series-list' });
   const chartBox = h('div', { 'data-testid': 'explorer-chart' });
-  const range = timeRange({ initial: state.range, onChange: () => { saveState(); load(); } });
+  const range = timeRange({
+    initial: state.range,
+    onChange: () => {
+      saveState();
+      load();
+    },
+  });
 
   view.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Metrics'), info),
     status,
-    h('div', { class: 'explorer' },
-      h('form', { class: 'card picker', 'data-testid': 'metric-picker' },
-        h('label', {}, 'Namespace', namespace),
+    h(
+      'div',
+      { class: 'explorer' },
+      h(
+        'form',
+        { class: 'card picker', 'data-testid': 'metric-picker' },
+        h('label', {}, 'Namespace', namespace, namespaces),
         h('label', {}, 'Metric', metric),
         h('label', {}, 'Dimensions', dimensions),
         h('label', {}, 'Statistic', stat),
-        add),
-      h('div', {},
+        listed,
+        add,
+      ),
+      h(
+        'div',
+        {},
         h('div', { class: 'toolbar' }, range.el, period),
         chips,
-        h('section', { class: 'card chart-panel' }, chartBox))));
+        h('section', { class: 'card chart-panel' }, chartBox),
+      ),
+    ),
+  );
 
-  let metrics = [];  // ListMetrics
+  let metrics = []; // ListMetrics of listedNamespace
   let chart = null;
   scope.onDispose(() => chart?.destroy());
 
   const saveState = () => {
-    const q = new URLSearchParams({ s: JSON.stringify(state.series), period: period.value, range: range.key });
-    history.replaceState(null, '', `#/metrics?${q}`);
+    const href = explorerHref(state.series, { period: period.value, range: range.key });
+    history.replaceState(null, '', href);
   };
 
-  const fillMetrics = () => {
-    const names = [...new Set(metrics.filter((m) => m.Namespace === namespace.value).map((m) => m.MetricName))].sort();
-    replace(metric, names.map((n) => h('option', { value: n }, n)));
+  // The namespace's metrics, from ListMetrics filtered by it. `listedNamespace` is the one
+  // whose metrics the picker shows; Add is off while another is being listed.
+  let wantedNamespace = null;
+  let listedNamespace = null;
+  const fillMetrics = async () => {
+    const ns = namespace.value.trim();
+    if (ns === wantedNamespace) return;
+    wantedNamespace = ns;
+    add.disabled = true;
+    const found = ns ? await listMetrics({ Namespace: ns }) : { metrics: [], truncated: false };
+    if (!scope.alive || ns !== wantedNamespace) return;
+    listedNamespace = ns;
+    add.disabled = false;
+    metrics = found.metrics;
+    listed.hidden = !found.truncated;
+    listed.textContent = `The first ${metrics.length} series of ${ns} are listed.`;
+    const names = [...new Set(metrics.map((m) => m.MetricName))].sort();
+    replace(
+      metric,
+      names.map((n) => h('option', { value: n }, n)),
+    );
     fillDimensions();
   };
   const fillDimensions = () => {
-    const sets = metrics.filter((m) => m.Namespace === namespace.value && m.MetricName === metric.value)
-      .map(dimensionsOf).sort((a, b) => dimsText(a).localeCompare(dimsText(b)));
-    replace(dimensions, sets.map((d) => h('option', { value: JSON.stringify(d) }, dimsText(d))));
+    const sets = metrics
+      .filter((m) => m.MetricName === metric.value)
+      .map(dimensionsOf)
+      .sort((a, b) => dimsText(a).localeCompare(dimsText(b)));
+    replace(
+      dimensions,
+      sets.map((d) => h('option', { value: JSON.stringify(d) }, dimsText(d))),
+    );
   };
-  namespace.addEventListener('change', fillMetrics);
+  const onNamespace = () =>
+    fillMetrics().catch((e) => {
+      wantedNamespace = null;
+      replace(status, errorBox(e));
+    });
+  namespace.addEventListener('change', onNamespace);
+  // Enter in the namespace lists its metrics rather than adding the series shown.
+  namespace.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    onNamespace();
+  });
   metric.addEventListener('change', fillDimensions);
 
   add.form.addEventListener('submit', (e) => {
@@ -100,32 +191,61 @@ export function render(view, { query, scope }) {
       replace(status, errorBox({ message: `At most ${kMaxSeries} series on one chart.` }));
       return;
     }
-    state.series.push({ namespace: namespace.value, metric: metric.value,
-      dimensions: JSON.parse(dimensions.value), stat: stat.value });
-    changed();
+    state.series.push({
+      namespace: listedNamespace,
+      metric: metric.value,
+      dimensions: JSON.parse(dimensions.value),
+      stat: stat.value,
+    });
+    seriesChanged();
   });
-  period.addEventListener('change', () => { saveState(); load(); });
+  period.addEventListener('change', () => {
+    saveState();
+    load();
+  });
 
-  const changed = () => {
+  const seriesChanged = () => {
     saveState();
     renderChips();
     chart?.destroy();
-    chart = state.series.length ? timeChart(chartBox, {
-      series: state.series.map((s) => ({ label: seriesLabel(s) })),
-      height: 360,
-      format: (v) => number(v),
-      onZoom: (start, end) => range.zoom(start, end),
-    }) : null;
-    if (!chart) replace(chartBox, h('p', { class: 'muted empty' }, 'Pick a metric and add it to the chart.'));
+    chart = state.series.length
+      ? timeChart(chartBox, {
+          series: state.series.map((s) => ({ label: seriesLabel(s) })),
+          height: 360,
+          format: (v) => number(v),
+          onZoom: (start, end) => range.zoom(start, end),
+        })
+      : null;
+    if (!chart)
+      replace(chartBox, h('p', { class: 'muted empty' }, 'Pick a metric and add it to the chart.'));
     load();
   };
 
-  const renderChips = () => replace(chips, state.series.map((s, i) =>
-    h('li', { class: 'series-chip', 'data-testid': 'series-chip' },
-      h('span', { class: 'swatch', style: `background: ${kPalette[i % kPalette.length]}` }),
-      `${s.namespace} · ${seriesLabel(s)}`,
-      h('button', { type: 'button', title: 'Remove', 'aria-label': `Remove ${seriesLabel(s)}`,
-        onclick: () => { state.series.splice(i, 1); changed(); } }, '×'))));
+  const renderChips = () =>
+    replace(
+      chips,
+      state.series.map((s, i) =>
+        h(
+          'li',
+          { class: 'series-chip', 'data-testid': 'series-chip' },
+          h('span', { class: 'swatch', style: `background: ${kPalette[i % kPalette.length]}` }),
+          `${s.namespace} · ${seriesLabel(s)}`,
+          h(
+            'button',
+            {
+              type: 'button',
+              title: 'Remove',
+              'aria-label': `Remove ${seriesLabel(s)}`,
+              onclick: () => {
+                state.series.splice(i, 1);
+                seriesChanged();
+              },
+            },
+            '×',
+          ),
+        ),
+      ),
+    );
 
   let generation = 0;
   const load = async () => {
@@ -144,7 +264,8 @@ export function render(view, { query, scope }) {
       replace(status);
       // data-draw-ms is set by the draw, a microtask after setData.
       queueMicrotask(() => {
-        info.textContent = `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
+        info.textContent =
+          `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
           `fetched in ${Math.round(fetched)} ms, drawn in ${chart?.drawMs ?? '–'} ms`;
       });
     } catch (e) {
@@ -152,17 +273,29 @@ export function render(view, { query, scope }) {
     }
   };
 
-  scope.every(kRefreshMs, async () => {
-    if (metrics.length === 0) {
-      metrics = await listMetrics();
-      if (!scope.alive) return;
-      const namespaces = [...new Set(metrics.map((m) => m.Namespace))].sort();
-      const first = state.series[0]?.namespace ?? (namespaces.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : namespaces[0]);
-      replace(namespace, namespaces.map((n) => h('option', { value: n, selected: n === first }, n)));
-      fillMetrics();
-      changed();
-      return;
-    }
-    if (range.get().live) await load();
-  }, (e) => replace(status, errorBox(e)));
+  let started = false;
+  scope.every(
+    kRefreshMs,
+    async () => {
+      if (!started) {
+        // The namespaces of the first series listed (a few pages; any other can be typed).
+        const { metrics: some } = await listMetrics({}, { maxPages: 4 });
+        if (!scope.alive) return;
+        const names = [...new Set(some.map((m) => m.Namespace))].sort();
+        replace(
+          namespaces,
+          names.map((n) => h('option', { value: n })),
+        );
+        namespace.value =
+          state.series[0]?.namespace ??
+          (names.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : (names[0] ?? ''));
+        await fillMetrics();
+        started = true;
+        seriesChanged();
+        return;
+      }
+      if (range.get().live) await load();
+    },
+    (e) => replace(status, errorBox(e)),
+  );
 }

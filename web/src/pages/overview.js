@@ -6,18 +6,19 @@ import { kPalette, sparkline } from '../chart.js';
 import { progressBlock } from '../deployments.js';
 import { errorBox, h, replace, stateBadge, table } from '../dom.js';
 import { ago, duration, latency, number, percent } from '../format.js';
-import { last, lbQueries, seriesOf } from '../metricdata.js';
+import { explorerHref, last, lbQueries, seriesOf } from '../metricdata.js';
 
-const kWindow = 15 * 60;  // seconds of sparkline
+const kWindow = 15 * 60; // seconds of sparkline
 const kPeriod = 10;
 const kRefreshMs = 5000;
 const kStateOrder = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
 
-// The sparklines of one app card: [query id prefix, label, colour, formatter].
+// The sparklines of one app card: [query id prefix, label, colour, formatter, the load
+// balancer's metric and statistic the explorer opens on].
 const kSparks = [
-  ['rps', 'Requests', kPalette[0], (v) => `${number(v)}/s`],
-  ['p99', 'p99 latency', kPalette[4], latency],
-  ['e5', '5xx rate', kPalette[3], percent],
+  ['rps', 'Requests', kPalette[0], (v) => `${number(v)}/s`, 'RequestCount', 'Sum'],
+  ['p99', 'p99 latency', kPalette[4], latency, 'TargetResponseTime', 'p99'],
+  ['e5', '5xx rate', kPalette[3], percent, 'HTTPCode_Target_5XX_Count', 'Sum'],
 ];
 
 export function render(view, { scope }) {
@@ -28,43 +29,84 @@ export function render(view, { scope }) {
   const updated = h('span', { class: 'muted small' });
   view.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Overview'), updated),
-    status, h('h2', {}, 'Alarms'), alarms, h('h2', {}, 'Apps'), apps,
-    h('h2', {}, 'Canaries'), canaries);
+    status,
+    h('h2', {}, 'Alarms'),
+    alarms,
+    h('h2', {}, 'Apps'),
+    apps,
+    h('h2', {}, 'Canaries'),
+    canaries,
+  );
 
-  const cards = new Map();  // app name → {el, sparks, ...}
+  const cards = new Map(); // app name → {el, sparks, ...}
   scope.onDispose(() => cards.forEach((c) => c.sparks.forEach((s) => s.chart.destroy())));
 
-  scope.every(kRefreshMs, async () => {
-    // Up to the last whole period: the one in progress would read low.
-    const end = Math.floor(Date.now() / 1000 / kPeriod) * kPeriod;
-    const [appsDoc, alarmsDoc, canariesDoc] = await Promise.all([rest.apps(), rest.alarms(), rest.canaries()]);
-    const list = appsDoc.apps ?? [];
-    const queries = list.flatMap((app, i) => (app.listen ? lbQueries(app.name, kPeriod, `_${i}`) : []));
-    const metrics = queries.length ? await getMetricData(queries, end - kWindow, end) : new Map();
-    if (!scope.alive) return;
-    replace(status);
-    renderAlarms(alarms, alarmsDoc.alarms ?? []);
-    syncCards(apps, cards, list);
-    list.forEach((app, i) => updateCard(cards.get(app.name), app, metrics, `_${i}`));
-    replace(canaries, canaryTable(canariesDoc.canaries ?? []));
-    updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
-  }, (e) => replace(status, errorBox(e)));
+  scope.every(
+    kRefreshMs,
+    async () => {
+      // Up to the last whole period: the one in progress would read low.
+      const end = Math.floor(Date.now() / 1000 / kPeriod) * kPeriod;
+      const [appsDoc, alarmsDoc, canariesDoc] = await Promise.all([
+        rest.apps(),
+        rest.alarms(),
+        rest.canaries(),
+      ]);
+      const list = appsDoc.apps ?? [];
+      const queries = list.flatMap((app, i) =>
+        app.listen ? lbQueries(app.name, kPeriod, `_${i}`) : [],
+      );
+      const metrics = queries.length ? await getMetricData(queries, end - kWindow, end) : new Map();
+      if (!scope.alive) return;
+      replace(status);
+      renderAlarms(alarms, alarmsDoc.alarms ?? []);
+      syncCards(apps, cards, list);
+      list.forEach((app, i) => updateCard(cards.get(app.name), app, metrics, `_${i}`));
+      replace(canaries, canaryTable(canariesDoc.canaries ?? []));
+      updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    },
+    (e) => replace(status, errorBox(e)),
+  );
 }
 
 function renderAlarms(el, alarms) {
-  const sorted = [...alarms].sort((a, b) => (kStateOrder[a.state] ?? 3) - (kStateOrder[b.state] ?? 3) ||
-    a.name.localeCompare(b.name));
+  const sorted = [...alarms].sort(
+    (a, b) =>
+      (kStateOrder[a.state] ?? 3) - (kStateOrder[b.state] ?? 3) || a.name.localeCompare(b.name),
+  );
   const firing = sorted.filter((a) => a.state === 'ALARM').length;
-  replace(el,
-    h('p', { class: firing ? 'alarm-count firing' : 'alarm-count', 'data-testid': 'alarm-count' },
-      firing ? `${firing} in ALARM` : `No alarm firing (${alarms.length} alarms)`),
-    sorted.length === 0 ? null : h('ul', { class: 'alarm-list' }, sorted.map((a) =>
-      h('li', { class: `alarm-item state-row-${a.state.toLowerCase()}`, 'data-testid': 'overview-alarm',
-        'data-alarm': a.name, 'data-state': a.state },
-      stateBadge(a.state),
-      h('a', { href: `#/alarms/${encodeURIComponent(a.name)}` }, a.name),
-      a.acknowledged ? h('span', { class: 'badge' }, 'acknowledged') : null,
-      h('span', { class: 'muted small', title: a.reason }, ago(a.updated_at))))));
+  replace(
+    el,
+    h(
+      'p',
+      { class: firing ? 'alarm-count firing' : 'alarm-count', 'data-testid': 'alarm-count' },
+      firing ? `${firing} in ALARM` : `No alarm firing (${alarms.length} alarms)`,
+    ),
+    sorted.length === 0
+      ? null
+      : h(
+          'ul',
+          { class: 'alarm-list' },
+          sorted.map((a) =>
+            h(
+              'li',
+              {
+                class: `alarm-item state-row-${a.state.toLowerCase()}`,
+                'data-testid': 'overview-alarm',
+                'data-alarm': a.name,
+                'data-state': a.state,
+              },
+              stateBadge(a.state),
+              h('a', { href: `#/alarms/${encodeURIComponent(a.name)}` }, a.name),
+              a.acknowledged ? h('span', { class: 'badge' }, 'acknowledged') : null,
+              // Why it fires, for those in ALARM; the others' reasons are on hover.
+              a.state === 'ALARM'
+                ? h('span', { class: 'alarm-reason small', title: a.reason }, a.reason)
+                : null,
+              h('span', { class: 'since muted small', title: a.reason }, ago(a.updated_at)),
+            ),
+          ),
+        ),
+  );
 }
 
 // Makes one card per app, in the list's order; cards of apps gone are dropped.
@@ -78,7 +120,9 @@ function syncCards(container, cards, list) {
   for (const app of list) {
     const card = makeCard(app);
     container.append(card.el);
-    card.sparks.forEach((s) => { s.chart = sparkline(s.box, { color: s.color }); });
+    card.sparks.forEach((s) => {
+      s.chart = sparkline(s.box, { color: s.color });
+    });
     cards.set(app.name, card);
   }
 }
@@ -87,19 +131,54 @@ function makeCard(app) {
   const version = h('span', { class: 'badge version', 'data-testid': 'app-version' });
   const health = h('span', { class: 'health', 'data-testid': 'app-health' });
   const deployment = h('div');
-  const sparks = app.listen ? kSparks.map(([id, label, color, format]) => {
-    const value = h('span', { class: 'spark-value' });
-    const box = h('div', { class: 'spark-chart', 'data-testid': `spark-${id}` });
-    return { id, format, color, value, box, el: h('div', { class: 'spark' },
-      h('div', { class: 'spark-head' }, h('span', { class: 'muted small' }, label), value), box) };
-  }) : [];
-  const el = h('article', { class: 'card app-card', 'data-testid': 'app-card', 'data-app': app.name },
-    h('div', { class: 'app-card-head' },
+  const sparks = app.listen
+    ? kSparks.map(([id, label, color, format, metric, stat]) => {
+        const series = {
+          namespace: 'Vigil/LoadBalancer',
+          metric,
+          dimensions: { App: app.name },
+          stat,
+        };
+        const value = h('span', { class: 'spark-value' });
+        const box = h('div', { class: 'spark-chart', 'data-testid': `spark-${id}` });
+        return {
+          id,
+          format,
+          color,
+          value,
+          box,
+          el: h(
+            'a',
+            {
+              class: 'spark',
+              href: explorerHref([series]),
+              title: `${metric} ${stat} in the explorer`,
+            },
+            h('div', { class: 'spark-head' }, h('span', { class: 'muted small' }, label), value),
+            box,
+          ),
+        };
+      })
+    : [];
+  const el = h(
+    'article',
+    { class: 'card app-card', 'data-testid': 'app-card', 'data-app': app.name },
+    h(
+      'div',
+      { class: 'app-card-head' },
       h('a', { class: 'app-name', href: `#/apps/${encodeURIComponent(app.name)}` }, app.name),
-      version, health),
+      version,
+      health,
+    ),
     deployment,
-    app.listen ? h('div', { class: 'sparks' }, sparks.map((s) => s.el))
-      : h('p', { class: 'muted small' }, 'A worker app: no load balancer.'));
+    app.listen
+      ? h(
+          'div',
+          { class: 'sparks' },
+          sparks.map((s) => s.el),
+        )
+      : h('p', { class: 'muted small' }, 'A worker app: no load balancer.'),
+  );
   return { el, version, health, deployment, sparks };
 }
 
@@ -119,17 +198,33 @@ function updateCard(card, app, metrics, suffix) {
 // As `vigil canaries list`: target, interval, runs, failures, the last result.
 function canaryTable(list) {
   return table(
-    [{ label: 'Last run' }, { label: 'Canary' }, { label: 'Target', class: 'hide-narrow' },
-      { label: 'Every', class: 'num' }, { label: 'Runs', class: 'num' }, { label: 'Failures', class: 'num' },
-      { label: 'Why', class: 'wrap' }],
+    [
+      { label: 'Last run' },
+      { label: 'Canary' },
+      { label: 'Target', class: 'hide-narrow' },
+      { label: 'Every', class: 'num' },
+      { label: 'Runs', class: 'num' },
+      { label: 'Failures', class: 'num' },
+      { label: 'Why', class: 'wrap' },
+    ],
     list.map((c) => {
       const last = c.last;
       const state = last === null ? 'no run yet' : last.ok ? 'passed' : 'failed';
       return {
-        props: { 'data-testid': 'canary', 'data-canary': c.name, class: last && !last.ok ? 'row-alarm' : '' },
+        props: {
+          'data-testid': 'canary',
+          'data-canary': c.name,
+          class: last && !last.ok ? 'row-alarm' : '',
+        },
         cells: [
-          h('span', { class: `badge state-${last === null ? 'stopped' : last.ok ? 'ok' : 'alarm'}`,
-            title: last ? `${ago(last.started_at)}, ${last.duration_ms} ms` : '' }, state),
+          h(
+            'span',
+            {
+              class: `badge state-${last === null ? 'stopped' : last.ok ? 'ok' : 'alarm'}`,
+              title: last ? `${ago(last.started_at)}, ${last.duration_ms} ms` : '',
+            },
+            state,
+          ),
           c.name,
           c.app ? `app ${c.app}` : c.url,
           c.interval_ms > 0 ? duration(c.interval_ms / 1000) : 'on demand',
@@ -139,5 +234,6 @@ function canaryTable(list) {
         ],
       };
     }),
-    { empty: 'No canaries configured.' });
+    { empty: 'No canaries configured.' },
+  );
 }

@@ -4,7 +4,7 @@
 // cache, no cookies) for every page load.
 //
 //   node drive.mjs --out RESULTS.tsv --runs N [--warmup W] [--vigil URL --access-key K
-//                  --secret-key S] [--prometheus URL]
+//                  --secret-key S] [--prometheus URL] [--pid-file FILE]
 //
 // For each run and each target (their order alternates from run to run), two page loads:
 //   home   the UI's main page: Vigil's / after signing in (the overview), Prometheus'
@@ -16,7 +16,7 @@
 //          JS heap after a GC, main-thread time, bytes transferred.
 // Appends RUN<TAB>TARGET<TAB>METRIC<TAB>VALUE lines to RESULTS.tsv (warm-up runs are not
 // written) and prints each run's figures.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 
@@ -32,6 +32,7 @@ const { values: opt } = parseArgs({
     'access-key': { type: 'string' },
     'secret-key': { type: 'string' },
     prometheus: { type: 'string' },
+    'pid-file': { type: 'string' },
   },
 });
 if (!opt.out || (!opt.vigil && !opt.prometheus)) {
@@ -211,14 +212,50 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   // Root: chromium's sandbox needs an unprivileged user.
   args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  // Signals are handled below: playwright's own handlers could leave chromium running when a
+  // second signal came during its graceful close (Ctrl-C, then run.sh's SIGTERM).
+  handleSIGINT: false,
+  handleSIGTERM: false,
+  handleSIGHUP: false,
 });
+// Chromium runs in its own process group (playwright starts it detached), led by the browser
+// process: its id and its temporary profile go to --pid-file, for run.sh to kill the group and
+// remove the profile should this process die without closing it (SIGKILL).
+const browserPid = (await (await browser.newBrowserCDPSession()).send('SystemInfo.getProcessInfo'))
+  .processInfo.find((p) => p.type === 'browser')?.id;
+if (opt['pid-file'] && browserPid) {
+  const profile = readFileSync(`/proc/${browserPid}/cmdline`, 'utf8').split('\0')
+    .find((a) => a.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length) ?? '';
+  writeFileSync(opt['pid-file'], `${browserPid}\n${profile}\n`);
+}
+let stopping = false;
+const stop = (signal, code) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`drive.mjs: ${signal}, closing chromium`);
+  const kill = () => {
+    try { if (browserPid) process.kill(-browserPid, 'SIGKILL'); } catch { /* gone already */ }
+    process.exit(code);
+  };
+  setTimeout(kill, 5000).unref();
+  browser.close().then(kill, kill);
+};
+process.on('SIGINT', () => stop('SIGINT', 130));
+process.on('SIGTERM', () => stop('SIGTERM', 143));
+process.on('SIGHUP', () => stop('SIGHUP', 129));
 let failed = false;
 try {
   for (let run = 1 - warmups; run <= runs; run++) {
     const order = run % 2 ? names : [...names].reverse();
     for (const name of order) {
       const target = targets[name];
-      const figures = { ...await measureHome(browser, target), ...await measureChart(browser, target) };
+      let figures;
+      try {
+        figures = { ...await measureHome(browser, target), ...await measureChart(browser, target) };
+      } catch (e) {
+        if (stopping) await new Promise(() => {});  // closing on a signal: stop() exits
+        throw e;
+      }
       const label = run <= 0 ? `warm-up ${run + warmups}` : `run ${run}/${runs}`;
       console.error(`[${new Date().toISOString().slice(11, 19)}] ${label} ${name}: ` +
         Object.entries(figures).map(([k, v]) => `${k}=${v === null ? '-' : +v.toFixed(1)}`).join(' '));

@@ -48,9 +48,20 @@ PY=/usr/bin/python3  # Debian's: a python3 earlier on PATH may be a slow-startin
 
 cleanup() {
   local pid
-  if [[ -n ${DRIVER_PID:-} ]]; then  # node closes its chromium on SIGTERM (playwright's handler)
+  if [[ -n ${DRIVER_PID:-} ]]; then  # drive.mjs closes its chromium on SIGTERM
     kill -TERM "$DRIVER_PID" 2>/dev/null || true
     wait "$DRIVER_PID" 2>/dev/null || true
+  fi
+  # Chromium's process group (led by the browser process drive.mjs wrote down) and its temporary
+  # profile, should they have outlived drive.mjs.
+  if [[ -s $WORK/chromium.pid ]]; then
+    local group profile
+    { read -r group; read -r profile; } <"$WORK/chromium.pid" || true
+    if [[ -n $group ]] && kill -0 -- "-$group" 2>/dev/null; then
+      kill -KILL -- "-$group" 2>/dev/null || true
+      sleep 0.5
+    fi
+    [[ $profile == /tmp/playwright_chromiumdev_profile-* ]] && rm -rf "$profile"
   fi
   for pid in "${SERVER_PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
@@ -130,7 +141,7 @@ fi
 
 node "$HERE/drive.mjs" --out "$RESULTS" --runs "$RUNS" --warmup "$WARMUP" \
   --vigil "$VIGIL_URL" --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY" \
-  --prometheus "$PROMETHEUS_URL" &
+  --prometheus "$PROMETHEUS_URL" --pid-file "$WORK/chromium.pid" &
 DRIVER_PID=$!
 wait "$DRIVER_PID" || { rc=$?; DRIVER_PID=; log "drive.mjs failed ($rc)"; exit 1; }
 DRIVER_PID=

@@ -12,8 +12,10 @@
 //          bytes transferred.
 //   chart  the 5 series over one day at a 10 s step. Vigil: /#/metrics?s=...&range=1d&period=10;
 //          Prometheus: /classic/graph?g0.expr=wave&g0.range_input=1d&g0.step_input=10. The
-//          frame after every series is drawn, the data request, the UI's own draw time, the
-//          JS heap after a GC, main-thread time, bytes transferred.
+//          frame after every series is drawn, when the data was asked for and how long its
+//          request took (resource timing), the UI's own draw time, the JS heap after a GC,
+//          main-thread time (CDP Performance.getMetrics), bytes transferred.
+// Times are on the page's performance.now() clock: 0 is the start of the navigation.
 // Appends RUN<TAB>TARGET<TAB>METRIC<TAB>VALUE lines to RESULTS.tsv (warm-up runs are not
 // written) and prints each run's figures.
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -155,7 +157,8 @@ async function pageLoad(browser, target, path, condition) {
         fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
         bytes: nav.transferSize + resources.reduce((n, e) => n + e.transferSize, 0),
         resources: resources.map((e) => ({ name: e.name, initiatorType: e.initiatorType,
-          requestStart: e.requestStart, responseEnd: e.responseEnd, transferSize: e.transferSize })),
+          startTime: e.startTime, requestStart: e.requestStart, responseEnd: e.responseEnd,
+          transferSize: e.transferSize })),
       };
     });
     return { context, page, cdp, timing };
@@ -189,6 +192,7 @@ async function measureChart(browser, target) {
     const heap = await cdp.send('Runtime.getHeapUsage');
     return {
       chart_ms: painted,
+      chart_data_asked_ms: data ? data.startTime : null,
       chart_after_data_ms: data ? painted - data.responseEnd : null,
       chart_fetch_ms: data ? data.responseEnd - data.requestStart : null,
       chart_draw_ms: ownDraw,

@@ -12,7 +12,8 @@ NAMES = {"vigil": "Vigil", "prometheus": "Prometheus 2.42 (classic UI)"}
 # (metric, header, format)
 HOME = [("home_fcp_ms", "FCP ms", ".0f"), ("home_ready_ms", "content drawn ms", ".0f"),
         ("home_kb", "transferred KiB", ".0f")]
-CHART = [("chart_ms", "drawn ms", ".0f"), ("chart_fetch_ms", "data request ms", ".0f"),
+CHART = [("chart_ms", "drawn ms", ".0f"), ("chart_data_asked_ms", "data asked at ms", ".0f"),
+         ("chart_fetch_ms", "data request ms", ".0f"),
          ("chart_after_data_ms", "data to drawn ms", ".0f"), ("chart_draw_ms", "own draw ms", ".1f"),
          ("chart_points", "points", ".0f"), ("chart_data_kb", "data KiB", ".0f"),
          ("chart_kb", "transferred KiB", ".0f"), ("chart_heap_mib", "JS heap MiB", ".1f"),

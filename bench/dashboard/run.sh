@@ -116,7 +116,8 @@ start prometheus prometheus --config.file="$WORK/prometheus.yml" \
   --web.listen-address="127.0.0.1:$port" --log.level=warn
 PROMETHEUS_URL="http://127.0.0.1:$port"
 wait_ready "$PROMETHEUS_URL/-/ready" "$PID" prometheus
-log "prometheus on $PROMETHEUS_URL, $(ls "$WORK/prometheus-data" | grep -c '^01') blocks backfilled"
+blocks=("$WORK"/prometheus-data/01*)
+log "prometheus on $PROMETHEUS_URL, ${#blocks[@]} blocks backfilled"
 
 # Vigil: a fresh data dir, the day sent as PutMetricData (signed, 1,000 datums a call).
 port=$(free_port)

@@ -44,6 +44,7 @@ bench: deps
 	bench/alarms/run.sh $(BUILD)
 	bench/logs/run.sh $(BUILD)
 	bench/deploy/run.sh $(BUILD)
+	bench/dashboard/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -28,7 +28,7 @@ struct Request {
   std::string query;   // raw, without '?'
   // Header fields in the order received, names as received (case kept).
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;    // raw bytes as received (Content-Encoding NOT undone)
+  std::string body;            // raw bytes as received (Content-Encoding NOT undone)
   std::string remote_address;  // "127.0.0.1:53412"
 
   // Value of the first header with this name (ASCII case-insensitive), or nullopt.
@@ -48,10 +48,10 @@ struct Response {
 using Handler = std::function<Response(const Request&)>;
 
 // Maps (method, exact path) to a handler — or (method, prefix) when the path ends with '*',
-// e.g. "/v1/apps/*"; routes are tried in registration order. A path may also have a fallback for any method
-// (registered with method "*" or ""), used when no handler matches the exact method.
-// Not thread-safe for registration: register everything before Server::Start(); Dispatch()
-// may then run concurrently.
+// e.g. "/v1/apps/*"; routes are tried in registration order. A path may also have a fallback for
+// any method (registered with method "*" or ""), used when no handler matches the exact method. Not
+// thread-safe for registration: register everything before Server::Start(); Dispatch() may then run
+// concurrently.
 class Router {
  public:
   void Handle(std::string method, std::string path, Handler handler);
@@ -73,20 +73,24 @@ struct ServerOptions {
   int worker_threads = 16;
   size_t max_body_bytes = 8 << 20;  // larger bodies get 413 before the handler runs
   int shutdown_grace_ms = 10'000;
-  Logger* logger = nullptr;      // required
-  Registry* metrics = nullptr;   // optional
+  Logger* logger = nullptr;     // required
+  Registry* metrics = nullptr;  // optional
   // Optional, for fault injection (Envoy's fault filter; examples/shop's --fault-latency-ms):
   // called on an I/O thread for each request read, before its handler runs; a positive result
   // holds the request that long on an asynchronous timer, so a held request occupies neither an
   // I/O thread nor a worker and other requests go on. Must be cheap and must not block. A held
   // request counts as in flight: Stop() drains it like one whose handler runs.
   std::function<std::chrono::milliseconds(const Request&)> delay;
+  // Gzips an answer (on the worker thread, zlib level 1) when the request's Accept-Encoding
+  // takes gzip, the answer is a 200 of at least 1 KiB of JSON, XML or text with no
+  // Content-Encoding of its own: a day of metric data is ~4x smaller on the wire.
+  bool compress_responses = true;
 };
 
 class Server {
  public:
   Server(ServerOptions options, const Router* router);  // router must outlive the server
-  ~Server();  // Stop()s if running
+  ~Server();                                            // Stop()s if running
 
   // Binds and starts serving. Unavailable when the address cannot be bound.
   Status Start();

@@ -132,6 +132,36 @@ TEST_F(ServerTest, RoutesGetAndPost) {
   EXPECT_EQ(HeaderValue(r, bhttp::field::content_length), std::to_string(body.size()));
 }
 
+TEST_F(ServerTest, GzipsLargeTextAnswersForClientsThatTakeIt) {
+  std::string big;
+  for (int i = 0; i < 400; ++i) big += "{\"Timestamp\": " + std::to_string(i) + "},";
+  router_.Handle("GET", "/big", [&](const Request&) {
+    return Response::Text(200, big, "application/x-amz-json-1.0");
+  });
+  router_.Handle("GET", "/png",
+                 [&](const Request&) { return Response::Text(200, big, "image/png"); });
+  StartServer();
+  TestClient c(server_->port());
+  auto get = [&](const std::string& path, const char* accept) {
+    BeastRequest req(bhttp::verb::get, path, 11);
+    if (accept != nullptr) req.set(bhttp::field::accept_encoding, accept);
+    return c.Send(std::move(req));
+  };
+  BeastResponse plain = get("/big", nullptr);
+  EXPECT_EQ(plain.body(), big);
+  EXPECT_EQ(HeaderValue(plain, bhttp::field::content_encoding), "");
+  BeastResponse zipped = get("/big", "br, gzip;q=0.8");
+  EXPECT_EQ(HeaderValue(zipped, bhttp::field::content_encoding), "gzip");
+  EXPECT_LT(zipped.body().size(), big.size() / 4);
+  auto unzipped = Gunzip(zipped.body(), 1 << 20);
+  ASSERT_TRUE(unzipped.ok());
+  EXPECT_EQ(*unzipped, big);
+  EXPECT_EQ(HeaderValue(get("/big", "gzip;q=0, identity"), bhttp::field::content_encoding), "");
+  EXPECT_EQ(HeaderValue(get("/big", "identity"), bhttp::field::content_encoding), "");
+  EXPECT_EQ(HeaderValue(get("/png", "gzip"), bhttp::field::content_encoding), "");    // not text
+  EXPECT_EQ(HeaderValue(get("/hello", "gzip"), bhttp::field::content_encoding), "");  // small
+}
+
 TEST_F(ServerTest, BuildsRequestFaithfully) {
   StartServer();
   TestClient c(server_->port());

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/ascii.h"
 #include "http/server_impl.h"
 
 namespace vigil::http {
@@ -66,6 +67,46 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& res, unsigned version, bo
   return out;
 }
 
+// Whether `accept` (an Accept-Encoding value) takes gzip: a "gzip" coding not given q=0.
+bool AcceptsGzip(std::string_view accept) {
+  while (!accept.empty()) {
+    const size_t comma = accept.find(',');
+    std::string_view coding = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    const size_t semi = coding.find(';');
+    std::string_view name = coding.substr(0, semi);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (!EqualsIgnoreCase(name, "gzip")) continue;
+    if (semi == std::string_view::npos) return true;
+    std::string_view q = coding.substr(semi + 1);
+    while (!q.empty() && q.front() == ' ') q.remove_prefix(1);
+    return !(q.starts_with("q=0") && q.find_first_not_of("q=0.") == std::string_view::npos);
+  }
+  return false;
+}
+
+void MaybeCompress(const Request& request, Response* response) {
+  constexpr size_t kMinBytes = 1024;
+  if (response->status != 200 || response->body.size() < kMinBytes) return;
+  const auto accept = request.Header("Accept-Encoding");
+  if (!accept || !AcceptsGzip(*accept)) return;
+  bool compressible = false;
+  for (const auto& [name, value] : response->headers) {
+    if (EqualsIgnoreCase(name, "Content-Encoding")) return;
+    if (EqualsIgnoreCase(name, "Content-Type")) {
+      compressible = StartsWithIgnoreCase(value, "application/json") ||
+                     StartsWithIgnoreCase(value, "application/x-amz-json") ||
+                     StartsWithIgnoreCase(value, "text/") ||
+                     StartsWithIgnoreCase(value, "application/xml");
+    }
+  }
+  if (!compressible) return;
+  response->body = Gzip(response->body, 1);
+  response->headers.emplace_back("Content-Encoding", "gzip");
+  response->headers.emplace_back("Vary", "Accept-Encoding");
+}
+
 // Status for a parse failure, or 0 when the connection just went away.
 int StatusForReadError(const boost::system::error_code& ec) {
   if (ec == bhttp::error::body_limit) return 413;
@@ -97,7 +138,9 @@ void Server::Impl::CountResponse(int status, uint64_t bytes) const {
 
 Response Server::Impl::RunHandler(const Request& request) const {
   try {
-    return router->Dispatch(request);
+    Response response = router->Dispatch(request);
+    if (options.compress_responses) MaybeCompress(request, &response);
+    return response;
   } catch (const std::exception& e) {
     logger->Error("http", request.method + " " + request.path + ": handler threw: " + e.what());
   } catch (...) {

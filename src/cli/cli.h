@@ -16,6 +16,7 @@
 //   vigil deploy APP LABEL [--policy P] [--batch N|N%] [--bake 30s] [--alarm A]... [--canary C]...
 //   vigil rollback APP [--to LABEL];  vigil deployments APP | show ID
 //   vigil canaries list | run NAME
+//   vigil iam list-users | create-user NAME | create-access-key NAME | attach-policy ... | simulate
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
 //           --output table|json
@@ -56,6 +57,10 @@ extern const char* const kDeployUsage;
 // Runs `vigil canaries list` or `vigil canaries run NAME`. Exit codes: 0 done (run: the canary
 // passed), 1 the canary ran and failed, 2 bad usage or an error (unknown canary, no server).
 int RunCanaries(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+
+// Runs `vigil iam <command>` (users, keys, groups, policies, simulate) against /v1/iam, with
+// RunMetrics' exit codes; simulate exits 1 when the action is denied.
+int RunIam(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 extern const char* const kCanariesUsage;
 
 }  // namespace vigil::cli

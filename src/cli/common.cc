@@ -114,6 +114,7 @@ StatusOr<Json> ServerClient::JsonCall(const std::string& target, const std::stri
   auth::SignRequest(key_, region_, service, NowMillis(), req.method, req.target, &req.headers,
                     req.body);
   ASSIGN_OR_RETURN(http::ClientResponse res, client_.RoundTrip(req));
+  if (res.status >= 200 && res.status < 300 && res.body.empty()) return Json::object();
   Json doc = Json::parse(res.body, nullptr, /*allow_exceptions=*/false);
   if (res.status >= 200 && res.status < 300 && !doc.is_discarded()) return doc;
   if (doc.is_object() && doc.contains("__type")) {
@@ -135,6 +136,7 @@ StatusOr<Json> ServerClient::Rest(const std::string& method, const std::string& 
   auth::SignRequest(key_, region_, "vigil", NowMillis(), req.method, req.target, &req.headers,
                     req.body);
   ASSIGN_OR_RETURN(http::ClientResponse res, client_.RoundTrip(req));
+  if (res.status >= 200 && res.status < 300 && res.body.empty()) return Json::object();
   Json doc = Json::parse(res.body, nullptr, /*allow_exceptions=*/false);
   if (res.status >= 200 && res.status < 300 && !doc.is_discarded()) return doc;
   if (doc.is_object() && doc.contains("error")) {

@@ -62,8 +62,8 @@ class ServerClient {
                           const Json& input) {
     return JsonCall(target, "application/x-amz-json-1.1", service, input);
   }
-  // A Vigil REST call: the answer's document (2xx), or its error as FailedPrecondition
-  // "Code: message". `path` is already percent-encoded.
+  // A Vigil REST call: the answer's document (2xx; {} when it has no body), or its error as
+  // FailedPrecondition "Code: message". `path` is already percent-encoded.
   StatusOr<Json> Rest(const std::string& method, const std::string& path,
                       const std::string& body = "", const std::string& content_type = "");
 

@@ -29,6 +29,8 @@ constexpr const char* kUsage =
     "         application versions and their deployments (`vigil deploy help`)\n"
     "  canaries list|run NAME [options]\n"
     "         synthetic checks: their last results; run one now (`vigil canaries help`)\n"
+    "  iam create-user|create-access-key|attach-policy|put-user-policy|simulate|list-... \n"
+    "         identities and their policies (`vigil iam help`)\n"
     "  version  print the version\n"
     "  help     print this text\n";
 
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
     return vigil::cli::RunDeployCommand(command, args, stdout, stderr);
   }
   if (command == "canaries") return vigil::cli::RunCanaries(args, stdout, stderr);
+  if (command == "iam") return vigil::cli::RunIam(args, stdout, stderr);
   std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

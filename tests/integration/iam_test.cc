@@ -1,0 +1,217 @@
+// Identities and policies end to end, with both aws CLIs: users and keys made with `vigil iam`,
+// their calls allowed or refused (AccessDenied naming action and resource) by their policies —
+// managed, group and inline, explicit deny over allow, resource ARNs, conditions — refusals in
+// the audit trail, inactive keys refused, the simulator, and a dashboard session bound by its
+// user's policies.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/integration/assertions.h"
+#include "tests/integration/vigil_server.h"
+
+namespace vigil::integration {
+namespace {
+
+using Json = nlohmann::json;
+
+class IamTest : public ServerTest {
+ protected:
+  // `vigil iam <args>` as root; the run (stdout, exit code).
+  AwsResult Iam(std::vector<std::string> args) {
+    args.insert(args.begin(), "iam");
+    return server_.RunVigil(args);
+  }
+  // A new user with one key; the key's (id, secret).
+  std::pair<std::string, std::string> User(const std::string& name) {
+    EXPECT_EQ(Iam({"create-user", name}).exit_code, 0);
+    AwsResult key = Iam({"create-access-key", name, "--output", "json"});
+    EXPECT_EQ(key.exit_code, 0) << key.Describe();
+    const Json k = key.Json();
+    return {k.value("access_key_id", ""), k.value("secret_access_key", "")};
+  }
+  // The CLI under test, as the user with `key`.
+  AwsResult As(const std::pair<std::string, std::string>& key, std::vector<std::string> args) {
+    AwsOptions o;
+    o.env = {{"AWS_SHARED_CREDENTIALS_FILE", std::nullopt},
+             {"AWS_ACCESS_KEY_ID", key.first},
+             {"AWS_SECRET_ACCESS_KEY", key.second}};
+    return server_.RunAws(GetParam(), args, o);
+  }
+  std::string Doc(const std::string& name, const std::string& json) {
+    return "@" + server_.WriteScratchFile(name, json);
+  }
+};
+
+const std::vector<std::string> kPutAlarm = {"cloudwatch",
+                                            "put-metric-alarm",
+                                            "--alarm-name",
+                                            "prod-errors",
+                                            "--namespace",
+                                            "Shop",
+                                            "--metric-name",
+                                            "Errors",
+                                            "--statistic",
+                                            "Sum",
+                                            "--period",
+                                            "60",
+                                            "--evaluation-periods",
+                                            "1",
+                                            "--threshold",
+                                            "1",
+                                            "--comparison-operator",
+                                            "GreaterThanThreshold"};
+
+TEST_P(IamTest, PoliciesDecideEveryCall) {
+  const auto alice = User("alice");
+  // No policy: everything is implicitly denied, named with its action and resource.
+  AwsResult none = As(alice, {"cloudwatch", "list-metrics"});
+  ASSERT_TRUE(AwsError(GetParam(), none, "AccessDenied"));
+  EXPECT_NE(none.err.find("cloudwatch:ListMetrics"), std::string::npos) << none.err;
+
+  // ReadOnlyAccess: reads pass, changes do not.
+  ASSERT_EQ(Iam({"attach-policy", "--user", "alice", "--policy", "ReadOnlyAccess"}).exit_code, 0);
+  EXPECT_TRUE(AwsOk(As(alice, {"cloudwatch", "list-metrics"})));
+  EXPECT_TRUE(AwsOk(As(alice, {"logs", "describe-log-groups"})));
+  AwsResult put = As(alice, kPutAlarm);
+  ASSERT_TRUE(AwsError(GetParam(), put, "AccessDenied"));
+  EXPECT_NE(put.err.find("cloudwatch:PutMetricAlarm on resource: "
+                         "arn:vigil:cloudwatch:::alarm:prod-errors"),
+            std::string::npos)
+      << put.err;
+
+  // A group grants alarms on dev-* only (resource ARNs with wildcards).
+  ASSERT_EQ(Iam({"create-group", "oncall"}).exit_code, 0);
+  ASSERT_EQ(Iam({"add-user-to-group", "--user", "alice", "--group", "oncall"}).exit_code, 0);
+  ASSERT_EQ(
+      Iam({"put-group-policy", "--group", "oncall", "--policy-name", "dev-alarms", "--document",
+           Doc("dev.json", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+                     "Action":"cloudwatch:*Alarm*","Resource":"arn:vigil:cloudwatch:::alarm:dev-*"}]})")})
+          .exit_code,
+      0);
+  std::vector<std::string> dev_alarm = kPutAlarm;
+  dev_alarm[3] = "dev-errors";
+  EXPECT_TRUE(AwsOk(As(alice, dev_alarm)));
+  EXPECT_TRUE(AwsError(GetParam(), As(alice, kPutAlarm), "AccessDenied"));
+
+  // An explicit deny on the user beats the group's allow, and says which policy decided.
+  ASSERT_EQ(Iam({"put-user-policy", "--user", "alice", "--policy-name", "no-deletes", "--document",
+                 Doc("deny.json", R"({"Statement":{"Sid":"NoDeletes","Effect":"Deny",
+                     "Action":"cloudwatch:DeleteAlarms","Resource":"*"}})")})
+                .exit_code,
+            0);
+  AwsResult del = As(alice, {"cloudwatch", "delete-alarms", "--alarm-names", "dev-errors"});
+  ASSERT_TRUE(AwsError(GetParam(), del, "AccessDenied"));
+  EXPECT_NE(del.err.find("explicit deny"), std::string::npos) << del.err;
+  EXPECT_NE(del.err.find("NoDeletes"), std::string::npos) << del.err;
+
+  // Conditions: from 10.0.0.0/8 only — the CLI calls from 127.0.0.1.
+  ASSERT_EQ(Iam({"put-user-policy", "--user", "alice", "--policy-name", "office", "--document",
+                 Doc("ip.json", R"({"Statement":{"Effect":"Deny","Action":"logs:*",
+                     "Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}})")})
+                .exit_code,
+            0);
+  EXPECT_TRUE(
+      AwsError(GetParam(), As(alice, {"logs", "describe-log-groups"}), "AccessDeniedException"));
+
+  // The root key is never bound by policies.
+  EXPECT_TRUE(AwsOk(Aws(kPutAlarm)));
+
+  // Refusals are in the audit trail, under the user.
+  AwsResult trail = Aws({"cloudtrail", "lookup-events", "--lookup-attributes",
+                         "AttributeKey=Username,AttributeValue=alice"});
+  ASSERT_TRUE(AwsOk(trail));
+  int denied = 0;
+  const Json events = trail.Json()["Events"];
+  for (const Json& e : events) {
+    const Json event = Json::parse(e["CloudTrailEvent"].get<std::string>());
+    if (event.value("errorCode", "") == "AccessDenied") ++denied;
+  }
+  EXPECT_GE(denied, 5) << trail.out;
+
+  // The simulator says the same, and names the statement.
+  AwsResult sim = Iam(
+      {"simulate", "--user", "alice", "--action", "cloudwatch:DeleteAlarms", "--output", "json"});
+  EXPECT_EQ(sim.exit_code, 1) << sim.Describe();
+  EXPECT_EQ(sim.Json()["decision"], "explicitly denied");
+  EXPECT_EQ(sim.Json()["statement"], "NoDeletes");
+  AwsResult allowed = Iam({"simulate", "--user", "alice", "--action", "cloudwatch:GetMetricData"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.Describe();
+  EXPECT_NE(allowed.out.find("allowed by ReadOnlyAccess"), std::string::npos) << allowed.out;
+}
+
+TEST_P(IamTest, InactiveAndDeletedKeysAreRefused) {
+  const auto bob = User("bob");
+  ASSERT_EQ(Iam({"attach-policy", "--user", "bob", "--policy", "AdministratorAccess"}).exit_code,
+            0);
+  EXPECT_TRUE(AwsOk(As(bob, {"cloudwatch", "list-metrics"})));
+  ASSERT_EQ(Iam({"update-access-key", bob.first, "--status", "Inactive"}).exit_code, 0);
+  EXPECT_TRUE(
+      AwsError(GetParam(), As(bob, {"cloudwatch", "list-metrics"}), "InvalidClientTokenId"));
+  ASSERT_EQ(Iam({"update-access-key", bob.first, "--status", "Active"}).exit_code, 0);
+  EXPECT_TRUE(AwsOk(As(bob, {"cloudwatch", "list-metrics"})));
+  // The user's keys, groups and policies must go before the user does.
+  AwsResult busy = Iam({"delete-user", "bob"});
+  EXPECT_EQ(busy.exit_code, 1);
+  EXPECT_NE(busy.err.find("Conflict"), std::string::npos) << busy.Describe();
+  ASSERT_EQ(Iam({"delete-access-key", bob.first}).exit_code, 0);
+  EXPECT_TRUE(
+      AwsError(GetParam(), As(bob, {"cloudwatch", "list-metrics"}), "InvalidClientTokenId"));
+  // Keys, users and policies outlive a restart; secrets are not in state.db in the clear.
+  const auto carol = User("carol");
+  ASSERT_EQ(Iam({"attach-policy", "--user", "carol", "--policy", "ReadOnlyAccess"}).exit_code, 0);
+  ASSERT_OK(server_.Restart());
+  EXPECT_TRUE(AwsOk(As(carol, {"cloudwatch", "list-metrics"})));
+  std::ifstream db(server_.data_dir() + "/state.db", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(db)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(carol.second), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothClis, IamTest, testing::ValuesIn(kBothClis), CliParamName);
+
+// The dashboard's session carries its user's policies.
+TEST(IamSessionTest, ASessionIsBoundByItsUsersPolicies) {
+  VigilServer server;
+  ASSERT_OK(server.Start());
+  ASSERT_EQ(server.RunVigil({"iam", "create-user", "viewer"}).exit_code, 0);
+  AwsResult key = server.RunVigil({"iam", "create-access-key", "viewer", "--output", "json"});
+  ASSERT_EQ(key.exit_code, 0) << key.Describe();
+  ASSERT_EQ(
+      server.RunVigil({"iam", "attach-policy", "--user", "viewer", "--policy", "ReadOnlyAccess"})
+          .exit_code,
+      0);
+  auto client = server.NewClient();
+  HttpRequest sign_in;
+  sign_in.target = "/v1/session";
+  sign_in.body = Json{{"access_key_id", key.Json()["access_key_id"]},
+                      {"secret_access_key", key.Json()["secret_access_key"]}}
+                     .dump();
+  auto in = client->Send(sign_in);
+  ASSERT_OK(in);
+  ASSERT_EQ(in->status, 200) << in->body;
+  EXPECT_EQ(Json::parse(in->body)["principal"], "viewer");
+  const std::string set_cookie = in->Header("Set-Cookie").value_or("");
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const std::string csrf = Json::parse(in->body)["csrf_token"];
+
+  HttpRequest apps;
+  apps.method = "GET";
+  apps.target = "/v1/apps";
+  apps.headers = {{"Cookie", cookie}};
+  auto listed = client->Send(apps);
+  ASSERT_OK(listed);
+  EXPECT_EQ(listed->status, 200) << listed->body;
+
+  HttpRequest rollback;
+  rollback.target = "/v1/apps/shop/rollback";
+  rollback.headers = {{"Cookie", cookie}, {"X-Vigil-Csrf", csrf}};
+  auto refused = client->Send(rollback);
+  ASSERT_OK(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  EXPECT_EQ(Json::parse(refused->body)["error"]["code"], "AccessDenied");
+  EXPECT_NE(refused->body.find("vigil:Rollback"), std::string::npos) << refused->body;
+  EXPECT_OK(server.Stop());
+}
+
+}  // namespace
+}  // namespace vigil::integration

@@ -82,6 +82,7 @@ struct VerifyResult {
 
 struct VerifierOptions {
   int64_t max_skew_ms = 15 * 60 * 1000;  // <= 0 disables the check (fixture replay)
+  std::string region = "";  // the credential scope's region must be this one; "" takes any
 };
 
 // Who sent a request, and whether they may do what it asks: the protocol adapters (api) take
@@ -103,7 +104,8 @@ class SigV4Verifier final : public AccessControl {
   // On success sets identity. Failures, in the order checked: no Authorization header →
   // kMissingAuthenticationToken; malformed Authorization, missing or malformed X-Amz-Date, or
   // host / x-amz-date not signed → kIncompleteSignature; scope date != X-Amz-Date's day →
-  // kSignatureDoesNotMatch; unknown key id → kInvalidClientTokenId; X-Amz-Date further than
+  // kSignatureDoesNotMatch; a scope region other than options.region → kSignatureDoesNotMatch;
+  // unknown key id → kInvalidClientTokenId; X-Amz-Date further than
   // max_skew_ms from the clock → kRequestExpired; X-Amz-Content-SHA256 present but not the
   // body's hash (UNSIGNED-PAYLOAD is refused), or a wrong signature → kSignatureDoesNotMatch.
   // The payload hash is always computed from `body`. keys and clock must outlive the verifier.

@@ -107,6 +107,12 @@ VerifyResult SigV4Verifier::Verify(const SignedRequest& request) const {
                     "', from '" + std::string(*amz_date) + "'.");
   }
 
+  if (!options_.region.empty() && auth.region != options_.region) {
+    return Fail(AuthError::kSignatureDoesNotMatch,
+                "Credential should be scoped to a valid region, not '" + std::string(auth.region) +
+                    "'; this server's region is '" + options_.region + "'.");
+  }
+
   std::optional<AccessKey> key = keys_->Find(auth.access_key_id);
   if (!key) {
     return Fail(AuthError::kInvalidClientTokenId,

@@ -92,7 +92,7 @@ class SigV4Test : public ::testing::Test {
   SigV4Test() : clock_(kExampleTimeMs) { keys_.Put(AccessKey{kKeyId, kSecret, "root"}); }
 
   VerifyResult Verify(const OwnedRequest& r, int64_t max_skew_ms = 15 * 60 * 1000) {
-    SigV4Verifier verifier(&keys_, &clock_, VerifierOptions{max_skew_ms});
+    SigV4Verifier verifier(&keys_, &clock_, VerifierOptions{.max_skew_ms = max_skew_ms});
     return verifier.Verify(r.Signed());
   }
 
@@ -488,6 +488,27 @@ TEST(SignRequestTest, SignedRequestsVerifyAndTamperingFails) {
 
   VerifyResult tampered = verifier.Verify(SignedRequest{"POST", "/", "", &headers, body + " "});
   EXPECT_EQ(tampered.error, AuthError::kSignatureDoesNotMatch);
+}
+
+TEST(SignRequestTest, AServersRegionRefusesSignaturesScopedElsewhere) {
+  KeyStore keys;
+  keys.Put(AccessKey{kKeyId, kSecret, "root"});
+  const int64_t now = 1'795'000'000'000;
+  FakeClock clock(now);
+  SigV4Verifier verifier(&keys, &clock, VerifierOptions{.region = "eu-west-1"});
+  const std::string body = "{}";
+  for (const char* region : {"eu-west-1", "us-east-1"}) {
+    Headers headers = {{"Host", "127.0.0.1:4510"}};
+    SignRequest(AccessKey{kKeyId, kSecret, "root"}, region, "monitoring", now, "POST", "/",
+                &headers, body);
+    VerifyResult r = verifier.Verify(SignedRequest{"POST", "/", "", &headers, body});
+    if (std::string_view(region) == "eu-west-1") {
+      EXPECT_TRUE(r.ok()) << r.message;
+    } else {
+      EXPECT_EQ(r.error, AuthError::kSignatureDoesNotMatch);
+      EXPECT_NE(r.message.find("valid region, not 'us-east-1'"), std::string::npos) << r.message;
+    }
+  }
 }
 
 }  // namespace

@@ -61,8 +61,9 @@ Status RunServer(const Config& config) {
                                              EnvOr("VIGIL_ROOT_SECRET_ACCESS_KEY")));
   auth::KeyStore keys;
   keys.Put(root);
-  auth::SigV4Verifier verifier(&keys, &clock,
-                               auth::VerifierOptions{.max_skew_ms = config.max_clock_skew_ms});
+  auth::SigV4Verifier verifier(
+      &keys, &clock,
+      auth::VerifierOptions{.max_skew_ms = config.max_clock_skew_ms, .region = config.region});
   // The keyring: its master key (VIGIL_MASTER_KEY, or keys/master.key) never leaves this
   // process; it seals the identities' secrets.
   ASSIGN_OR_RETURN(std::unique_ptr<auth::Keyring> keyring,

@@ -260,13 +260,14 @@ export function render(view, { query, scope }) {
       const results = await getMetricData(queries, start, to);
       if (mine !== generation || !scope.alive || !chart) return;
       const fetched = performance.now() - t0;
-      chart.setData(align(state.series.map((s, i) => seriesOf(results, `m${i}`))));
+      const drawn = chart.setData(align(state.series.map((s, i) => seriesOf(results, `m${i}`))));
       replace(status);
-      // data-draw-ms is set by the draw, a microtask after setData.
-      queueMicrotask(() => {
+      // The draw runs a microtask after setData (or when uPlot is loaded, were it not yet).
+      drawn.then((ms) => {
+        if (mine !== generation) return;
         info.textContent =
           `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
-          `fetched in ${Math.round(fetched)} ms, drawn in ${chart?.drawMs ?? '–'} ms`;
+          `fetched in ${Math.round(fetched)} ms, drawn in ${ms} ms`;
       });
     } catch (e) {
       if (mine === generation) replace(status, errorBox(e));

@@ -205,9 +205,12 @@ export function render(view, { query, scope }) {
   });
 
   const seriesChanged = () => {
+    chart?.destroy();
+    chart = null;
+    // The data is asked for first; the chart is made while it comes.
+    load();
     saveState();
     renderChips();
-    chart?.destroy();
     chart = state.series.length
       ? timeChart(chartBox, {
           series: state.series.map((s) => ({ label: seriesLabel(s) })),
@@ -218,7 +221,6 @@ export function render(view, { query, scope }) {
       : null;
     if (!chart)
       replace(chartBox, h('p', { class: 'muted empty' }, 'Pick a metric and add it to the chart.'));
-    load();
   };
 
   const renderChips = () =>
@@ -249,7 +251,7 @@ export function render(view, { query, scope }) {
 
   let generation = 0;
   const load = async () => {
-    if (!chart) return;
+    if (!state.series.length) return;
     const mine = ++generation;
     const { start, end, live } = range.get();
     const p = period.value === 'auto' ? periodFor(start, end) : Number(period.value);
@@ -274,6 +276,9 @@ export function render(view, { query, scope }) {
     }
   };
 
+  // The series the URL names are charted at once: their GetMetricData goes out now, while the
+  // picker below lists the namespaces (ListMetrics), not after it.
+  seriesChanged();
   let started = false;
   scope.every(
     kRefreshMs,
@@ -287,12 +292,14 @@ export function render(view, { query, scope }) {
           namespaces,
           names.map((n) => h('option', { value: n })),
         );
-        namespace.value =
-          state.series[0]?.namespace ??
-          (names.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : (names[0] ?? ''));
-        await fillMetrics();
+        // Unless one was typed meanwhile.
+        if (wantedNamespace === null) {
+          namespace.value =
+            state.series[0]?.namespace ??
+            (names.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : (names[0] ?? ''));
+          await fillMetrics();
+        }
         started = true;
-        seriesChanged();
         return;
       }
       if (range.get().live) await load();

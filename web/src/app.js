@@ -28,11 +28,20 @@ function leavePage() {
   scope = null;
 }
 
-async function route() {
-  if (!signedIn) return;
+// The route of the current hash: {r, m, queryText}, or null when no page has that path.
+function currentRoute() {
   const hash = location.hash.replace(/^#/, '') || '/overview';
   const [path, queryText = ''] = hash.split('?');
-  const match = kRoutes.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  for (const r of kRoutes) {
+    const m = r.pattern.exec(path);
+    if (m) return { r, m, queryText };
+  }
+  return null;
+}
+
+async function route() {
+  if (!signedIn) return;
+  const match = currentRoute();
   if (!match) {
     location.replace('#/overview');
     return;
@@ -48,7 +57,8 @@ async function route() {
     if (!pageScope.alive) return;
     view.replaceChildren();
     const params = match.m.slice(1).map((p) => decodeURIComponent(p));
-    module.render(view, { params, query: new URLSearchParams(queryText), scope: pageScope });
+    const query = new URLSearchParams(match.queryText);
+    module.render(view, { params, query, scope: pageScope });
     // Pages drawn since the document loaded: the browser tests wait for the next one.
     view.dataset.renders = String(Number(view.dataset.renders ?? 0) + 1);
   } catch (e) {
@@ -88,6 +98,11 @@ async function boot() {
   window.addEventListener('hashchange', route);
   // Charts take their axis colours from the theme when made: draw the page again on a switch.
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', route);
+  // The page's module is fetched while the session is checked, not after: import() of the
+  // same module again in route() resolves to this one. A failure shows when route() runs.
+  currentRoute()
+    ?.r.load()
+    .catch(() => {});
   try {
     const session = await currentSession();
     if (session) start(session);

@@ -69,6 +69,55 @@ export function render(view, { query, scope }) {
   const state = readState(query);
   const status = h('div');
   const info = h('span', { class: 'muted small', 'data-testid': 'explorer-info' });
+  const period = select(
+    { 'data-testid': 'period', 'aria-label': 'Period' },
+    [['auto', 'Auto period'], ...kPeriods.map((p) => [String(p), `${duration(p)} period`])],
+    state.period,
+  );
+  const chips = h('ul', { class: 'series-list', 'data-testid': 'series-list' });
+  const chartBox = h('div', { 'data-testid': 'explorer-chart' });
+  const range = timeRange({
+    initial: state.range,
+    onChange: () => {
+      saveState();
+      load();
+    },
+  });
+
+  let chart = null;
+  scope.onDispose(() => chart?.destroy());
+
+  let generation = 0;
+  const load = async () => {
+    if (!state.series.length) return;
+    const mine = ++generation;
+    const { start, end, live } = range.get();
+    const p = period.value === 'auto' ? periodFor(start, end) : Number(period.value);
+    const to = live ? wholePeriodsEnd(start, end, p) : end;
+    const queries = state.series.map((s, i) => metricStat(`m${i}`, { ...s, period: p }));
+    const t0 = performance.now();
+    try {
+      const results = await getMetricData(queries, start, to);
+      if (mine !== generation || !scope.alive || !chart) return;
+      const fetched = performance.now() - t0;
+      const drawn = chart.setData(align(state.series.map((s, i) => seriesOf(results, `m${i}`))));
+      replace(status);
+      // The draw runs a microtask after setData (or when uPlot is loaded, were it not yet).
+      drawn.then((ms) => {
+        if (mine !== generation) return;
+        info.textContent =
+          `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
+          `fetched in ${Math.round(fetched)} ms, drawn in ${ms} ms`;
+      });
+    } catch (e) {
+      if (mine === generation) replace(status, errorBox(e));
+    }
+  };
+
+  // The data of the series the URL names is asked for first, before the rest of the page is
+  // made (the chart at the end of render(), while the answer comes).
+  load();
+
   const namespaces = h('datalist', { id: 'namespaces' });
   const namespace = h('input', {
     list: 'namespaces',
@@ -87,21 +136,6 @@ export function render(view, { query, scope }) {
     { type: 'submit', class: 'primary', 'data-testid': 'add-series' },
     'Add to chart',
   );
-  const period = select(
-    { 'data-testid': 'period', 'aria-label': 'Period' },
-    [['auto', 'Auto period'], ...kPeriods.map((p) => [String(p), `${duration(p)} period`])],
-    state.period,
-  );
-  const chips = h('ul', { class: 'series-list', 'data-testid': 'series-list' });
-  const chartBox = h('div', { 'data-testid': 'explorer-chart' });
-  const range = timeRange({
-    initial: state.range,
-    onChange: () => {
-      saveState();
-      load();
-    },
-  });
-
   view.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Metrics'), info),
     status,
@@ -129,8 +163,6 @@ export function render(view, { query, scope }) {
   );
 
   let metrics = []; // ListMetrics of listedNamespace
-  let chart = null;
-  scope.onDispose(() => chart?.destroy());
 
   const saveState = () => {
     const href = explorerHref(state.series, { period: period.value, range: range.key });
@@ -204,11 +236,14 @@ export function render(view, { query, scope }) {
     load();
   });
 
+  // A new set of series: the data is asked for first; the chart is made while it comes.
   const seriesChanged = () => {
     chart?.destroy();
     chart = null;
-    // The data is asked for first; the chart is made while it comes.
     load();
+    showSeries();
+  };
+  const showSeries = () => {
     saveState();
     renderChips();
     chart = state.series.length
@@ -249,36 +284,9 @@ export function render(view, { query, scope }) {
       ),
     );
 
-  let generation = 0;
-  const load = async () => {
-    if (!state.series.length) return;
-    const mine = ++generation;
-    const { start, end, live } = range.get();
-    const p = period.value === 'auto' ? periodFor(start, end) : Number(period.value);
-    const to = live ? wholePeriodsEnd(start, end, p) : end;
-    const queries = state.series.map((s, i) => metricStat(`m${i}`, { ...s, period: p }));
-    const t0 = performance.now();
-    try {
-      const results = await getMetricData(queries, start, to);
-      if (mine !== generation || !scope.alive || !chart) return;
-      const fetched = performance.now() - t0;
-      const drawn = chart.setData(align(state.series.map((s, i) => seriesOf(results, `m${i}`))));
-      replace(status);
-      // The draw runs a microtask after setData (or when uPlot is loaded, were it not yet).
-      drawn.then((ms) => {
-        if (mine !== generation) return;
-        info.textContent =
-          `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
-          `fetched in ${Math.round(fetched)} ms, drawn in ${ms} ms`;
-      });
-    } catch (e) {
-      if (mine === generation) replace(status, errorBox(e));
-    }
-  };
-
-  // The series the URL names are charted at once: their GetMetricData goes out now, while the
-  // picker below lists the namespaces (ListMetrics), not after it.
-  seriesChanged();
+  // The URL's series: their chart, while their data comes (asked for above) and while the
+  // picker below lists the namespaces (ListMetrics).
+  showSeries();
   let started = false;
   scope.every(
     kRefreshMs,

@@ -96,6 +96,16 @@ try {
     );
     checks.expect(paint !== null, 'no first contentful paint');
     checks.note(`first contentful paint: ${paint?.toFixed(0)} ms`);
+    // index.html preloads GET /v1/session, and app.js' own request is served by that preload:
+    // one request, the link's (not matched, the fetch would be a second; none, it alone).
+    const sessionReads = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => e.name.endsWith('/v1/session'))
+        .map((e) => e.initiatorType)
+        .join(','),
+    );
+    checks.expect(sessionReads === 'link', `GET /v1/session requests: ${sessionReads}`);
   });
 
   await checks.step("a wrong secret is refused with the server's message", async () => {
@@ -230,6 +240,12 @@ try {
     const count = Number(await chart.evaluate((box) => box.dataset.points));
     checks.expect(count >= 5 * 8600, `only ${count} points drawn`);
     checks.note(`${count} points drawn in ${drawn} ms`);
+    // The explorer's note, written when the draw is done.
+    await page.waitForFunction(() =>
+      /drawn in [\d.]+ ms$/.test(
+        document.querySelector('[data-testid="explorer-info"]')?.textContent ?? '',
+      ),
+    );
     await shot('metrics-day');
   });
 

@@ -202,14 +202,28 @@ export async function getMetricData(queries, start, end) {
             r.Messages?.[0]?.Value ?? `query ${r.Id} failed`,
           );
         }
-        const into = results.get(r.Id) ?? { label: r.Label, timestamps: [], values: [] };
-        into.timestamps.push(...r.Timestamps);
-        into.values.push(...r.Values);
-        results.set(r.Id, into);
+        const into = results.get(r.Id);
+        // A first page's arrays are taken as they are (the usual case: one page); a further
+        // page's are appended one by one (a spread of 8,640 arguments costs more, and a large
+        // one overflows the stack).
+        if (!into) {
+          results.set(r.Id, {
+            label: r.Label,
+            timestamps: r.Timestamps ?? [],
+            values: r.Values ?? [],
+          });
+          continue;
+        }
+        appendAll(into.timestamps, r.Timestamps ?? []);
+        appendAll(into.values, r.Values ?? []);
       }
     },
   );
   return results;
+}
+
+function appendAll(to, from) {
+  for (let i = 0; i < from.length; i++) to.push(from[i]);
 }
 
 // Every metric alarm and composite alarm (DescribeAlarms, every page), as

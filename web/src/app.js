@@ -3,6 +3,7 @@
 // the previous page's Scope (its timers) before rendering the next.
 import { currentSession, onSignedOut, signOut } from './api.js';
 import { errorBox, h, replace } from './dom.js';
+import { dateTime } from './format.js';
 import { Scope } from './scope.js';
 import { renderSignIn } from './signin.js';
 
@@ -27,11 +28,20 @@ function leavePage() {
   scope = null;
 }
 
-async function route() {
-  if (!signedIn) return;
+// The route of the current hash: {r, m, queryText}, or null when no page has that path.
+function currentRoute() {
   const hash = location.hash.replace(/^#/, '') || '/overview';
   const [path, queryText = ''] = hash.split('?');
-  const match = kRoutes.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  for (const r of kRoutes) {
+    const m = r.pattern.exec(path);
+    if (m) return { r, m, queryText };
+  }
+  return null;
+}
+
+async function route() {
+  if (!signedIn) return;
+  const match = currentRoute();
   if (!match) {
     location.replace('#/overview');
     return;
@@ -47,7 +57,8 @@ async function route() {
     if (!pageScope.alive) return;
     view.replaceChildren();
     const params = match.m.slice(1).map((p) => decodeURIComponent(p));
-    module.render(view, { params, query: new URLSearchParams(queryText), scope: pageScope });
+    const query = new URLSearchParams(match.queryText);
+    module.render(view, { params, query, scope: pageScope });
     // Pages drawn since the document loaded: the browser tests wait for the next one.
     view.dataset.renders = String(Number(view.dataset.renders ?? 0) + 1);
   } catch (e) {
@@ -66,9 +77,10 @@ function start(session) {
   signedIn = true;
   topbar.hidden = false;
   document.getElementById('who').textContent = session.principal;
+  // dateTime(), not toLocaleString(): the page's first Intl date formatting costs 50-100 ms,
+  // and this runs before the first page is drawn.
   document.getElementById('who').title =
-    `access key ${session.access_key_id}, ` +
-    `session until ${new Date(session.expires_at).toLocaleString()}`;
+    `access key ${session.access_key_id}, session until ${dateTime(session.expires_at)}`;
   route();
 }
 
@@ -86,6 +98,11 @@ async function boot() {
   window.addEventListener('hashchange', route);
   // Charts take their axis colours from the theme when made: draw the page again on a switch.
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', route);
+  // The page's module is fetched while the session is checked, not after: import() of the
+  // same module again in route() resolves to this one. A failure shows when route() runs.
+  currentRoute()
+    ?.r.load()
+    .catch(() => {});
   try {
     const session = await currentSession();
     if (session) start(session);

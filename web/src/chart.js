@@ -5,7 +5,11 @@
 // Each chart's container carries data-points (the non-null values it holds), data-series and
 // data-draw-ms (the last setData until uPlot's draw, which runs in a microtask after it),
 // which the browser tests read.
-import uPlot from './vendor/uPlot.esm.js';
+//
+// uPlot is imported when the first chart is made, not with this module: evaluating it makes
+// the page's first Intl formatters (50-100 ms in a fresh page), which then runs while the
+// page's data is being fetched rather than before the page is drawn. A chart is made empty at
+// once and its uPlot when the module is there; data set before that is drawn then.
 import { h } from './dom.js';
 import { dateTime, exact } from './format.js';
 
@@ -94,10 +98,40 @@ function tooltipPlugin(format, colors) {
   };
 }
 
+let uPlotModule = null;
+function loadUPlot() {
+  uPlotModule ??= import('./vendor/uPlot.esm.js').then((m) => m.default);
+  return uPlotModule;
+}
+
+// Makes `make(uPlot)` (a uPlot) in `container` once uPlot is loaded, unless disposed before.
+// Answers {plot(), dispose()}; `plot()` is null until then.
+function deferred(container, make) {
+  let plot = null;
+  let disposed = false;
+  loadUPlot()
+    .then((uPlot) => {
+      if (!disposed) plot = make(uPlot);
+    })
+    .catch((e) => {
+      container.replaceChildren(
+        h('p', { class: 'muted empty' }, `The chart cannot be drawn: ${e.message}`),
+      );
+    });
+  return {
+    plot: () => plot,
+    dispose() {
+      disposed = true;
+      plot?.destroy();
+    },
+  };
+}
+
 function countPoints(data) {
   let n = 0;
   for (let i = 1; i < data.length; i++) {
-    for (const v of data[i]) if (v !== null && v !== undefined) n++;
+    const ys = data[i];
+    for (let j = 0; j < ys.length; j++) if (ys[j] !== null && ys[j] !== undefined) n++;
   }
   return n;
 }
@@ -106,12 +140,12 @@ function countPoints(data) {
 //   series: [{label, color?, dash?, kind?: 'line' | 'points' (markers only)}]
 //   format: value → axis and tooltip text (default: exact value)
 //   onZoom(start, end): called with the dragged range in epoch seconds; without it, no drag.
-// Returns {setData(data), destroy()}; the chart follows the container's width.
+// Returns {setData(data), drawMs, destroy()}; the chart follows the container's width.
 export function timeChart(container, { series, height = 260, format = exact, onZoom } = {}) {
   container.classList.add('chart');
   const colors = series.map((s, i) => s.color ?? kPalette[i % kPalette.length]);
   const opts = {
-    width: Math.max(container.clientWidth, 200),
+    width: 0, // when made
     height,
     scales: { x: { time: true } },
     axes: axes(format),
@@ -140,8 +174,11 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
       draw: [
         () => {
           if (drawStart === null) return;
-          container.dataset.drawMs = (performance.now() - drawStart).toFixed(1);
+          const ms = (performance.now() - drawStart).toFixed(1);
+          container.dataset.drawMs = ms;
           drawStart = null;
+          onDrawn?.(Number(ms));
+          onDrawn = null;
         },
       ],
       setSelect: [
@@ -157,32 +194,55 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
     plugins: [tooltipPlugin(format, colors)],
   };
   let drawStart = null;
-  const empty = [[], ...series.map(() => [])];
-  const plot = new uPlot(opts, empty, container);
+  let onDrawn = null;
+  let data = null; // set before uPlot was there
+  let resize = null;
   const noData = h('div', { class: 'chart-empty', hidden: true }, 'No data points in this range.');
-  plot.over.append(noData);
   container.dataset.series = String(series.length);
   container.dataset.points = '0';
-  const resize = new ResizeObserver(() => {
-    const width = Math.max(container.clientWidth, 200);
-    if (width !== plot.width) plot.setSize({ width, height });
+  // What the chart holds: data-points, and the note when there is nothing to draw.
+  const holds = (data) => {
+    const points = countPoints(data);
+    container.dataset.points = String(points);
+    noData.hidden = points > 0;
+  };
+  const chart = deferred(container, (uPlot) => {
+    opts.width = Math.max(container.clientWidth, 200);
+    if (data) drawStart = performance.now();
+    const plot = new uPlot(opts, data ?? [[], ...series.map(() => [])], container);
+    plot.over.append(noData);
+    if (data) holds(data);
+    data = null;
+    resize = new ResizeObserver(() => {
+      const width = Math.max(container.clientWidth, 200);
+      if (width !== plot.width) plot.setSize({ width, height });
+    });
+    resize.observe(container);
+    return plot;
   });
-  resize.observe(container);
   return {
-    setData(data) {
+    // Resolves to the draw's milliseconds once drawn (never when another setData comes first).
+    setData(next) {
+      const drawn = new Promise((resolve) => {
+        onDrawn = resolve;
+      });
+      const plot = chart.plot();
+      if (!plot) {
+        data = next; // drawn when made
+        return drawn;
+      }
       drawStart = performance.now();
-      plot.setData(data);
-      const points = countPoints(data);
-      container.dataset.points = String(points);
-      noData.hidden = points > 0;
+      plot.setData(next);
+      holds(next);
+      return drawn;
     },
     // Milliseconds from the last setData to its draw (null until drawn).
     get drawMs() {
       return container.dataset.drawMs ? Number(container.dataset.drawMs) : null;
     },
     destroy() {
-      resize.disconnect();
-      plot.destroy();
+      resize?.disconnect();
+      chart.dispose();
     },
   };
 }
@@ -190,37 +250,49 @@ export function timeChart(container, { series, height = 260, format = exact, onZ
 // A sparkline: one series, no axes, no legend, no cursor; `height` px tall.
 export function sparkline(container, { color = kPalette[0], height = 36 } = {}) {
   container.classList.add('sparkline');
-  const plot = new uPlot(
-    {
-      width: Math.max(container.clientWidth, 60),
-      height,
-      legend: { show: false },
-      cursor: { show: false },
-      select: { show: false },
-      axes: [{ show: false }, { show: false }],
-      scales: {
-        x: { time: true },
-        y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
-      },
-      series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
-    },
-    [[], []],
-    container,
-  );
   container.dataset.points = '0';
-  const resize = new ResizeObserver(() => {
-    const width = Math.max(container.clientWidth, 60);
-    if (width !== plot.width) plot.setSize({ width, height });
+  let data = null; // set before uPlot was there
+  let resize = null;
+  const chart = deferred(container, (uPlot) => {
+    const plot = new uPlot(
+      {
+        width: Math.max(container.clientWidth, 60),
+        height,
+        legend: { show: false },
+        cursor: { show: false },
+        select: { show: false },
+        axes: [{ show: false }, { show: false }],
+        scales: {
+          x: { time: true },
+          y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+        },
+        series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
+      },
+      data ?? [[], []],
+      container,
+    );
+    if (data) container.dataset.points = String(countPoints(data));
+    data = null;
+    resize = new ResizeObserver(() => {
+      const width = Math.max(container.clientWidth, 60);
+      if (width !== plot.width) plot.setSize({ width, height });
+    });
+    resize.observe(container);
+    return plot;
   });
-  resize.observe(container);
   return {
-    setData(data) {
-      plot.setData(data);
-      container.dataset.points = String(countPoints(data));
+    setData(next) {
+      const plot = chart.plot();
+      if (!plot) {
+        data = next; // drawn when made
+        return;
+      }
+      plot.setData(next);
+      container.dataset.points = String(countPoints(next));
     },
     destroy() {
-      resize.disconnect();
-      plot.destroy();
+      resize?.disconnect();
+      chart.dispose();
     },
   };
 }
@@ -237,7 +309,7 @@ export function chartPanel(title, options, testid) {
       return chart;
     },
     setData(data) {
-      chart.setData(data);
+      return chart.setData(data);
     },
     destroy() {
       chart?.destroy();

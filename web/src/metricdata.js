@@ -106,14 +106,15 @@ export function last(series) {
 
 // Puts series with their own timestamps on one time axis: [xs, ys...] over the union of
 // their timestamps (seconds), null where a series has no point. Series that share their
-// timestamps (the usual case: one period) are taken as they are, without a merge.
+// timestamps (the usual case: one period) are taken as they are, without a copy; series in
+// ascending time (as getMetricData answers) are merged in one pass.
 export function align(list) {
   if (list.length === 0) return [[]];
   const first = list[0].timestamps;
-  const same = list.every(
-    (s) => s.timestamps.length === first.length && s.timestamps.every((t, i) => t === first[i]),
-  );
-  if (same) return [first, ...list.map((s) => s.values)];
+  if (list.every((s) => sameTimes(s.timestamps, first))) {
+    return [first, ...list.map((s) => s.values)];
+  }
+  if (list.every((s) => ascending(s.timestamps))) return mergeAscending(list);
   const xs = [...new Set(list.flatMap((s) => s.timestamps))].sort((a, b) => a - b);
   const index = new Map(xs.map((t, i) => [t, i]));
   return [
@@ -126,6 +127,40 @@ export function align(list) {
       return ys;
     }),
   ];
+}
+
+function sameTimes(a, b) {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function ascending(ts) {
+  for (let i = 1; i < ts.length; i++) if (!(ts[i - 1] < ts[i])) return false;
+  return true;
+}
+
+// align() of series each in strictly ascending time: a merge of their timestamps.
+function mergeAscending(list) {
+  const k = list.length;
+  const at = new Array(k).fill(0);
+  const xs = [];
+  const ys = list.map(() => []);
+  for (;;) {
+    let t = Infinity;
+    for (let j = 0; j < k; j++) {
+      const ts = list[j].timestamps;
+      if (at[j] < ts.length && ts[at[j]] < t) t = ts[at[j]];
+    }
+    if (t === Infinity) return [xs, ...ys];
+    xs.push(t);
+    for (let j = 0; j < k; j++) {
+      const ts = list[j].timestamps;
+      if (at[j] < ts.length && ts[at[j]] === t) ys[j].push(list[j].values[at[j]++]);
+      else ys[j].push(null);
+    }
+  }
 }
 
 // The metric explorer's URL for `series` ([{namespace, metric, dimensions, stat}]) over a

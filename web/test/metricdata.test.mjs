@@ -40,6 +40,22 @@ test('align keeps shared timestamps and merges different ones', () => {
     [null, 7, null, 8],
   ]);
   assert.deepEqual(align([]), [[]]);
+  // Shared timestamps are not copied.
+  assert.equal(align([a, b])[0], a.timestamps);
+  // Not in ascending time, or a timestamp twice: still one sorted axis, the last value kept.
+  const d = { timestamps: [30, 10, 10], values: [9, 8, 7] };
+  assert.deepEqual(align([a, d]), [
+    [10, 20, 30],
+    [1, 2, 3],
+    [7, null, 9],
+  ]);
+  const e = { timestamps: [5], values: [0] };
+  assert.deepEqual(align([e, c, a]), [
+    [5, 10, 20, 30, 40],
+    [0, null, null, null, null],
+    [null, null, 7, null, 8],
+    [null, 1, 2, 3, null],
+  ]);
 });
 
 test("the 5xx rate is the default alarm's expression", () => {

@@ -69,6 +69,55 @@ export function render(view, { query, scope }) {
   const state = readState(query);
   const status = h('div');
   const info = h('span', { class: 'muted small', 'data-testid': 'explorer-info' });
+  const period = select(
+    { 'data-testid': 'period', 'aria-label': 'Period' },
+    [['auto', 'Auto period'], ...kPeriods.map((p) => [String(p), `${duration(p)} period`])],
+    state.period,
+  );
+  const chips = h('ul', { class: 'series-list', 'data-testid': 'series-list' });
+  const chartBox = h('div', { 'data-testid': 'explorer-chart' });
+  const range = timeRange({
+    initial: state.range,
+    onChange: () => {
+      saveState();
+      load();
+    },
+  });
+
+  let chart = null;
+  scope.onDispose(() => chart?.destroy());
+
+  let generation = 0;
+  const load = async () => {
+    if (!state.series.length) return;
+    const mine = ++generation;
+    const { start, end, live } = range.get();
+    const p = period.value === 'auto' ? periodFor(start, end) : Number(period.value);
+    const to = live ? wholePeriodsEnd(start, end, p) : end;
+    const queries = state.series.map((s, i) => metricStat(`m${i}`, { ...s, period: p }));
+    const t0 = performance.now();
+    try {
+      const results = await getMetricData(queries, start, to);
+      if (mine !== generation || !scope.alive || !chart) return;
+      const fetched = performance.now() - t0;
+      const drawn = chart.setData(align(state.series.map((s, i) => seriesOf(results, `m${i}`))));
+      replace(status);
+      // The draw runs a microtask after setData (or when uPlot is loaded, were it not yet).
+      drawn.then((ms) => {
+        if (mine !== generation) return;
+        info.textContent =
+          `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
+          `fetched in ${Math.round(fetched)} ms, drawn in ${ms} ms`;
+      });
+    } catch (e) {
+      if (mine === generation) replace(status, errorBox(e));
+    }
+  };
+
+  // The data of the series the URL names is asked for first, before the rest of the page is
+  // made (the chart at the end of render(), while the answer comes).
+  load();
+
   const namespaces = h('datalist', { id: 'namespaces' });
   const namespace = h('input', {
     list: 'namespaces',
@@ -87,21 +136,6 @@ export function render(view, { query, scope }) {
     { type: 'submit', class: 'primary', 'data-testid': 'add-series' },
     'Add to chart',
   );
-  const period = select(
-    { 'data-testid': 'period', 'aria-label': 'Period' },
-    [['auto', 'Auto period'], ...kPeriods.map((p) => [String(p), `${duration(p)} period`])],
-    state.period,
-  );
-  const chips = h('ul', { class: 'series-list', 'data-testid': 'series-list' });
-  const chartBox = h('div', { 'data-testid': 'explorer-chart' });
-  const range = timeRange({
-    initial: state.range,
-    onChange: () => {
-      saveState();
-      load();
-    },
-  });
-
   view.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Metrics'), info),
     status,
@@ -129,8 +163,6 @@ export function render(view, { query, scope }) {
   );
 
   let metrics = []; // ListMetrics of listedNamespace
-  let chart = null;
-  scope.onDispose(() => chart?.destroy());
 
   const saveState = () => {
     const href = explorerHref(state.series, { period: period.value, range: range.key });
@@ -204,10 +236,16 @@ export function render(view, { query, scope }) {
     load();
   });
 
+  // A new set of series: the data is asked for first; the chart is made while it comes.
   const seriesChanged = () => {
+    chart?.destroy();
+    chart = null;
+    load();
+    showSeries();
+  };
+  const showSeries = () => {
     saveState();
     renderChips();
-    chart?.destroy();
     chart = state.series.length
       ? timeChart(chartBox, {
           series: state.series.map((s) => ({ label: seriesLabel(s) })),
@@ -218,7 +256,6 @@ export function render(view, { query, scope }) {
       : null;
     if (!chart)
       replace(chartBox, h('p', { class: 'muted empty' }, 'Pick a metric and add it to the chart.'));
-    load();
   };
 
   const renderChips = () =>
@@ -247,32 +284,9 @@ export function render(view, { query, scope }) {
       ),
     );
 
-  let generation = 0;
-  const load = async () => {
-    if (!chart) return;
-    const mine = ++generation;
-    const { start, end, live } = range.get();
-    const p = period.value === 'auto' ? periodFor(start, end) : Number(period.value);
-    const to = live ? wholePeriodsEnd(start, end, p) : end;
-    const queries = state.series.map((s, i) => metricStat(`m${i}`, { ...s, period: p }));
-    const t0 = performance.now();
-    try {
-      const results = await getMetricData(queries, start, to);
-      if (mine !== generation || !scope.alive || !chart) return;
-      const fetched = performance.now() - t0;
-      chart.setData(align(state.series.map((s, i) => seriesOf(results, `m${i}`))));
-      replace(status);
-      // data-draw-ms is set by the draw, a microtask after setData.
-      queueMicrotask(() => {
-        info.textContent =
-          `${number(Number(chartBox.dataset.points))} points at ${duration(p)} · ` +
-          `fetched in ${Math.round(fetched)} ms, drawn in ${chart?.drawMs ?? '–'} ms`;
-      });
-    } catch (e) {
-      if (mine === generation) replace(status, errorBox(e));
-    }
-  };
-
+  // The URL's series: their chart, while their data comes (asked for above) and while the
+  // picker below lists the namespaces (ListMetrics).
+  showSeries();
   let started = false;
   scope.every(
     kRefreshMs,
@@ -286,12 +300,14 @@ export function render(view, { query, scope }) {
           namespaces,
           names.map((n) => h('option', { value: n })),
         );
-        namespace.value =
-          state.series[0]?.namespace ??
-          (names.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : (names[0] ?? ''));
-        await fillMetrics();
+        // Unless one was typed meanwhile.
+        if (wantedNamespace === null) {
+          namespace.value =
+            state.series[0]?.namespace ??
+            (names.includes('Vigil/LoadBalancer') ? 'Vigil/LoadBalancer' : (names[0] ?? ''));
+          await fillMetrics();
+        }
         started = true;
-        seriesChanged();
         return;
       }
       if (range.get().live) await load();

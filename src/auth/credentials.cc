@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "auth/crypto.h"
 #include "auth/secret_files.h"
+#include "common/ascii.h"
 
 namespace vigil::auth {
 namespace {
@@ -20,16 +21,6 @@ constexpr std::string_view kFileName = "credentials";
 constexpr std::string_view kProfile = "default";
 constexpr std::string_view kKeyIdField = "aws_access_key_id";
 constexpr std::string_view kSecretField = "aws_secret_access_key";
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool IsPrintableToken(std::string_view s) {
   if (s.empty()) return false;
@@ -44,16 +35,16 @@ StatusOr<AccessKey> ParseCredentials(const std::string& path, std::string_view t
   bool in_profile = false;
   while (!text.empty()) {
     size_t nl = text.find('\n');
-    std::string_view line = Trim(text.substr(0, nl));
+    std::string_view line = TrimBlanks(text.substr(0, nl));
     text = nl == std::string_view::npos ? "" : text.substr(nl + 1);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[' && line.back() == ']') {
-      in_profile = Trim(line.substr(1, line.size() - 2)) == kProfile;
+      in_profile = TrimBlanks(line.substr(1, line.size() - 2)) == kProfile;
       continue;
     }
     size_t eq = line.find('=');
     if (!in_profile || eq == std::string_view::npos) continue;
-    std::string_view name = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
+    std::string_view name = TrimBlanks(line.substr(0, eq)), value = TrimBlanks(line.substr(eq + 1));
     if (name == kKeyIdField) key.access_key_id = value;
     if (name == kSecretField) key.secret_access_key = value;
   }
@@ -86,7 +77,7 @@ StatusOr<std::string> LoadOrCreateSecret(const std::string& dir, const std::stri
   const std::string path = dir + "/" + name;
   StatusOr<std::string> existing = ReadFile(path);
   if (existing.ok()) {
-    const std::string_view secret = Trim(*existing);
+    const std::string_view secret = TrimBlanks(*existing);
     const std::string_view line = secret.substr(0, secret.find('\n'));
     if (line.size() < 16 || !IsPrintableToken(line)) {
       return InvalidArgumentError(path + ": a secret needs at least 16 printable characters");

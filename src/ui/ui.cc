@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/ascii.h"
+
 namespace vigil::ui {
 namespace {
 
@@ -30,16 +32,6 @@ std::string Etag(std::string_view body) {
 bool AcceptsGzip(const http::Request& request) {
   const auto accept = request.Header("Accept-Encoding");
   return accept && accept->find("gzip") != std::string_view::npos;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // A manifest's file: relative, and never out of the web folder.
@@ -83,12 +75,12 @@ StatusOr<std::vector<Asset>> ReadAssets(const std::string& web_dir) {
   for (int n = 1; std::getline(in, line); ++n) {
     std::string_view l = line;
     if (const size_t hash = l.find('#'); hash != std::string_view::npos) l = l.substr(0, hash);
-    l = Trim(l);
+    l = TrimBlanks(l);
     if (l.empty()) continue;
     const size_t space = l.find_first_of(" \t");
     const std::string_view path = l.substr(0, space);
     const std::string_view file =
-        space == std::string_view::npos ? std::string_view() : Trim(l.substr(space));
+        space == std::string_view::npos ? std::string_view() : TrimBlanks(l.substr(space));
     const std::string where = manifest + ":" + std::to_string(n) + ": ";
     if (path != "/" && (!path.starts_with("/ui/") || path.size() == 4)) {
       return InvalidArgumentError(where + "the path must be / or start with /ui/");

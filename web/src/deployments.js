@@ -112,15 +112,23 @@ export async function deployDialog(app, status, refresh) {
   const body = { version: label.value, policy: policy.value };
   if (batch.value.trim()) body.batch = batch.value.trim();
   if (bake.value !== '') body.bake_seconds = Number(bake.value);
+  await submit(
+    status,
+    refresh,
+    'deploy-started',
+    () => rest.deploy(app, body),
+    (d) => `Deployment ${d.id} started: ${summary(d)}.`,
+  );
+}
+
+// Sends a deployment request (`send`), then shows `describe(deployment)` in `status` as a notice
+// (tagged `testid` and the deployment's id) and refreshes the page, or shows the server's error.
+async function submit(status, refresh, testid, send, describe) {
   try {
-    const d = await rest.deploy(app, body);
+    const d = await send();
     replace(
       status,
-      h(
-        'div',
-        { class: 'notice', 'data-testid': 'deploy-started', 'data-deployment': d.id },
-        `Deployment ${d.id} started: ${summary(d)}.`,
-      ),
+      h('div', { class: 'notice', 'data-testid': testid, 'data-deployment': d.id }, describe(d)),
     );
     await refresh();
   } catch (e) {
@@ -170,18 +178,11 @@ export async function rollbackDialog(app, current, status, refresh) {
   const body = {};
   if (to.value) body.to = to.value;
   if (reason.value.trim()) body.reason = reason.value.trim();
-  try {
-    const d = await rest.rollback(app, body);
-    replace(
-      status,
-      h(
-        'div',
-        { class: 'notice', 'data-testid': 'rollback-started', 'data-deployment': d.id },
-        `Rollback ${d.id}: ${summary(d)}, ${d.state}.`,
-      ),
-    );
-    await refresh();
-  } catch (e) {
-    replace(status, errorBox(e));
-  }
+  await submit(
+    status,
+    refresh,
+    'rollback-started',
+    () => rest.rollback(app, body),
+    (d) => `Rollback ${d.id}: ${summary(d)}, ${d.state}.`,
+  );
 }

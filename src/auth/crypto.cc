@@ -1,6 +1,7 @@
 // SHA-256, HMAC-SHA256, hex and randomness through OpenSSL 3's non-deprecated one-shot APIs.
 #include "auth/crypto.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -40,6 +41,10 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
     std::abort();
   }
   return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+bool EqualConstantTime(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 StatusOr<std::string> RandomBytes(size_t n) {

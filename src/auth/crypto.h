@@ -11,6 +11,9 @@ namespace vigil::auth {
 // `n` bytes from OpenSSL's CSPRNG; Internal if the generator fails (unseeded).
 StatusOr<std::string> RandomBytes(size_t n);
 
+// Whether a == b, in a time that depends on their lengths only (secrets, tokens).
+bool EqualConstantTime(std::string_view a, std::string_view b);
+
 inline constexpr size_t kGcmNonceBytes = 12;
 inline constexpr size_t kGcmTagBytes = 16;
 

@@ -69,7 +69,10 @@ struct Iam::Impl {
     int64_t stored_last_used = 0;  // what the store holds
   };
   std::map<std::string, Key> access_keys;  // by id; guarded by mu
-  std::map<std::string, Policy> parsed;    // document -> parsed; guarded by mu
+  // Policies parsed, by name + "\n" + document (so a replaced document is parsed anew); cleared
+  // by Authorize, before it takes pointers, when it outgrows kMaxParsed. Guarded by mu.
+  std::map<std::string, Policy> parsed;
+  static constexpr size_t kMaxParsed = 4096;
 
   static std::string Lower(std::string s) {
     for (char& c : s) c = AsciiLower(c);
@@ -98,12 +101,14 @@ struct Iam::Impl {
   }
 
   // A document's parsed form (documents were checked when stored, so this parses).
+  // The pointer stays valid while mu is held.
   const Policy* ParsedLocked(const std::string& name, const std::string& document) {
-    auto it = parsed.find(document);
+    std::string key = name + "\n" + document;
+    auto it = parsed.find(key);
     if (it == parsed.end()) {
       StatusOr<Policy> p = ParsePolicy(name, document);
       if (!p.ok()) return nullptr;
-      it = parsed.emplace(document, std::move(*p)).first;
+      it = parsed.emplace(std::move(key), std::move(*p)).first;
     }
     return &it->second;
   }

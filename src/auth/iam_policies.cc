@@ -209,26 +209,26 @@ Authorization Iam::Authorize(const std::string& principal, const AccessRequest& 
   std::lock_guard l(m.mu);
   auto u = m.users.find(Impl::Lower(principal));
   if (u == m.users.end()) return Authorization{};
-  std::vector<Policy> policies;
-  auto add = [&](const std::string& name, const std::string& document) {
-    if (const Policy* p = m.ParsedLocked(name, document)) {
-      policies.push_back(*p);
-      policies.back().name = name;
-    }
-  };
+  if (m.parsed.size() >= Impl::kMaxParsed) m.parsed.clear();  // stale documents pile up
+  // Pointers into the parsed cache: valid while mu is held, i.e. through the evaluation.
+  std::vector<const Policy*> policies;
   auto add_all = [&](const std::string& owner, const std::map<std::string, std::string>& inline_p,
                      const std::vector<std::string>& attached) {
-    for (const auto& [name, doc] : inline_p) add(owner + "/" + name, doc);
+    for (const auto& [name, doc] : inline_p) {
+      if (const Policy* p = m.ParsedLocked(owner + "/" + name, doc)) policies.push_back(p);
+    }
     for (const std::string& name : attached) {
-      auto p = m.managed.find(name);
-      if (p != m.managed.end()) add(name, p->second.document);
+      auto managed = m.managed.find(name);
+      if (managed == m.managed.end()) continue;
+      if (const Policy* p = m.ParsedLocked(name, managed->second.document)) policies.push_back(p);
     }
   };
   add_all("user/" + u->second.name, u->second.inline_policies, u->second.attached);
   for (const std::string& group : u->second.groups) {
     auto g = m.groups.find(Impl::Lower(group));
-    if (g != m.groups.end())
+    if (g != m.groups.end()) {
       add_all("group/" + g->second.name, g->second.inline_policies, g->second.attached);
+    }
   }
   AccessRequest with_user = request;
   with_user.Set("aws:username", u->second.name);

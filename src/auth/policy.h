@@ -90,6 +90,7 @@ struct Authorization {
 
 // Evaluates `request` against every statement of `policies` (the caller's policies from its
 // user, its groups and the managed policies attached to either).
+Evaluation Evaluate(std::span<const Policy* const> policies, const AccessRequest& request);
 Evaluation Evaluate(std::span<const Policy> policies, const AccessRequest& request);
 
 // IAM's wildcard match: * any run of characters (none included), ? exactly one.

@@ -328,8 +328,16 @@ bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_
 }
 
 Evaluation Evaluate(std::span<const Policy> policies, const AccessRequest& request) {
+  std::vector<const Policy*> pointers;
+  pointers.reserve(policies.size());
+  for (const Policy& p : policies) pointers.push_back(&p);
+  return Evaluate(std::span<const Policy* const>(pointers), request);
+}
+
+Evaluation Evaluate(std::span<const Policy* const> policies, const AccessRequest& request) {
   Evaluation result;
-  for (const Policy& policy : policies) {
+  for (const Policy* p : policies) {
+    const Policy& policy = *p;
     for (size_t i = 0; i < policy.statements.size(); ++i) {
       const Statement& s = policy.statements[i];
       if (!Applies(s, request)) continue;

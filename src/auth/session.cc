@@ -1,12 +1,8 @@
-// The dashboard's sign-in sessions and the authenticator that accepts them beside SigV4.
-#include <openssl/crypto.h>
-
-#include <ctime>
+// The dashboard's sign-in sessions.
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
 #include "auth/crypto.h"
-#include "auth/iam.h"
 #include "common/ascii.h"
 #include "state/state.h"
 
@@ -34,27 +30,6 @@ std::optional<Session> ParseSession(std::string_view text) {
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
-}
-
-bool EqualConstantTime(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// "2026-11-26T19:04:05Z", as aws:CurrentTime reads.
-std::string Iso8601(int64_t ms) {
-  const time_t t = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-VerifyResult Refused(AuthError error, std::string message) {
-  VerifyResult r;
-  r.error = error;
-  r.message = std::move(message);
-  return r;
 }
 
 }  // namespace
@@ -147,47 +122,6 @@ std::string_view SessionCookieValue(std::string_view header) {
     }
   }
   return {};
-}
-
-VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
-  std::string_view cookie;
-  bool signed_request = false;
-  std::string_view csrf;
-  for (const auto& [name, value] : *request.headers) {
-    if (EqualsIgnoreCase(name, "Authorization")) signed_request = true;
-    if (EqualsIgnoreCase(name, "Cookie") && cookie.empty()) cookie = SessionCookieValue(value);
-    if (EqualsIgnoreCase(name, "X-Vigil-Csrf")) csrf = value;
-  }
-  if (signed_request || cookie.empty()) return sigv4_->Verify(request);
-  const std::optional<Session> session = sessions_->Find(cookie);
-  if (!session) {
-    return Refused(AuthError::kInvalidClientTokenId,
-                   "The session has expired or ended; sign in again.");
-  }
-  if (request.method != "GET" && request.method != "HEAD" &&
-      !EqualConstantTime(csrf, session->csrf_token)) {
-    return Refused(AuthError::kSignatureDoesNotMatch,
-                   "A request made with a session cookie must carry the session's token in "
-                   "X-Vigil-Csrf.");
-  }
-  VerifyResult ok;
-  ok.identity = Identity{session->access_key_id, session->principal, "", "", /*session=*/true};
-  return ok;
-}
-
-Authorization AccessControl::Authorize(const Identity&, const AccessRequest&) const {
-  return Authorization{Evaluation{Decision::kAllow, "", "no identities: any signed caller"}};
-}
-
-Authorization ServerAccessControl::Authorize(const Identity& identity,
-                                             const AccessRequest& request) const {
-  if (iam_ == nullptr) return AccessControl::Authorize(identity, request);
-  if (clock_ == nullptr) return iam_->Authorize(identity.principal, request);
-  AccessRequest with_time = request;
-  const int64_t now_ms = clock_->NowMillis();
-  with_time.Set("aws:CurrentTime", Iso8601(now_ms));
-  with_time.Set("aws:EpochTime", std::to_string(now_ms / 1000));
-  return iam_->Authorize(identity.principal, with_time);
 }
 
 }  // namespace vigil::auth

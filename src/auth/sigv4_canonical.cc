@@ -19,7 +19,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-
 bool AllDigits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }

@@ -36,8 +36,7 @@ bool IsSignedHeader(const std::string& lower) {
 
 void SignRequest(const AccessKey& key, std::string_view region, std::string_view service,
                  int64_t now_ms, std::string_view method, std::string_view target,
-                 std::vector<std::pair<std::string, std::string>>* headers,
-                 std::string_view body) {
+                 std::vector<std::pair<std::string, std::string>>* headers, std::string_view body) {
   std::erase_if(*headers, [](const auto& h) {
     std::string lower = Lower(h.first);
     return lower == "x-amz-date" || lower == "authorization";
@@ -63,16 +62,16 @@ void SignRequest(const AccessKey& key, std::string_view region, std::string_view
   const size_t q = target.find('?');
   const std::string_view path = target.substr(0, q);
   const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  const std::string canonical = sigv4::CanonicalRequest(method, path, query, *headers,
-                                                        signed_headers, Sha256Hex(body));
+  const std::string canonical =
+      sigv4::CanonicalRequest(method, path, query, *headers, signed_headers, Sha256Hex(body));
   std::string scope = date;
   scope.append("/").append(region).append("/").append(service).append("/").append(
       sigv4::kTerminator);
   std::string to_sign(sigv4::kAlgorithm);
   to_sign.append("\n").append(amz_date).append("\n").append(scope).append("\n").append(
       Sha256Hex(canonical));
-  const std::string signature = HexEncode(HmacSha256(
-      sigv4::DeriveSigningKey(key.secret_access_key, date, region, service), to_sign));
+  const std::string signature = HexEncode(
+      HmacSha256(sigv4::DeriveSigningKey(key.secret_access_key, date, region, service), to_sign));
 
   std::string authorization(sigv4::kAlgorithm);
   authorization.append(" Credential=").append(key.access_key_id).append("/").append(scope);

@@ -1,0 +1,72 @@
+// The server's access control: SigV4 or a dashboard session, then IAM.
+#include <ctime>
+
+#include "auth/auth.h"
+#include "auth/crypto.h"
+#include "auth/iam.h"
+#include "common/ascii.h"
+
+namespace vigil::auth {
+namespace {
+
+VerifyResult Refused(AuthError error, std::string message) {
+  VerifyResult r;
+  r.error = error;
+  r.message = std::move(message);
+  return r;
+}
+
+// "2026-11-26T19:04:05Z", as aws:CurrentTime reads.
+std::string Iso8601(int64_t ms) {
+  const time_t t = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
+  std::string_view cookie;
+  bool signed_request = false;
+  std::string_view csrf;
+  for (const auto& [name, value] : *request.headers) {
+    if (EqualsIgnoreCase(name, "Authorization")) signed_request = true;
+    if (EqualsIgnoreCase(name, "Cookie") && cookie.empty()) cookie = SessionCookieValue(value);
+    if (EqualsIgnoreCase(name, "X-Vigil-Csrf")) csrf = value;
+  }
+  if (signed_request || cookie.empty()) return sigv4_->Verify(request);
+  const std::optional<Session> session = sessions_->Find(cookie);
+  if (!session) {
+    return Refused(AuthError::kInvalidClientTokenId,
+                   "The session has expired or ended; sign in again.");
+  }
+  if (request.method != "GET" && request.method != "HEAD" &&
+      !EqualConstantTime(csrf, session->csrf_token)) {
+    return Refused(AuthError::kSignatureDoesNotMatch,
+                   "A request made with a session cookie must carry the session's token in "
+                   "X-Vigil-Csrf.");
+  }
+  VerifyResult ok;
+  ok.identity = Identity{session->access_key_id, session->principal, "", "", /*session=*/true};
+  return ok;
+}
+
+Authorization AccessControl::Authorize(const Identity&, const AccessRequest&) const {
+  return Authorization{Evaluation{Decision::kAllow, "", "no identities: any signed caller"}};
+}
+
+Authorization ServerAccessControl::Authorize(const Identity& identity,
+                                             const AccessRequest& request) const {
+  if (iam_ == nullptr) return AccessControl::Authorize(identity, request);
+  if (clock_ == nullptr) return iam_->Authorize(identity.principal, request);
+  AccessRequest with_time = request;
+  const int64_t now_ms = clock_->NowMillis();
+  with_time.Set("aws:CurrentTime", Iso8601(now_ms));
+  with_time.Set("aws:EpochTime", std::to_string(now_ms / 1000));
+  return iam_->Authorize(identity.principal, with_time);
+}
+
+}  // namespace vigil::auth

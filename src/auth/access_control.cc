@@ -37,7 +37,11 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
     if (EqualsIgnoreCase(name, "Cookie") && cookie.empty()) cookie = SessionCookieValue(value);
     if (EqualsIgnoreCase(name, "X-Vigil-Csrf")) csrf = value;
   }
-  if (signed_request || cookie.empty()) return sigv4_->Verify(request);
+  if (signed_request || cookie.empty()) {
+    VerifyResult verified = sigv4_->Verify(request);
+    if (verified.ok() && iam_ != nullptr) iam_->KeyUsed(verified.identity->access_key_id);
+    return verified;
+  }
   const std::optional<Session> session = sessions_->Find(cookie);
   if (!session) {
     return Refused(AuthError::kInvalidClientTokenId,

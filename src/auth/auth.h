@@ -181,7 +181,8 @@ std::string_view SessionCookieValue(std::string_view cookie_header);
 // only with the session's CSRF token in X-Vigil-Csrf. A request with neither fails as
 // SigV4Verifier says (MissingAuthenticationToken); a dead session or a missing or wrong CSRF
 // token fails as kInvalidClientTokenId / kSignatureDoesNotMatch with a message saying so.
-// Authorize asks `iam` (with aws:CurrentTime and aws:EpochTime from `clock` added to the
+// A verified signature's key is noted as used in `iam` (its last-used time). Authorize asks
+// `iam` (with aws:CurrentTime and aws:EpochTime from `clock` added to the
 // context); without iam it allows every authenticated caller. Thread-safe; everything passed
 // in must outlive it.
 class ServerAccessControl final : public AccessControl {

@@ -243,7 +243,7 @@ std::vector<AccessKeyMetadata> Iam::ListAccessKeys(const std::string& user) cons
   return out;
 }
 
-void Iam::KeyUsed(const std::string& id) {
+void Iam::KeyUsed(const std::string& id) const {
   Impl& m = *impl_;
   std::lock_guard l(m.mu);
   auto it = m.access_keys.find(id);

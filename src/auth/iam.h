@@ -81,7 +81,7 @@ class Iam {
   Status DeleteAccessKey(const std::string& access_key_id);
   std::vector<AccessKeyMetadata> ListAccessKeys(const std::string& user) const;
   // Notes a successful use of the key (kept in memory; stored at most once a minute per key).
-  void KeyUsed(const std::string& access_key_id);
+  void KeyUsed(const std::string& access_key_id) const;
 
   // Groups and membership.
   StatusOr<IamGroup> CreateGroup(const std::string& name);

@@ -150,6 +150,12 @@ TEST_P(IamTest, InactiveAndDeletedKeysAreRefused) {
       AwsError(GetParam(), As(bob, {"cloudwatch", "list-metrics"}), "InvalidClientTokenId"));
   ASSERT_EQ(Iam({"update-access-key", bob.first, "--status", "Active"}).exit_code, 0);
   EXPECT_TRUE(AwsOk(As(bob, {"cloudwatch", "list-metrics"})));
+  // The key's last use is recorded.
+  AwsResult users = Iam({"list-users", "--output", "json"});
+  ASSERT_EQ(users.exit_code, 0) << users.Describe();
+  const Json listed = users.Json()["users"];
+  ASSERT_EQ(listed.size(), 1u) << users.out;
+  EXPECT_TRUE(listed[0]["access_keys"][0]["last_used_at"].is_string()) << users.out;
   // The user's keys, groups and policies must go before the user does.
   AwsResult busy = Iam({"delete-user", "bob"});
   EXPECT_EQ(busy.exit_code, 1);

@@ -39,7 +39,9 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
   }
   if (signed_request || cookie.empty()) {
     VerifyResult verified = sigv4_->Verify(request);
-    if (verified.ok() && iam_ != nullptr) iam_->KeyUsed(verified.identity->access_key_id);
+    if (verified.ok() && iam_ != nullptr && verified.identity->principal != kRootPrincipal) {
+      iam_->KeyUsed(verified.identity->access_key_id);  // the root key is not an IAM key
+    }
     return verified;
   }
   const std::optional<Session> session = sessions_->Find(cookie);
@@ -65,6 +67,8 @@ Authorization AccessControl::Authorize(const Identity&, const AccessRequest&) co
 Authorization ServerAccessControl::Authorize(const Identity& identity,
                                              const AccessRequest& request) const {
   if (iam_ == nullptr) return AccessControl::Authorize(identity, request);
+  // The root key is always allowed: no context to build on the ingest path.
+  if (identity.principal == kRootPrincipal) return iam_->Authorize(identity.principal, request);
   if (clock_ == nullptr) return iam_->Authorize(identity.principal, request);
   AccessRequest with_time = request;
   const int64_t now_ms = clock_->NowMillis();

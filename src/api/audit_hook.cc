@@ -53,11 +53,7 @@ void RecordCall(audit::Trail* trail, Logger* logger, AuditedCall call) {
     r.access_key_id = call.verified->identity->access_key_id;
     r.username = call.verified->identity->principal;
   }
-  if (call.request != nullptr) {
-    const std::string& remote = call.request->remote_address;
-    const size_t colon = remote.rfind(':');
-    r.source_address = colon == std::string::npos ? remote : remote.substr(0, colon);
-  }
+  if (call.request != nullptr) r.source_address = std::string(call.request->PeerAddress());
   r.resources = ResourcesOf(call.parameters);
   r.parameters = audit::Redact(call.parameters);
   r.error_code = std::move(call.error_code);

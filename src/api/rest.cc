@@ -3,6 +3,8 @@
 #include <cctype>
 
 #include "api/access.h"
+#include "api/authenticate.h"
+#include "api/text.h"
 
 namespace vigil::api {
 
@@ -47,14 +49,20 @@ std::optional<std::string> PercentDecode(std::string_view in) {
 
 std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& verifier,
                                                     const http::Request& request,
+                                                    audit::Trail* trail, Logger* logger,
                                                     auth::VerifyResult* result) {
-  const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
-                               request.body};
-  const auth::VerifyResult verified = verifier.Verify(sr);
+  const auth::VerifyResult verified =
+      Authenticate(verifier, request, {"vigil"}, trail, logger, "vigil",
+                   request.method + " " + Printable(request.path, 128));
   if (result != nullptr) *result = verified;
   if (verified.ok()) return std::nullopt;
-  return RestError(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
-                   std::string(auth::AuthErrorCode(verified.error)), verified.message);
+  const int status = verified.error == auth::AuthError::kThrottled             ? 429
+                     : verified.error == auth::AuthError::kIncompleteSignature ? 400
+                                                                               : 403;
+  http::Response refused =
+      RestError(status, std::string(auth::AuthErrorCode(verified.error)), verified.message);
+  AddRetryAfter(verified, &refused);
+  return refused;
 }
 
 std::optional<http::Response> RefuseUnauthorized(const auth::AccessControl& access,

@@ -28,11 +28,13 @@ std::optional<std::string> PercentDecode(std::string_view in);
 // A deployment as GET /v1/deployments/{id} shows it (deploy_service.cc).
 nlohmann::json DeploymentJson(const deploy::Deployment& d);
 
-// The answer to a request that does not authenticate — no signature or session, or one that
-// does not verify: 403, or 400 when the signature is incomplete; nullopt when it does. The
-// verification goes to *result when it is not null.
+// The answer to a request that does not authenticate (api::Authenticate, for signatures scoped
+// to "vigil") — no signature or session, or one that does not verify: 403, or 400 when the
+// signature is incomplete, 429 with Retry-After when its address is throttled; nullopt when it
+// does. A failure is recorded in `trail`. The verification goes to *result when not null.
 std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& verifier,
                                                     const http::Request& request,
+                                                    audit::Trail* trail, Logger* logger,
                                                     auth::VerifyResult* result = nullptr);
 
 // The answer to a call the caller may not make: 403 {"error": {"code": "AccessDenied",

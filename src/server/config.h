@@ -19,6 +19,14 @@ struct Config {
   std::string region = "us-east-1";
 
   int64_t max_clock_skew_ms = 15 * 60 * 1000;  // SigV4 X-Amz-Date tolerance; 0 disables
+  // Brute-force protection (`auth: failed_attempts:`): an address whose signatures fail more
+  // than `free` times within 15 minutes waits before its next request, doubling from
+  // `first_delay` up to `max_delay` (auth::AttemptLimiter).
+  struct FailedAttempts {
+    int free = 10;
+    int64_t first_delay_ms = 1'000;
+    int64_t max_delay_ms = 15 * 60'000;
+  } failed_attempts;
 
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   int64_t max_sample_age_ms = 14LL * 24 * 3600 * 1000;  // older samples are refused

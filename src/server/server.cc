@@ -11,6 +11,7 @@
 #include "alarms/alarms.h"
 #include "api/api.h"
 #include "audit/audit.h"
+#include "auth/attempt_limiter.h"
 #include "auth/auth.h"
 #include "auth/iam.h"
 #include "auth/keyring.h"
@@ -105,7 +106,13 @@ Status RunServer(const Config& config) {
     (void)db->Close();
     return identities;
   }
-  auth::ServerAccessControl access(&verifier, &sessions, iam->get(), &clock);
+  // Whoever keeps sending wrong signatures or unknown keys from one address waits.
+  auth::AttemptLimiter failed_signatures(
+      auth::AttemptLimiterOptions{.free_failures = config.failed_attempts.free,
+                                  .base_delay_ms = config.failed_attempts.first_delay_ms,
+                                  .max_delay_ms = config.failed_attempts.max_delay_ms,
+                                  .clock = &clock});
+  auth::ServerAccessControl access(&verifier, &sessions, iam->get(), &clock, &failed_signatures);
   logs::Options log_options;
   log_options.dir = config.data_dir + "/logs";
   log_options.state = store->get();

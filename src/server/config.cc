@@ -239,6 +239,8 @@ Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
       {ListenField(r, &c->listen_host, &c->listen_port), r.Set("data_dir", &c->data_dir, AnyText),
        r.Set("region", &c->region, AnyText),
        r.Section("auth", {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0))}),
+       r.Section("encryption", {r.Set("metrics", &c->encryption.metrics, ParseBool),
+                                r.Set("logs", &c->encryption.logs, ParseBool)}),
        r.Section("tsdb",
                  {r.Set("retention", &c->retention_ms, DurationIn(0)),
                   r.Set("max_sample_age", &c->max_sample_age_ms, DurationIn(0)),

@@ -97,7 +97,7 @@ class DeployTest : public testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void Open() {
+  Options EngineOptions() {
     Options o;
     o.data_dir = dir_;
     o.apps = {app_};
@@ -108,7 +108,11 @@ class DeployTest : public testing::Test {
     o.clock = &clock_;
     o.logger = &NullLogger();
     o.poll_ms = 20;
-    auto engine = Engine::Open(o);
+    return o;
+  }
+
+  void Open() {
+    auto engine = Engine::Open(EngineOptions());
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
     auto specs = engine_->CurrentSpecs();
@@ -270,15 +274,7 @@ TEST_F(DeployTest, ManifestsAreSealedBoundToTheirVersion) {
   ASSERT_NE(at, std::string::npos) << moved;
   moved.replace(at, 12, "\"label\":\"v4\"");
   ASSERT_TRUE(store_->Put(kVersionsTable, "web/v4", moved).ok());
-  Options o;
-  o.data_dir = dir_;
-  o.apps = {app_};
-  o.store = store_.get();
-  o.parse_manifest = ParseTestManifest;
-  o.cipher = cipher_.get();
-  o.clock = &clock_;
-  o.logger = &NullLogger();
-  auto engine = Engine::Open(o);
+  auto engine = Engine::Open(EngineOptions());
   EXPECT_EQ(engine.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(engine.status().message().find("'v4'"), std::string::npos) << engine.status().ToString();
 }

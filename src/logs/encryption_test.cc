@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "auth/keyring.h"
+#include "tests/testutil/keyring.h"
 #include "logs/logs.h"
 #include "logs/segment.h"
 #include "storage/file_util.h"
@@ -16,7 +16,6 @@ namespace vigil::logs {
 namespace {
 
 constexpr int64_t kT0 = 1'800'000'000'000;
-constexpr char kMaster[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 class LogEncryptionTest : public ::testing::Test {
  protected:
@@ -25,9 +24,8 @@ class LogEncryptionTest : public ::testing::Test {
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_TRUE(storage::RemoveAll(dir_).ok());
     ASSERT_TRUE(storage::CreateDirs(dir_).ok());
-    auto ring = auth::Keyring::Open(auth::KeyringOptions{dir_ + "/keys", kMaster, &clock_});
-    ASSERT_TRUE(ring.ok()) << ring.status().ToString();
-    ring_ = std::move(*ring);
+    ring_ = testutil::OpenTestKeyring(dir_ + "/keys", &clock_);
+    ASSERT_NE(ring_, nullptr);
     cipher_ = ring_->CipherFor("logs");
     auto state = state::OpenSqliteStore(dir_ + "/state.db");
     ASSERT_TRUE(state.ok());

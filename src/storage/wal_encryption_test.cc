@@ -4,7 +4,7 @@
 // fixed up (tampering) is DataLoss naming the file and offset, with nothing repaired.
 #include <gtest/gtest.h>
 
-#include "auth/keyring.h"
+#include "tests/testutil/keyring.h"
 #include "storage/coding.h"
 #include "storage/test_util.h"
 #include "storage/wal.h"
@@ -13,14 +13,12 @@
 namespace vigil::storage {
 namespace {
 
-constexpr char kMaster[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 class WalEncryptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto ring = auth::Keyring::Open(auth::KeyringOptions{keys_.path(), kMaster, nullptr});
-    ASSERT_TRUE(ring.ok()) << ring.status().ToString();
-    ring_ = std::move(*ring);
+    ring_ = testutil::OpenTestKeyring(keys_.path());
+    ASSERT_NE(ring_, nullptr);
     cipher_ = ring_->CipherFor("tsdb");
   }
 

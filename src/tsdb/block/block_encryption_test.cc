@@ -3,7 +3,7 @@
 // index or the chunks is DataLoss naming the file (and the chunk's offset), never wrong data.
 #include <gtest/gtest.h>
 
-#include "auth/keyring.h"
+#include "tests/testutil/keyring.h"
 #include "storage/file_util.h"
 #include "tsdb/block/block.h"
 #include "tsdb/block/block_test_util.h"
@@ -12,7 +12,6 @@
 namespace vigil::tsdb::block {
 namespace {
 
-constexpr char kMaster[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 std::vector<SeriesData> MakeSeries(const std::string& host_prefix) {
   std::vector<SeriesData> out;
@@ -30,9 +29,8 @@ std::vector<SeriesData> MakeSeries(const std::string& host_prefix) {
 class BlockEncryptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto ring = auth::Keyring::Open(auth::KeyringOptions{keys_.path(), kMaster, nullptr});
-    ASSERT_TRUE(ring.ok()) << ring.status().ToString();
-    ring_ = std::move(*ring);
+    ring_ = testutil::OpenTestKeyring(keys_.path());
+    ASSERT_NE(ring_, nullptr);
     cipher_ = ring_->CipherFor("tsdb");
   }
   // Every series of the block at `dir`, or the first error.

@@ -25,6 +25,7 @@
 
 #include "auth/auth.h"
 #include "auth/iam.h"
+#include "auth/keyring.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -283,6 +284,39 @@ class IamService {
   nlohmann::json UserJson(const auth::IamUser& u) const;
 
   auth::Iam* iam_;
+  const auth::AccessControl* access_;
+  audit::Trail* trail_;
+  Logger* logger_;
+};
+
+// Vigil's REST API for the keyring (auth::Keyring, encryption at rest), JSON:
+//   GET  /v1/keys                       {master_fingerprint, master_source, data_keys: [{id,
+//                                       purpose, version, created_at, current}]}; never key
+//                                       material. vigil:ListKeys on arn:vigil:vigil:::key/*.
+//   POST /v1/keys/master/rotate         body {} or {"master_key": 64 hex}: re-wraps the data
+//                                       keys under a new master key (no data is rewritten);
+//                                       {master_fingerprint}. A master key from VIGIL_MASTER_KEY
+//                                       must be given (409 otherwise): the operator sets it for
+//                                       the next start. vigil:RotateKey on ...:key/master.
+//   POST /v1/keys/data/{purpose}/rotate a new data key version for the purpose's new data (the
+//                                       old ones still read theirs); the key's info; 404 for
+//                                       a purpose the keyring has no key of.
+//                                       vigil:RotateKey on ...:key/{purpose}.
+//   GET  /v1/keys/webhook-secret        {secret}: the alarm webhooks' signing secret (sealed on
+//                                       disk). vigil:RevealWebhookSecret on ...:key/webhook-secret
+//                                       (ReadOnlyAccess's vigil:Get* does not match it).
+// Every call but the listing is recorded in `trail`, successful or not (reading a secret is
+// audited as a change is); refusals always. Thread-safe; what is passed in must outlive it.
+class KeysService {
+ public:
+  KeysService(auth::Keyring* keyring, std::string webhook_secret,
+              const auth::AccessControl* access, audit::Trail* trail = nullptr,
+              Logger* logger = nullptr);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  auth::Keyring* keyring_;
+  const std::string webhook_secret_;
   const auth::AccessControl* access_;
   audit::Trail* trail_;
   Logger* logger_;

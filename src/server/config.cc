@@ -244,6 +244,8 @@ Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
                       {r.Set("free", &c->failed_attempts.free, IntIn(0, 1'000)),
                        r.Set("first_delay", &c->failed_attempts.first_delay_ms, DurationIn(1)),
                        r.Set("max_delay", &c->failed_attempts.max_delay_ms, DurationIn(1))})}),
+       r.Section("encryption", {r.Set("metrics", &c->encryption.metrics, ParseBool),
+                                r.Set("logs", &c->encryption.logs, ParseBool)}),
        r.Section("tsdb",
                  {r.Set("retention", &c->retention_ms, DurationIn(0)),
                   r.Set("max_sample_age", &c->max_sample_age_ms, DurationIn(0)),

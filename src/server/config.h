@@ -56,6 +56,15 @@ struct Config {
     int64_t retry_buffer_bytes = 1 << 20;
   } load_balancer;
 
+  // Encryption at rest (`encryption:`) of the metrics store (WAL, blocks, rollups) and the log
+  // store (WAL, segments), with data keys of the keyring. Off by default: the cost is measured
+  // in bench/README.md. Secrets and the apps' environment are always encrypted. Switched off
+  // again, new files are written in the clear and encrypted ones stay readable.
+  struct Encryption {
+    bool metrics = false;
+    bool logs = false;
+  } encryption;
+
   // Alarms (`alarms:`): how their actions run.
   struct Alarms {
     int64_t webhook_timeout_ms = 5000;  // a webhook call, connect to answer

@@ -94,6 +94,8 @@ data_dir: /tmp/x
 auth:
   max_clock_skew: 5m
   failed_attempts: {free: 3, first_delay: 5s, max_delay: 1h}
+encryption:
+  logs: true
 tsdb:
   retention: 30d
   head_chunk_memory: 8MiB
@@ -111,6 +113,8 @@ http:
   EXPECT_EQ(c.failed_attempts.free, 3);
   EXPECT_EQ(c.failed_attempts.first_delay_ms, 5'000);
   EXPECT_EQ(c.failed_attempts.max_delay_ms, 3'600'000);
+  EXPECT_TRUE(c.encryption.logs);
+  EXPECT_FALSE(c.encryption.metrics);  // off unless asked
   EXPECT_EQ(c.retention_ms, 30LL * 86'400'000);
   EXPECT_EQ(c.head_chunk_bytes, 8 << 20);
   EXPECT_TRUE(c.remote_write_allow_unsigned);
@@ -424,6 +428,7 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {"remote_write: true\n", "vigil.yaml:1:15: remote_write: expected a mapping, got 'true'"},
       {"bogus: 1\n",
        "vigil.yaml:1:1: bogus: unknown key (expected one of: listen, data_dir, region, auth, "
+       "encryption, "
        "tsdb, alarms, remote_write, http, load_balancer, apps, canaries)"},
       {"alarms:\n  action_attempts: 0\n",
        "vigil.yaml:2:20: alarms.action_attempts: expected an integer in [1, 20], got '0'"},

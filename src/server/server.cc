@@ -82,6 +82,11 @@ Status RunServer(const Config& config) {
   db_options.clock = &clock;
   db_options.logger = &logger;
   db_options.metrics = &metrics;
+  // The stores always get their cipher, so files encrypted before the switch was turned off
+  // stay readable; `encryption:` decides what new files are.
+  const std::unique_ptr<storage::Cipher> tsdb_cipher = keyring->CipherFor("tsdb");
+  db_options.cipher = tsdb_cipher.get();
+  db_options.encrypt = config.encryption.metrics;
   ASSIGN_OR_RETURN(std::unique_ptr<tsdb::Db> db, tsdb::Db::Open(db_options));
 
   MetricWriter metric_writer(db.get(), &logger, &metrics);
@@ -118,6 +123,9 @@ Status RunServer(const Config& config) {
   log_options.state = store->get();
   log_options.clock = &clock;
   log_options.logger = &logger;
+  const std::unique_ptr<storage::Cipher> logs_cipher = keyring->CipherFor("logs");
+  log_options.cipher = logs_cipher.get();
+  log_options.encrypt = config.encryption.logs;
   log_options.on_sample = [&metric_writer](const logs::FilterSample& s) {
     Datum d;
     d.metric = s.metric_name;
@@ -159,6 +167,9 @@ Status RunServer(const Config& config) {
   deploy_options.watch = &deploy_watch;
   deploy_options.clock = &clock;
   deploy_options.logger = &logger;
+  // Manifests carry the apps' environment variables: always sealed.
+  const std::unique_ptr<storage::Cipher> deploy_cipher = keyring->CipherFor("deploy");
+  deploy_options.cipher = deploy_cipher.get();
   StatusOr<std::unique_ptr<deploy::Engine>> deployer = deploy::Engine::Open(deploy_options);
   StatusOr<std::vector<fleet::AppSpec>> app_specs =
       deployer.ok() ? (*deployer)->CurrentSpecs() : deployer.status();
@@ -258,7 +269,7 @@ Status RunServer(const Config& config) {
   // Alarms: definitions, states and history in the state store; datapoints from the metrics
   // store; actions to webhooks and the fleet.
   StatusOr<std::string> webhook_secret =
-      auth::LoadOrCreateSecret(config.data_dir + "/keys", "webhook-secret");
+      auth::LoadOrCreateSealedSecret(*keyring, config.data_dir + "/keys", "webhook-secret");
   if (!webhook_secret.ok()) {
     stop_started();
     return webhook_secret.status();
@@ -348,6 +359,12 @@ Status RunServer(const Config& config) {
     router.Handle(method, "/v1/iam/*",
                   [&](const http::Request& r) { return iam_service.Handle(r); });
   }
+  api::KeysService keys_service(keyring.get(), *webhook_secret, &access, trail->get(), &logger);
+  for (const char* method : {"GET", "POST"}) {
+    router.Handle(method, "/v1/keys", [&](const http::Request& r) { return keys_service.Handle(r); });
+    router.Handle(method, "/v1/keys/*",
+                  [&](const http::Request& r) { return keys_service.Handle(r); });
+  }
   // The dashboard: its sign-in, and its pages.
   api::SessionService session_service(&sessions, &clock, trail->get(), &logger);
   for (const char* method : {"GET", "POST", "DELETE"}) {
@@ -396,7 +413,8 @@ Status RunServer(const Config& config) {
               config.listen_host.c_str(), server.port());
   std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),
               root.access_key_id.c_str());
-  std::printf("webhook signing secret: %s/keys/webhook-secret\n", config.data_dir.c_str());
+  std::printf("webhook signing secret: `vigil keys webhook-secret` (sealed in %s/keys)\n",
+              config.data_dir.c_str());
   std::fflush(stdout);
   logger.Info("server", "ready");
 

@@ -36,7 +36,8 @@ KeysService::KeysService(auth::Keyring* keyring, std::string webhook_secret,
 
 http::Response KeysService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnauthenticated(*access_, request, trail_, logger_, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*access_, request, trail_, logger_, &verified))
+    return *refused;
   const std::string& m = request.method;
   const std::string_view path = request.path;
   const json body = request.body.empty()
@@ -54,37 +55,39 @@ http::Response KeysService::Handle(const http::Request& request) const {
     }
     StatusOr<json> out = run();
     const Status& st = out.status();
-    RecordCall(trail_, logger_,
-               {"vigil", action.substr(6), &request, &verified, std::move(params),
-                st.ok() ? "" : std::string(StatusCodeName(st.code())), st.ok() ? "" : st.message()});
+    RecordCall(
+        trail_, logger_,
+        {"vigil", action.substr(6), &request, &verified, std::move(params),
+         st.ok() ? "" : std::string(StatusCodeName(st.code())), st.ok() ? "" : st.message()});
     if (!st.ok()) return RestFromStatus(st);
     return RestJson(200, *out);
   };
 
   if (m == "GET" && path == "/v1/keys") {
-    if (auto no = RefuseUnauthorized(*access_, request, verified, "vigil:ListKeys",
-                                     {KeyArn("*")}, trail_, logger_)) {
+    if (auto no = RefuseUnauthorized(*access_, request, verified, "vigil:ListKeys", {KeyArn("*")},
+                                     trail_, logger_)) {
       return *no;
     }
     json keys = json::array();
     for (const auto& k : keyring_->DataKeys()) keys.push_back(KeyInfoJson(k));
-    return RestJson(200, {{"master_fingerprint", keyring_->MasterFingerprint()},
-                          {"master_source", keyring_->master_from_environment()
-                                                ? "VIGIL_MASTER_KEY"
-                                                : "keys/master.key"},
-                          {"data_keys", std::move(keys)}});
+    return RestJson(200,
+                    {{"master_fingerprint", keyring_->MasterFingerprint()},
+                     {"master_source",
+                      keyring_->master_from_environment() ? "VIGIL_MASTER_KEY" : "keys/master.key"},
+                     {"data_keys", std::move(keys)}});
   }
   if (m == "GET" && path == "/v1/keys/webhook-secret") {
     return audited("vigil:RevealWebhookSecret", KeyArn("webhook-secret"), json::object(),
-                   [&]() -> StatusOr<json> { return json{{"secret", webhook_secret_}}; });
+                   [&]() -> StatusOr<json> {
+                     return json{{"secret", webhook_secret_}};
+                   });
   }
   if (m == "POST" && path == "/v1/keys/master/rotate") {
     const std::string given =
         body.contains("master_key") && body["master_key"].is_string() ? body["master_key"] : "";
     // The key itself is never a parameter of the record.
     return audited("vigil:RotateKey", KeyArn("master"),
-                   {{"key", "master"}, {"newKeyGiven", !given.empty()}},
-                   [&]() -> StatusOr<json> {
+                   {{"key", "master"}, {"newKeyGiven", !given.empty()}}, [&]() -> StatusOr<json> {
                      if (given.empty() && keyring_->master_from_environment()) {
                        return FailedPreconditionError(
                            "the master key comes from VIGIL_MASTER_KEY: give the new one as "

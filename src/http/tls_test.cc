@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <ctime>
 #include <memory>
@@ -28,12 +27,10 @@ using testutil::TlsClient;
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vigil_tls_test_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto ca = testutil::TestCa::Create(dir_);
+    auto ca = testutil::TestCa::Create();
     ASSERT_TRUE(ca.ok()) << ca.status().ToString();
     ca_.emplace(std::move(*ca));
+    dir_ = ca_->dir();
     auto files = ca_->Issue("server", 0x1001);
     ASSERT_TRUE(files.ok()) << files.status().ToString();
     files_ = *files;
@@ -43,7 +40,6 @@ class TlsTest : public ::testing::Test {
   }
   void TearDown() override {
     if (server_) server_->Stop();
-    storage::RemoveAll(dir_).IgnoreError();
   }
 
   Status StartServer(TlsFiles files) {

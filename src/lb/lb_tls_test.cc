@@ -1,7 +1,6 @@
 // The load balancer's TLS termination: a TLS listener in front of plain backends (Vigil's
 // http::Server), certificate reload, and what it refuses; against a CA made in the test.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -25,18 +24,14 @@ using ::vigil::testutil::TlsClient;
 class LbTlsTest : public LbTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vigil_lb_tls_test_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto ca = TestCa::Create(dir_);
+    auto ca = TestCa::Create();
     ASSERT_TRUE(ca.ok()) << ca.status().ToString();
     ca_.emplace(std::move(*ca));
+    dir_ = ca_->dir();
     auto files = ca_->Issue("web", 0xA1);
     ASSERT_TRUE(files.ok()) << files.status().ToString();
     tls_ = *files;
   }
-  void TearDown() override { storage::RemoveAll(dir_).IgnoreError(); }
-
   std::string dir_;
   std::optional<TestCa> ca_;
 };

@@ -214,8 +214,11 @@ Status RunServer(const Config& config) {
         stop_started();
         return made;
       }
-      lb::Listener listener{fleet->Targets(app.name), app.listen_host, app.listen_port,
-                            app.access_log ? dir + "/access.log" : ""};
+      lb::Listener listener;
+      listener.targets = fleet->Targets(app.name);
+      listener.host = app.listen_host;
+      listener.port = app.listen_port;
+      if (app.access_log) listener.access_log_path = dir + "/access.log";
       listener.tls = http::TlsFiles{app.tls_cert_file, app.tls_key_file};
       lb_options.listeners.push_back(std::move(listener));
     }
@@ -230,7 +233,7 @@ Status RunServer(const Config& config) {
         const lb::Listener& l = lb_options.listeners[i];
         std::printf("app %s load balancer on %s://%s:%u\n", l.targets->spec().name.c_str(),
                     l.tls.enabled() ? "https" : "http", l.host.c_str(), balancer->port(i));
-        lb_urls[l.targets->spec().name] = LocalBaseUrl(l.host, balancer->port(i));
+        lb_urls[l.targets->spec().name] = LocalBaseUrl(l.host, balancer->port(i), l.tls.enabled());
       }
     }
   }

@@ -66,20 +66,16 @@ std::string ServedSerial(uint16_t port, const std::string& ca_file) {
 class TlsTest : public testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vigil_integ_tls_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto ca = testutil::TestCa::Create(dir_);
+    auto ca = testutil::TestCa::Create();
     ASSERT_OK(ca);
     ca_.emplace(std::move(*ca));
+    dir_ = ca_->dir();
     auto files = ca_->Issue("api", 0x11);
     ASSERT_OK(files);
     files_ = *files;
   }
   void TearDown() override {
     if (server_.running()) EXPECT_OK(server_.Stop());
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
   Status StartTls(std::vector<std::string> extra = {}) {
     extra.insert(extra.end(), {"--tls-cert", files_.cert_file, "--tls-key", files_.key_file});
@@ -102,6 +98,14 @@ TEST_F(TlsTest, ApiOverTlsWithCurlBothAwsClisAndTheVigilCli) {
   EXPECT_EQ(ok.out, "ok\n");
   Run untrusted = Curl(Url("/healthz"), "");
   EXPECT_EQ(untrusted.exit_code, 60) << untrusted.Describe();  // peer certificate not trusted
+  // A dashboard sign-in over TLS gets a Secure cookie.
+  Run signin = RunProgram({"curl", "--silent", "--show-error", "--include", "--cacert", ca,
+                           "--data", std::string(R"({"access_key_id":")") + kAccessKeyId +
+                                         R"(","secret_access_key":")" + kSecretAccessKey + "\"}",
+                           Url("/v1/session")});
+  ASSERT_EQ(signin.exit_code, 0) << signin.Describe();
+  EXPECT_TRUE(std::regex_search(signin.out, std::regex("Set-Cookie: vigil_session=[^\r]*; Secure")))
+      << signin.out;
 
   for (Cli cli : kBothClis) {
     if (CliPath(cli).empty()) continue;

@@ -1,19 +1,33 @@
 #include "tests/testutil/test_ca.h"
 
+#include <stdlib.h>
+
+#include <cerrno>
+#include <utility>
+
 #include "storage/file_util.h"
 
 namespace vigil::testutil {
 
-StatusOr<TestCa> TestCa::Create(const std::string& dir) {
+StatusOr<TestCa> TestCa::Create() {
+  char tmpl[] = "/tmp/vigil_test_ca_XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) return IoError("mkdtemp", tmpl, errno);
   TestCa ca;
-  ca.dir_ = dir;
-  ca.ca_file_ = dir + "/ca.pem";
+  ca.dir_ = tmpl;
+  ca.ca_file_ = ca.dir_ + "/ca.pem";
   http::CertificateSpec spec;
   spec.common_name = "Vigil Test CA";
   spec.is_ca = true;
   ASSIGN_OR_RETURN(ca.ca_, http::IssueCertificate(spec));
   RETURN_IF_ERROR(storage::WriteFileAtomic(ca.ca_file_, ca.ca_.cert_pem, 0644, false));
   return ca;
+}
+
+TestCa::TestCa(TestCa&& other) noexcept
+    : dir_(std::exchange(other.dir_, "")), ca_file_(other.ca_file_), ca_(other.ca_) {}
+
+TestCa::~TestCa() {
+  if (!dir_.empty()) storage::RemoveAll(dir_).IgnoreError();
 }
 
 StatusOr<http::TlsFiles> TestCa::Issue(const std::string& name, uint64_t serial,

@@ -13,10 +13,15 @@ namespace vigil::testutil {
 
 class TestCa {
  public:
-  // Makes the CA ("Vigil Test CA") and writes its certificate to <dir>/ca.pem; `dir` must
-  // exist. Errors of IssueCertificate or of writing the file.
-  static StatusOr<TestCa> Create(const std::string& dir);
+  // Makes the CA ("Vigil Test CA") in a new temporary directory, which it owns (removed with the
+  // last TestCa moved from this one), and writes its certificate to <dir>/ca.pem. Errors of
+  // mkdtemp, IssueCertificate or writing the file.
+  static StatusOr<TestCa> Create();
+  TestCa(TestCa&& other) noexcept;
+  TestCa& operator=(TestCa&&) = delete;
+  ~TestCa();
 
+  const std::string& dir() const { return dir_; }          // for other files of the test
   const std::string& ca_file() const { return ca_file_; }  // the bundle clients trust
 
   // Issues a server certificate for `hosts` with serial number `serial` (0: random), written to
@@ -26,7 +31,8 @@ class TestCa {
                                                                           "localhost"}) const;
 
  private:
-  std::string dir_, ca_file_;
+  TestCa() = default;
+  std::string dir_, ca_file_;  // dir_ empty: moved from
   http::Certificate ca_;
 };
 

@@ -92,8 +92,9 @@ http::Response SessionService::Handle(const http::Request& request) const {
   if (!signed_in.ok()) return RestError(503, "ServiceUnavailable", signed_in.status().message());
   const auto& [token, session] = *signed_in;
   http::Response out = RestJson(200, SessionJson(session));
-  out.headers.emplace_back("Set-Cookie",
-                           Cookie(token, (session.expires_at_ms - clock_->NowMillis()) / 1000, request.secure));
+  out.headers.emplace_back(
+      "Set-Cookie",
+      Cookie(token, (session.expires_at_ms - clock_->NowMillis()) / 1000, request.secure));
   out.headers.emplace_back("Cache-Control", "no-store");
   return out;
 }

@@ -56,7 +56,7 @@ std::string PercentEncode(std::string_view text) {
 struct Client::Impl {
   asio::io_context io;
   asio::ip::tcp::socket socket{io};
-  std::shared_ptr<asio::ssl::context> tls_context;  // https: made at the first connect
+  std::shared_ptr<asio::ssl::context> tls_context;               // https: made at the first connect
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls;  // https: per connection
   beast::flat_buffer buffer;
   bool connected = false;

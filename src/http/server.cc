@@ -86,7 +86,7 @@ Status Server::Impl::Start() {
     });
   }
   logger->Info("http", std::string("listening on ") + (tls ? "https://" : "http://") +
-                          options.host + ":" + std::to_string(port));
+                           options.host + ":" + std::to_string(port));
   return OkStatus();
 }
 

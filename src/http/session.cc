@@ -305,8 +305,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, Stre
       n = co_await bhttp::async_write_header(stream, serializer,
                                              asio::redirect_error(asio::use_awaitable, ec));
     } else {
-      n = co_await bhttp::async_write(stream, out,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+      n = co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
     }
     CountResponse(status, n);
     if (ec || !keep_alive) break;

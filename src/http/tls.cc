@@ -68,8 +68,8 @@ StatusOr<std::shared_ptr<asio::ssl::context>> NewServerContext(const TlsFiles& f
   SSL_CTX* native = ctx->native_handle();
   ERR_clear_error();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     return InternalError("TLS: setting the cipher list: " + OpenSslError());
   }

@@ -146,8 +146,7 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Client& client, Deadline& cli
   const bool expect_continue =
       framing.kind != http1::Framing::kNone && version >= 11 && req.expect_continue;
   x.request_head.clear();
-  http1::WriteRequestHead(req, remote, app.tls ? "https" : "http", app.port_text,
-                          &x.request_head);
+  http1::WriteRequestHead(req, remote, app.tls ? "https" : "http", app.port_text, &x.request_head);
   x.buffer.Consume(req.size);  // `req` ends here
 
   ErrorCode ec;

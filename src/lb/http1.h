@@ -86,8 +86,7 @@ bool IsHopByHop(const Head& head, std::string_view name);
 // (`proto`: "http" or "https") and -Port replaced. Keep-alive is HTTP/1.1's default, so no
 // Connection field is written.
 void WriteRequestHead(const Head& request, std::string_view remote, std::string_view proto,
-                      std::string_view port,
-                      std::string* out);
+                      std::string_view port, std::string* out);
 
 // Appends the response head as the client gets it: `version` (the client's), no hop-by-hop
 // fields, Connection as `keep_alive` requires for that version. With `dechunk` (a chunked body

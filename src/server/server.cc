@@ -394,8 +394,7 @@ Status RunServer(const Config& config) {
   }
 
   const char* scheme = api_tls.enabled() ? "https" : "http";
-  std::printf("vigil listening on %s://%s:%u\n", scheme, config.listen_host.c_str(),
-              server.port());
+  std::printf("vigil listening on %s://%s:%u\n", scheme, config.listen_host.c_str(), server.port());
   std::printf("dashboard: %s://%s:%u/ (sign in with the access key below)\n", scheme,
               config.listen_host.c_str(), server.port());
   std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),

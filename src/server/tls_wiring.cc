@@ -12,8 +12,8 @@ StatusOr<http::TlsFiles> ServerTlsFiles(const Config& config, std::FILE* out) {
   if (!config.tls_self_signed) return http::TlsFiles{config.tls_cert_file, config.tls_key_file};
   std::vector<std::string> hosts = {"localhost", "127.0.0.1", "::1"};
   const std::string& listen = config.listen_host;
-  if (listen != "0.0.0.0" && listen != "::" && std::find(hosts.begin(), hosts.end(), listen) ==
-                                                   hosts.end()) {
+  if (listen != "0.0.0.0" && listen != "::" &&
+      std::find(hosts.begin(), hosts.end(), listen) == hosts.end()) {
     hosts.push_back(listen);
   }
   ASSIGN_OR_RETURN(http::TlsFiles files,

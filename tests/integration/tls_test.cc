@@ -99,10 +99,11 @@ TEST_F(TlsTest, ApiOverTlsWithCurlBothAwsClisAndTheVigilCli) {
   Run untrusted = Curl(Url("/healthz"), "");
   EXPECT_EQ(untrusted.exit_code, 60) << untrusted.Describe();  // peer certificate not trusted
   // A dashboard sign-in over TLS gets a Secure cookie.
-  Run signin = RunProgram({"curl", "--silent", "--show-error", "--include", "--cacert", ca,
-                           "--data", std::string(R"({"access_key_id":")") + kAccessKeyId +
-                                         R"(","secret_access_key":")" + kSecretAccessKey + "\"}",
-                           Url("/v1/session")});
+  Run signin =
+      RunProgram({"curl", "--silent", "--show-error", "--include", "--cacert", ca, "--data",
+                  std::string(R"({"access_key_id":")") + kAccessKeyId +
+                      R"(","secret_access_key":")" + kSecretAccessKey + "\"}",
+                  Url("/v1/session")});
   ASSERT_EQ(signin.exit_code, 0) << signin.Describe();
   EXPECT_TRUE(std::regex_search(signin.out, std::regex("Set-Cookie: vigil_session=[^\r]*; Secure")))
       << signin.out;
@@ -110,9 +111,9 @@ TEST_F(TlsTest, ApiOverTlsWithCurlBothAwsClisAndTheVigilCli) {
   for (Cli cli : kBothClis) {
     if (CliPath(cli).empty()) continue;
     SCOPED_TRACE(CliName(cli));
-    AwsResult put = server_.RunAws(cli, {"cloudwatch", "put-metric-data", "--namespace", "Tls",
-                                         "--metric-name", "Handshakes" + CliName(cli), "--value",
-                                         "1", "--ca-bundle", ca});
+    AwsResult put =
+        server_.RunAws(cli, {"cloudwatch", "put-metric-data", "--namespace", "Tls", "--metric-name",
+                             "Handshakes" + CliName(cli), "--value", "1", "--ca-bundle", ca});
     ASSERT_TRUE(AwsOk(put));
     AwsResult list = server_.RunAws(cli, {"cloudwatch", "list-metrics", "--namespace", "Tls"},
                                     AwsOptions{.env = {{"AWS_CA_BUNDLE", ca}}});
@@ -124,13 +125,14 @@ TEST_F(TlsTest, ApiOverTlsWithCurlBothAwsClisAndTheVigilCli) {
         << refused.Describe();
   }
 
-  AwsResult vigil_list = server_.RunVigil({"metrics", "list", "--namespace", "Tls", "--ca-bundle", ca});
+  AwsResult vigil_list =
+      server_.RunVigil({"metrics", "list", "--namespace", "Tls", "--ca-bundle", ca});
   ASSERT_EQ(vigil_list.exit_code, 0) << vigil_list.Describe();
-  Run from_env =
-      RunProgram({VIGIL_BINARY_PATH, "metrics", "list", "--endpoint", server_.endpoint(),
-                  "--data-dir", server_.data_dir()},
-                 {{"AWS_CA_BUNDLE", ca}, {"AWS_ACCESS_KEY_ID", std::nullopt},
-                  {"AWS_SECRET_ACCESS_KEY", std::nullopt}});
+  Run from_env = RunProgram({VIGIL_BINARY_PATH, "metrics", "list", "--endpoint", server_.endpoint(),
+                             "--data-dir", server_.data_dir()},
+                            {{"AWS_CA_BUNDLE", ca},
+                             {"AWS_ACCESS_KEY_ID", std::nullopt},
+                             {"AWS_SECRET_ACCESS_KEY", std::nullopt}});
   EXPECT_EQ(from_env.exit_code, 0) << from_env.Describe();
   AwsResult vigil_refused = server_.RunVigil({"metrics", "list"});
   EXPECT_EQ(vigil_refused.exit_code, 1) << vigil_refused.Describe();
@@ -167,8 +169,9 @@ TEST_F(TlsTest, SecureTransportConditionSeesTls) {
     as_ci.env = {{"AWS_SHARED_CREDENTIALS_FILE", std::nullopt},
                  {"AWS_ACCESS_KEY_ID", key.Json().value("access_key_id", "")},
                  {"AWS_SECRET_ACCESS_KEY", key.Json().value("secret_access_key", "")}};
-    std::vector<std::string> put = {"cloudwatch", "put-metric-data", "--namespace", "Tls",
-                                    "--metric-name", "M", "--value", "1"};
+    std::vector<std::string> put = {
+        "cloudwatch", "put-metric-data", "--namespace", "Tls", "--metric-name", "M", "--value",
+        "1"};
     put.insert(put.end(), ca.begin(), ca.end());
     AwsResult r = server_.RunAws(cli, put, as_ci);
     if (tls) {
@@ -228,8 +231,8 @@ TEST_F(TlsTest, SelfSignedQuickStartIsTrustedThroughItsPrintedFile) {
   Run by_name = Curl("https://localhost:" + std::to_string(server_.port()) + "/healthz", cert);
   EXPECT_EQ(by_name.exit_code, 0) << by_name.Describe();
   if (!CliPath(Cli::kV2Query).empty()) {
-    EXPECT_TRUE(AwsOk(server_.RunAws(Cli::kV2Query, {"cloudwatch", "list-metrics", "--ca-bundle",
-                                                     cert})));
+    EXPECT_TRUE(
+        AwsOk(server_.RunAws(Cli::kV2Query, {"cloudwatch", "list-metrics", "--ca-bundle", cert})));
   }
   // The next start reuses it.
   ASSERT_OK(server_.Restart());
@@ -249,7 +252,8 @@ TEST_F(TlsTest, AppLoadBalancerTerminatesTls) {
   const std::string config = server_.WriteScratchFile(
       "vigil.yaml", "apps:\n  - name: web\n    command: [\"" VIGIL_TEST_APP
                     "\", \"--port\", \"${PORT}\"]\n    listen: 127.0.0.1:0\n"
-                    "    tls: {cert: " + web->cert_file + ", key: " + web->key_file + "}\n");
+                    "    tls: {cert: " +
+                        web->cert_file + ", key: " + web->key_file + "}\n");
   ASSERT_OK(server_.Start({"--config", config}));
   EXPECT_NE(server_.Stdout().find("app web load balancer on https://"), std::string::npos)
       << server_.Stdout();
@@ -257,10 +261,13 @@ TEST_F(TlsTest, AppLoadBalancerTerminatesTls) {
   ASSERT_OK(lb_port);
   const std::string url = "https://127.0.0.1:" + std::to_string(*lb_port) + "/hello";
   Run r;
-  ASSERT_TRUE(testutil::Await([&] {
-    r = Curl(url, ca_->ca_file());
-    return r.exit_code == 0 && r.out.rfind("ok ", 0) == 0;
-  }, 30s)) << r.Describe() << server_.Logs();
+  ASSERT_TRUE(testutil::Await(
+      [&] {
+        r = Curl(url, ca_->ca_file());
+        return r.exit_code == 0 && r.out.rfind("ok ", 0) == 0;
+      },
+      30s))
+      << r.Describe() << server_.Logs();
   EXPECT_EQ(ServedSerial(*lb_port, ca_->ca_file()), "33");
 
   // SIGHUP reloads the load balancer's certificate too.

@@ -242,8 +242,8 @@ StatusOr<uint16_t> VigilServer::AppPort(const std::string& app) const {
   if (!process_) return FailedPreconditionError("the server is not running");
   std::smatch m;
   const std::string out = process_->Stdout();
-  if (!std::regex_search(out, m,
-                         std::regex("app " + app + " load balancer on https?://[0-9.]+:([0-9]+)"))) {
+  if (!std::regex_search(
+          out, m, std::regex("app " + app + " load balancer on https?://[0-9.]+:([0-9]+)"))) {
     return NotFoundError("no load balancer line for app " + app + " in:\n" + out);
   }
   return static_cast<uint16_t>(std::stoi(m[1]));

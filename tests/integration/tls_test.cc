@@ -23,18 +23,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Run {
+struct Outcome {
   int exit_code = -1;
   std::string out, err;
   std::string Describe() const { return "exit " + std::to_string(exit_code) + "\n" + out + err; }
 };
 
-Run RunProgram(std::vector<std::string> argv,
+Outcome RunProgram(std::vector<std::string> argv,
                std::vector<std::pair<std::string, std::optional<std::string>>> env = {}) {
   testutil::SpawnOptions spawn;
   spawn.argv = std::move(argv);
   spawn.env = std::move(env);
-  Run run;
+  Outcome run;
   auto r = testutil::RunCommand(spawn, 60s);
   if (!r.ok()) {
     run.err = r.status().ToString();
@@ -46,7 +46,7 @@ Run RunProgram(std::vector<std::string> argv,
   return run;
 }
 
-Run Curl(const std::string& url, const std::string& ca_file) {
+Outcome Curl(const std::string& url, const std::string& ca_file) {
   std::vector<std::string> argv = {"curl", "--silent", "--show-error", "--max-time", "20"};
   if (!ca_file.empty()) argv.insert(argv.end(), {"--cacert", ca_file});
   argv.push_back(url);
@@ -56,7 +56,7 @@ Run Curl(const std::string& url, const std::string& ca_file) {
 // The serial number (hex) of the certificate a new connection to `port` is shown, by
 // openssl s_client.
 std::string ServedSerial(uint16_t port, const std::string& ca_file) {
-  const Run r = RunProgram(
+  const Outcome r = RunProgram(
       {"sh", "-c",
        "openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " -CAfile " + ca_file +
            " -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial"});
@@ -93,13 +93,13 @@ TEST_F(TlsTest, ApiOverTlsWithCurlBothAwsClisAndTheVigilCli) {
   ASSERT_OK(StartTls());
   ASSERT_EQ(server_.endpoint().rfind("https://", 0), 0u) << server_.endpoint();
   const std::string ca = ca_->ca_file();
-  Run ok = Curl(Url("/healthz"), ca);
+  Outcome ok = Curl(Url("/healthz"), ca);
   ASSERT_EQ(ok.exit_code, 0) << ok.Describe();
   EXPECT_EQ(ok.out, "ok\n");
-  Run untrusted = Curl(Url("/healthz"), "");
+  Outcome untrusted = Curl(Url("/healthz"), "");
   EXPECT_EQ(untrusted.exit_code, 60) << untrusted.Describe();  // peer certificate not trusted
   // A dashboard sign-in over TLS gets a Secure cookie.
-  Run signin =
+  Outcome signin =
       RunProgram({"curl", "--silent", "--show-error", "--include", "--cacert", ca, "--data",
                   std::string(R"({"access_key_id":")") + kAccessKeyId +
                       R"(","secret_access_key":")" + kSecretAccessKey + "\"}",
@@ -128,7 +128,7 @@ TEST_F(TlsTest, ApiOverTlsWithCurlBothAwsClisAndTheVigilCli) {
   AwsResult vigil_list =
       server_.RunVigil({"metrics", "list", "--namespace", "Tls", "--ca-bundle", ca});
   ASSERT_EQ(vigil_list.exit_code, 0) << vigil_list.Describe();
-  Run from_env = RunProgram({VIGIL_BINARY_PATH, "metrics", "list", "--endpoint", server_.endpoint(),
+  Outcome from_env = RunProgram({VIGIL_BINARY_PATH, "metrics", "list", "--endpoint", server_.endpoint(),
                              "--data-dir", server_.data_dir()},
                             {{"AWS_CA_BUNDLE", ca},
                              {"AWS_ACCESS_KEY_ID", std::nullopt},
@@ -213,7 +213,7 @@ TEST_F(TlsTest, SighupReloadsTheCertificateWithoutDroppingConnections) {
   })) << server_.Logs();
   EXPECT_NE(server_.Logs().find(files_.cert_file), std::string::npos) << server_.Logs();
   EXPECT_EQ(ServedSerial(server_.port(), ca), "22");
-  Run healthz = Curl(Url("/healthz"), ca);
+  Outcome healthz = Curl(Url("/healthz"), ca);
   EXPECT_EQ(healthz.exit_code, 0) << healthz.Describe();
   EXPECT_TRUE(server_.running());
 }
@@ -226,9 +226,9 @@ TEST_F(TlsTest, SelfSignedQuickStartIsTrustedThroughItsPrintedFile) {
   const std::string cert = m[1];
   ASSERT_TRUE(std::regex_search(out, m, std::regex("SHA-256 fingerprint ([0-9A-F:]{95})"))) << out;
   const std::string fingerprint = m[1];
-  Run ok = Curl(Url("/healthz"), cert);
+  Outcome ok = Curl(Url("/healthz"), cert);
   ASSERT_EQ(ok.exit_code, 0) << ok.Describe();
-  Run by_name = Curl("https://localhost:" + std::to_string(server_.port()) + "/healthz", cert);
+  Outcome by_name = Curl("https://localhost:" + std::to_string(server_.port()) + "/healthz", cert);
   EXPECT_EQ(by_name.exit_code, 0) << by_name.Describe();
   if (!CliPath(Cli::kV2Query).empty()) {
     EXPECT_TRUE(
@@ -260,7 +260,7 @@ TEST_F(TlsTest, AppLoadBalancerTerminatesTls) {
   auto lb_port = server_.AppPort("web");
   ASSERT_OK(lb_port);
   const std::string url = "https://127.0.0.1:" + std::to_string(*lb_port) + "/hello";
-  Run r;
+  Outcome r;
   ASSERT_TRUE(testutil::Await(
       [&] {
         r = Curl(url, ca_->ca_file());

@@ -97,8 +97,9 @@ Status LoadBalancerImpl::Init() {
     app->port_text = std::to_string(app->port);
     if (listener.tls.enabled()) {
       StatusOr<std::unique_ptr<http::TlsContext>> tls = http::TlsContext::Load(listener.tls);
-      if (!tls.ok())
+      if (!tls.ok()) {
         return InvalidArgumentError("app " + app->name + ": " + tls.status().message());
+      }
       app->tls = std::move(*tls);
     }
     if (!listener.access_log_path.empty()) {
@@ -182,8 +183,9 @@ Status LoadBalancerImpl::ReloadTls() {
   for (const auto& app : apps_) {
     if (app->tls == nullptr) continue;
     Status s = app->tls->Reload();
-    if (!s.ok() && first.ok())
+    if (!s.ok() && first.ok()) {
       first = InvalidArgumentError("app " + app->name + ": " + s.message());
+    }
   }
   return first;
 }

@@ -30,7 +30,7 @@ struct Outcome {
 };
 
 Outcome RunProgram(std::vector<std::string> argv,
-               std::vector<std::pair<std::string, std::optional<std::string>>> env = {}) {
+                   std::vector<std::pair<std::string, std::optional<std::string>>> env = {}) {
   testutil::SpawnOptions spawn;
   spawn.argv = std::move(argv);
   spawn.env = std::move(env);
@@ -128,11 +128,11 @@ TEST_F(TlsTest, ApiOverTlsWithCurlBothAwsClisAndTheVigilCli) {
   AwsResult vigil_list =
       server_.RunVigil({"metrics", "list", "--namespace", "Tls", "--ca-bundle", ca});
   ASSERT_EQ(vigil_list.exit_code, 0) << vigil_list.Describe();
-  Outcome from_env = RunProgram({VIGIL_BINARY_PATH, "metrics", "list", "--endpoint", server_.endpoint(),
-                             "--data-dir", server_.data_dir()},
-                            {{"AWS_CA_BUNDLE", ca},
-                             {"AWS_ACCESS_KEY_ID", std::nullopt},
-                             {"AWS_SECRET_ACCESS_KEY", std::nullopt}});
+  Outcome from_env = RunProgram({VIGIL_BINARY_PATH, "metrics", "list", "--endpoint",
+                                 server_.endpoint(), "--data-dir", server_.data_dir()},
+                                {{"AWS_CA_BUNDLE", ca},
+                                 {"AWS_ACCESS_KEY_ID", std::nullopt},
+                                 {"AWS_SECRET_ACCESS_KEY", std::nullopt}});
   EXPECT_EQ(from_env.exit_code, 0) << from_env.Describe();
   AwsResult vigil_refused = server_.RunVigil({"metrics", "list"});
   EXPECT_EQ(vigil_refused.exit_code, 1) << vigil_refused.Describe();

@@ -45,7 +45,8 @@ std::optional<Refusal> Authorize(const auth::AccessControl& access, std::string_
   request.action = std::string(action);
   if (call.request != nullptr)
     request.Set("aws:SourceIp", std::string(call.request->PeerAddress()));
-  request.Set("aws:SecureTransport", "false");
+  request.Set("aws:SecureTransport",
+              call.request != nullptr && call.request->secure ? "true" : "false");
   request.Set("aws:PrincipalType", who.principal == auth::kRootPrincipal ? "Root" : "User");
   const std::vector<std::string> all = {"*"};
   for (const std::string& resource : resources.empty() ? all : resources) {

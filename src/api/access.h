@@ -39,7 +39,8 @@ struct Refusal {
 // Whether the caller `call.verified` may do `action` on every one of `resources` (on "*" when
 // there are none). nullopt when it may; otherwise the first refusal, recorded in `trail` as
 // `call` with error code AccessDenied (the call's parameters as given). The request context
-// holds aws:SourceIp (the peer's address), aws:SecureTransport and aws:PrincipalType.
+// holds aws:SourceIp (the peer's address), aws:SecureTransport ("true" when the request came
+// over TLS) and aws:PrincipalType.
 std::optional<Refusal> Authorize(const auth::AccessControl& access, std::string_view action,
                                  const std::vector<std::string>& resources, audit::Trail* trail,
                                  Logger* logger, const AuditedCall& call);

@@ -326,7 +326,8 @@ class KeysService {
 //   POST   /v1/session  body {"access_key_id", "secret_access_key"}: 200 {principal,
 //                       access_key_id, expires_at, csrf_token} and a Set-Cookie of
 //                       vigil_session (HttpOnly, SameSite=Strict, Path=/, Max-Age: the
-//                       session's life; Secure when secure_cookie); 401 Unauthenticated for
+//                       session's life; Secure when secure_cookie or the sign-in came over
+//                       TLS); 401 Unauthenticated for
 //                       a wrong pair, 400 for a malformed body.
 //   GET    /v1/session  the same answer for the cookie's live session; 401 without one.
 //   DELETE /v1/session  ends the cookie's session: 204 and a Set-Cookie that clears it.
@@ -340,7 +341,7 @@ class SessionService {
   http::Response Handle(const http::Request& request) const;
 
  private:
-  std::string Cookie(std::string_view value, int64_t max_age_s) const;
+  std::string Cookie(std::string_view value, int64_t max_age_s, bool secure) const;
 
   auth::Sessions* sessions_;
   const Clock* clock_;

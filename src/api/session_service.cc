@@ -40,10 +40,10 @@ SessionService::SessionService(auth::Sessions* sessions, const Clock* clock, aud
       logger_(logger),
       secure_cookie_(secure_cookie) {}
 
-std::string SessionService::Cookie(std::string_view value, int64_t max_age_s) const {
+std::string SessionService::Cookie(std::string_view value, int64_t max_age_s, bool secure) const {
   std::string c = std::string(auth::kSessionCookie) + "=" + std::string(value) +
                   "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s);
-  if (secure_cookie_) c += "; Secure";
+  if (secure_cookie_ || secure) c += "; Secure";
   return c;
 }
 
@@ -63,7 +63,7 @@ http::Response SessionService::Handle(const http::Request& request) const {
     }
     http::Response out;
     out.status = 204;
-    out.headers.emplace_back("Set-Cookie", Cookie("", 0));
+    out.headers.emplace_back("Set-Cookie", Cookie("", 0, request.secure));
     return out;
   }
   if (request.method != "POST") {
@@ -92,8 +92,9 @@ http::Response SessionService::Handle(const http::Request& request) const {
   if (!signed_in.ok()) return RestError(503, "ServiceUnavailable", signed_in.status().message());
   const auto& [token, session] = *signed_in;
   http::Response out = RestJson(200, SessionJson(session));
-  out.headers.emplace_back("Set-Cookie",
-                           Cookie(token, (session.expires_at_ms - clock_->NowMillis()) / 1000));
+  out.headers.emplace_back(
+      "Set-Cookie",
+      Cookie(token, (session.expires_at_ms - clock_->NowMillis()) / 1000, request.secure));
   out.headers.emplace_back("Cache-Control", "no-store");
   return out;
 }

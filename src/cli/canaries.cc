@@ -14,8 +14,8 @@ const char* const kCanariesUsage =
     "  run NAME   run a canary now and show each step; exit 0 when it passed, 1 when it\n"
     "             failed, 2 when it could not be run (unknown canary, no server, bad usage)\n"
     "\n"
-    "options: --endpoint URL, --data-dir DIR, --region REGION and --output table|json, as for\n"
-    "         every client command (`vigil alarms help`)\n";
+    "options: --endpoint URL, --data-dir DIR, --region REGION, --ca-bundle FILE and --output\n"
+    "         table|json, as for every client command (`vigil alarms help`)\n";
 
 namespace {
 

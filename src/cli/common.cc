@@ -19,6 +19,7 @@ int64_t NowMillis() {
 CommonOptions::CommonOptions() {
   if (const char* e = std::getenv("VIGIL_ENDPOINT"); e != nullptr && *e != '\0') endpoint = e;
   if (endpoint.empty()) endpoint = "http://127.0.0.1:4510";
+  if (const char* e = std::getenv("AWS_CA_BUNDLE"); e != nullptr) ca_bundle = e;
 }
 
 StatusOr<bool> CommonOptions::Take(const std::string& flag, const std::string& value) {
@@ -28,6 +29,8 @@ StatusOr<bool> CommonOptions::Take(const std::string& flag, const std::string& v
     data_dir = value;
   } else if (flag == "--region") {
     region = value;
+  } else if (flag == "--ca-bundle") {
+    ca_bundle = value;
   } else if (flag == "--output") {
     if (value != "table" && value != "json")
       return InvalidArgumentError("--output is table or json");
@@ -75,7 +78,8 @@ std::unique_ptr<ServerClient> Connect(const CommonOptions& o, const std::string&
     std::fprintf(err, "vigil %s: %s\n", command.c_str(), key.status().message().c_str());
     return nullptr;
   }
-  return std::make_unique<ServerClient>(std::move(url).value(), std::move(key).value(), o.region);
+  return std::make_unique<ServerClient>(std::move(url).value(), http::ClientOptions{o.ca_bundle},
+                                        std::move(key).value(), o.region);
 }
 
 StatusOr<auth::AccessKey> Credentials(const std::string& data_dir) {

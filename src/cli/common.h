@@ -20,10 +20,14 @@ using Json = nlohmann::json;
 struct CommonOptions {
   CommonOptions();  // endpoint: $VIGIL_ENDPOINT, else http://127.0.0.1:4510
   std::string endpoint;
+  // https: a PEM bundle of CAs trusted besides the system's (--ca-bundle, else $AWS_CA_BUNDLE as
+  // the aws CLI reads it).
+  std::string ca_bundle;
   std::string data_dir = "./vigil-data";
   std::string region = "us-east-1";
   bool json = false;  // --output json
-  // Takes `flag value` when it is one of --endpoint, --data-dir, --region, --output: true;
+  // Takes `flag value` when it is one of --endpoint, --data-dir, --region, --ca-bundle,
+  // --output: true;
   // false for another flag; InvalidArgument for a bad value.
   StatusOr<bool> Take(const std::string& flag, const std::string& value);
 };
@@ -49,8 +53,11 @@ StatusOr<auth::AccessKey> Credentials(const std::string& data_dir);
 // Signed calls on one keep-alive connection to the server.
 class ServerClient {
  public:
-  ServerClient(http::Url url, auth::AccessKey key, std::string region)
-      : client_(url), url_(std::move(url)), key_(std::move(key)), region_(std::move(region)) {}
+  ServerClient(http::Url url, http::ClientOptions options, auth::AccessKey key, std::string region)
+      : client_(url, std::move(options)),
+        url_(std::move(url)),
+        key_(std::move(key)),
+        region_(std::move(region)) {}
 
   // A CloudWatch operation (JSON 1.0 protocol): the answer's document, or the server's error
   // as FailedPrecondition "Code: message".

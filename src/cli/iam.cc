@@ -35,8 +35,8 @@ const char* const kIamUsage =
     "Resources are Vigil ARNs: arn:vigil:vigil:::app/NAME, arn:vigil:cloudwatch:::alarm:NAME,\n"
     "arn:vigil:logs:::log-group:NAME, arn:vigil:iam:::user/NAME ...\n"
     "\n"
-    "options: --endpoint URL, --data-dir DIR, --region REGION and --output table|json, as for\n"
-    "         every client command (`vigil alarms help`)\n";
+    "options: --endpoint URL, --data-dir DIR, --region REGION, --ca-bundle FILE and --output\n"
+    "         table|json, as for every client command (`vigil alarms help`)\n";
 
 namespace {
 

@@ -24,6 +24,7 @@ const char* const kLogsUsage =
     "common: --endpoint URL    the server (default $VIGIL_ENDPOINT or http://127.0.0.1:4510)\n"
     "        --data-dir DIR    whose credentials file to use (default ./vigil-data)\n"
     "        --region REGION   signing region (default us-east-1)\n"
+    "        --ca-bundle FILE  for https: trust the CAs in FILE too (default $AWS_CA_BUNDLE)\n"
     "        --output FORMAT   text (default) or json (one event per line)\n";
 
 namespace {

@@ -36,6 +36,7 @@ const char* const kMetricsUsage =
     "        --data-dir DIR    whose credentials file to use (default ./vigil-data; the\n"
     "                          AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables win)\n"
     "        --region REGION   signing region (default us-east-1)\n"
+    "        --ca-bundle FILE  for https: trust the CAs in FILE too (default $AWS_CA_BUNDLE)\n"
     "        --output FORMAT   table (default) or json\n";
 
 namespace {

@@ -78,6 +78,9 @@ struct AppSpec {
   int64_t slow_start_ms = 0;  // a target joining rotation gets a share growing over this time
   int consecutive_5xx = 5;    // 5xx answers in a row that eject a target (0: never)
   bool access_log = true;     // <data-dir>/lb/<app>/access.log, a line per request
+  // TLS termination at the listener (`tls: {cert, key}`, PEM files); empty: plain HTTP. The
+  // instances are reached over plain HTTP, told X-Forwarded-Proto: https.
+  std::string tls_cert_file, tls_key_file;
 };
 
 // An app name: 1 to 64 letters, digits, '_' or '-', starting with a letter or digit (it names

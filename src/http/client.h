@@ -1,7 +1,8 @@
 #pragma once
 // A blocking HTTP/1.1 client on one keep-alive connection (Boost.Beast), for the `vigil` CLI,
-// load generation and latency measurement: no pooling, no redirects, no TLS (fetch.h has a
-// one-shot client that speaks https).
+// load generation and latency measurement: no pooling, no redirects. https verifies the server's
+// certificate (the system's trust store plus ClientOptions::ca_file) and its host name, and
+// sends SNI; there is no way to skip that.
 //
 // Thread-safety: one Client per thread.
 
@@ -45,23 +46,31 @@ struct ClientResponse {
   std::string body;
 };
 
+struct ClientOptions {
+  std::string ca_file;  // https: an extra trust anchor (PEM bundle); empty: the system's only
+};
+
 class Client {
  public:
-  explicit Client(Url url);
+  explicit Client(Url url, ClientOptions options = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   // Sends the request on the kept-alive connection (connecting first when needed) and reads
   // the whole response. A request that fails on a reused connection (the server closed it while
-  // idle) is retried once on a fresh one. Unavailable when the server cannot be reached.
+  // idle) is retried once on a fresh one. Unavailable when the server cannot be reached, or
+  // (naming the reason, e.g. "certificate verify failed: self-signed certificate") when its
+  // certificate is not trusted or names another host, or the CA file cannot be loaded.
   StatusOr<ClientResponse> RoundTrip(const ClientRequest& request);
 
   const Url& url() const { return url_; }
 
  private:
   struct Impl;
+  Status Connect();  // a fresh connection (and TLS handshake)
   Url url_;
+  ClientOptions options_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -12,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "http/tls.h"
+
 namespace vigil::http {
 namespace {
 
@@ -90,15 +92,8 @@ StatusOr<ClientResponse> Fetch(const std::string& url_text, const ClientRequest&
     io.run();
     return result;
   }
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  ctx.set_default_verify_paths();
-  if (!options.ca_file.empty()) {
-    ErrorCode ec;
-    ctx.load_verify_file(options.ca_file, ec);
-    if (ec) return UnavailableError("loading CA file " + options.ca_file + ": " + ec.message());
-  }
-  ctx.set_verify_mode(asio::ssl::verify_peer);
-  beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  ASSIGN_OR_RETURN(std::shared_ptr<asio::ssl::context> ctx, NewClientContext(options.ca_file));
+  beast::ssl_stream<beast::tcp_stream> stream(io, *ctx);
   if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str())) {
     return UnavailableError("TLS: cannot set the server name " + url.host);
   }

@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/status.h"
+#include "http/tls.h"
 
 namespace vigil::http {
 
@@ -30,6 +31,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;            // raw bytes as received (Content-Encoding NOT undone)
   std::string remote_address;  // "127.0.0.1:53412"
+  bool secure = false;         // it came over TLS
 
   // Value of the first header with this name (ASCII case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
@@ -87,6 +89,9 @@ struct ServerOptions {
   // takes gzip, the answer is a 200 of at least 1 KiB of JSON, XML or text with no
   // Content-Encoding of its own: a day of metric data is ~4x smaller on the wire.
   bool compress_responses = true;
+  // TLS (tls.h): with a certificate the port speaks only TLS (a handshake must finish within
+  // 10 s); without, only plain HTTP.
+  TlsFiles tls;
 };
 
 class Server {
@@ -94,8 +99,14 @@ class Server {
   Server(ServerOptions options, const Router* router);  // router must outlive the server
   ~Server();                                            // Stop()s if running
 
-  // Binds and starts serving. Unavailable when the address cannot be bound.
+  // Binds and starts serving. Unavailable when the address cannot be bound; TlsContext::Load's
+  // errors (naming the file) for a TLS certificate or key that cannot be used.
   Status Start();
+  // Re-reads the TLS certificate and key for the connections accepted from now on; connections
+  // already open keep theirs. On error (naming the file) the certificate in use stays.
+  // FailedPrecondition when the server does not serve TLS or is not running.
+  Status ReloadTls();
+  bool tls() const;  // whether it serves TLS
   // The bound port (after Start), useful with port 0.
   uint16_t port() const;
   // Stops accepting, waits for requests in flight (up to shutdown_grace_ms), closes

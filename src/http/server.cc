@@ -17,6 +17,7 @@ void Server::Impl::RegisterStats() {
     for (int i = 0; i < 5; ++i) s.requests_by_class[i] = &fallback_counters[i];
     s.bytes_in = &fallback_counters[5];
     s.bytes_out = &fallback_counters[6];
+    s.tls_handshake_failures = &fallback_counters[7];
     s.in_flight = &fallback_gauges[0];
     s.connections = &fallback_gauges[1];
     return;
@@ -34,6 +35,10 @@ void Server::Impl::RegisterStats() {
                                     "Bytes of HTTP requests parsed (head and body).");
   s.bytes_out = registry->NewCounter("vigil_http_response_bytes_total",
                                      "Bytes of HTTP responses written (head and body).");
+  s.tls_handshake_failures =
+      registry->NewCounter("vigil_http_tls_handshake_failures_total",
+                           "TLS handshakes that failed or timed out (plain HTTP to a TLS port, "
+                           "old protocol versions, clients refusing the certificate).");
 }
 
 Server::Impl::Impl(ServerOptions opts, const Router* r)
@@ -47,6 +52,9 @@ Server::Impl::Impl(ServerOptions opts, const Router* r)
 Status Server::Impl::Start() {
   std::lock_guard lifecycle(lifecycle_mu);
   if (state != State::kNew) return FailedPreconditionError("http server: Start() called twice");
+  if (options.tls.enabled()) {
+    ASSIGN_OR_RETURN(tls, TlsContext::Load(options.tls));
+  }
   const std::string where = options.host + ":" + std::to_string(options.port);
   boost::system::error_code ec;
   tcp::resolver resolver(ioc);
@@ -77,7 +85,8 @@ Status Server::Impl::Start() {
       ioc.run();
     });
   }
-  logger->Info("http", "listening on " + options.host + ":" + std::to_string(port));
+  logger->Info("http", std::string("listening on ") + (tls ? "https://" : "http://") +
+                           options.host + ":" + std::to_string(port));
   return OkStatus();
 }
 
@@ -99,6 +108,7 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_shared<Connection>(std::move(socket));
+    if (tls) conn->tls.emplace(conn->socket, *tls->current());
     {
       std::lock_guard lock(mu);
       connections.emplace(conn.get(), conn);
@@ -195,6 +205,18 @@ Server::~Server() { Stop(); }
 Status Server::Start() { return impl_->Start(); }
 
 uint16_t Server::port() const { return impl_->port; }
+
+bool Server::tls() const { return impl_->options.tls.enabled(); }
+
+Status Server::ReloadTls() {
+  std::lock_guard lifecycle(impl_->lifecycle_mu);
+  if (impl_->tls == nullptr || impl_->state != Impl::State::kRunning) {
+    return FailedPreconditionError("http server: not serving TLS");
+  }
+  RETURN_IF_ERROR(impl_->tls->Reload());
+  impl_->logger->Info("http", "TLS certificate reloaded from " + impl_->tls->files().cert_file);
+  return OkStatus();
+}
 
 void Server::Stop() { impl_->Stop(); }
 

@@ -14,8 +14,9 @@
 
 #include "common/logging.h"
 #include "common/metrics.h"
-#include "http/beast.h"
+#include "http/beast_ssl.h"
 #include "http/http.h"
+#include "http/tls.h"
 
 namespace vigil::http {
 
@@ -25,6 +26,9 @@ namespace vigil::http {
 struct Connection {
   explicit Connection(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
+  // With TLS: the encrypted stream over `socket`, made at accept from the context then current
+  // (OpenSSL keeps that context alive for the connection's life, whatever reloads follow).
+  std::optional<beast::ssl_stream<tcp::socket&>> tls;
   // True while waiting for the first byte of the next request (nothing in flight), so Stop() may
   // close it at once. Read and written only on the strand.
   bool idle = false;
@@ -37,6 +41,7 @@ struct ServerStats {
   Gauge* connections;
   Counter* bytes_in;   // request bytes parsed (head + body)
   Counter* bytes_out;  // response bytes written
+  Counter* tls_handshake_failures;
 };
 
 struct Server::Impl {
@@ -51,7 +56,14 @@ struct Server::Impl {
   void CloseConnections(bool only_idle);
 
   // --- session.cc
+  // The connection's life: the TLS handshake when serving TLS, then Serve.
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
+  // The TLS handshake, within kHandshakeTime; whether the connection may go on.
+  asio::awaitable<bool> Handshake(std::shared_ptr<Connection> conn);
+  // The request loop on `stream`: conn->socket itself, or its TLS stream. A template so that
+  // plain HTTP pays nothing for TLS (no indirection per read or write).
+  template <class Stream>
+  asio::awaitable<void> Serve(std::shared_ptr<Connection> conn, Stream& stream);
   // Runs the router on the calling (worker) thread; exceptions become 500.
   Response RunHandler(const Request& request) const;
   asio::awaitable<void> LingeringClose(std::shared_ptr<Connection> conn) const;
@@ -63,10 +75,11 @@ struct Server::Impl {
   void LeaveGate();
 
   const ServerOptions options;
+  std::unique_ptr<TlsContext> tls;  // set by Start() when options.tls is enabled
   const Router* const router;
   Logger* const logger;
   ServerStats stats{};
-  Counter fallback_counters[7];
+  Counter fallback_counters[8];
   Gauge fallback_gauges[2];
 
   // Set once by Stop(); sessions then answer with "Connection: close" and do not wait for

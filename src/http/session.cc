@@ -3,6 +3,7 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "common/ascii.h"
@@ -19,6 +20,18 @@ constexpr size_t kReadBufferBytes = 64 * 1024;
 // still sending (so our response is not lost to a TCP reset), within these bounds.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerMaxBytes = 64 << 20;
+// A TLS client must finish its handshake within this; its close_notify exchange, this.
+constexpr auto kHandshakeTime = std::chrono::seconds(10);
+constexpr auto kTlsShutdownTime = std::chrono::seconds(1);
+
+// Closes the connection's socket when `timer` expires first: bounds an operation that has no
+// deadline of its own. The handler runs on the connection's strand, like its coroutine.
+void CloseOnExpiry(asio::steady_timer& timer, const std::shared_ptr<Connection>& conn) {
+  timer.async_wait([conn](const boost::system::error_code& e) {
+    boost::system::error_code ignored;
+    if (!e) conn->socket.close(ignored);
+  });
+}
 
 bool EqualsIgnoreCase(std::string_view a, beast::string_view b) {
   return beast::iequals(beast::string_view(a.data(), a.size()), b);
@@ -34,7 +47,8 @@ std::string FormatEndpoint(const tcp::socket& socket) {
 }
 
 // Moves the parsed message into a Request; the body string changes owner, it is not copied.
-Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
+Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote,
+                  bool secure) {
   Request req;
   req.method = std::string(msg.method_string());
   req.target = std::string(msg.target());
@@ -47,6 +61,7 @@ Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& r
   }
   req.body = std::move(msg.body());
   req.remote_address = remote;
+  req.secure = secure;
   return req;
 }
 
@@ -153,11 +168,7 @@ asio::awaitable<void> Server::Impl::LingeringClose(std::shared_ptr<Connection> c
   boost::system::error_code ec;
   conn->socket.shutdown(tcp::socket::shutdown_send, ec);
   asio::steady_timer timer(co_await asio::this_coro::executor, kLingerTime);
-  // The timer's handler runs on the connection's strand, like this coroutine.
-  timer.async_wait([conn](const boost::system::error_code& e) {
-    boost::system::error_code ignored;
-    if (!e) conn->socket.close(ignored);
-  });
+  CloseOnExpiry(timer, conn);
   std::string sink(16 * 1024, '\0');  // discarded bytes land here
   size_t drained = 0;
   while (!ec && drained < kLingerMaxBytes) {
@@ -168,6 +179,38 @@ asio::awaitable<void> Server::Impl::LingeringClose(std::shared_ptr<Connection> c
 }
 
 asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
+  if (!conn->tls) {
+    co_await Serve(conn, conn->socket);
+  } else if (co_await Handshake(conn)) {
+    co_await Serve(conn, *conn->tls);
+  }
+  boost::system::error_code ec;
+  conn->socket.close(ec);
+  stats.connections->Add(-1);
+  std::lock_guard lock(mu);
+  connections.erase(conn.get());
+  cv.notify_all();
+}
+
+asio::awaitable<bool> Server::Impl::Handshake(std::shared_ptr<Connection> conn) {
+  // Until the handshake is done the connection holds no request: Stop() may close it.
+  conn->idle = true;
+  boost::system::error_code ec;
+  asio::steady_timer timer(conn->socket.get_executor(), kHandshakeTime);
+  CloseOnExpiry(timer, conn);
+  co_await conn->tls->async_handshake(asio::ssl::stream_base::server,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+  timer.cancel();
+  conn->idle = false;
+  // Plain HTTP sent to this port, an old protocol version, an untrusting client: counted, not
+  // logged (a scanner may send anything).
+  if (ec) stats.tls_handshake_failures->Add();
+  co_return !ec && !stopping;
+}
+
+template <class Stream>
+asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, Stream& stream) {
+  constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
   const std::string remote = FormatEndpoint(conn->socket);
   // Beast reads at most the buffer's free capacity (>= 512 B, <= 64 KiB) per recv. A fresh
   // flat_buffer grows only to what each read asked for, so without this reserve a 250 KB body
@@ -182,8 +225,16 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     if (buffer.size() == 0) {
       conn->idle = true;
       if (stopping) break;
-      co_await conn->socket.async_wait(tcp::socket::wait_read,
-                                       asio::redirect_error(asio::use_awaitable, ec));
+      if constexpr (kTls) {
+        // The TLS layer may hold the next request's bytes already (read with the last one's), so
+        // a wait on the socket could sleep on them: read instead.
+        const size_t got = co_await stream.async_read_some(
+            buffer.prepare(kReadBufferBytes), asio::redirect_error(asio::use_awaitable, ec));
+        buffer.commit(got);
+      } else {
+        co_await conn->socket.async_wait(tcp::socket::wait_read,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+      }
       conn->idle = false;
       if (ec) break;
     }
@@ -196,17 +247,17 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options.max_body_bytes);
-    size_t n = co_await bhttp::async_read_header(conn->socket, buffer, parser,
+    size_t n = co_await bhttp::async_read_header(stream, buffer, parser,
                                                  asio::redirect_error(asio::use_awaitable, ec));
     if (!ec && parser.get().version() >= 11 &&
         EqualsIgnoreCase("100-continue", parser.get()[bhttp::field::expect])) {
       // The client waits for this before sending the body (curl does for large uploads).
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(conn->socket, asio::buffer(kContinue),
+      co_await asio::async_write(stream, asio::buffer(kContinue),
                                  asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!ec && !parser.is_done()) {
-      n += co_await bhttp::async_read(conn->socket, buffer, parser,
+      n += co_await bhttp::async_read(stream, buffer, parser,
                                       asio::redirect_error(asio::use_awaitable, ec));
     }
     stats.bytes_in->Add(n);
@@ -226,7 +277,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
       version = parser.get().version();
       keep_alive = parser.get().keep_alive();
       head = parser.get().method() == bhttp::verb::head;
-      Request request = ToRequest(parser.release(), remote);
+      Request request = ToRequest(parser.release(), remote, kTls);
       if (options.delay) {
         const std::chrono::milliseconds hold = options.delay(request);
         if (hold.count() > 0) {
@@ -251,11 +302,10 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     if (head) {
       // Content-Length states what a GET would return; the body itself is never sent.
       bhttp::response_serializer<bhttp::string_body> serializer(out);
-      n = co_await bhttp::async_write_header(conn->socket, serializer,
+      n = co_await bhttp::async_write_header(stream, serializer,
                                              asio::redirect_error(asio::use_awaitable, ec));
     } else {
-      n = co_await bhttp::async_write(conn->socket, out,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+      n = co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
     }
     CountResponse(status, n);
     if (ec || !keep_alive) break;
@@ -263,14 +313,17 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
 
   if (linger && !ec) {
     co_await LingeringClose(conn);
+  } else if constexpr (kTls) {
+    // close_notify, so that a client reading to the end of the stream sees a clean end.
+    if (!ec && conn->socket.is_open()) {
+      asio::steady_timer timer(conn->socket.get_executor(), kTlsShutdownTime);
+      CloseOnExpiry(timer, conn);
+      co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+      timer.cancel();
+    }
   } else {
     conn->socket.shutdown(tcp::socket::shutdown_send, ec);
   }
-  conn->socket.close(ec);
-  stats.connections->Add(-1);
-  std::lock_guard lock(mu);
-  connections.erase(conn.get());
-  cv.notify_all();
 }
 
 }  // namespace vigil::http

@@ -114,7 +114,8 @@ Pool& Worker::PoolOf(fleet::TargetGroup* group, const fleet::Target& target) {
   return pools.back();
 }
 
-Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& client_deadline,
+template <class Client>
+Awaitable<ForwardResult> Worker::Forward(size_t a, Client& client, Deadline& client_deadline,
                                          Exchange& x, const http1::Head& req,
                                          const std::string& remote) {
   LbApp& app = lb->app(a);
@@ -145,7 +146,7 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
   const bool expect_continue =
       framing.kind != http1::Framing::kNone && version >= 11 && req.expect_continue;
   x.request_head.clear();
-  http1::WriteRequestHead(req, remote, app.port_text, &x.request_head);
+  http1::WriteRequestHead(req, remote, app.tls ? "https" : "http", app.port_text, &x.request_head);
   x.buffer.Consume(req.size);  // `req` ends here
 
   ErrorCode ec;
@@ -375,5 +376,10 @@ Awaitable<ForwardResult> Worker::Forward(size_t a, Socket& client, Deadline& cli
   stats[a]->Count(rec, opt.clock->NowMillis(), logging ? &app.name : nullptr);
   co_return result;
 }
+
+template Awaitable<ForwardResult> Worker::Forward(size_t, Socket&, Deadline&, Exchange&,
+                                                  const http1::Head&, const std::string&);
+template Awaitable<ForwardResult> Worker::Forward(size_t, TlsSocket&, Deadline&, Exchange&,
+                                                  const http1::Head&, const std::string&);
 
 }  // namespace vigil::lb

@@ -337,8 +337,8 @@ inline void AppendField(std::string* out, std::string_view name, std::string_vie
 
 }  // namespace
 
-void WriteRequestHead(const Head& request, std::string_view remote, std::string_view port,
-                      std::string* out) {
+void WriteRequestHead(const Head& request, std::string_view remote, std::string_view proto,
+                      std::string_view port, std::string* out) {
   out->reserve(out->size() + request.size + 96 + remote.size());
   out->append(request.method).push_back(' ');
   out->append(request.target).append(" HTTP/1.1\r\n");
@@ -362,7 +362,8 @@ void WriteRequestHead(const Head& request, std::string_view remote, std::string_
       }
     }
   }
-  out->append(remote).append("\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ");
+  out->append(remote).append("\r\nX-Forwarded-Proto: ").append(proto);
+  out->append("\r\nX-Forwarded-Port: ");
   out->append(port).append("\r\n\r\n");
 }
 

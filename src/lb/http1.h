@@ -83,9 +83,10 @@ bool IsHopByHop(const Head& head, std::string_view name);
 
 // Appends the request head as the target gets it: the start line with HTTP/1.1, the fields
 // without hop-by-hop ones and Expect, X-Forwarded-For extended with `remote`, X-Forwarded-Proto
-// and -Port replaced. Keep-alive is HTTP/1.1's default, so no Connection field is written.
-void WriteRequestHead(const Head& request, std::string_view remote, std::string_view port,
-                      std::string* out);
+// (`proto`: "http" or "https") and -Port replaced. Keep-alive is HTTP/1.1's default, so no
+// Connection field is written.
+void WriteRequestHead(const Head& request, std::string_view remote, std::string_view proto,
+                      std::string_view port, std::string* out);
 
 // Appends the response head as the client gets it: `version` (the client's), no hop-by-hop
 // fields, Connection as `keep_alive` requires for that version. With `dechunk` (a chunked body

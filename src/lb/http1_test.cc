@@ -154,7 +154,7 @@ TEST(Http1Test, RequestHeadForTheTargetDropsHopByHopAndAddsForwarding) {
   Head h;
   ASSERT_EQ(Request(data, &h), ParseResult::kDone);
   std::string out;
-  WriteRequestHead(h, "127.0.0.1", "8080", &out);
+  WriteRequestHead(h, "127.0.0.1", "http", "8080", &out);
   EXPECT_EQ(out,
             "GET /p HTTP/1.1\r\nHost: app\r\nX-Custom: kept\r\n"
             "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 127.0.0.1\r\nX-Forwarded-Proto: http\r\n"

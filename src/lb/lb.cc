@@ -95,6 +95,13 @@ Status LoadBalancerImpl::Init() {
       worker->stats.push_back(std::make_unique<AppStats>());
     }
     app->port_text = std::to_string(app->port);
+    if (listener.tls.enabled()) {
+      StatusOr<std::unique_ptr<http::TlsContext>> tls = http::TlsContext::Load(listener.tls);
+      if (!tls.ok()) {
+        return InvalidArgumentError("app " + app->name + ": " + tls.status().message());
+      }
+      app->tls = std::move(*tls);
+    }
     if (!listener.access_log_path.empty()) {
       RETURN_IF_ERROR(
           app->access_log.Open(listener.access_log_path, listener.access_log_max_bytes));
@@ -169,6 +176,18 @@ void LoadBalancerImpl::Stop() {
   flusher_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
   Flush();
+}
+
+Status LoadBalancerImpl::ReloadTls() {
+  Status first = OkStatus();
+  for (const auto& app : apps_) {
+    if (app->tls == nullptr) continue;
+    Status s = app->tls->Reload();
+    if (!s.ok() && first.ok()) {
+      first = InvalidArgumentError("app " + app->name + ": " + s.message());
+    }
+  }
+  return first;
 }
 
 void Worker::CloseClients(bool only_idle) {

@@ -32,6 +32,7 @@
 #include "common/metric_sink.h"
 #include "common/status.h"
 #include "fleet/fleet.h"
+#include "http/tls.h"
 
 namespace vigil::lb {
 
@@ -41,6 +42,9 @@ struct Listener {
   uint16_t port = 0;                        // 0: a free port (see LoadBalancer::port)
   std::string access_log_path;              // empty: no access log
   int64_t access_log_max_bytes = 64 << 20;  // then rotated to <path>.1
+  // TLS termination (http/tls.h's defaults); the targets get plain HTTP with
+  // X-Forwarded-Proto: https. Not enabled: plain HTTP.
+  http::TlsFiles tls;
 };
 
 struct Options {
@@ -65,7 +69,8 @@ struct Options {
 class LoadBalancer {
  public:
   // Binds every listener and starts serving. Unavailable naming the address when one cannot be
-  // bound (nothing is left listening then); InvalidArgument on bad options.
+  // bound (nothing is left listening then); InvalidArgument on bad options, or naming the file
+  // of a TLS certificate or key that cannot be used.
   static StatusOr<std::unique_ptr<LoadBalancer>> Start(Options options);
   virtual ~LoadBalancer() = default;
 
@@ -74,6 +79,10 @@ class LoadBalancer {
   // Stops accepting, lets requests in flight finish (up to shutdown_grace_ms), closes every
   // connection and joins the threads. Idempotent.
   virtual void Stop() = 0;
+  // Re-reads every TLS listener's certificate and key for the connections accepted from now on
+  // (open ones keep theirs). A listener whose files are bad keeps its certificate; the first
+  // error, naming the app and the file, is returned. OK when no listener has TLS.
+  virtual Status ReloadTls() = 0;
 
   // The client connections each event loop serves.
   virtual std::vector<int> ConnectionsPerLoopForTest() const = 0;

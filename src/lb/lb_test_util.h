@@ -475,6 +475,7 @@ class LbTest : public ::testing::Test {
     listener.host = "127.0.0.1";
     listener.port = 0;
     listener.access_log_path = std::move(access_log_path);
+    listener.tls = tls_;
     options_.listeners = {listener};
     auto lb = LoadBalancer::Start(options_);
     ASSERT_TRUE(lb.ok()) << lb.status().ToString();
@@ -487,6 +488,7 @@ class LbTest : public ::testing::Test {
   CapturingSink sink_;
   FakeGroup group_;
   Options options_;
+  http::TlsFiles tls_;  // the listener's; set before StartLb for TLS
   std::unique_ptr<LoadBalancer> lb_;
 };
 

@@ -23,7 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "http/beast.h"
+#include "http/beast_ssl.h"
+#include "http/tls.h"
 #include "lb/access_log.h"
 #include "lb/lb.h"
 
@@ -38,6 +39,8 @@ using ErrorCode = boost::system::error_code;
 using Executor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+// A TLS listener's client connection: the TLS stream over the connection's socket.
+using TlsSocket = http::beast::ssl_stream<Socket&>;
 using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
                                          asio::wait_traits<std::chrono::steady_clock>, Executor>;
 template <class T>
@@ -114,6 +117,7 @@ struct LbApp {
   std::string port_text;     // the same, for X-Forwarded-Port
   AccessLogFile access_log;  // not open: no access log
   std::atomic<int> active_connections{0};
+  std::unique_ptr<http::TlsContext> tls;  // null: plain HTTP
 };
 
 // A time limit on a socket's pending operations, and (for a request waiting for its response
@@ -218,9 +222,16 @@ struct Worker {
 
   // session.cc
   Awaitable<void> AcceptLoop(size_t app);
+  // A client connection's life: the TLS handshake for a TLS listener, Serve, the close.
   Awaitable<void> Session(size_t app, Socket socket);
-  // Forwards one request whose head `request` (in x.buffer) was read.
-  Awaitable<ForwardResult> Forward(size_t app, Socket& client, Deadline& client_deadline,
+  // The request loop on `client` (the socket, or its TLS stream); whether to linger.
+  template <class Client>
+  Awaitable<bool> Serve(size_t app, Client& client, ClientConn& self, Deadline& deadline,
+                        const std::string& remote);
+  // Forwards one request whose head `request` (in x.buffer) was read, from `client` (the
+  // socket, or its TLS stream; instantiated for both in forward.cc).
+  template <class Client>
+  Awaitable<ForwardResult> Forward(size_t app, Client& client, Deadline& client_deadline,
                                    Exchange& x, const http1::Head& request,
                                    const std::string& remote);
   Pool& PoolOf(fleet::TargetGroup* group, const fleet::Target& target);
@@ -267,6 +278,7 @@ class LoadBalancerImpl final : public LoadBalancer {
   Status Init();
   uint16_t port(size_t listener) const override { return apps_[listener]->port; }
   void Stop() override;
+  Status ReloadTls() override;
   std::vector<int> ConnectionsPerLoopForTest() const override {
     std::vector<int> n;
     for (const auto& w : workers_) n.push_back(w->sessions.load());

@@ -24,7 +24,8 @@ asio::mutable_buffer ByteBuffer::Prepare(size_t n) {
   return asio::buffer(buf_.get() + end_, capacity_ - end_);
 }
 
-Awaitable<HeadRead> ReadHead(Socket& socket, ByteBuffer& buffer, bool request, size_t max_bytes,
+template <class Stream>
+Awaitable<HeadRead> ReadHead(Stream& socket, ByteBuffer& buffer, bool request, size_t max_bytes,
                              http1::Head* head) {
   HeadRead r;
   size_t scanned = 0;
@@ -38,8 +39,9 @@ Awaitable<HeadRead> ReadHead(Socket& socket, ByteBuffer& buffer, bool request, s
   }
 }
 
-Awaitable<RelayResult> RelayBody(Socket& from, ByteBuffer& from_buffer, Deadline& from_deadline,
-                                 http1::Framing framing, std::string_view head, Socket& to,
+template <class From, class To>
+Awaitable<RelayResult> RelayBody(From& from, ByteBuffer& from_buffer, Deadline& from_deadline,
+                                 http1::Framing framing, std::string_view head, To& to,
                                  Deadline& to_deadline, int64_t timeout_ns, bool dechunk,
                                  RelayScratch& s) {
   RelayResult r;
@@ -130,7 +132,8 @@ std::string_view Reason(int status) {
 
 }  // namespace
 
-Awaitable<bool> WriteError(Socket& client, int status, std::string_view text, int version,
+template <class Stream>
+Awaitable<bool> WriteError(Stream& client, int status, std::string_view text, int version,
                            bool keep_alive) {
   std::string head = version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
   head.append(std::to_string(status)).append(" ").append(Reason(status));
@@ -143,5 +146,20 @@ Awaitable<bool> WriteError(Socket& client, int status, std::string_view text, in
   co_await WriteMessage(client, head, {}, ec);
   co_return !ec && keep_alive;
 }
+
+// Plain listeners relay socket to socket; TLS ones decrypt the client's side.
+template Awaitable<HeadRead> ReadHead(Socket&, ByteBuffer&, bool, size_t, http1::Head*);
+template Awaitable<HeadRead> ReadHead(TlsSocket&, ByteBuffer&, bool, size_t, http1::Head*);
+template Awaitable<RelayResult> RelayBody(Socket&, ByteBuffer&, Deadline&, http1::Framing,
+                                          std::string_view, Socket&, Deadline&, int64_t, bool,
+                                          RelayScratch&);
+template Awaitable<RelayResult> RelayBody(TlsSocket&, ByteBuffer&, Deadline&, http1::Framing,
+                                          std::string_view, Socket&, Deadline&, int64_t, bool,
+                                          RelayScratch&);
+template Awaitable<RelayResult> RelayBody(Socket&, ByteBuffer&, Deadline&, http1::Framing,
+                                          std::string_view, TlsSocket&, Deadline&, int64_t, bool,
+                                          RelayScratch&);
+template Awaitable<bool> WriteError(Socket&, int, std::string_view, int, bool);
+template Awaitable<bool> WriteError(TlsSocket&, int, std::string_view, int, bool);
 
 }  // namespace vigil::lb

@@ -20,14 +20,18 @@ struct HeadRead {
   const char* error = nullptr;  // when kBad
 };
 
+// The functions below take a Socket, or a client's TlsSocket (instantiated in relay.cc).
+
 // Reads from `socket` into `buffer` until it starts with a whole head, and parses it into
 // *head (whose views point into `buffer` until it is consumed or read into again). Bytes after
 // the head (its body, a pipelined request) stay in `buffer`. A head already there costs no read.
-Awaitable<HeadRead> ReadHead(Socket& socket, ByteBuffer& buffer, bool request, size_t max_bytes,
+template <class Stream>
+Awaitable<HeadRead> ReadHead(Stream& socket, ByteBuffer& buffer, bool request, size_t max_bytes,
                              http1::Head* head);
 // Writes a whole message held in memory in one system call when the socket takes it.
-inline Awaitable<void> WriteMessage(Socket& socket, std::string_view head, std::string_view body,
-                                    ErrorCode& ec) {
+template <class Stream>
+Awaitable<void> WriteMessage(Stream& socket, std::string_view head, std::string_view body,
+                             ErrorCode& ec) {
   const std::array<asio::const_buffer, 2> buffers = {asio::buffer(head.data(), head.size()),
                                                      asio::buffer(body.data(), body.size())};
   co_await asio::async_write(socket, buffers, Into(ec));
@@ -51,13 +55,15 @@ struct RelayScratch {
 // chunked body goes out as its bare payload (to an HTTP/1.0 client, ended by a close). Each
 // read and write is limited by its deadline, timeout_ns from its start. A body ending with the
 // connection (kUntilClose) is complete at the peer's end of stream.
-Awaitable<RelayResult> RelayBody(Socket& from, ByteBuffer& from_buffer, Deadline& from_deadline,
-                                 http1::Framing framing, std::string_view head, Socket& to,
+template <class From, class To>
+Awaitable<RelayResult> RelayBody(From& from, ByteBuffer& from_buffer, Deadline& from_deadline,
+                                 http1::Framing framing, std::string_view head, To& to,
                                  Deadline& to_deadline, int64_t timeout_ns, bool dechunk,
                                  RelayScratch& scratch);
 // The load balancer's own answer (400, 431, 502, 503, 504) with a text body. Returns whether the
 // connection may go on.
-Awaitable<bool> WriteError(Socket& client, int status, std::string_view text, int version,
+template <class Stream>
+Awaitable<bool> WriteError(Stream& client, int status, std::string_view text, int version,
                            bool keep_alive);
 
 }  // namespace vigil::lb

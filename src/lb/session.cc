@@ -15,6 +15,9 @@ namespace {
 // this long (at most kLingerBytes), so that the answer is not lost to a TCP reset.
 constexpr int64_t kLingerNs = 1'000'000'000;
 constexpr size_t kLingerBytes = 1 << 20;
+// A TLS client must finish its handshake within this; the close_notify exchange, this.
+constexpr int64_t kHandshakeNs = 10'000'000'000;
+constexpr int64_t kTlsShutdownNs = 1'000'000'000;
 
 std::string RemoteIp(const Socket& socket) {
   ErrorCode ec;
@@ -105,7 +108,6 @@ Awaitable<void> Worker::AcceptLoop(size_t a) {
 
 Awaitable<void> Worker::Session(size_t a, Socket socket) {
   LbApp& app = lb->app(a);
-  const Options& opt = lb->options();
   app.active_connections.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard l(stats[a]->mu);
@@ -114,30 +116,24 @@ Awaitable<void> Worker::Session(size_t a, Socket socket) {
   const std::string remote = RemoteIp(socket);
   auto self = clients.insert(clients.end(), ClientConn{&socket, false});
   ArmedDeadline deadline(this, &socket);
-  Exchange x;
-  x.response = std::make_unique<http1::Head>();
-  x.scratch = std::make_unique<RelayScratch>();
-  http1::Head request;
   bool linger = false;
-  while (!lb->stopping()) {
-    deadline->at_ns = NowNs() + opt.idle_timeout_ms * 1'000'000;
+  if (app.tls == nullptr) {
+    linger = co_await Serve(a, socket, *self, *deadline, remote);
+  } else {
+    // The context current at accept serves this connection to its end, across reloads.
+    TlsSocket tls(socket, *app.tls->current());
+    ErrorCode ec;
+    // A client that has not finished its handshake holds no request: Stop may close it.
     self->idle = true;
-    const HeadRead r =
-        co_await ReadHead(socket, x.buffer, /*request=*/true, opt.max_header_bytes, &request);
+    deadline->at_ns = NowNs() + kHandshakeNs;
+    co_await tls.async_handshake(asio::ssl::stream_base::server, Into(ec));
     self->idle = false;
-    if (r.result == http1::ParseResult::kTooLarge) {
-      co_await WriteError(socket, 431, "431 Request Header Fields Too Large", 11, false);
-      linger = true;
-    } else if (r.result == http1::ParseResult::kBad) {
-      co_await WriteError(socket, 400, std::string("400 Bad Request: ") + r.error, 11, false);
-      linger = true;
+    if (!ec) linger = co_await Serve(a, tls, *self, *deadline, remote);
+    if (!ec && !linger && socket.is_open()) {
+      // close_notify: a client reading a body to the end of the stream sees a clean end.
+      deadline->at_ns = NowNs() + kTlsShutdownNs;
+      co_await tls.async_shutdown(Into(ec));
     }
-    if (r.result != http1::ParseResult::kDone) break;  // or the client left (between requests)
-    lb->in_flight.fetch_add(1);
-    const ForwardResult f = co_await Forward(a, socket, *deadline, x, request, remote);
-    lb->in_flight.fetch_sub(1);
-    linger = f.linger;
-    if (!f.keep) break;
   }
   if (linger && socket.is_open()) co_await Linger(socket, *deadline);
   clients.erase(self);
@@ -146,6 +142,38 @@ Awaitable<void> Worker::Session(size_t a, Socket socket) {
   socket.close(ec);
   app.active_connections.fetch_sub(1, std::memory_order_relaxed);
   --sessions;
+}
+
+template <class Client>
+Awaitable<bool> Worker::Serve(size_t a, Client& client, ClientConn& self, Deadline& deadline,
+                              const std::string& remote) {
+  const Options& opt = lb->options();
+  Exchange x;
+  x.response = std::make_unique<http1::Head>();
+  x.scratch = std::make_unique<RelayScratch>();
+  http1::Head request;
+  bool linger = false;
+  while (!lb->stopping()) {
+    deadline.at_ns = NowNs() + opt.idle_timeout_ms * 1'000'000;
+    self.idle = true;
+    const HeadRead r =
+        co_await ReadHead(client, x.buffer, /*request=*/true, opt.max_header_bytes, &request);
+    self.idle = false;
+    if (r.result == http1::ParseResult::kTooLarge) {
+      co_await WriteError(client, 431, "431 Request Header Fields Too Large", 11, false);
+      linger = true;
+    } else if (r.result == http1::ParseResult::kBad) {
+      co_await WriteError(client, 400, std::string("400 Bad Request: ") + r.error, 11, false);
+      linger = true;
+    }
+    if (r.result != http1::ParseResult::kDone) break;  // or the client left (between requests)
+    lb->in_flight.fetch_add(1);
+    const ForwardResult f = co_await Forward(a, client, deadline, x, request, remote);
+    lb->in_flight.fetch_sub(1);
+    linger = f.linger;
+    if (!f.keep) break;
+  }
+  co_return linger;
 }
 
 }  // namespace vigil::lb

@@ -4,12 +4,12 @@
 
 namespace vigil::server {
 
-std::string LocalBaseUrl(const std::string& host, uint16_t port) {
+std::string LocalBaseUrl(const std::string& host, uint16_t port, bool tls) {
   std::string h = host;
   if (h.empty() || h == "0.0.0.0") h = "127.0.0.1";
   if (h == "::") h = "::1";
   if (h.find(':') != std::string::npos) h = "[" + h + "]";
-  return "http://" + h + ":" + std::to_string(port);
+  return (tls ? "https://" : "http://") + h + ":" + std::to_string(port);
 }
 
 StatusOr<std::unique_ptr<canary::Canaries>> StartCanaries(

@@ -15,9 +15,10 @@
 
 namespace vigil::server {
 
-// "http://HOST:PORT" for a listener bound at host:port; a wildcard host (0.0.0.0, ::, "")
-// becomes the loopback address of its family, an IPv6 host goes in brackets.
-std::string LocalBaseUrl(const std::string& host, uint16_t port);
+// "http://HOST:PORT" ("https://" for a TLS listener) for a listener bound at host:port; a
+// wildcard host (0.0.0.0, ::, "") becomes the loopback address of its family, an IPv6 host goes
+// in brackets.
+std::string LocalBaseUrl(const std::string& host, uint16_t port, bool tls = false);
 
 // Starts `specs`, resolving a canary's app through `lb_urls` (app -> LocalBaseUrl of its load
 // balancer as bound). The clock, logger and sink must outlive the result. Canaries::Start's

@@ -117,6 +117,29 @@ StatusOr<CheckSpec::Kind> CheckKind(const std::string& t) {
 
 // ---- The sections.
 
+// Where a `tls:` mapping goes; self_signed is null where it is not allowed (an app's).
+struct TlsTarget {
+  std::string* cert;
+  std::string* key;
+  bool* self_signed;
+};
+
+// `tls: {cert: FILE, key: FILE}`, or `{self_signed: true}` where allowed: a certificate comes
+// with its key. Whether the files can be used is checked when the listener starts.
+Status ReadTls(const Reader& r, const YAML::Node& node, const std::string& path, TlsTarget* t) {
+  std::vector<Field> fields = {r.Set("cert", t->cert, NonEmptyText),
+                               r.Set("key", t->key, NonEmptyText)};
+  if (t->self_signed != nullptr) fields.push_back(r.Set("self_signed", t->self_signed, ParseBool));
+  RETURN_IF_ERROR(r.Map(node, path, fields));
+  if (t->cert->empty() != t->key->empty()) {
+    return r.Error(node, path, "needs both cert and key (PEM files)");
+  }
+  if (t->self_signed != nullptr && *t->self_signed && !t->cert->empty()) {
+    return r.Error(node, path, "self_signed and cert/key exclude each other");
+  }
+  return OkStatus();
+}
+
 Field ListenField(const Reader& r, std::string* host, uint16_t* port) {
   return {"listen", [&r, host, port](const YAML::Node& v, const std::string& p) -> Status {
             ASSIGN_OR_RETURN(std::tie(*host, *port), r.Value(v, p, ListenAddress));
@@ -199,6 +222,7 @@ Status ReadCheck(const Reader& r, const YAML::Node& node, const std::string& pat
 }
 
 Status ReadApp(const Reader& r, const YAML::Node& node, const std::string& path, AppSpec* a) {
+  TlsTarget tls{&a->tls_cert_file, &a->tls_key_file, nullptr};
   RETURN_IF_ERROR(
       r.Map(node, path,
             {r.Set("name", &a->name, AppName), r.Call("command", ReadCommand, &a->command),
@@ -216,9 +240,12 @@ Status ReadApp(const Reader& r, const YAML::Node& node, const std::string& path,
              r.Call("liveness_check", ReadCheck, &a->liveness),
              r.Set("metrics_path", &a->metrics_path, UrlPath),
              r.Set("consecutive_5xx", &a->consecutive_5xx, IntIn(0, 1000)),
-             r.Set("access_log", &a->access_log, ParseBool)}));
+             r.Set("access_log", &a->access_log, ParseBool), r.Call("tls", ReadTls, &tls)}));
   if (a->name.empty()) return r.Error(node, path, "missing required key 'name'");
   if (a->command.empty()) return r.Error(node, path, "missing required key 'command'");
+  if (!a->tls_cert_file.empty() && a->listen_host.empty()) {
+    return r.Error(node["tls"], path + ".tls", "needs a load balancer ('listen')");
+  }
   if (a->backoff_initial_ms > a->backoff_max_ms) {  // defaults are ordered: backoff was given
     return r.Error(node["backoff"], path + ".backoff",
                    "initial (" + FormatMillis(a->backoff_initial_ms) + ") must not exceed max (" +
@@ -233,10 +260,11 @@ Status ReadApps(const Reader& r, const YAML::Node& node, const std::string& path
 }
 
 Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
+  TlsTarget tls{&c->tls_cert_file, &c->tls_key_file, &c->tls_self_signed};
   return r.Map(
       root, "",
       {ListenField(r, &c->listen_host, &c->listen_port), r.Set("data_dir", &c->data_dir, AnyText),
-       r.Set("region", &c->region, AnyText),
+       r.Set("region", &c->region, AnyText), r.Call("tls", ReadTls, &tls),
        r.Section(
            "auth",
            {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0)),
@@ -362,7 +390,8 @@ Status ValidateApps(const Config& config) {
 
 Status ParseServerFlags(const std::vector<std::string>& args, Config* config) {
   static constexpr const char* kUsage =
-      "usage: vigil server [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--ui-dir DIR]";
+      "usage: vigil server [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--ui-dir DIR]\n"
+      "                    [--tls-cert FILE --tls-key FILE | --tls-self-signed]";
   // --config first, so that flags given alongside it override the file.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" || args[i] == "-c") {
@@ -383,9 +412,22 @@ Status ParseServerFlags(const std::vector<std::string>& args, Config* config) {
       config->ui_dir = args[++i];
     } else if (a == "--listen" && has_value) {
       RETURN_IF_ERROR(ParseListen(args[++i], &config->listen_host, &config->listen_port));
+    } else if (a == "--tls-cert" && has_value) {
+      config->tls_cert_file = args[++i];
+      config->tls_self_signed = false;
+    } else if (a == "--tls-key" && has_value) {
+      config->tls_key_file = args[++i];
+      config->tls_self_signed = false;
+    } else if (a == "--tls-self-signed") {
+      config->tls_self_signed = true;
+      config->tls_cert_file.clear();
+      config->tls_key_file.clear();
     } else {
       return InvalidArgumentError(std::string("unexpected argument '") + a + "'\n" + kUsage);
     }
+  }
+  if (config->tls_cert_file.empty() != config->tls_key_file.empty()) {
+    return InvalidArgumentError(std::string("--tls-cert and --tls-key go together\n") + kUsage);
   }
   return ValidateApps(*config);  // --listen may have moved onto an app's listen address
 }

@@ -17,6 +17,11 @@ struct Config {
   uint16_t listen_port = 4510;
   std::string data_dir = "./vigil-data";
   std::string region = "us-east-1";
+  // TLS for the API and dashboard (`tls: {cert, key, self_signed}`, --tls-cert/--tls-key,
+  // --tls-self-signed): PEM files, or a self-signed certificate made in <data_dir>/tls/. All
+  // empty and false: plain HTTP.
+  std::string tls_cert_file, tls_key_file;
+  bool tls_self_signed = false;
 
   int64_t max_clock_skew_ms = 15 * 60 * 1000;  // SigV4 X-Amz-Date tolerance; 0 disables
   // Brute-force protection (`auth: failed_attempts:`): an address whose signatures fail more
@@ -103,7 +108,8 @@ Status ApplyYaml(const std::string& yaml, const std::string& source_name, Config
 Status ValidateApps(const Config& config);
 
 // Parses `vigil server` arguments (after the subcommand) into *config, reading --config FILE
-// first so flags override it, then checks ValidateApps (--listen may collide with an app).
+// first so flags override it, then checks ValidateApps (--listen may collide with an app) and
+// that TLS is given as a certificate with its key or as self-signed, not both.
 // InvalidArgument with a usage message on bad flags; ApplyYaml's errors for a bad file.
 Status ParseServerFlags(const std::vector<std::string>& args, Config* config);
 

@@ -320,7 +320,7 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
        "vigil.yaml:4:5: apps[0].helth_check: unknown key (expected one of: name, command, "
        "instances, listen, env, working_dir, stop_timeout, drain_timeout, min_uptime, slow_start, "
        "restart, backoff, health_check, liveness_check, metrics_path, consecutive_5xx, "
-       "access_log)"},
+       "access_log, tls)"},
       {app + "    health_check: {interval: 5ms}\n",
        "vigil.yaml:4:30: apps[0].health_check.interval: must be at least 10ms, got '5ms'"},
       {app + "    liveness_check: {timeout: 2m}\n",
@@ -427,7 +427,7 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {"listen: 4510\n", "vigil.yaml:1:9: listen: listen address must be HOST:PORT, got '4510'"},
       {"remote_write: true\n", "vigil.yaml:1:15: remote_write: expected a mapping, got 'true'"},
       {"bogus: 1\n",
-       "vigil.yaml:1:1: bogus: unknown key (expected one of: listen, data_dir, region, auth, "
+       "vigil.yaml:1:1: bogus: unknown key (expected one of: listen, data_dir, region, tls, auth, "
        "encryption, "
        "tsdb, alarms, remote_write, http, load_balancer, apps, canaries)"},
       {"alarms:\n  action_attempts: 0\n",
@@ -506,6 +506,55 @@ TEST(ConfigAppsTest, ValidateApps) {
   EXPECT_EQ(ApplyYaml("listen: 127.0.0.1:8080\n", "more.yaml", &c).message(),
             "more.yaml: apps[1].listen: listen address 127.0.0.1:8080 conflicts with the server's "
             "own listen address");
+}
+
+TEST(ConfigTest, TlsForTheServerAndEachLoadBalancer) {
+  Config c;
+  Status st = ApplyYaml(
+      "tls: {cert: /etc/vigil/cert.pem, key: /etc/vigil/key.pem}\n"
+      "apps:\n  - name: web\n    command: [web]\n    listen: 127.0.0.1:8443\n"
+      "    tls:\n      cert: web.crt\n      key: web.key\n",
+      "vigil.yaml", &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.tls_cert_file, "/etc/vigil/cert.pem");
+  EXPECT_EQ(c.tls_key_file, "/etc/vigil/key.pem");
+  EXPECT_FALSE(c.tls_self_signed);
+  ASSERT_EQ(c.apps.size(), 1u);
+  EXPECT_EQ(c.apps[0].tls_cert_file, "web.crt");
+  EXPECT_EQ(c.apps[0].tls_key_file, "web.key");
+
+  Config self;
+  ASSERT_TRUE(ApplyYaml("tls: {self_signed: true}\n", "vigil.yaml", &self).ok());
+  EXPECT_TRUE(self.tls_self_signed);
+
+  const struct {
+    std::string yaml, error;
+  } kCases[] = {
+      {"tls: {cert: c.pem}\n", "vigil.yaml:1:6: tls: needs both cert and key (PEM files)"},
+      {"tls: {self_signed: true, cert: c, key: k}\n",
+       "vigil.yaml:1:6: tls: self_signed and cert/key exclude each other"},
+      {"apps:\n  - name: w\n    command: [w]\n    tls: {cert: c, key: k}\n",
+       "vigil.yaml:4:10: apps[0].tls: needs a load balancer ('listen')"},
+      {"apps:\n  - name: w\n    command: [w]\n    listen: 127.0.0.1:1\n"
+       "    tls: {self_signed: true}\n",
+       "vigil.yaml:5:11: apps[0].tls.self_signed: unknown key (expected one of: cert, key)"},
+  };
+  for (const auto& k : kCases) {
+    Config bad;
+    EXPECT_EQ(ApplyYaml(k.yaml, "vigil.yaml", &bad).message(), k.error) << k.yaml;
+  }
+
+  Config flags;
+  ASSERT_TRUE(ParseServerFlags({"--tls-cert", "c.pem", "--tls-key", "k.pem"}, &flags).ok());
+  EXPECT_EQ(flags.tls_cert_file, "c.pem");
+  EXPECT_EQ(flags.tls_key_file, "k.pem");
+  ASSERT_TRUE(ParseServerFlags({"--tls-self-signed"}, &flags).ok());
+  EXPECT_TRUE(flags.tls_self_signed);
+  EXPECT_TRUE(flags.tls_cert_file.empty());
+  Config half;
+  Status alone = ParseServerFlags({"--tls-cert", "c.pem"}, &half);
+  EXPECT_NE(alone.message().find("--tls-cert and --tls-key go together"), std::string::npos)
+      << alone.ToString();
 }
 
 TEST(ConfigTest, FlagsOverrideConfig) {

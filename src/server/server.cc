@@ -29,6 +29,7 @@
 #include "server/deploy_wiring.h"
 #include "server/log_shipper.h"
 #include "server/metric_writer.h"
+#include "server/tls_wiring.h"
 #include "state/state.h"
 #include "storage/file_util.h"
 #include "tsdb/tsdb.h"
@@ -45,11 +46,13 @@ std::string EnvOr(const char* name) {
 }  // namespace
 
 Status RunServer(const Config& config) {
-  // Block the stop signals in every thread we create; the main thread waits for them below.
+  // Block the stop signals (and SIGHUP, which reloads the TLS certificates) in every thread we
+  // create; the main thread waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Logger logger(stderr);
@@ -57,6 +60,7 @@ Status RunServer(const Config& config) {
   Registry metrics;
 
   RETURN_IF_ERROR(storage::CreateDirs(config.data_dir));
+  ASSIGN_OR_RETURN(const http::TlsFiles api_tls, ServerTlsFiles(config, stdout));
   ASSIGN_OR_RETURN(auth::AccessKey root,
                    auth::LoadOrCreateRootKey(config.data_dir, EnvOr("VIGIL_ROOT_ACCESS_KEY_ID"),
                                              EnvOr("VIGIL_ROOT_SECRET_ACCESS_KEY")));
@@ -228,9 +232,13 @@ Status RunServer(const Config& config) {
         stop_started();
         return made;
       }
-      lb_options.listeners.push_back(lb::Listener{fleet->Targets(app.name), app.listen_host,
-                                                  app.listen_port,
-                                                  app.access_log ? dir + "/access.log" : ""});
+      lb::Listener listener;
+      listener.targets = fleet->Targets(app.name);
+      listener.host = app.listen_host;
+      listener.port = app.listen_port;
+      if (app.access_log) listener.access_log_path = dir + "/access.log";
+      listener.tls = http::TlsFiles{app.tls_cert_file, app.tls_key_file};
+      lb_options.listeners.push_back(std::move(listener));
     }
     if (!lb_options.listeners.empty()) {
       StatusOr<std::unique_ptr<lb::LoadBalancer>> lb_started = lb::LoadBalancer::Start(lb_options);
@@ -241,9 +249,9 @@ Status RunServer(const Config& config) {
       balancer = std::move(*lb_started);
       for (size_t i = 0; i < lb_options.listeners.size(); ++i) {
         const lb::Listener& l = lb_options.listeners[i];
-        std::printf("app %s load balancer on http://%s:%u\n", l.targets->spec().name.c_str(),
-                    l.host.c_str(), balancer->port(i));
-        lb_urls[l.targets->spec().name] = LocalBaseUrl(l.host, balancer->port(i));
+        std::printf("app %s load balancer on %s://%s:%u\n", l.targets->spec().name.c_str(),
+                    l.tls.enabled() ? "https" : "http", l.host.c_str(), balancer->port(i));
+        lb_urls[l.targets->spec().name] = LocalBaseUrl(l.host, balancer->port(i), l.tls.enabled());
       }
     }
   }
@@ -401,6 +409,7 @@ Status RunServer(const Config& config) {
   http_options.max_body_bytes = 256 << 20;  // version bundles
   http_options.logger = &logger;
   http_options.metrics = &metrics;
+  http_options.tls = api_tls;
   http::Server server(http_options, &router);
   if (Status started = server.Start(); !started.ok()) {
     (*alarm_engine)->Stop();
@@ -408,8 +417,9 @@ Status RunServer(const Config& config) {
     return started;
   }
 
-  std::printf("vigil listening on http://%s:%u\n", config.listen_host.c_str(), server.port());
-  std::printf("dashboard: http://%s:%u/ (sign in with the access key below)\n",
+  const char* scheme = api_tls.enabled() ? "https" : "http";
+  std::printf("vigil listening on %s://%s:%u\n", scheme, config.listen_host.c_str(), server.port());
+  std::printf("dashboard: %s://%s:%u/ (sign in with the access key below)\n", scheme,
               config.listen_host.c_str(), server.port());
   std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),
               root.access_key_id.c_str());
@@ -419,7 +429,10 @@ Status RunServer(const Config& config) {
   logger.Info("server", "ready");
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    logger.Info("server", "received SIGHUP, reloading the TLS certificates");
+    ReloadTls(server, balancer.get(), logger).IgnoreError();  // logged; serving goes on
+  }
   logger.Info("server",
               std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
   server.Stop();

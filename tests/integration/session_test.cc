@@ -63,6 +63,7 @@ TEST_F(SessionTest, SignInUseTheApisAndSignOut) {
   ASSERT_EQ(in.status, 200) << in.body;
   const std::string set_cookie = in.Header("Set-Cookie").value_or("");
   EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos) << set_cookie;  // plain HTTP
   EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos) << set_cookie;
   cookie_ = set_cookie.substr(0, set_cookie.find(';'));
   ASSERT_TRUE(cookie_.starts_with("vigil_session=")) << set_cookie;

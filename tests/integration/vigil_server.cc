@@ -123,7 +123,7 @@ Status VigilServer::Start() {
   options.env = {{"VIGIL_ROOT_ACCESS_KEY_ID", kAccessKeyId},
                  {"VIGIL_ROOT_SECRET_ACCESS_KEY", kSecretAccessKey}};
   ASSIGN_OR_RETURN(process_, testutil::Process::Spawn(options));
-  auto m = process_->WaitForLine(std::regex(R"(vigil listening on http://([0-9.]+):([0-9]+))"),
+  auto m = process_->WaitForLine(std::regex(R"(vigil listening on (https?)://([0-9.]+):([0-9]+))"),
                                  kStartTimeout);
   if (!m) {
     if (auto st = process_->Wait(0ms)) {
@@ -133,7 +133,8 @@ Status VigilServer::Start() {
     return Status(StatusCode::kDeadlineExceeded,
                   "no 'vigil listening on' line; stderr:\n" + process_->Stderr());
   }
-  port_ = static_cast<uint16_t>(std::stoi((*m)[2]));
+  tls_ = (*m)[1] == "https";
+  port_ = static_cast<uint16_t>(std::stoi((*m)[3]));
   if (port_ == 0) return InternalError("vigil reported port 0");
   return OkStatus();
 }
@@ -241,8 +242,8 @@ StatusOr<uint16_t> VigilServer::AppPort(const std::string& app) const {
   if (!process_) return FailedPreconditionError("the server is not running");
   std::smatch m;
   const std::string out = process_->Stdout();
-  if (!std::regex_search(out, m,
-                         std::regex("app " + app + " load balancer on http://[0-9.]+:([0-9]+)"))) {
+  if (!std::regex_search(
+          out, m, std::regex("app " + app + " load balancer on https?://[0-9.]+:([0-9]+)"))) {
     return NotFoundError("no load balancer line for app " + app + " in:\n" + out);
   }
   return static_cast<uint16_t>(std::stoi(m[1]));

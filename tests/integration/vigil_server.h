@@ -71,7 +71,7 @@ class VigilServer {
   ~VigilServer();  // kills a running server (SIGKILL) and removes the directory
 
   // Starts `vigil server --data-dir D --listen 127.0.0.1:0` with the fixed root key and waits
-  // for its "vigil listening on http://HOST:PORT" line. Errors: Unavailable when it cannot be
+  // for its "vigil listening on http[s]://HOST:PORT" line. Errors: Unavailable when it cannot be
   // spawned or exits first, DeadlineExceeded when the line does not come in time.
   Status Start();
   // The same with extra arguments (e.g. {"--config", path}), kept for later Start()/Restart().
@@ -89,7 +89,11 @@ class VigilServer {
 
   bool running() const { return process_ && process_->running(); }
   uint16_t port() const { return port_; }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // http://127.0.0.1:PORT, or https:// when it serves TLS (RunAws and RunVigil then need the
+  // CA bundle among their arguments).
+  std::string endpoint() const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
   const std::string& data_dir() const { return data_dir_; }
   // The server's stderr (its log) so far, for failure messages.
   std::string Logs() const;
@@ -124,6 +128,7 @@ class VigilServer {
   std::unique_ptr<testutil::Process> process_;
   std::vector<std::string> extra_args_;
   uint16_t port_ = 0;
+  bool tls_ = false;
 };
 
 // Raw CloudWatch requests (unsigned; Host set for `client`).

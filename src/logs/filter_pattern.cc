@@ -1,10 +1,12 @@
 #include "logs/filter_pattern.h"
 
+#include <re2/re2.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <utility>
 #include <vector>
 
@@ -398,10 +400,13 @@ bool NamesOnly(const Expr& e, const std::string& name) {
 struct Term {
   enum Kind { kRequired, kExcluded, kOptional } kind = kRequired;
   std::string text;
-  std::optional<std::regex> regex;
+  // RE2, not std::regex: matching takes time linear in the message whatever the pattern (a
+  // backtracking engine let a fuzzed %pattern% spin for minutes on a 100-byte message), and
+  // the compiled program's memory is bounded. Shared: patterns are copied, never changed.
+  std::shared_ptr<const re2::RE2> regex;
 
   bool In(std::string_view message) const {
-    if (regex) return std::regex_search(message.begin(), message.end(), *regex);
+    if (regex) return re2::RE2::PartialMatch(message, *regex);
     return message.find(text) != std::string_view::npos;
   }
 };
@@ -548,10 +553,12 @@ StatusOr<FilterPattern> FilterPattern::Parse(std::string_view text) {
           return Lexer::Error(i, "a regular expression is %between percent signs%");
         }
         t.text = std::string(text.substr(i + 1, close - i - 1));
-        try {
-          t.regex.emplace(t.text, std::regex::ECMAScript | std::regex::optimize);
-        } catch (const std::regex_error& e) {
-          return Lexer::Error(i, "bad regular expression: " + std::string(e.what()));
+        re2::RE2::Options options;
+        options.set_log_errors(false);
+        options.set_max_mem(1 << 20);
+        t.regex = std::make_shared<const re2::RE2>(t.text, options);
+        if (!t.regex->ok()) {
+          return Lexer::Error(i, "bad regular expression: " + t.regex->error());
         }
         i = close + 1;
       } else {

@@ -1,6 +1,7 @@
 #pragma once
 // Private to vigil::auth: small wrappers over OpenSSL used by SigV4 and key generation.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,9 @@ namespace vigil::auth {
 
 // `n` bytes from OpenSSL's CSPRNG; Internal if the generator fails (unseeded).
 StatusOr<std::string> RandomBytes(size_t n);
+
+// The bytes of lower- or upper-case hex `hex`; nullopt for an odd length or a non-hex character.
+std::optional<std::string> HexDecode(std::string_view hex);
 
 // Whether a == b, in a time that depends on their lengths only (secrets, tokens).
 bool EqualConstantTime(std::string_view a, std::string_view b);

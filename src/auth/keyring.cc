@@ -20,23 +20,6 @@ constexpr char kMasterFile[] = "master.key";
 constexpr char kNextMasterFile[] = "master.key.next";
 constexpr char kDataKeysFile[] = "datakeys.json";
 
-std::optional<std::string> HexDecode(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out(hex.size() / 2, '\0');
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<char>(hi << 4 | lo);
-  }
-  return out;
-}
-
 // A master key as written (64 hex characters, surrounding whitespace ignored): its 32 bytes.
 StatusOr<std::string> ParseMaster(std::string_view text, const std::string& where) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {

@@ -1,5 +1,7 @@
 #include "api/audit_hook.h"
 
+#include "api/rest.h"
+
 namespace vigil::api {
 
 using Json = nlohmann::json;
@@ -53,15 +55,12 @@ void RecordCall(audit::Trail* trail, Logger* logger, AuditedCall call) {
     r.access_key_id = call.verified->identity->access_key_id;
     r.username = call.verified->identity->principal;
   }
-  if (call.request != nullptr) {
-    const std::string& remote = call.request->remote_address;
-    const size_t colon = remote.rfind(':');
-    r.source_address = colon == std::string::npos ? remote : remote.substr(0, colon);
-  }
+  if (call.request != nullptr) r.source_address = SourceIp(*call.request);
   r.resources = ResourcesOf(call.parameters);
   r.parameters = audit::Redact(call.parameters);
   r.error_code = std::move(call.error_code);
   r.error_message = std::move(call.error_message);
+  r.additional = std::move(call.additional);
   if (Status s = trail->Append(std::move(r)); !s.ok() && logger != nullptr) {
     logger->Error("audit", "recording " + std::string(call.name) + ": " + s.message());
   }

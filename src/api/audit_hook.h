@@ -21,6 +21,7 @@ struct AuditedCall {
   const auth::VerifyResult* verified = nullptr;  // null: not authenticated
   nlohmann::json parameters;                     // as sent; redacted here
   std::string error_code, error_message;         // empty on success
+  nlohmann::json additional = nlohmann::json::object();  // CloudTrail's additionalEventData
 };
 
 // The resources a call's parameters name, as (type, name): alarm names (AlarmName,

@@ -1,5 +1,6 @@
 #include "api/rest.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "api/access.h"
@@ -28,6 +29,20 @@ http::Response RestFromStatus(const Status& status) {
   }
 }
 
+http::Response RestThrottled(int64_t retry_after_ms, const std::string& message) {
+  http::Response r = RestError(429, "ThrottlingException", message);
+  r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, (retry_after_ms + 999) / 1000)));
+  return r;
+}
+
+std::string SourceIp(const http::Request& request) {
+  const std::string& remote = request.remote_address;
+  const size_t colon = remote.rfind(':');
+  std::string ip = colon == std::string::npos ? remote : remote.substr(0, colon);
+  if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+  return ip;
+}
+
 std::optional<std::string> PercentDecode(std::string_view in) {
   std::string out;
   for (size_t i = 0; i < in.size(); ++i) {
@@ -53,6 +68,7 @@ std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& v
   const auth::VerifyResult verified = verifier.Verify(sr);
   if (result != nullptr) *result = verified;
   if (verified.ok()) return std::nullopt;
+  if (verified.session_ended) return RestError(401, "Unauthenticated", verified.message);
   return RestError(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
                    std::string(auth::AuthErrorCode(verified.error)), verified.message);
 }

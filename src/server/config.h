@@ -19,6 +19,8 @@ struct Config {
   std::string region = "us-east-1";
 
   int64_t max_clock_skew_ms = 15 * 60 * 1000;  // SigV4 X-Amz-Date tolerance; 0 disables
+  int64_t session_lifetime_ms = 12LL * 3600 * 1000;  // a dashboard session, from sign-in
+  int64_t session_idle_ms = 3600 * 1000;             // ... without a request; 0 disables
 
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   int64_t max_sample_age_ms = 14LL * 24 * 3600 * 1000;  // older samples are refused

@@ -171,6 +171,7 @@ try {
       'no otpauth:// URI shown',
     );
     await shot('account');
+    await open('#/overview');
   });
 
   await checks.step(`the overview shows ${app} with its instances and sparklines`, async () => {

@@ -195,10 +195,12 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
                                      "AttributeKey=EventName,AttributeValue=ConsoleLogin"});
   ASSERT_EQ(logins.exit_code, 0) << logins.Describe();
   bool saw_mfa = false, saw_throttle = false;
-  for (const Json& e : logins.Json()["Events"]) {
+  const Json events = logins.Json()["Events"];
+  for (const Json& e : events) {
     const Json event = Json::parse(e["CloudTrailEvent"].get<std::string>());
     if (event.value("errorCode", "") == "ThrottlingException") saw_throttle = true;
-    if (!event.contains("errorCode") && event["additionalEventData"]["MFAUsed"] == "Yes") {
+    if (!event.contains("errorCode") &&
+        event.value("additionalEventData", Json::object()).value("MFAUsed", "") == "Yes") {
       saw_mfa = true;
       EXPECT_EQ(event["userIdentity"]["userName"], "olivia");
     }

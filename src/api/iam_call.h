@@ -30,8 +30,8 @@ class IamCall {
   // A change: refused (403, audited) unless `action` is allowed on `resource`; else runs `run`,
   // audits it as iam.amazonaws.com with `params` (redacted) and answers `ok_status` with its
   // JSON (204: no body) or the error of its Status (RestFromStatus, or `error_answer` when set).
-  http::Response Change(std::string_view action, const std::string& resource,
-                        nlohmann::json params, const Run& run, int ok_status) const;
+  http::Response Change(std::string_view action, const std::string& resource, nlohmann::json params,
+                        const Run& run, int ok_status) const;
   // A read: authorized (refusals audited), not audited when allowed.
   http::Response Read(std::string_view action, const std::string& resource, const Run& run) const;
   // The JSON body (an empty body is {}); nullopt when it is not a JSON object.

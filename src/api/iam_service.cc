@@ -266,8 +266,8 @@ http::Response IamService::Handle(const http::Request& request) const {
     if (s[2] == "attached" && (m == "POST" || m == "DELETE")) {
       const bool attach = m == "POST";
       return change(
-          attach ? "iam:Attach" + who + "Policy" : "iam:Detach" + who + "Policy", IamArn(kind, s[1]),
-          params,
+          attach ? "iam:Attach" + who + "Policy" : "iam:Detach" + who + "Policy",
+          IamArn(kind, s[1]), params,
           [&]() -> StatusOr<json> {
             RETURN_IF_ERROR(attach ? iam_->AttachPolicy(kind, s[1], s[3])
                                    : iam_->DetachPolicy(kind, s[1], s[3]));
@@ -278,7 +278,8 @@ http::Response IamService::Handle(const http::Request& request) const {
     if (s[2] == "policies" && (m == "PUT" || m == "DELETE")) {
       const bool put = m == "PUT";
       return change(
-          put ? "iam:Put" + who + "Policy" : "iam:Delete" + who + "Policy", IamArn(kind, s[1]), params,
+          put ? "iam:Put" + who + "Policy" : "iam:Delete" + who + "Policy", IamArn(kind, s[1]),
+          params,
           [&]() -> StatusOr<json> {
             RETURN_IF_ERROR(put ? iam_->PutInlinePolicy(kind, s[1], s[3], request.body)
                                 : iam_->DeleteInlinePolicy(kind, s[1], s[3]));

@@ -31,7 +31,8 @@ http::Response RestFromStatus(const Status& status) {
 
 http::Response RestThrottled(int64_t retry_after_ms, const std::string& message) {
   http::Response r = RestError(429, "ThrottlingException", message);
-  r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, (retry_after_ms + 999) / 1000)));
+  r.headers.emplace_back("Retry-After",
+                         std::to_string(std::max<int64_t>(1, (retry_after_ms + 999) / 1000)));
   return r;
 }
 

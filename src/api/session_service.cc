@@ -16,12 +16,9 @@ namespace {
 using nlohmann::json;
 
 json SessionJson(const auth::Session& s) {
-  return {{"principal", s.principal},
-          {"access_key_id", s.access_key_id},
-          {"session_id", s.id},
-          {"method", std::string(auth::SignInMethodName(s.method))},
-          {"mfa", s.mfa_at_ms > 0},
-          {"expires_at", FormatIsoTimestamp(s.expires_at_ms)},
+  return {{"principal", s.principal},  {"access_key_id", s.access_key_id},
+          {"session_id", s.id},        {"method", std::string(auth::SignInMethodName(s.method))},
+          {"mfa", s.mfa_at_ms > 0},    {"expires_at", FormatIsoTimestamp(s.expires_at_ms)},
           {"csrf_token", s.csrf_token}};
 }
 
@@ -102,8 +99,8 @@ http::Response SessionService::SignIn(const http::Request& request) const {
                          : "The body must be {\"username\": ..., \"password\": ...[, \"totp\": "
                            "...]} or {\"access_key_id\": ..., \"secret_access_key\": ...}.");
   }
-  const std::string name = by_password ? body["username"].get<std::string>()
-                                       : body["access_key_id"].get<std::string>();
+  const std::string name =
+      by_password ? body["username"].get<std::string>() : body["access_key_id"].get<std::string>();
   const auth::SignInContext context{SourceIp(request),
                                     std::string(request.Header("User-Agent").value_or(""))};
   const std::string ip_key = "ip:" + context.source_ip;
@@ -116,8 +113,8 @@ http::Response SessionService::SignIn(const http::Request& request) const {
                                            : std::max(limiter_->RetryAfterMs(ip_key),
                                                       limiter_->RetryAfterMs(name_key));
   if (wait > 0) {
-    const std::string message = "Too many failed sign-ins; try again in " +
-                                std::to_string((wait + 999) / 1000) + " s.";
+    const std::string message =
+        "Too many failed sign-ins; try again in " + std::to_string((wait + 999) / 1000) + " s.";
     RecordCall(trail_, logger_,
                {"signin.amazonaws.com", "ConsoleLogin", &request, nullptr, std::move(params),
                 "ThrottlingException", message});
@@ -155,15 +152,20 @@ http::Response SessionService::SignIn(const http::Request& request) const {
   auth::VerifyResult who;
   if (signed_in.ok()) {
     const auth::Session& s = signed_in->second;
-    who.identity = auth::Identity{s.access_key_id, s.principal, "", "", /*session=*/true, s.id,
-                                  s.mfa_at_ms};
+    who.identity =
+        auth::Identity{s.access_key_id, s.principal, "", "", /*session=*/true, s.id, s.mfa_at_ms};
   }
   const std::string error_code = signed_in.ok() ? ""
                                  : refused      ? "Failed authentication"
                                  : mfa_required ? "MfaCodeRequired"
                                                 : "ServiceUnavailable";
-  AuditedCall call{"signin.amazonaws.com", "ConsoleLogin", &request, &who, std::move(params),
-                   error_code, signed_in.ok() ? "" : signed_in.status().message()};
+  AuditedCall call{"signin.amazonaws.com",
+                   "ConsoleLogin",
+                   &request,
+                   &who,
+                   std::move(params),
+                   error_code,
+                   signed_in.ok() ? "" : signed_in.status().message()};
   call.additional = {{"MFAUsed", mfa_used ? "Yes" : "No"},
                      {"LoginMethod", by_password ? "password" : "access-key"}};
   RecordCall(trail_, logger_, std::move(call));

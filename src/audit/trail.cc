@@ -56,19 +56,19 @@ Json Body(const Record& r) {
   for (const auto& [type, name] : r.resources)
     resources.push_back({{"type", type}, {"name", name}});
   Json j = {{"seq", r.seq},
-          {"time", r.time_ms},
-          {"eventId", r.event_id},
-          {"eventSource", r.event_source},
-          {"eventName", r.event_name},
-          {"readOnly", r.read_only},
-          {"accessKeyId", r.access_key_id},
-          {"username", r.username},
-          {"sourceAddress", r.source_address},
-          {"resources", resources},
-          {"parameters", r.parameters},
-          {"errorCode", r.error_code},
-          {"errorMessage", r.error_message},
-          {"prevHash", r.prev_hash}};
+            {"time", r.time_ms},
+            {"eventId", r.event_id},
+            {"eventSource", r.event_source},
+            {"eventName", r.event_name},
+            {"readOnly", r.read_only},
+            {"accessKeyId", r.access_key_id},
+            {"username", r.username},
+            {"sourceAddress", r.source_address},
+            {"resources", resources},
+            {"parameters", r.parameters},
+            {"errorCode", r.error_code},
+            {"errorMessage", r.error_message},
+            {"prevHash", r.prev_hash}};
   if (r.additional.is_object() && !r.additional.empty()) j["additionalEventData"] = r.additional;
   return j;
 }

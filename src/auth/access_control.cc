@@ -58,8 +58,9 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
                    "X-Vigil-Csrf.");
   }
   VerifyResult ok;
-  ok.identity = Identity{session->access_key_id, session->principal, "", "", /*session=*/true,
-                         session->id, session->mfa_at_ms};
+  ok.identity =
+      Identity{session->access_key_id, session->principal, "", "", /*session=*/true, session->id,
+               session->mfa_at_ms};
   return ok;
 }
 

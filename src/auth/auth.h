@@ -68,9 +68,9 @@ std::string_view AuthErrorCode(AuthError e);  // "SignatureDoesNotMatch", ...
 struct Identity {
   std::string access_key_id;  // "" for a session signed in with a password
   std::string principal;
-  std::string region;    // from the credential scope ("" for a session)
-  std::string service;   // "monitoring", "logs", ... ("" for a session)
-  bool session = false;  // authenticated by a dashboard session cookie, not a signature
+  std::string region;      // from the credential scope ("" for a session)
+  std::string service;     // "monitoring", "logs", ... ("" for a session)
+  bool session = false;    // authenticated by a dashboard session cookie, not a signature
   std::string session_id;  // the session's public id (when `session`)
   int64_t mfa_at_ms = 0;   // when the session's second factor was checked; 0: none
 };

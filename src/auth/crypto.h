@@ -12,6 +12,9 @@ namespace vigil::auth {
 // `n` bytes from OpenSSL's CSPRNG; Internal if the generator fails (unseeded).
 StatusOr<std::string> RandomBytes(size_t n);
 
+// HMAC-SHA1 of `data` under `key`: the raw 20 bytes (TOTP, RFC 6238).
+std::string HmacSha1(std::string_view key, std::string_view data);
+
 // The bytes of lower- or upper-case hex `hex`; nullopt for an odd length or a non-hex character.
 std::optional<std::string> HexDecode(std::string_view hex);
 

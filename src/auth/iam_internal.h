@@ -78,8 +78,8 @@ struct Iam::Impl {
   std::map<std::string, Profile> profiles;  // by lower-cased user name; guarded by mu
   struct Mfa {
     MfaDevice meta;
-    std::string sealed;         // the TOTP secret, sealed (context MfaContext(user))
-    int64_t last_step = -1;     // the last TOTP step accepted; a code is good once
+    std::string sealed;      // the TOTP secret, sealed (context MfaContext(user))
+    int64_t last_step = -1;  // the last TOTP step accepted; a code is good once
   };
   std::map<std::string, Mfa> mfa;  // by lower-cased user name; guarded by mu
   RevokeHook revoke;               // set before serving; called with mu held

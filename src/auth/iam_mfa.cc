@@ -20,8 +20,8 @@ StatusOr<NewVirtualMfa> Iam::CreateVirtualMfaDevice(const std::string& user) {
                               "' has an MFA device enabled: deactivate it to make another");
   }
   Impl::Mfa device;
-  device.meta = MfaDevice{u->second.name, "arn:vigil:iam:::mfa/" + u->second.name, false, m.Now(),
-                          0};
+  device.meta =
+      MfaDevice{u->second.name, "arn:vigil:iam:::mfa/" + u->second.name, false, m.Now(), 0};
   ASSIGN_OR_RETURN(device.sealed, m.keyring->Seal("secrets", secret, m.MfaContext(u->first)));
   RETURN_IF_ERROR(m.store->Put(kMfaDevices, u->first, m.MfaJson(device).dump()));
   NewVirtualMfa out{device.meta.serial, Base32Encode(secret), ""};

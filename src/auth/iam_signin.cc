@@ -16,8 +16,8 @@ namespace {
 constexpr char kBadPassword[] = "The user name or password is not valid.";
 
 Json ProfileJson(const LoginProfile& p, const std::string& phc) {
-  return {{"user", p.user}, {"phc", phc}, {"created_ms", p.created_ms},
-          {"changed_ms", p.changed_ms}};
+  return {
+      {"user", p.user}, {"phc", phc}, {"created_ms", p.created_ms}, {"changed_ms", p.changed_ms}};
 }
 
 }  // namespace
@@ -31,8 +31,8 @@ Status Iam::Impl::LoadSignIn() {
     ASSIGN_OR_RETURN(auto profile_rows, store->Scan(kLoginProfiles, ""));
     for (const state::Record& r : profile_rows) {
       const Json j = Json::parse(r.value);
-      profiles[r.key] = Profile{LoginProfile{j.at("user"), j.at("created_ms"), j.at("changed_ms")},
-                                j.at("phc")};
+      profiles[r.key] =
+          Profile{LoginProfile{j.at("user"), j.at("created_ms"), j.at("changed_ms")}, j.at("phc")};
     }
     ASSIGN_OR_RETURN(auto mfa_rows, store->Scan(kMfaDevices, ""));
     for (const state::Record& r : mfa_rows) {

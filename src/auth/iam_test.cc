@@ -162,11 +162,11 @@ TEST_F(IamTest, PoliciesFromUserGroupsAndManagedOnes) {
   EXPECT_GE(iam_->ListPolicies().size(), 3u);
 }
 
-
 TEST_F(IamTest, LoginProfilesKeepOnlyAnArgon2idHash) {
   ASSERT_TRUE(iam_->CreateUser("alice").ok());
   std::vector<std::pair<std::string, std::string>> revoked;
-  iam_->SetRevokeHook([&](const std::string& u, const std::string& k) { revoked.emplace_back(u, k); });
+  iam_->SetRevokeHook(
+      [&](const std::string& u, const std::string& k) { revoked.emplace_back(u, k); });
   EXPECT_EQ(iam_->CreateLoginProfile("alice", "short").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(iam_->CreateLoginProfile("alice", "ALICE").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(iam_->CreateLoginProfile("nobody", "a long password").code(), StatusCode::kNotFound);
@@ -202,7 +202,8 @@ TEST_F(IamTest, LoginProfilesKeepOnlyAnArgon2idHash) {
   EXPECT_EQ(revoked.size(), 1u);
   EXPECT_FALSE(iam_->CheckSignIn("alice", "first password!", "").ok());
   Reopen();
-  iam_->SetRevokeHook([&](const std::string& u, const std::string& k) { revoked.emplace_back(u, k); });
+  iam_->SetRevokeHook(
+      [&](const std::string& u, const std::string& k) { revoked.emplace_back(u, k); });
   EXPECT_TRUE(iam_->CheckSignIn("alice", "second password", "").ok());
   ASSERT_TRUE(iam_->UpdateLoginProfile("alice", "third password!").ok());
   EXPECT_EQ(iam_->DeleteUser("alice").code(), StatusCode::kFailedPrecondition);
@@ -238,8 +239,7 @@ TEST_F(IamTest, VirtualMfaEnrolmentSignInAndReplay) {
   const int64_t s = step();
   EXPECT_EQ(iam_->EnableMfaDevice("carol", TotpCode(secret, s), TotpCode(secret, s)).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(iam_->EnableMfaDevice("carol", TotpCode(secret, s - 5), TotpCode(secret, s - 4))
-                .code(),
+  EXPECT_EQ(iam_->EnableMfaDevice("carol", TotpCode(secret, s - 5), TotpCode(secret, s - 4)).code(),
             StatusCode::kInvalidArgument);
   ASSERT_TRUE(iam_->EnableMfaDevice("carol", TotpCode(secret, s - 1), TotpCode(secret, s)).ok());
   EXPECT_EQ(iam_->CreateVirtualMfaDevice("carol").status().code(), StatusCode::kAlreadyExists);
@@ -257,10 +257,9 @@ TEST_F(IamTest, VirtualMfaEnrolmentSignInAndReplay) {
   auto in = iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step()));
   ASSERT_TRUE(in.ok()) << in.status().ToString();
   EXPECT_TRUE(in->mfa_used);
-  EXPECT_EQ(iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step()))
-                .status()
-                .message(),
-            "The MFA code is not valid.");
+  EXPECT_EQ(
+      iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step())).status().message(),
+      "The MFA code is not valid.");
   // The last accepted step survives a restart, so a replay after one is refused too.
   Reopen();
   EXPECT_FALSE(iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step())).ok());
@@ -289,7 +288,6 @@ TEST_F(IamTest, SelfServiceOnOnesOwnUserUnlessDenied) {
                   .ok());
   EXPECT_EQ(Decide("dana", "iam:ChangePassword", own), Decision::kExplicitDeny);
 }
-
 
 TEST_F(IamTest, PoliciesSeeWhetherASessionUsedMfa) {
   ASSERT_TRUE(iam_->CreateUser("frank").ok());

@@ -5,8 +5,8 @@
 
 #include <semaphore>
 
-#include "auth/crypto.h"
 #include "auth/auth.h"
+#include "auth/crypto.h"
 #include "common/ascii.h"
 
 namespace vigil::auth {

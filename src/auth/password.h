@@ -28,7 +28,8 @@ inline constexpr size_t kMaxPasswordLength = 1024;  // a bound on what one check
 // The PHC string of `password` under a fresh random 16-byte salt, e.g.
 // "$argon2id$v=19$m=65536,t=3,p=1$<salt>$<hash>" (32-byte hash, base64 without padding).
 // Internal when libargon2 or the random generator fails.
-StatusOr<std::string> HashPassword(std::string_view password, const PasswordHashParams& params = {});
+StatusOr<std::string> HashPassword(std::string_view password,
+                                   const PasswordHashParams& params = {});
 
 // Whether `password` matches `phc` (with the parameters written in it); libargon2 compares the
 // hashes in constant time. False, never an error, for a malformed PHC string.

@@ -152,7 +152,6 @@ TEST_F(SessionTest, AuthenticatorTakesACookieAndWantsTheCsrfTokenForChanges) {
       Verify(auth, "GET", {{"Cookie", cookie}, {"Authorization", "AWS4-HMAC-SHA256 x"}}).ok());
 }
 
-
 TEST_F(SessionTest, IdleExpiryAbsoluteExpiryAndTheLastRequest) {
   Sessions sessions(&keys_, &clock_,
                     SessionOptions{.lifetime_ms = 4 * 3600'000, .idle_ms = 3600'000});

@@ -1,47 +1,13 @@
 // RFC 6238 TOTP (HMAC-SHA1) and RFC 4648 base32.
 #include "auth/totp.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <cctype>
-#include <climits>
-#include <cstdlib>
-
 #include "auth/crypto.h"
+#include "auth/sigv4_internal.h"
 
 namespace vigil::auth {
 namespace {
 
 constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-std::string HmacSha1(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (key.size() > INT_MAX ||
-      HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr) {
-    std::abort();  // allocation failure inside OpenSSL
-  }
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
-
-// Unreserved characters (RFC 3986) kept, the rest %XX.
-std::string UriEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -96,11 +62,11 @@ std::string TotpCode(std::string_view secret, int64_t step, int digits) {
   const std::string mac = HmacSha1(secret, std::string_view(counter, 8));
   // RFC 4226 5.3: dynamic truncation.
   const int offset = static_cast<unsigned char>(mac[19]) & 0xf;
-  const uint32_t bin = (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset]) & 0x7f)
-                        << 24) |
-                       (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 1])) << 16) |
-                       (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 2])) << 8) |
-                       static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 3]));
+  const uint32_t bin =
+      (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset]) & 0x7f) << 24) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 1])) << 16) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 2])) << 8) |
+      static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 3]));
   uint32_t modulus = 1;
   for (int i = 0; i < digits; ++i) modulus *= 10;
   std::string code = std::to_string(bin % modulus);
@@ -122,8 +88,9 @@ std::optional<int64_t> TotpMatch(std::string_view secret, std::string_view code,
 
 std::string OtpauthUri(std::string_view issuer, std::string_view account,
                        std::string_view secret_base32) {
-  return "otpauth://totp/" + UriEscape(issuer) + ":" + UriEscape(account) +
-         "?secret=" + std::string(secret_base32) + "&issuer=" + UriEscape(issuer) +
+  return "otpauth://totp/" + sigv4::UriEncode(issuer, false) + ":" +
+         sigv4::UriEncode(account, false) + "?secret=" + std::string(secret_base32) +
+         "&issuer=" + sigv4::UriEncode(issuer, false) +
          "&algorithm=SHA1&digits=" + std::to_string(kTotpDigits) +
          "&period=" + std::to_string(kTotpStepSeconds);
 }

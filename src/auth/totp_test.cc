@@ -41,8 +41,13 @@ TEST(TotpTest, MatchAcceptsOneStepEitherSide) {
 
 TEST(TotpTest, Base32Rfc4648VectorsAndRoundTrip) {
   const std::pair<const char*, const char*> kVectors[] = {
-      {"", ""},          {"f", "MY"},          {"fo", "MZXQ"},         {"foo", "MZXW6"},
-      {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"},
+      {"", ""},
+      {"f", "MY"},
+      {"fo", "MZXQ"},
+      {"foo", "MZXW6"},
+      {"foob", "MZXW6YQ"},
+      {"fooba", "MZXW6YTB"},
+      {"foobar", "MZXW6YTBOI"},
   };
   for (const auto& [raw, text] : kVectors) {
     EXPECT_EQ(Base32Encode(raw), text);

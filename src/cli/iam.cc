@@ -61,22 +61,22 @@ struct Options : CommonOptions {
 // Commands and whether they take a positional NAME.
 const std::map<std::string, bool>& Commands() {
   static const auto* commands = new std::map<std::string, bool>{
-      {"list-users", false},          {"create-user", true},
-      {"delete-user", true},          {"get-user", true},
-      {"create-access-key", true},    {"update-access-key", true},
-      {"delete-access-key", true},    {"list-groups", false},
-      {"create-group", true},         {"delete-group", true},
-      {"add-user-to-group", false},   {"remove-user-from-group", false},
-      {"list-policies", false},       {"create-policy", true},
-      {"delete-policy", true},        {"attach-policy", false},
-      {"detach-policy", false},       {"put-user-policy", false},
-      {"delete-user-policy", false},  {"put-group-policy", false},
-      {"delete-group-policy", false}, {"simulate", false},
+      {"list-users", false},           {"create-user", true},
+      {"delete-user", true},           {"get-user", true},
+      {"create-access-key", true},     {"update-access-key", true},
+      {"delete-access-key", true},     {"list-groups", false},
+      {"create-group", true},          {"delete-group", true},
+      {"add-user-to-group", false},    {"remove-user-from-group", false},
+      {"list-policies", false},        {"create-policy", true},
+      {"delete-policy", true},         {"attach-policy", false},
+      {"detach-policy", false},        {"put-user-policy", false},
+      {"delete-user-policy", false},   {"put-group-policy", false},
+      {"delete-group-policy", false},  {"simulate", false},
       {"create-login-profile", false}, {"update-login-profile", false},
       {"delete-login-profile", false}, {"get-login-profile", false},
-      {"change-password", false},     {"create-virtual-mfa-device", false},
-      {"enable-mfa-device", false},   {"deactivate-mfa-device", false},
-      {"list-mfa-devices", false},    {"list-sessions", false},
+      {"change-password", false},      {"create-virtual-mfa-device", false},
+      {"enable-mfa-device", false},    {"deactivate-mfa-device", false},
+      {"list-mfa-devices", false},     {"list-sessions", false},
       {"revoke-session", true}};
   return *commands;
 }
@@ -97,33 +97,32 @@ StatusOr<Options> ParseArgs(const std::vector<std::string>& all_args) {
   auto it = Commands().find(o.command);
   if (it == Commands().end()) return InvalidArgumentError("unknown command '" + o.command + "'");
   ASSIGN_OR_RETURN(
-      o.name, ParseNameAndFlags(
-                  args, it->second, &o,
-                  [&](const std::string& flag, const std::string& value) -> StatusOr<bool> {
-                    static const char* kFlags[] = {"--user",     "--group",       "--policy",
-                                                   "--document", "--description", "--policy-name",
-                                                   "--status",   "--action",      "--resource",
-                                                   "--code1",    "--code2"};
-                    if (flag == "--context") {
-                      const size_t eq = value.find('=');
-                      if (eq == std::string::npos) {
-                        return InvalidArgumentError("--context wants KEY=VALUE");
-                      }
-                      o.context.emplace_back(value.substr(0, eq), value.substr(eq + 1));
-                      return true;
-                    }
-                    for (const char* f : kFlags) {
-                      if (flag == f) {
-                        o.flags[flag.substr(2)] = value;
-                        return true;
-                      }
-                    }
-                    return false;
-                  }));
+      o.name,
+      ParseNameAndFlags(args, it->second, &o,
+                        [&](const std::string& flag, const std::string& value) -> StatusOr<bool> {
+                          static const char* kFlags[] = {
+                              "--user",        "--group",       "--policy", "--document",
+                              "--description", "--policy-name", "--status", "--action",
+                              "--resource",    "--code1",       "--code2"};
+                          if (flag == "--context") {
+                            const size_t eq = value.find('=');
+                            if (eq == std::string::npos) {
+                              return InvalidArgumentError("--context wants KEY=VALUE");
+                            }
+                            o.context.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+                            return true;
+                          }
+                          for (const char* f : kFlags) {
+                            if (flag == f) {
+                              o.flags[flag.substr(2)] = value;
+                              return true;
+                            }
+                          }
+                          return false;
+                        }));
   if (it->second && o.name.empty()) return InvalidArgumentError(o.command + " needs a NAME");
   const bool wants_password = o.command == "create-login-profile" ||
-                              o.command == "update-login-profile" ||
-                              o.command == "change-password";
+                              o.command == "update-login-profile" || o.command == "change-password";
   if (wants_password && !o.password_stdin) {
     return InvalidArgumentError(o.command +
                                 " reads the password from stdin: pass --password-stdin (a "
@@ -209,8 +208,8 @@ Status Print(const Options& o, const Json& doc, std::FILE* out) {
   } else if (doc.contains("devices")) {
     rows.push_back({"MFA DEVICE", "USER", "ENABLED"});
     for (const Json& d : doc["devices"]) {
-      rows.push_back({d.value("serial", ""), d.value("user", ""),
-                      d.value("enabled", false) ? "yes" : "no"});
+      rows.push_back(
+          {d.value("serial", ""), d.value("user", ""), d.value("enabled", false) ? "yes" : "no"});
     }
   } else if (doc.contains("otpauth_uri")) {
     std::fprintf(out,

@@ -18,7 +18,7 @@ struct Config {
   std::string data_dir = "./vigil-data";
   std::string region = "us-east-1";
 
-  int64_t max_clock_skew_ms = 15 * 60 * 1000;  // SigV4 X-Amz-Date tolerance; 0 disables
+  int64_t max_clock_skew_ms = 15 * 60 * 1000;        // SigV4 X-Amz-Date tolerance; 0 disables
   int64_t session_lifetime_ms = 12LL * 3600 * 1000;  // a dashboard session, from sign-in
   int64_t session_idle_ms = 3600 * 1000;             // ... without a request; 0 disables
 

@@ -112,10 +112,10 @@ class DashboardTest : public testing::Test {
 TEST_F(DashboardTest, BrowserWalkThrough) {
   // The page is walked through by a person: an administrator with a password.
   ASSERT_EQ(server_.RunVigil({"iam", "create-user", "ada"}).exit_code, 0);
-  ASSERT_EQ(server_.RunVigil({"iam", "attach-policy", "--user", "ada", "--policy",
-                              "AdministratorAccess"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      server_.RunVigil({"iam", "attach-policy", "--user", "ada", "--policy", "AdministratorAccess"})
+          .exit_code,
+      0);
   AwsResult profile = server_.RunVigil(
       {"iam", "create-login-profile", "--user", "ada", "--password-stdin"}, kPassword + "\n"s);
   ASSERT_EQ(profile.exit_code, 0) << profile.Describe();

@@ -106,8 +106,8 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
   const std::string csrf = session["csrf_token"];
   ASSERT_FALSE(cookie.empty()) << out;
   EXPECT_EQ(WithSession("GET", "/v1/apps", cookie, "").first, 200);
-  auto [deploy_status, deploy_out] = WithSession("POST", "/v1/apps/shop/deployments", cookie,
-                                                 csrf, Json{{"version", "v2"}}.dump());
+  auto [deploy_status, deploy_out] = WithSession("POST", "/v1/apps/shop/deployments", cookie, csrf,
+                                                 Json{{"version", "v2"}}.dump());
   EXPECT_EQ(deploy_status, 403) << deploy_out;
   EXPECT_NE(deploy_out.find("vigil:Deploy"), std::string::npos) << deploy_out;
 
@@ -138,8 +138,8 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
   // MFA: enrolled through the CLI, enabled with two consecutive codes computed here.
   AwsResult mfa = Iam({"create-virtual-mfa-device", "--user", "olivia", "--output", "json"});
   ASSERT_EQ(mfa.exit_code, 0) << mfa.Describe();
-  const std::string secret = auth::Base32Decode(mfa.Json()["secret_base32"].get<std::string>())
-                                 .value_or("");
+  const std::string secret =
+      auth::Base32Decode(mfa.Json()["secret_base32"].get<std::string>()).value_or("");
   ASSERT_EQ(secret.size(), auth::kTotpSecretBytes);
   EXPECT_TRUE(mfa.Json()["otpauth_uri"].get<std::string>().starts_with("otpauth://totp/Vigil:"));
   auto step = [] {
@@ -148,9 +148,9 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
                               .count());
   };
   const int64_t now_step = step();
-  AwsResult enabled = Iam({"enable-mfa-device", "--user", "olivia", "--code1",
-                           auth::TotpCode(secret, now_step - 1), "--code2",
-                           auth::TotpCode(secret, now_step)});
+  AwsResult enabled =
+      Iam({"enable-mfa-device", "--user", "olivia", "--code1", auth::TotpCode(secret, now_step - 1),
+           "--code2", auth::TotpCode(secret, now_step)});
   ASSERT_EQ(enabled.exit_code, 0) << enabled.Describe();
 
   auto required = SignIn({{"username", "olivia"}, {"password", password}});
@@ -168,8 +168,7 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
   EXPECT_NE(replayed.second.find("MFA code is not valid"), std::string::npos);
 
   // A policy can demand MFA: the password-only session may no longer list apps.
-  ASSERT_EQ(Iam({"put-user-policy", "--user", "olivia", "--policy-name", "mfa-only",
-                 "--document",
+  ASSERT_EQ(Iam({"put-user-policy", "--user", "olivia", "--policy-name", "mfa-only", "--document",
                  R"({"Statement":{"Effect":"Deny","Action":"vigil:List*","Resource":"*",
                      "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}})"})
                 .exit_code,
@@ -220,11 +219,9 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
   EXPECT_EQ(BodyOf(still_required.second)["error"]["code"], "MfaCodeRequired");
 
   // Changing the password (her own, from her session) ends her sessions.
-  auto changed = WithSession("POST", "/v1/iam/change-password", mfa_cookie,
-                             BodyOf(with_mfa.second)["csrf_token"],
-                             Json{{"old_password", password},
-                                  {"new_password", "a brand new passphrase"}}
-                                 .dump());
+  auto changed = WithSession(
+      "POST", "/v1/iam/change-password", mfa_cookie, BodyOf(with_mfa.second)["csrf_token"],
+      Json{{"old_password", password}, {"new_password", "a brand new passphrase"}}.dump());
   EXPECT_EQ(changed.first, 204) << changed.second;
   EXPECT_EQ(WithSession("GET", "/v1/apps", mfa_cookie, "").first, 401);
 }

@@ -206,7 +206,8 @@ AwsResult VigilServer::RunVigil(const std::vector<std::string>& args,
   testutil::SpawnOptions spawn;
   if (!stdin_text.empty()) {
     // Children start with stdin from /dev/null: a shell redirects it from a scratch file.
-    const std::string file = WriteScratchFile("stdin-" + std::to_string(++stdin_files_), stdin_text);
+    const std::string file =
+        WriteScratchFile("stdin-" + std::to_string(++stdin_files_), stdin_text);
     spawn.argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" < \"$VIGIL_TEST_STDIN\""};
     spawn.env.emplace_back("VIGIL_TEST_STDIN", file);
   }

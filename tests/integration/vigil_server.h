@@ -105,7 +105,8 @@ class VigilServer {
   // Runs `vigil <args...> --endpoint E --data-dir D` (a client command such as `metrics list`)
   // against this server, with no AWS_* credentials in the environment; with `stdin_text` on its
   // standard input when that is not empty (e.g. a password for --password-stdin).
-  AwsResult RunVigil(const std::vector<std::string>& args, const std::string& stdin_text = "") const;
+  AwsResult RunVigil(const std::vector<std::string>& args,
+                     const std::string& stdin_text = "") const;
 
   // The port of app `name`'s load balancer, from its "app NAME load balancer on" line.
   StatusOr<uint16_t> AppPort(const std::string& app) const;

@@ -142,7 +142,7 @@ class Iam {
   // Login profiles. Create: AlreadyExists when the user has one; Update: NotFound when it has
   // none; both InvalidArgument when the password breaks CheckPasswordRules. Delete: NotFound
   // when none. Update, Delete and ChangePassword revoke the user's sessions (the hook below).
-  // The password is hashed outside the lock (a hash takes ~0.2 s).
+  // The password is hashed outside the lock (a hash takes a fraction of a second).
   Status CreateLoginProfile(const std::string& user, const std::string& password);
   Status UpdateLoginProfile(const std::string& user, const std::string& password);
   Status DeleteLoginProfile(const std::string& user);

@@ -133,14 +133,15 @@ def start_pinned(argv, log_path, core=0, env=None):
         return subprocess.Popen(on_core(core, argv), stdout=logf, stderr=logf, env=env)
 
 
-def start_vigil(vigil, work, key_id, secret):
+def start_vigil(vigil, work, key_id, secret, extra_args=()):
     """`vigil server` pinned to core 0 on a free port, with its data in `work`/vigil-data, its
-    log in `work`/vigil.log and the root key `key_id`/`secret`: (process, port)."""
+    log in `work`/vigil.log, the root key `key_id`/`secret` and `extra_args` (e.g. --config):
+    (process, port)."""
     port = free_port()
     env = dict(os.environ, VIGIL_ROOT_ACCESS_KEY_ID=key_id, VIGIL_ROOT_SECRET_ACCESS_KEY=secret)
     proc = start_pinned([vigil, "server", "--data-dir", os.path.join(work, "vigil-data"),
-                         "--listen", f"127.0.0.1:{port}"], os.path.join(work, "vigil.log"),
-                        env=env)
+                         "--listen", f"127.0.0.1:{port}", *extra_args],
+                        os.path.join(work, "vigil.log"), env=env)
     return proc, port
 
 

@@ -5,6 +5,7 @@ the issue names, is not packaged in Debian 12: its `loki` package is an unrelate
 program.)
 
     logs_bench.py --vigil BIN [--megabytes 1024] [--connections 4] [--targets vigil,rsyslog]
+                  [--encryption]
 
 The same corpus for both (access-log-like lines of ~80 bytes, 8 streams, an ERROR line in 37,
 a rare NEEDLE line in 1,000,000), sent over `--connections` keep-alive connections from core 1
@@ -82,10 +83,17 @@ def timed(fn, reps=3):
     return statistics.median(times), result
 
 
-def bench_vigil(args, work, streams, n, raw_bytes):
+def bench_vigil(args, work, streams, n, raw_bytes, encrypted=False):
     key, secret = "AKIDBENCHLOGS0000001", "bench-logs-secret-00000000000000000000000"
-    proc, port = start_vigil(args.vigil, work, key, secret)
     data = os.path.join(work, "vigil-data")
+    shutil.rmtree(data, ignore_errors=True)  # a fresh store for each Vigil target
+    extra = []
+    if encrypted:
+        config = os.path.join(work, "vigil-enc.yaml")
+        with open(config, "w") as f:
+            f.write("encryption:\n  logs: true\n")
+        extra = ["--config", config]
+    proc, port = start_vigil(args.vigil, work, key, secret, extra)
     try:
         wait_for_port(port)
         admin = Logs(port, key, secret)
@@ -205,7 +213,11 @@ def main():
     p.add_argument("--megabytes", type=int, default=1024)
     p.add_argument("--connections", type=int, default=4)
     p.add_argument("--targets", default="vigil,rsyslog")
+    p.add_argument("--encryption", action="store_true",
+                   help="also run Vigil with `encryption: {logs: true}` (target vigil-enc)")
     args = p.parse_args()
+    if args.encryption and "vigil-enc" not in args.targets.split(","):
+        args.targets += ",vigil-enc"
     os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})
     start_ms = int(time.time() * 1000) - 2 * 3_600_000
     log(f"corpus: {args.megabytes} MB")
@@ -216,8 +228,11 @@ def main():
     try:
         for target in args.targets.split(","):
             log(f"{target}: ingest")
-            results[target] = (bench_vigil if target == "vigil" else bench_rsyslog)(
-                args, work, streams, n, raw_bytes)
+            if target == "rsyslog":
+                results[target] = bench_rsyslog(args, work, streams, n, raw_bytes)
+            else:
+                results[target] = bench_vigil(args, work, streams, n, raw_bytes,
+                                              encrypted=target == "vigil-enc")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -226,12 +241,19 @@ def main():
     print("| target | events/s | MB/s | target CPU % | disk bytes/event | needle search s "
           "| first 10,000 ERROR s |")
     print("|---|---|---|---|---|---|---|")
-    names = {"vigil": "Vigil (PutLogEvents, fsynced)", "rsyslog": "rsyslog + grep (not acknowledged)"}
+    names = {"vigil": "Vigil (PutLogEvents, fsynced)", "rsyslog": "rsyslog + grep (not acknowledged)",
+             "vigil-enc": "Vigil, encrypted at rest"}
     for t, r in results.items():
         print(f"| {names[t]} | {n / r['seconds']:,.0f} | {raw_bytes / 1e6 / r['seconds']:,.1f} "
               f"| {r['cpu']:.0f} | {r['disk'] / n:.1f} | {r['needle_s']:.3f} ({r['needles']}) "
               f"| {r['errors_s']:.3f} ({r['errors']}) |")
-    if len(results) == 2:
+    if "vigil" in results and "vigil-enc" in results:
+        v, e = results["vigil"], results["vigil-enc"]
+        print(f"\nencryption: events/s ratio {v['seconds'] / e['seconds']:.3f} "
+              f"(cost {(e['seconds'] / v['seconds'] - 1) * 100:+.1f}%), CPU {e['cpu']:.0f}% vs "
+              f"{v['cpu']:.0f}%, disk {e['disk'] / v['disk']:.3f}, needle search "
+              f"{e['needle_s'] / v['needle_s']:.2f}x, ERROR search {e['errors_s'] / v['errors_s']:.2f}x")
+    if "vigil" in results and "rsyslog" in results:
         v, r = results["vigil"], results["rsyslog"]
         print(f"\nVigil / rsyslog: events/s {r['seconds'] / v['seconds']:.2f}, disk per event "
               f"{v['disk'] / r['disk']:.2f}, needle search {v['needle_s'] / r['needle_s']:.2f}, "

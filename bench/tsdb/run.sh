@@ -3,7 +3,7 @@
 #
 #   bench/tsdb/run.sh BUILD_DIR [--runs N] [--series N] [--hours H] [--connections C]
 #                     [--targets LIST] [--no-per-kind] [--pmd-hours H] [--no-prebuild] [--keep]
-#                     [--q3-days D] [--q3-series N]
+#                     [--q3-days D] [--q3-series N] [--encryption]
 #
 # BUILD_DIR holds `vigil` and `bench/tsdb/vigil_bench_tsdb`. Targets (comma-separated, default all):
 # vm, prometheus, vigil-rw, vigil-pmd, vigil-inproc. Per-kind on-disk size loads each kind of
@@ -15,13 +15,15 @@
 # request body first and time only the sending (--no-prebuild: encode while sending).
 # q3 loads --q3-days (90; 0 skips it) of --q3-series (100) series into fresh VictoriaMetrics and
 # Vigil (remote-write) stores and reads one series over the whole range at 1-hour periods.
+# --encryption runs each Vigil HTTP target (vigil-rw, vigil-pmd) twice, the second time with
+# `encryption: {metrics: true}` as TARGET+enc, and prints the ingest rates' ratios.
 set -euo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 ]] || usage
 BUILD=$(cd "$1" && pwd); shift
 RUNS=1 SERIES=10000 HOURS=24 CONNECTIONS=4 PER_KIND=1 KEEP=0 PMD_HOURS= PREBUILD=--prebuild
-Q3_DAYS=90 Q3_SERIES=100
+Q3_DAYS=90 Q3_SERIES=100 ENCRYPTION=0
 TARGETS=vm,prometheus,vigil-rw,vigil-pmd,vigil-inproc
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -36,6 +38,7 @@ while [[ $# -gt 0 ]]; do
     --no-prebuild) PREBUILD=; shift ;;
     --q3-days) Q3_DAYS=$2; shift 2 ;;
     --q3-series) Q3_SERIES=$2; shift 2 ;;
+    --encryption) ENCRYPTION=1; shift ;;
     *) usage ;;
   esac
 done
@@ -272,10 +275,10 @@ bench_prometheus() {
   rm -rf "$dir"
 }
 
-bench_vigil() {  # TARGET MODE NAMESPACE
-  local target=$1 mode=$2 ns=$3
-  local dir="$WORK/$target.data" cpu0
-  start_vigil "$dir"
+bench_vigil() {  # TARGET MODE NAMESPACE [server flags...]
+  local target=$1 mode=$2 ns=$3; shift 3
+  local dir="$WORK/$target.data" cpu0 flags=("$@")
+  start_vigil "$dir" "${flags[@]}"
   local pid=$PID url=$URL
   load_into "$target" "$pid" "$mode" "$url" --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY"
   cpu0=$(cpu_seconds "$pid")
@@ -291,7 +294,7 @@ bench_vigil() {  # TARGET MODE NAMESPACE
     record "$target" rollup_5m_pct "$(result_field "$WORK/$target.rollup-cost" rollup_5m_pct)"
     log "$target: $(grep -v '^RESULT' "$WORK/$target.rollup-cost")"
   fi
-  start_vigil "$dir"
+  start_vigil "$dir" "${flags[@]}"
   query_into "$target" vigil "$URL" "$PID" --namespace "$ns" --access-key "$ACCESS_KEY" \
     --secret-key "$SECRET_KEY"
   stop_and_follow "$PID"
@@ -370,6 +373,37 @@ bench_q3_vigil() {
 
 has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
 
+# bench_vigil, and with --encryption again as TARGET+enc with the metrics store encrypted.
+bench_vigil_both() {  # TARGET MODE NAMESPACE
+  bench_vigil "$@"
+  [[ $ENCRYPTION == 1 ]] || return 0
+  local target=$1; shift
+  printf 'encryption:\n  metrics: true\n' >"$WORK/vigil-enc.yaml"
+  bench_vigil "$target+enc" "$@" --config "$WORK/vigil-enc.yaml"
+}
+# The encrypted targets' ingest rate, CPU and disk against the plain ones' (from $RESULTS).
+report_encryption() {
+  [[ $ENCRYPTION == 1 ]] || return 0
+  $PY - "$RESULTS" <<'PY'
+import collections, statistics, sys
+v = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    run, target, metric, value = line.rstrip("\n").split("\t")
+    try: v[(target, metric)].append(float(value))
+    except ValueError: pass
+for target in sorted({t for t, _ in v if t.endswith("+enc")}):
+    plain = target[:-4]
+    for metric, better in (("samples_per_s", "higher"), ("samples_per_cpu_s", "higher"),
+                           ("disk_bytes", "lower")):
+        a, b = v.get((plain, metric)), v.get((target, metric))
+        if not a or not b: continue
+        a, b = statistics.median(a), statistics.median(b)
+        cost = (a / b - 1) if better == "higher" else (b / a - 1)
+        print(f"encryption: {plain} {metric} {a:,.0f} plain, {b:,.0f} encrypted: "
+              f"ratio {b / a:.3f} (cost {cost * 100:+.1f}%)")
+PY
+}
+
 log "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); work dir $WORK"
 log "peers: victoria-metrics $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null)," \
   "prometheus $(dpkg-query -W -f='${Version}' prometheus 2>/dev/null)"
@@ -383,13 +417,13 @@ for RUN in $(seq "$RUNS"); do
   log "run $RUN/$RUNS: $(result_field <(echo "$info") samples) samples ($SERIES series x $HOURS h at 10 s)"
   if has_target vm; then bench_vm vm; fi
   if has_target prometheus; then bench_prometheus prometheus; fi
-  if has_target vigil-rw; then bench_vigil vigil-rw remote-write Prometheus; fi
+  if has_target vigil-rw; then bench_vigil_both vigil-rw remote-write Prometheus; fi
   if has_target vigil-pmd; then
     if [[ -n $PMD_HOURS ]]; then
       DATA=(--series "$SERIES" --hours "$PMD_HOURS" --end-ms "$END_MS" --connections "$CONNECTIONS")
       log "vigil-pmd: $PMD_HOURS h only (--pmd-hours)"
     fi
-    bench_vigil vigil-pmd put-metric-data Fleet
+    bench_vigil_both vigil-pmd put-metric-data Fleet
     DATA=(--series "$SERIES" --hours "$HOURS" --end-ms "$END_MS" --connections "$CONNECTIONS")
   fi
   if has_target vigil-inproc; then bench_vigil_inproc vigil-inproc; fi
@@ -414,3 +448,4 @@ for RUN in $(seq "$RUNS"); do
 done
 
 $PY "$HERE/report.py" "$RESULTS"
+report_encryption

@@ -4,15 +4,6 @@
 namespace vigil::api {
 namespace {
 
-std::string PeerAddress(const std::string& remote) {
-  const size_t colon = remote.rfind(':');
-  std::string host = colon == std::string::npos ? remote : remote.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return host;
-}
-
 std::string CallerArn(const auth::Identity& who) {
   if (who.principal == auth::kRootPrincipal) return "arn:vigil:iam:::root";
   return "arn:vigil:iam:::user/" + who.principal;
@@ -53,7 +44,7 @@ std::optional<Refusal> Authorize(const auth::AccessControl& access, std::string_
   auth::AccessRequest request;
   request.action = std::string(action);
   if (call.request != nullptr)
-    request.Set("aws:SourceIp", PeerAddress(call.request->remote_address));
+    request.Set("aws:SourceIp", std::string(call.request->PeerAddress()));
   request.Set("aws:SecureTransport", "false");
   request.Set("aws:PrincipalType", who.principal == auth::kRootPrincipal ? "Root" : "User");
   const std::vector<std::string> all = {"*"};

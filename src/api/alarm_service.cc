@@ -34,7 +34,7 @@ AlarmService::AlarmService(alarms::Engine* engine, const auth::AccessControl* ve
 
 http::Response AlarmService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, trail_, logger_, &verified)) return *refused;
   constexpr std::string_view kPrefix = "/v1/alarms";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {

@@ -26,6 +26,7 @@
 #include "auth/attempt_limiter.h"
 #include "auth/auth.h"
 #include "auth/iam.h"
+#include "auth/keyring.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -315,6 +316,39 @@ class IamService {
   auth::AttemptLimiter* limiter_;
 };
 
+// Vigil's REST API for the keyring (auth::Keyring, encryption at rest), JSON:
+//   GET  /v1/keys                       {master_fingerprint, master_source, data_keys: [{id,
+//                                       purpose, version, created_at, current}]}; never key
+//                                       material. vigil:ListKeys on arn:vigil:vigil:::key/*.
+//   POST /v1/keys/master/rotate         body {} or {"master_key": 64 hex}: re-wraps the data
+//                                       keys under a new master key (no data is rewritten);
+//                                       {master_fingerprint}. A master key from VIGIL_MASTER_KEY
+//                                       must be given (409 otherwise): the operator sets it for
+//                                       the next start. vigil:RotateKey on ...:key/master.
+//   POST /v1/keys/data/{purpose}/rotate a new data key version for the purpose's new data (the
+//                                       old ones still read theirs); the key's info; 404 for
+//                                       a purpose the keyring has no key of.
+//                                       vigil:RotateKey on ...:key/{purpose}.
+//   GET  /v1/keys/webhook-secret        {secret}: the alarm webhooks' signing secret (sealed on
+//                                       disk). vigil:RevealWebhookSecret on ...:key/webhook-secret
+//                                       (ReadOnlyAccess's vigil:Get* does not match it).
+// Every call but the listing is recorded in `trail`, successful or not (reading a secret is
+// audited as a change is); refusals always. Thread-safe; what is passed in must outlive it.
+class KeysService {
+ public:
+  KeysService(auth::Keyring* keyring, std::string webhook_secret,
+              const auth::AccessControl* access, audit::Trail* trail = nullptr,
+              Logger* logger = nullptr);
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  auth::Keyring* keyring_;
+  const std::string webhook_secret_;
+  const auth::AccessControl* access_;
+  audit::Trail* trail_;
+  Logger* logger_;
+};
+
 // The dashboard's sign-in (auth::Sessions), JSON:
 //   POST   /v1/session  body {"username", "password"[, "totp"]} (a person: auth::Iam's login
 //                       profile) or {"access_key_id", "secret_access_key"}: 200 {principal,
@@ -324,7 +358,7 @@ class IamService {
 //                       Unauthenticated for wrong credentials (one message for an unknown user
 //                       and a wrong password), 401 MfaCodeRequired when the password is right
 //                       and the user's MFA device wants a code, 400 for a malformed body, 429
-//                       ThrottlingException with Retry-After (seconds) while the source address
+//                       Throttling with Retry-After (seconds) while the source address
 //                       or the user name (or key id) must wait after repeated failures.
 //   GET    /v1/session  the same answer for the cookie's live session; 401 without one.
 //   DELETE /v1/session  ends the cookie's session: 204 and a Set-Cookie that clears it.

@@ -9,7 +9,7 @@ namespace {
 
 // Indexed by ErrorCode. JSON types of model errors are the model's shape names; the others
 // carry the bare code (clients read the code from x-amzn-query-error anyway).
-constexpr std::array<ErrorInfo, 20> kErrorTable = {{
+constexpr std::array<ErrorInfo, 21> kErrorTable = {{
     {"InvalidParameterValue", "com.amazonaws.cloudwatch#InvalidParameterValueException", 400, true},
     {"MissingParameter", "com.amazonaws.cloudwatch#MissingRequiredParameterException", 400, true},
     {"InvalidParameterCombination", "com.amazonaws.cloudwatch#InvalidParameterCombinationException",
@@ -31,8 +31,9 @@ constexpr std::array<ErrorInfo, 20> kErrorTable = {{
     {"SignatureDoesNotMatch", "SignatureDoesNotMatch", 403, true},
     {"RequestExpired", "RequestExpired", 403, true},
     {"AccessDenied", "AccessDeniedException", 403, true},
+    {"Throttling", "ThrottlingException", 400, true},
 }};
-static_assert(static_cast<size_t>(ErrorCode::kAccessDenied) + 1 == kErrorTable.size());
+static_assert(static_cast<size_t>(ErrorCode::kThrottling) + 1 == kErrorTable.size());
 
 }  // namespace
 
@@ -84,6 +85,9 @@ ApiError ErrorFromAuth(auth::AuthError error, std::string message) {
       break;
     case auth::AuthError::kRequestExpired:
       code = ErrorCode::kRequestExpired;
+      break;
+    case auth::AuthError::kThrottled:
+      code = ErrorCode::kThrottling;
       break;
   }
   return {code, Printable(message, 2048)};

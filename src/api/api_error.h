@@ -37,6 +37,8 @@ enum class ErrorCode {
   kRequestExpired,
   // IAM.
   kAccessDenied,
+  // Too many failed signatures from the caller's address (auth::AttemptLimiter).
+  kThrottling,
 };
 
 // How one ErrorCode looks on the wire.

@@ -55,7 +55,7 @@ void RecordCall(audit::Trail* trail, Logger* logger, AuditedCall call) {
     r.access_key_id = call.verified->identity->access_key_id;
     r.username = call.verified->identity->principal;
   }
-  if (call.request != nullptr) r.source_address = SourceIp(*call.request);
+  if (call.request != nullptr) r.source_address = std::string(call.request->PeerAddress());
   r.resources = ResourcesOf(call.parameters);
   r.parameters = audit::Redact(call.parameters);
   r.error_code = std::move(call.error_code);

@@ -90,7 +90,7 @@ CanaryService::CanaryService(canary::Canaries* canaries, const auth::AccessContr
 
 http::Response CanaryService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, trail_, logger_, &verified)) return *refused;
   constexpr std::string_view kPrefix = "/v1/canaries";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   const bool get = request.method == "GET";

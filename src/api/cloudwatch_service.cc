@@ -11,6 +11,7 @@
 #include "api/alarm_ops.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
+#include "api/authenticate.h"
 #include "api/cloudwatch_decode.h"
 #include "api/cloudwatch_ops.h"
 #include "api/cloudwatch_render.h"
@@ -24,6 +25,24 @@ namespace {
 
 constexpr std::string_view kJsonTargetPrefix = "GraniteServiceVersion20100801.";
 constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
+
+// The Action a query-protocol request names in its query string or (uncompressed) body, still
+// escaped; "" when neither says. For the record of a failed authentication, before anything is
+// decoded: botocore sends Action first, so the scan stops early.
+std::string_view QueryAction(const http::Request& request) {
+  for (std::string_view form : {std::string_view(request.query), std::string_view(request.body)}) {
+    size_t at = 0;
+    while (at < form.size()) {
+      const size_t end = std::min(form.find('&', at), form.size());
+      if (std::string_view pair = form.substr(at, end - at); pair.starts_with("Action=")) {
+        return pair.substr(7);
+      }
+      at = end + 1;
+    }
+    if (request.Header("Content-Encoding")) break;  // the body is compressed: not readable
+  }
+  return "";
+}
 
 // True when the gzip/zlib stream inflates to more than max_bytes. Only run after Gunzip
 // failed, to tell "too large" (413) from "corrupt" (400); output is discarded as it comes.
@@ -153,11 +172,19 @@ http::Response CloudWatchService::Impl::Handle(const http::Request& request) con
     }
   }
 
-  const auth::SignedRequest signed_request{request.method, request.path, request.query,
-                                           &request.headers, request.body};
-  const auth::VerifyResult verified = verifier->Verify(signed_request);
+  // A Logs call that reaches this service (no Logs service mounted) is signed for "logs"; it
+  // is answered UnknownOperation below, after its signature is checked.
+  const bool logs_call =
+      routing_error && request.Header("X-Amz-Target")->starts_with(kLogsTargetPrefix);
+  const auth::VerifyResult verified =
+      Authenticate(*verifier, request, {logs_call ? "logs" : "monitoring"}, trail, logger,
+                   "monitoring.amazonaws.com",
+                   protocol == Protocol::kQuery ? QueryAction(request) : std::string_view(op));
   if (!verified.ok()) {
-    return Fail(protocol, op, ErrorFromAuth(verified.error, verified.message), id);
+    http::Response refused =
+        Fail(protocol, op, ErrorFromAuth(verified.error, verified.message), id);
+    AddRetryAfter(verified, &refused);
+    return refused;
   }
   if (routing_error) {
     http::Response response = Fail(protocol, op, *routing_error, id);

@@ -138,7 +138,7 @@ bool DeployService::Handles(const http::Request& request) {
 
 http::Response DeployService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, trail_, logger_, &verified)) return *refused;
   const std::vector<std::string> s = Segments(request.path);
   const bool get = request.method == "GET", post = request.method == "POST";
   // Changes are audited as vigil:<Operation> with the app as resource.

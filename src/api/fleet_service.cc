@@ -62,7 +62,7 @@ FleetService::FleetService(fleet::Fleet* fleet, deploy::Engine* deployer,
 
 http::Response FleetService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnauthenticated(*verifier_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*verifier_, request, trail_, logger_, &verified)) return *refused;
   constexpr std::string_view kPrefix = "/v1/apps";
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
   if (rest.empty() || rest == "/") {

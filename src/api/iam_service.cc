@@ -73,7 +73,7 @@ json IamService::UserJson(const auth::IamUser& u) const {
 
 http::Response IamService::Handle(const http::Request& request) const {
   auth::VerifyResult verified;
-  if (auto refused = RefuseUnauthenticated(*access_, request, &verified)) return *refused;
+  if (auto refused = RefuseUnauthenticated(*access_, request, trail_, logger_, &verified)) return *refused;
   const std::optional<std::vector<std::string>> path = Segments(request.path);
   if (!path) return RestError(400, "InvalidParameterValue", "bad escape in " + request.path);
   const std::vector<std::string>& s = *path;

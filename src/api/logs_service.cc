@@ -9,6 +9,7 @@
 #include "api/access.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
+#include "api/authenticate.h"
 #include "api/request_id.h"
 #include "api/text.h"
 #include "logs/logs.h"
@@ -502,18 +503,16 @@ http::Response LogsService::Impl::Handle(const http::Request& request) const {
                                                                    Json::error_handler_t::replace);
     return r;
   };
-  const auth::SignedRequest signed_request{request.method, request.path, request.query,
-                                           &request.headers, request.body};
-  const auth::VerifyResult verified = verifier->Verify(signed_request);
-  if (!verified.ok()) {
-    const std::string code(auth::AuthErrorCode(verified.error));
-    const bool unknown_key = verified.error == auth::AuthError::kInvalidClientTokenId;
-    return fail({unknown_key                       ? "UnrecognizedClientException"
-                 : code == "SignatureDoesNotMatch" ? "InvalidSignatureException"
-                                                   : code + "Exception",
-                 verified.message, unknown_key ? 400 : 403});
-  }
   const auto target = request.Header("X-Amz-Target");
+  const auth::VerifyResult verified = Authenticate(
+      *verifier, request, {"logs"}, trail, logger, "logs.amazonaws.com",
+      target && target->starts_with(kTargetPrefix) ? target->substr(kTargetPrefix.size()) : "");
+  if (!verified.ok()) {
+    const JsonAuthError e = JsonAuthErrorOf(verified);
+    http::Response refused = fail({e.type, verified.message, e.status});
+    AddRetryAfter(verified, &refused);
+    return refused;
+  }
   if (!target || !target->starts_with(kTargetPrefix)) {
     return fail({"UnknownOperationException", "Missing or unknown X-Amz-Target."});
   }

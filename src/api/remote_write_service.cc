@@ -5,6 +5,7 @@
 
 #include "api/access.h"
 #include "api/api.h"
+#include "api/authenticate.h"
 #include "api/form.h"
 #include "api/remote_write_decode.h"
 #include "api/text.h"
@@ -56,13 +57,19 @@ http::Response RemoteWriteService::Impl::Handle(const http::Request& request) co
   const bool signed_request = request.Header("Authorization").has_value();
   if (signed_request || !options.allow_unsigned) {
     if (verifier == nullptr) return Reply(403, "remote write: request signing is not configured");
-    const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
-                                 request.body};
-    const auth::VerifyResult verified = verifier->Verify(sr);
+    // Prometheus' sigv4 block signs for "aps" (Amazon Managed Prometheus); Vigil's own
+    // tools for "monitoring".
+    const auth::VerifyResult verified =
+        Authenticate(*verifier, request, {"aps", "monitoring"}, trail, logger,
+                     "monitoring.amazonaws.com", "RemoteWrite");
     if (!verified.ok()) {
-      const int status = verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403;
-      return Reply(status, std::string(auth::AuthErrorCode(verified.error)) + ": " +
-                               Printable(verified.message, 512));
+      const int status = verified.error == auth::AuthError::kThrottled             ? 429
+                         : verified.error == auth::AuthError::kIncompleteSignature ? 400
+                                                                                   : 403;
+      http::Response refused = Reply(status, std::string(auth::AuthErrorCode(verified.error)) +
+                                                 ": " + Printable(verified.message, 512));
+      AddRetryAfter(verified, &refused);
+      return refused;
     }
     if (std::optional<Refusal> refused =
             Authorize(*verifier, "cloudwatch:PutMetricData", {}, trail, logger,

@@ -4,6 +4,8 @@
 #include <cctype>
 
 #include "api/access.h"
+#include "api/authenticate.h"
+#include "api/text.h"
 
 namespace vigil::api {
 
@@ -30,18 +32,12 @@ http::Response RestFromStatus(const Status& status) {
 }
 
 http::Response RestThrottled(int64_t retry_after_ms, const std::string& message) {
-  http::Response r = RestError(429, "ThrottlingException", message);
-  r.headers.emplace_back("Retry-After",
-                         std::to_string(std::max<int64_t>(1, (retry_after_ms + 999) / 1000)));
+  http::Response r = RestError(429, std::string(auth::AuthErrorCode(auth::AuthError::kThrottled)), message);
+  auth::VerifyResult throttled;
+  throttled.error = auth::AuthError::kThrottled;
+  throttled.retry_after_ms = std::max<int64_t>(1, retry_after_ms);
+  AddRetryAfter(throttled, &r);
   return r;
-}
-
-std::string SourceIp(const http::Request& request) {
-  const std::string& remote = request.remote_address;
-  const size_t colon = remote.rfind(':');
-  std::string ip = colon == std::string::npos ? remote : remote.substr(0, colon);
-  if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
-  return ip;
 }
 
 std::optional<std::string> PercentDecode(std::string_view in) {
@@ -63,15 +59,21 @@ std::optional<std::string> PercentDecode(std::string_view in) {
 
 std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& verifier,
                                                     const http::Request& request,
+                                                    audit::Trail* trail, Logger* logger,
                                                     auth::VerifyResult* result) {
-  const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
-                               request.body};
-  const auth::VerifyResult verified = verifier.Verify(sr);
+  const auth::VerifyResult verified =
+      Authenticate(verifier, request, {"vigil"}, trail, logger, "vigil",
+                   request.method + " " + Printable(request.path, 128));
   if (result != nullptr) *result = verified;
   if (verified.ok()) return std::nullopt;
   if (verified.session_ended) return RestError(401, "Unauthenticated", verified.message);
-  return RestError(verified.error == auth::AuthError::kIncompleteSignature ? 400 : 403,
-                   std::string(auth::AuthErrorCode(verified.error)), verified.message);
+  const int status = verified.error == auth::AuthError::kThrottled             ? 429
+                     : verified.error == auth::AuthError::kIncompleteSignature ? 400
+                                                                               : 403;
+  http::Response refused =
+      RestError(status, std::string(auth::AuthErrorCode(verified.error)), verified.message);
+  AddRetryAfter(verified, &refused);
+  return refused;
 }
 
 std::optional<http::Response> RefuseUnauthorized(const auth::AccessControl& access,

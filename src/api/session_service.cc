@@ -101,7 +101,7 @@ http::Response SessionService::SignIn(const http::Request& request) const {
   }
   const std::string name =
       by_password ? body["username"].get<std::string>() : body["access_key_id"].get<std::string>();
-  const auth::SignInContext context{SourceIp(request),
+  const auth::SignInContext context{std::string(request.PeerAddress()),
                                     std::string(request.Header("User-Agent").value_or(""))};
   const std::string ip_key = "ip:" + context.source_ip;
   const std::string name_key = (by_password ? "user:" : "key:") + Lower(name);
@@ -117,7 +117,7 @@ http::Response SessionService::SignIn(const http::Request& request) const {
         "Too many failed sign-ins; try again in " + std::to_string((wait + 999) / 1000) + " s.";
     RecordCall(trail_, logger_,
                {"signin.amazonaws.com", "ConsoleLogin", &request, nullptr, std::move(params),
-                "ThrottlingException", message});
+                "Throttling", message});
     return RestThrottled(wait, message);
   }
 

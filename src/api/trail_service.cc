@@ -6,6 +6,7 @@
 
 #include "api/access.h"
 #include "api/api.h"
+#include "api/authenticate.h"
 #include "api/request_id.h"
 #include "api/text.h"
 #include "audit/audit.h"
@@ -169,16 +170,16 @@ http::Response CloudTrailService::Handle(const http::Request& request) const {
   auto fail = [&](const TrailError& e) {
     return answer(e.status, Json{{"__type", e.type}, {"message", e.message}});
   };
-  const auth::SignedRequest sr{request.method, request.path, request.query, &request.headers,
-                               request.body};
-  const auth::VerifyResult verified = impl_->verifier->Verify(sr);
-  if (!verified.ok()) {
-    const bool unknown_key = verified.error == auth::AuthError::kInvalidClientTokenId;
-    return fail({unknown_key ? "UnrecognizedClientException"
-                             : std::string(auth::AuthErrorCode(verified.error)) + "Exception",
-                 verified.message, unknown_key ? 400 : 403});
-  }
   const std::string_view op = request.Header("X-Amz-Target")->substr(kTargetPrefix.size());
+  const auth::VerifyResult verified =
+      Authenticate(*impl_->verifier, request, {"cloudtrail"}, impl_->trail, nullptr,
+                   "cloudtrail.amazonaws.com", op);
+  if (!verified.ok()) {
+    const JsonAuthError e = JsonAuthErrorOf(verified);
+    http::Response refused = fail({e.type, verified.message, e.status});
+    AddRetryAfter(verified, &refused);
+    return refused;
+  }
   if (op != "LookupEvents") {
     return fail({"UnknownOperationException",
                  "Operation " + Printable(op, 64) + " is not supported by this server."});

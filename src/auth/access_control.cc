@@ -1,6 +1,7 @@
 // The server's access control: SigV4 or a dashboard session, then IAM.
 #include <ctime>
 
+#include "auth/attempt_limiter.h"
 #include "auth/auth.h"
 #include "auth/crypto.h"
 #include "auth/iam.h"
@@ -37,13 +38,7 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
     if (EqualsIgnoreCase(name, "Cookie") && cookie.empty()) cookie = SessionCookieValue(value);
     if (EqualsIgnoreCase(name, "X-Vigil-Csrf")) csrf = value;
   }
-  if (signed_request || cookie.empty()) {
-    VerifyResult verified = sigv4_->Verify(request);
-    if (verified.ok() && iam_ != nullptr && verified.identity->principal != kRootPrincipal) {
-      iam_->KeyUsed(verified.identity->access_key_id);  // the root key is not an IAM key
-    }
-    return verified;
-  }
+  if (signed_request || cookie.empty()) return VerifySignature(request);
   const std::optional<Session> session = sessions_->Find(cookie);
   if (!session) {
     VerifyResult ended = Refused(AuthError::kInvalidClientTokenId,
@@ -62,6 +57,33 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
       Identity{session->access_key_id, session->principal, "", "", /*session=*/true, session->id,
                session->mfa_at_ms};
   return ok;
+}
+
+VerifyResult ServerAccessControl::VerifySignature(const SignedRequest& request) const {
+  std::string throttle_key;
+  if (limiter_ != nullptr && !request.source_address.empty()) {
+    throttle_key = "sigv4 ";
+    throttle_key.append(request.source_address);
+    if (const int64_t wait_ms = limiter_->RetryAfterMs(throttle_key); wait_ms > 0) {
+      VerifyResult throttled =
+          Refused(AuthError::kThrottled,
+                  "Too many requests with a wrong signature or an unknown key from " +
+                      std::string(request.source_address) + "; retry in " +
+                      std::to_string((wait_ms + 999) / 1000) + " s.");
+      throttled.retry_after_ms = wait_ms;
+      return throttled;
+    }
+  }
+  VerifyResult verified = sigv4_->Verify(request);
+  if (verified.ok()) {
+    if (iam_ != nullptr && verified.identity->principal != kRootPrincipal) {
+      iam_->KeyUsed(verified.identity->access_key_id);  // the root key is not an IAM key
+    }
+  } else if (!throttle_key.empty() && (verified.error == AuthError::kSignatureDoesNotMatch ||
+                                       verified.error == AuthError::kInvalidClientTokenId)) {
+    limiter_->RecordFailure(throttle_key);
+  }
+  return verified;
 }
 
 Authorization AccessControl::Authorize(const Identity&, const AccessRequest&) const {

@@ -15,6 +15,7 @@ AttemptLimiter::Stripe& AttemptLimiter::StripeOf(std::string_view key) const {
 }
 
 int64_t AttemptLimiter::RetryAfterMs(std::string_view key) const {
+  if (size_.load(std::memory_order_relaxed) == 0) return 0;
   Stripe& stripe = StripeOf(key);
   const int64_t now = options_.clock->NowMillis();
   std::lock_guard<std::mutex> lock(stripe.mu);
@@ -33,6 +34,7 @@ void AttemptLimiter::RecordFailure(std::string_view key) {
       Evict(stripe, now);
     }
     it = stripe.entries.emplace(std::string(key), Entry{}).first;
+    size_.fetch_add(1, std::memory_order_relaxed);
   }
   Entry& e = it->second;
   if (now - e.last_failure_ms > options_.window_ms) e.failures = 0;
@@ -49,20 +51,23 @@ void AttemptLimiter::RecordFailure(std::string_view key) {
 void AttemptLimiter::RecordSuccess(std::string_view key) {
   Stripe& stripe = StripeOf(key);
   std::lock_guard<std::mutex> lock(stripe.mu);
-  stripe.entries.erase(std::string(key));
+  size_.fetch_sub(stripe.entries.erase(std::string(key)), std::memory_order_relaxed);
 }
 
 void AttemptLimiter::Evict(Stripe& stripe, int64_t now_ms) {
-  std::erase_if(stripe.entries, [&](const auto& kv) {
-    return now_ms - kv.second.last_failure_ms > options_.window_ms &&
-           kv.second.blocked_until_ms <= now_ms;
-  });
+  size_.fetch_sub(std::erase_if(stripe.entries,
+                                [&](const auto& kv) {
+                                  return now_ms - kv.second.last_failure_ms > options_.window_ms &&
+                                         kv.second.blocked_until_ms <= now_ms;
+                                }),
+                  std::memory_order_relaxed);
   if (stripe.entries.size() < std::max<size_t>(1, options_.max_keys / kStripes)) return;
   auto oldest = std::min_element(stripe.entries.begin(), stripe.entries.end(),
                                  [](const auto& a, const auto& b) {
                                    return a.second.last_failure_ms < b.second.last_failure_ms;
                                  });
   stripe.entries.erase(oldest);
+  size_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace vigil::auth

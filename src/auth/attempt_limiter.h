@@ -10,10 +10,11 @@
 // an HMAC or an Argon2id on it — and answer 429 (ThrottlingException) with Retry-After.
 //
 // Thread-safe. The keys are striped 16 ways so concurrent requests do not queue on one lock; a
-// check on a key that never failed takes one stripe lock and one hash lookup. Memory is bounded:
+// check while no key has failed takes no lock. Memory is bounded:
 // a stripe holding max_keys/16 keys forgets its expired ones, then the one that failed longest
 // ago, so a flood of addresses cannot grow it without bound.
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -63,6 +64,9 @@ class AttemptLimiter {
 
   const AttemptLimiterOptions options_;
   mutable std::array<Stripe, kStripes> stripes_;
+  // Keys held across all stripes. While it is 0 — a server nobody is attacking — a check takes
+  // no lock at all: RetryAfterMs runs for every signed request, on the ingest path.
+  std::atomic<size_t> size_{0};
 };
 
 }  // namespace vigil::auth

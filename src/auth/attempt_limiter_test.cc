@@ -77,7 +77,8 @@ TEST(AttemptLimiterTest, ConcurrentFailuresAreAllCounted) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(limiter.RetryAfterMs("ip:192.0.2.50"), 1'000) << "the 400th failure is the first to cost";
+  EXPECT_EQ(limiter.RetryAfterMs("ip:192.0.2.50"), 1'000)
+      << "the 400th failure is the first to cost";
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ class Store;
 
 namespace vigil::auth {
 
+class AttemptLimiter;
 class Iam;
 
 // The principal of the root key (<data-dir>/credentials): like AWS's root user, it may do
@@ -52,6 +53,7 @@ struct SignedRequest {
   std::string_view query;  // raw query string, "" when none
   const std::vector<std::pair<std::string, std::string>>* headers;  // as received
   std::string_view body;  // raw bytes as received (before any Content-Encoding is undone)
+  std::string_view source_address = {};  // the peer's address, for throttling; "" unknown
 };
 
 // Why verification failed, named as AWS names it (the api module maps these to error
@@ -62,6 +64,7 @@ enum class AuthError {
   kInvalidClientTokenId,        // unknown access key id
   kSignatureDoesNotMatch,
   kRequestExpired,  // X-Amz-Date more than max_skew from now
+  kThrottled,       // the source address failed too often lately; not tried (AttemptLimiter)
 };
 std::string_view AuthErrorCode(AuthError e);  // "SignatureDoesNotMatch", ...
 
@@ -82,6 +85,7 @@ struct VerifyResult {
   // On failure: a session cookie named a session that has ended (REST answers 401, so the
   // dashboard returns to its sign-in page).
   bool session_ended = false;
+  int64_t retry_after_ms = 0;  // kThrottled: when the address may try again
   bool ok() const { return identity.has_value(); }
 };
 
@@ -231,25 +235,34 @@ std::string_view SessionCookieValue(std::string_view cookie_header);
 // only with the session's CSRF token in X-Vigil-Csrf. A request with neither fails as
 // SigV4Verifier says (MissingAuthenticationToken); a dead session or a missing or wrong CSRF
 // token fails as kInvalidClientTokenId / kSignatureDoesNotMatch with a message saying so.
-// A verified signature's key is noted as used in `iam` (its last-used time). A dead session sets
-// VerifyResult::session_ended. Authorize asks `iam` (with aws:CurrentTime and aws:EpochTime from
-// `clock` added to the context and, for a session, aws:MultiFactorAuthPresent "true"/"false"
-// and, with MFA, aws:MultiFactorAuthAge in seconds — as AWS, a signed request carries neither);
-// without iam it allows every authenticated caller. Thread-safe; everything passed
+// A verified signature's key is noted as used in `iam` (its last-used time). With a `limiter`,
+// a signature that names an unknown key or does not match counts as a failure of its source
+// address (SignedRequest::source_address), and an address made to wait is refused as
+// kThrottled before its signature is checked; other failures (a missing or incomplete
+// signature, a skewed clock, an ended session) are mistakes, not guesses, and do not count.
+// A dead session sets VerifyResult::session_ended. Authorize asks `iam` (with aws:CurrentTime
+// and aws:EpochTime from `clock` added to the context and, for a session,
+// aws:MultiFactorAuthPresent "true"/"false" and, with MFA, aws:MultiFactorAuthAge in seconds —
+// as AWS, a signed request carries neither); without iam it allows every authenticated caller.
+// Thread-safe; everything passed
 // in must outlive it.
 class ServerAccessControl final : public AccessControl {
  public:
   ServerAccessControl(const SigV4Verifier* sigv4, const Sessions* sessions,
-                      const Iam* iam = nullptr, const Clock* clock = nullptr)
-      : sigv4_(sigv4), sessions_(sessions), iam_(iam), clock_(clock) {}
+                      const Iam* iam = nullptr, const Clock* clock = nullptr,
+                      AttemptLimiter* limiter = nullptr)
+      : sigv4_(sigv4), sessions_(sessions), iam_(iam), clock_(clock), limiter_(limiter) {}
   VerifyResult Verify(const SignedRequest& request) const override;
   Authorization Authorize(const Identity& identity, const AccessRequest& request) const override;
 
  private:
+  VerifyResult VerifySignature(const SignedRequest& request) const;
+
   const SigV4Verifier* sigv4_;
   const Sessions* sessions_;
   const Iam* iam_;
   const Clock* clock_;
+  AttemptLimiter* limiter_;
 };
 
 // Signs a request with an AWS SigV4 header signature, as botocore does — for Vigil's clients

@@ -1,6 +1,8 @@
 // SHA-256, HMAC-SHA256, hex and randomness through OpenSSL 3's non-deprecated one-shot APIs.
 #include "auth/crypto.h"
 
+#include <cstring>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,19 +12,11 @@
 #include <cstdlib>
 
 #include "auth/auth.h"
+#include "common/ascii.h"
 
 namespace vigil::auth {
 
-std::string HexEncode(std::string_view raw) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(raw.size() * 2, '\0');
-  for (size_t i = 0; i < raw.size(); ++i) {
-    auto b = static_cast<unsigned char>(raw[i]);
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 0xf];
-  }
-  return out;
-}
+std::string HexEncode(std::string_view raw) { return vigil::HexEncode(raw); }
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -105,51 +99,72 @@ const unsigned char* Bytes(std::string_view s) {
 
 }  // namespace
 
-StatusOr<std::string> AesGcmSeal(std::string_view key, std::string_view plaintext,
-                                 std::string_view aad) {
-  if (key.size() != 32 || plaintext.size() > INT_MAX || aad.size() > INT_MAX) {
+Status AesGcmSealTo(std::string_view key, std::string_view nonce, std::string_view plaintext,
+                    std::string_view aad, std::string* out) {
+  if (key.size() != 32 || nonce.size() != kGcmNonceBytes || plaintext.size() > INT_MAX ||
+      aad.size() > INT_MAX) {
     return InvalidArgumentError("AES-256-GCM takes a 32-byte key and inputs under 2 GiB");
   }
-  ASSIGN_OR_RETURN(std::string out, RandomBytes(kGcmNonceBytes));
-  out.resize(kGcmNonceBytes + plaintext.size() + kGcmTagBytes);
-  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
-  auto* ct = nonce + kGcmNonceBytes;
+  const size_t at = out->size();
+  out->resize(at + plaintext.size() + kGcmTagBytes);
+  auto* ct = reinterpret_cast<unsigned char*>(out->data()) + at;
   CipherCtx c;
   int len = 0;
-  if (EVP_EncryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), nonce) != 1 ||
+  if (EVP_EncryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1 ||
       EVP_EncryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
       EVP_EncryptUpdate(c.ctx, ct, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) !=
           1 ||
       EVP_EncryptFinal_ex(c.ctx, ct + len, &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_GET_TAG, kGcmTagBytes, ct + plaintext.size()) != 1) {
+    out->resize(at);
     return InternalError("AES-256-GCM encryption failed");
   }
+  return OkStatus();
+}
+
+Status AesGcmOpenTo(std::string_view key, std::string_view nonce, std::string_view sealed,
+                    std::string_view aad, std::string* out) {
+  if (key.size() != 32 || nonce.size() != kGcmNonceBytes || sealed.size() < kGcmTagBytes ||
+      sealed.size() > INT_MAX || aad.size() > INT_MAX) {
+    return DataLossError("not an AES-256-GCM sealed value (too short)");
+  }
+  const std::string_view ct = sealed.substr(0, sealed.size() - kGcmTagBytes);
+  unsigned char tag[kGcmTagBytes];
+  std::memcpy(tag, sealed.data() + ct.size(), kGcmTagBytes);
+  const size_t at = out->size();
+  out->resize(at + ct.size());
+  auto* pt = reinterpret_cast<unsigned char*>(out->data()) + at;
+  CipherCtx c;
+  int len = 0;
+  if (EVP_DecryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1 ||
+      EVP_DecryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      EVP_DecryptUpdate(c.ctx, pt, &len, Bytes(ct), static_cast<int>(ct.size())) != 1 ||
+      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagBytes, tag) != 1 ||
+      EVP_DecryptFinal_ex(c.ctx, pt + len, &len) != 1) {
+    out->resize(at);
+    return DataLossError(
+        "authentication failed: the value was changed, or sealed for another "
+        "place or key");
+  }
+  return OkStatus();
+}
+
+StatusOr<std::string> AesGcmSeal(std::string_view key, std::string_view plaintext,
+                                 std::string_view aad) {
+  ASSIGN_OR_RETURN(std::string out, RandomBytes(kGcmNonceBytes));
+  const std::string nonce = out;
+  RETURN_IF_ERROR(AesGcmSealTo(key, nonce, plaintext, aad, &out));
   return out;
 }
 
 StatusOr<std::string> AesGcmOpen(std::string_view key, std::string_view sealed,
                                  std::string_view aad) {
-  if (key.size() != 32 || sealed.size() < kGcmNonceBytes + kGcmTagBytes ||
-      sealed.size() > INT_MAX || aad.size() > INT_MAX) {
+  if (sealed.size() < kGcmNonceBytes + kGcmTagBytes) {
     return DataLossError("not an AES-256-GCM sealed value (too short)");
   }
-  const std::string_view nonce = sealed.substr(0, kGcmNonceBytes);
-  const std::string_view ct =
-      sealed.substr(kGcmNonceBytes, sealed.size() - kGcmNonceBytes - kGcmTagBytes);
-  std::string tag(sealed.substr(sealed.size() - kGcmTagBytes));
-  std::string out(ct.size(), '\0');
-  CipherCtx c;
-  int len = 0;
-  if (EVP_DecryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1 ||
-      EVP_DecryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_DecryptUpdate(c.ctx, reinterpret_cast<unsigned char*>(out.data()), &len, Bytes(ct),
-                        static_cast<int>(ct.size())) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagBytes, tag.data()) != 1 ||
-      EVP_DecryptFinal_ex(c.ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &len) != 1) {
-    return DataLossError(
-        "authentication failed: the value was changed, or sealed for another "
-        "place or key");
-  }
+  std::string out;
+  RETURN_IF_ERROR(AesGcmOpenTo(key, sealed.substr(0, kGcmNonceBytes),
+                               sealed.substr(kGcmNonceBytes), aad, &out));
   return out;
 }
 

@@ -24,6 +24,15 @@ bool EqualConstantTime(std::string_view a, std::string_view b);
 inline constexpr size_t kGcmNonceBytes = 12;
 inline constexpr size_t kGcmTagBytes = 16;
 
+// AES-256-GCM with the given 12-byte nonce (never reuse one under a key): appends ciphertext |
+// tag to *out. InvalidArgument unless key is 32 bytes and nonce 12.
+Status AesGcmSealTo(std::string_view key, std::string_view nonce, std::string_view plaintext,
+                    std::string_view aad, std::string* out);
+// Appends the plaintext of ciphertext | tag to *out; DataLoss (nothing appended) when it does
+// not authenticate.
+Status AesGcmOpenTo(std::string_view key, std::string_view nonce, std::string_view sealed,
+                    std::string_view aad, std::string* out);
+
 // AES-256-GCM with a random nonce: nonce | ciphertext | tag, authenticating `aad` too.
 // InvalidArgument unless key is 32 bytes.
 StatusOr<std::string> AesGcmSeal(std::string_view key, std::string_view plaintext,

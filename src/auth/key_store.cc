@@ -36,6 +36,8 @@ std::string_view AuthErrorCode(AuthError e) {
       return "SignatureDoesNotMatch";
     case AuthError::kRequestExpired:
       return "RequestExpired";
+    case AuthError::kThrottled:
+      return "Throttling";
   }
   return "SignatureDoesNotMatch";
 }

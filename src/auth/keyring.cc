@@ -9,6 +9,7 @@
 #include "auth/auth.h"
 #include "auth/crypto.h"
 #include "auth/secret_files.h"
+#include "common/ascii.h"
 
 namespace vigil::auth {
 namespace {
@@ -152,18 +153,39 @@ Status Keyring::RotateDataKeyLocked(std::string_view purpose) {
   return OkStatus();
 }
 
-StatusOr<std::string> Keyring::Seal(std::string_view purpose, std::string_view plaintext,
-                                    std::string_view context) {
+StatusOr<std::pair<uint32_t, std::string>> Keyring::CurrentKey(std::string_view purpose) {
   std::lock_guard l(mu_);
   if (!current_.contains(std::string(purpose))) RETURN_IF_ERROR(RotateDataKeyLocked(purpose));
   const uint32_t id = current_.at(std::string(purpose));
-  ASSIGN_OR_RETURN(std::string sealed, AesGcmSeal(data_keys_.at(id).key, plaintext, context));
+  return std::make_pair(id, data_keys_.at(id).key);
+}
+
+StatusOr<std::string> Keyring::KeyById(uint32_t id, std::string_view purpose) const {
+  std::lock_guard l(mu_);
+  auto it = data_keys_.find(id);
+  if (it == data_keys_.end()) return NotFoundError("no data key " + std::to_string(id));
+  if (!purpose.empty() && it->second.purpose != purpose) {
+    return DataLossError("sealed with data key " + std::to_string(id) + " of purpose '" +
+                         it->second.purpose + "', not '" + std::string(purpose) + "'");
+  }
+  return it->second.key;
+}
+
+StatusOr<std::string> Keyring::Seal(std::string_view purpose, std::string_view plaintext,
+                                    std::string_view context) {
+  ASSIGN_OR_RETURN(auto key, CurrentKey(purpose));
+  ASSIGN_OR_RETURN(std::string sealed, AesGcmSeal(key.second, plaintext, context));
   std::string out(kMagic);
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(id >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(key.first >> shift));
   return out + sealed;
 }
 
 StatusOr<std::string> Keyring::Unseal(std::string_view sealed, std::string_view context) const {
+  return UnsealFor("", sealed, context);
+}
+
+StatusOr<std::string> Keyring::UnsealFor(std::string_view purpose, std::string_view sealed,
+                                         std::string_view context) const {
   if (!sealed.starts_with(kMagic) || sealed.size() < kMagic.size() + 4) {
     return DataLossError("not a sealed value");
   }
@@ -171,14 +193,13 @@ StatusOr<std::string> Keyring::Unseal(std::string_view sealed, std::string_view 
   for (size_t i = 0; i < 4; ++i) {
     id = id << 8 | static_cast<unsigned char>(sealed[kMagic.size() + i]);
   }
-  std::string key;
-  {
-    std::lock_guard l(mu_);
-    auto it = data_keys_.find(id);
-    if (it == data_keys_.end()) return NotFoundError("no data key " + std::to_string(id));
-    key = it->second.key;
-  }
+  ASSIGN_OR_RETURN(std::string key, KeyById(id, purpose));
   return AesGcmOpen(key, sealed.substr(kMagic.size() + 4), context);
+}
+
+bool Keyring::IsSealedValue(std::string_view value) {
+  return value.starts_with(kMagic) && value.size() >= kMagic.size() + 4 + kGcmNonceBytes +
+                                                          kGcmTagBytes;
 }
 
 StatusOr<std::string> Keyring::RotateMasterKey(std::string_view new_master_hex) {
@@ -209,11 +230,49 @@ std::string Keyring::MasterFingerprint() const {
 std::vector<Keyring::DataKeyInfo> Keyring::DataKeys() const {
   std::lock_guard l(mu_);
   std::vector<DataKeyInfo> out;
+  std::map<std::string, int> versions;
   for (const auto& [id, key] : data_keys_) {
     auto cur = current_.find(key.purpose);
-    out.push_back({id, key.purpose, key.created_ms, cur != current_.end() && cur->second == id});
+    out.push_back({id, key.purpose, ++versions[key.purpose], key.created_ms,
+                   cur != current_.end() && cur->second == id});
   }
   return out;
+}
+
+StatusOr<std::string> LoadOrCreateSealedSecret(Keyring& ring, const std::string& dir,
+                                               const std::string& name) {
+  const std::string plain_path = dir + "/" + name;
+  const std::string sealed_path = plain_path + ".sealed";
+  const std::string context = "vigil-secret-file:" + name;
+  StatusOr<std::string> stored = ReadFile(sealed_path);
+  std::string secret;
+  if (stored.ok()) {
+    const std::string_view line = std::string_view(*stored).substr(0, stored->find('\n'));
+    std::optional<std::string> sealed = HexDecode(TrimBlanks(line));
+    if (!sealed) return DataLossError(sealed_path + ": not a sealed secret");
+    StatusOr<std::string> opened = ring.UnsealFor("secrets", *sealed, context);
+    if (!opened.ok()) return DataLossError(sealed_path + ": " + opened.status().message());
+    secret = *std::move(opened);
+  } else if (stored.status().code() != StatusCode::kNotFound) {
+    return stored.status();
+  } else {
+    StatusOr<std::string> plain = ReadFile(plain_path);
+    if (plain.ok()) {
+      ASSIGN_OR_RETURN(secret, LoadOrCreateSecret(dir, name));  // validates it
+    } else if (plain.status().code() == StatusCode::kNotFound) {
+      ASSIGN_OR_RETURN(std::string raw, RandomBytes(32));
+      secret = HexEncode(raw);
+    } else {
+      return plain.status();
+    }
+    ASSIGN_OR_RETURN(std::string sealed, ring.Seal("secrets", secret, context));
+    RETURN_IF_ERROR(WriteFileAtomic(dir, sealed_path, HexEncode(sealed) + "\n"));
+  }
+  // The plaintext goes once its sealed copy is durable (also after a crash in between).
+  if (std::remove(plain_path.c_str()) != 0 && errno != ENOENT) {
+    return IoError("remove", plain_path, errno);
+  }
+  return secret;
 }
 
 }  // namespace vigil::auth

@@ -147,5 +147,83 @@ TEST_F(KeyringTest, BadMasterKeysAndDamagedFilesAreNamed) {
   EXPECT_NE(damaged.status().message().find("datakeys.json"), std::string::npos);
 }
 
+TEST_F(KeyringTest, CiphersArePurposeSeparatedAndOutliveRotations) {
+  auto ring = Open();
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  std::unique_ptr<storage::Cipher> deploy = (*ring)->CipherFor("deploy");
+  std::unique_ptr<storage::Cipher> logs = (*ring)->CipherFor("logs");
+  auto value = deploy->Seal("ENV=secret", "deploy:manifest:web/v2");
+  ASSERT_TRUE(value.ok()) << value.status().ToString();
+  EXPECT_TRUE(deploy->IsSealed(*value));
+  EXPECT_FALSE(deploy->IsSealed("ENV=secret"));
+  EXPECT_EQ(*deploy->Open(*value, "deploy:manifest:web/v2"), "ENV=secret");
+  EXPECT_EQ(deploy->Open(*value, "deploy:manifest:web/v3").status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(logs->Open(*value, "deploy:manifest:web/v2").status().code(), StatusCode::kDataLoss);
+
+  std::string header;
+  auto file = logs->NewFile("logs-segment:g/1.seg", &header);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_EQ(header.size(), storage::FileCipher::kHeaderBytes);
+  std::string sealed;
+  ASSERT_TRUE((*file)->Seal(7, "record seven", &sealed).ok());
+  EXPECT_EQ(sealed.size(), 12 + storage::FileCipher::kTagBytes);
+  // A new data key version and a new master key: the file still opens, by its header.
+  ASSERT_TRUE((*ring)->RotateDataKey("logs").ok());
+  ASSERT_TRUE((*ring)->RotateMasterKey("").ok());
+  ring->reset();
+  ring = Open();
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  logs = (*ring)->CipherFor("logs");
+  auto reopened = logs->OpenFile(header, "logs-segment:g/1.seg");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  std::string plain;
+  ASSERT_TRUE((*reopened)->Open(7, sealed, &plain).ok());
+  EXPECT_EQ(plain, "record seven");
+  // Another record number, another file's context, or another purpose: DataLoss.
+  plain.clear();
+  EXPECT_EQ((*reopened)->Open(8, sealed, &plain).code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(plain.empty());
+  auto elsewhere = logs->OpenFile(header, "logs-segment:g/2.seg");
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_EQ((*elsewhere)->Open(7, sealed, &plain).code(), StatusCode::kDataLoss);
+  EXPECT_EQ((*ring)->CipherFor("tsdb")->OpenFile(header, "logs-segment:g/1.seg").status().code(),
+            StatusCode::kDataLoss);
+  // Versions count per purpose; the newest is current.
+  int logs_keys = 0;
+  for (const auto& k : (*ring)->DataKeys()) {
+    if (k.purpose != "logs") continue;
+    ++logs_keys;
+    EXPECT_EQ(k.version, logs_keys);
+    EXPECT_EQ(k.current, logs_keys == 2);
+  }
+  EXPECT_EQ(logs_keys, 2);
+}
+
+TEST_F(KeyringTest, SealedSecretFileReplacesThePlaintextOne) {
+  auto ring = Open();
+  ASSERT_TRUE(ring.ok());
+  const std::string plain_secret = "an-old-plaintext-webhook-secret-0123456789";
+  std::ofstream(dir_ / "keys" / "webhook-secret") << plain_secret << "\n";
+  auto migrated = LoadOrCreateSealedSecret(**ring, (dir_ / "keys").string(), "webhook-secret");
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  EXPECT_EQ(*migrated, plain_secret);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "keys" / "webhook-secret"));
+  EXPECT_EQ(Read("webhook-secret.sealed").find(plain_secret), std::string::npos);
+  auto again = LoadOrCreateSealedSecret(**ring, (dir_ / "keys").string(), "webhook-secret");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, plain_secret);
+
+  // A fresh one is made sealed; a damaged sealed file is DataLoss naming it.
+  auto fresh = LoadOrCreateSealedSecret(**ring, (dir_ / "keys").string(), "other-secret");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->size(), 64u);
+  std::string text = Read("other-secret.sealed");
+  text[20] = text[20] == 'a' ? 'b' : 'a';
+  std::ofstream(dir_ / "keys" / "other-secret.sealed") << text;
+  auto damaged = LoadOrCreateSealedSecret(**ring, (dir_ / "keys").string(), "other-secret");
+  EXPECT_EQ(damaged.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(damaged.status().message().find("other-secret.sealed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::auth

@@ -126,6 +126,7 @@ TEST(AuthErrorCodeTest, Names) {
   EXPECT_EQ(AuthErrorCode(AuthError::kIncompleteSignature), "IncompleteSignature");
   EXPECT_EQ(AuthErrorCode(AuthError::kInvalidClientTokenId), "InvalidClientTokenId");
   EXPECT_EQ(AuthErrorCode(AuthError::kSignatureDoesNotMatch), "SignatureDoesNotMatch");
+  EXPECT_EQ(AuthErrorCode(AuthError::kThrottled), "Throttling");
   EXPECT_EQ(AuthErrorCode(AuthError::kRequestExpired), "RequestExpired");
 }
 

@@ -16,6 +16,7 @@
 //   vigil deploy APP LABEL [--policy P] [--batch N|N%] [--bake 30s] [--alarm A]... [--canary C]...
 //   vigil rollback APP [--to LABEL];  vigil deployments APP | show ID
 //   vigil canaries list | run NAME
+//   vigil keys list | rotate-master | rotate PURPOSE | webhook-secret
 //   vigil iam list-users | create-user NAME | create-access-key NAME | attach-policy ... | simulate
 //   common: --endpoint URL (default $VIGIL_ENDPOINT or http://127.0.0.1:4510),
 //           --data-dir DIR (its credentials file; default ./vigil-data), --region R,
@@ -62,5 +63,9 @@ int RunCanaries(const std::vector<std::string>& args, std::FILE* out, std::FILE*
 // RunMetrics' exit codes; simulate exits 1 when the action is denied.
 int RunIam(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 extern const char* const kCanariesUsage;
+
+// Runs `vigil keys list|rotate-master|rotate PURPOSE|webhook-secret` against /v1/keys, with
+// RunMetrics' exit codes.
+int RunKeys(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 
 }  // namespace vigil::cli

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,11 +21,19 @@ extern char** environ;
 namespace vigil::deploy {
 namespace {
 
-// Runs argv (PATH searched) with stderr into `err_path`; its exit status, or an error.
-StatusOr<int> RunTool(const std::vector<std::string>& argv, const std::string& err_path) {
+// Runs argv (PATH searched) with `input` on its stdin and stderr into `err_path`; its exit
+// status, or an error. The input goes through a socket pair rather than a file (a bundle is
+// never on disk as an archive) or a pipe (a child that exits early would raise SIGPIPE here;
+// send's MSG_NOSIGNAL does not).
+StatusOr<int> RunTool(const std::vector<std::string>& argv, std::string_view input,
+                      const std::string& err_path) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return IoError("socketpair for", argv[0], errno);
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDIN_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -34,7 +43,19 @@ StatusOr<int> RunTool(const std::vector<std::string>& argv, const std::string& e
   pid_t pid = 0;
   const int err = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (err != 0) return IoError("run", argv[0], err);
+  ::close(fds[1]);
+  if (err != 0) {
+    ::close(fds[0]);
+    return IoError("run", argv[0], err);
+  }
+  // A child that stops reading (a bad archive) ends the feeding with EPIPE; its exit says why.
+  while (!input.empty()) {
+    const ssize_t n = ::send(fds[0], input.data(), input.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    input.remove_prefix(static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return IoError("wait for", argv[0], errno);
@@ -56,13 +77,11 @@ StatusOr<std::string> ReadWholeFile(const std::string& path) {
 Status Unpack(const std::string& archive, const std::string& dir) {
   std::error_code ec;
   if (std::filesystem::exists(dir, ec)) return AlreadyExistsError(dir + " exists");
-  const std::string archive_path = dir + ".tar.gz";
   const std::string err_path = dir + ".err";
-  RETURN_IF_ERROR(storage::WriteFileAtomic(archive_path, archive));
   Status result = storage::CreateDirs(dir);
   if (result.ok()) {
     StatusOr<int> exit = RunTool(
-        {"tar", "-xzf", archive_path, "-C", dir, "--no-same-owner", "--delay-directory-restore"},
+        {"tar", "-xzf", "-", "-C", dir, "--no-same-owner", "--delay-directory-restore"}, archive,
         err_path);
     if (!exit.ok()) {
       result = exit.status();
@@ -77,7 +96,6 @@ Status Unpack(const std::string& archive, const std::string& dir) {
                                                      : message));
     }
   }
-  std::filesystem::remove(archive_path, ec);
   std::filesystem::remove(err_path, ec);
   if (!result.ok()) std::filesystem::remove_all(dir, ec);
   return result;

@@ -7,7 +7,7 @@
 namespace vigil::deploy {
 
 // Unpacks the gzip-compressed tar `archive` into `dir`, which must not exist, with the system's
-// tar (GNU tar: member names are kept inside `dir`, owners are not restored). On failure `dir`
+// tar reading it from its stdin (the archive is never written to disk) (GNU tar: member names are kept inside `dir`, owners are not restored). On failure `dir`
 // is removed and the status carries tar's message: InvalidArgument for an archive tar refuses.
 Status Unpack(const std::string& archive, const std::string& dir);
 

@@ -32,6 +32,7 @@
 #include "common/status.h"
 #include "fleet/fleet.h"
 #include "state/state.h"
+#include "storage/cipher.h"
 
 namespace vigil::deploy {
 
@@ -130,6 +131,11 @@ struct Options {
   Watch* watch = nullptr;              // optional: no alarms, no canaries
   const Clock* clock = nullptr;        // required
   Logger* logger = nullptr;            // required
+  // Optional: seals each version's manifest (it holds the app's environment variables) in the
+  // state store, bound to the version; the manifest.yaml of a stored bundle is then removed
+  // from the version's directory (the sealed record is what the engine reads). Null: stored
+  // as uploaded. Must outlive the engine.
+  storage::Cipher* cipher = nullptr;
   int64_t poll_ms = 100;               // how often a deployment looks at what it watches
 };
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "auth/keyring.h"
 #include "deploy/records.h"
 #include "tests/testutil/await.h"
 #include "state/state.h"
@@ -96,17 +97,22 @@ class DeployTest : public testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void Open() {
+  Options EngineOptions() {
     Options o;
     o.data_dir = dir_;
     o.apps = {app_};
     o.store = store_.get();
     o.parse_manifest = ParseTestManifest;
+    o.cipher = cipher_.get();
     o.watch = &watch_;
     o.clock = &clock_;
     o.logger = &NullLogger();
     o.poll_ms = 20;
-    auto engine = Engine::Open(o);
+    return o;
+  }
+
+  void Open() {
+    auto engine = Engine::Open(EngineOptions());
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
     auto specs = engine_->CurrentSpecs();
@@ -199,6 +205,8 @@ class DeployTest : public testing::Test {
   TestWatch watch_;
   fleet::AppSpec app_;
   std::unique_ptr<state::Store> store_;
+  std::unique_ptr<auth::Keyring> keyring_;
+  std::unique_ptr<storage::Cipher> cipher_;  // null: manifests stored as uploaded
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<fleet::Fleet> fleet_;
   int bundles_ = 0;
@@ -229,6 +237,46 @@ TEST_F(DeployTest, StoresVersionsFromBundlesAndRefusesBadOnes) {
   EXPECT_EQ((*versions)[1].label, "v2");
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/versions/web/v2/manifest.yaml"));
   EXPECT_EQ(*engine_->CurrentVersion("web"), "v1");
+}
+
+// With a keyring, manifests (the apps' environment) are sealed in the state store and not left
+// in the version's directory; versions stored before are migrated at Open; a sealed record
+// moved to another version does not open.
+TEST_F(DeployTest, ManifestsAreSealedBoundToTheirVersion) {
+  Open();
+  CreateVersion("v2", "--exit-after-ms\n600001\n");
+  StopAll();
+  auto ring = auth::Keyring::Open(auth::KeyringOptions{dir_ + "/keys", "", nullptr});
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  keyring_ = std::move(*ring);
+  cipher_ = keyring_->CipherFor("deploy");
+  Open();
+  CreateVersion("v3", "--exit-after-ms\n600002\n");
+  for (const char* label : {"v2", "v3"}) {
+    SCOPED_TRACE(label);
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/versions/web/" + label + "/manifest.yaml"));
+    auto record = store_->Get(kVersionsTable, std::string("web/") + label);
+    ASSERT_TRUE(record.ok() && record->has_value());
+    EXPECT_EQ((*record)->find("60000"), std::string::npos) << **record;
+    EXPECT_NE((*record)->find("manifest_sealed"), std::string::npos);
+  }
+  StopAll();
+  Open();
+  auto versions = engine_->Versions("web");
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 3u);
+  EXPECT_EQ((*versions)[1].manifest, "--exit-after-ms\n600001\n");
+  EXPECT_EQ((*versions)[2].manifest, "--exit-after-ms\n600002\n");
+  StopAll();
+  auto v3 = store_->Get(kVersionsTable, "web/v3");
+  std::string moved = **v3;
+  const size_t at = moved.find("\"label\":\"v3\"");
+  ASSERT_NE(at, std::string::npos) << moved;
+  moved.replace(at, 12, "\"label\":\"v4\"");
+  ASSERT_TRUE(store_->Put(kVersionsTable, "web/v4", moved).ok());
+  auto engine = Engine::Open(EngineOptions());
+  EXPECT_EQ(engine.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(engine.status().message().find("'v4'"), std::string::npos) << engine.status().ToString();
 }
 
 TEST_F(DeployTest, EveryPolicyReplacesTheVersionWithoutAMomentWithoutTargets) {

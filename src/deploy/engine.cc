@@ -1,6 +1,8 @@
 #include "deploy/engine.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
 
 #include "deploy/bundle.h"
@@ -11,6 +13,14 @@ namespace {
 
 std::string VersionKey(const std::string& app, const std::string& label) {
   return app + "/" + label;
+}
+
+// With manifests sealed in the state store, the bundle's own manifest.yaml (the environment in
+// the clear) is removed from the version's directory; the engine never reads it there.
+Status RemoveManifestCopy(const std::string& version_dir) {
+  const std::string path = version_dir + "/manifest.yaml";
+  if (std::remove(path.c_str()) != 0 && errno != ENOENT) return IoError("remove", path, errno);
+  return OkStatus();
 }
 
 // The n of a deploy_runs key "<app>/<n:010>".
@@ -31,8 +41,17 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(Options options) {
 Status EngineImpl::Load() {
   state::Store& store = *options_.store;
   ASSIGN_OR_RETURN(std::vector<state::Record> versions, store.Scan(kVersionsTable, ""));
+  state::Batch batch;
   for (const state::Record& r : versions) {
-    ASSIGN_OR_RETURN(Version v, DecodeVersion(r.value));
+    ASSIGN_OR_RETURN(Version v, DecodeVersion(r.value, options_.cipher));
+    if (options_.cipher != nullptr && !v.manifest.empty()) {
+      // Stored before manifests were sealed: seal it now, and drop the bundle's plaintext copy.
+      if (r.value.find("\"manifest_sealed\"") == std::string::npos) {
+        ASSIGN_OR_RETURN(std::string sealed, EncodeVersion(v, options_.cipher));
+        batch.Put(kVersionsTable, r.key, sealed);
+      }
+      RETURN_IF_ERROR(RemoveManifestCopy(VersionDir(v.app, v.label)));
+    }
     versions_[r.key] = std::move(v);
   }
   ASSIGN_OR_RETURN(std::vector<state::Record> apps, store.Scan(kAppsTable, ""));
@@ -47,13 +66,13 @@ Status EngineImpl::Load() {
     runs_[r.key] = std::move(d);
   }
   // Each configured app's own version, "v1"; the app serves it until something is deployed.
-  state::Batch batch;
   for (const fleet::AppSpec& app : options_.apps) {
     const std::string key = VersionKey(app.name, std::string(kConfigLabel));
     if (!versions_.contains(key)) {
       Version v{app.name, std::string(kConfigLabel), "config", "the configuration's app", "",
                 NowMs()};
-      batch.Put(kVersionsTable, key, EncodeVersion(v));
+      ASSIGN_OR_RETURN(std::string record, EncodeVersion(v, options_.cipher));
+      batch.Put(kVersionsTable, key, record);
       versions_[key] = std::move(v);
     }
     if (!apps_.contains(app.name)) {
@@ -203,11 +222,13 @@ StatusOr<Version> EngineImpl::CreateVersion(const std::string& app, const std::s
   std::filesystem::rename(staging, dir, ec);
   if (ec) return discard(IoError("rename", staging, ec.value()));
   Version v{app, label, "bundle", description, *manifest, NowMs()};
+  ASSIGN_OR_RETURN(std::string record, EncodeVersion(v, options_.cipher));
   std::lock_guard l(versions_mu_);
   if (versions_.contains(key)) {  // created meanwhile by another call
     return AlreadyExistsError("app '" + app + "' already has a version '" + label + "'");
   }
-  RETURN_IF_ERROR(options_.store->Put(kVersionsTable, key, EncodeVersion(v)));
+  RETURN_IF_ERROR(options_.store->Put(kVersionsTable, key, record));
+  if (options_.cipher != nullptr) RETURN_IF_ERROR(RemoveManifestCopy(dir));
   versions_[key] = v;
   options_.logger->Info("deploy", app + ": version '" + label + "' created");
   return v;

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "common/ascii.h"
+
 namespace vigil::deploy {
 namespace {
 
@@ -77,22 +79,53 @@ std::string RunKey(const std::string& app, int n) {
   return app + "/" + digits;
 }
 
-std::string EncodeVersion(const Version& v) {
-  return json{{"app", v.app},
-              {"label", v.label},
-              {"source", v.source},
-              {"description", v.description},
-              {"manifest", v.manifest},
-              {"created_ms", v.created_ms}}
-      .dump();
+namespace {
+
+std::string ManifestContext(const Version& v) {
+  return "deploy:manifest:" + v.app + "/" + v.label;
 }
 
-StatusOr<Version> DecodeVersion(const std::string& text) {
-  return Decode<Version>(text, "version", [](const json& j) {
+}  // namespace
+
+StatusOr<std::string> EncodeVersion(const Version& v, storage::Cipher* cipher) {
+  json doc{{"app", v.app},
+           {"label", v.label},
+           {"source", v.source},
+           {"description", v.description},
+           {"created_ms", v.created_ms}};
+  if (cipher != nullptr && !v.manifest.empty()) {
+    ASSIGN_OR_RETURN(std::string sealed, cipher->Seal(v.manifest, ManifestContext(v)));
+    doc["manifest_sealed"] = HexEncode(sealed);
+    doc["manifest"] = "";
+  } else {
+    doc["manifest"] = v.manifest;
+  }
+  return doc.dump();
+}
+
+StatusOr<Version> DecodeVersion(const std::string& text, const storage::Cipher* cipher) {
+  std::string sealed_hex;
+  ASSIGN_OR_RETURN(Version v, Decode<Version>(text, "version", [&](const json& j) {
+    sealed_hex = j.value("manifest_sealed", "");
     return Version{j.at("app").get<std::string>(),         j.at("label").get<std::string>(),
                    j.at("source").get<std::string>(),      j.at("description").get<std::string>(),
                    j.at("manifest").get<std::string>(),    j.at("created_ms").get<int64_t>()};
-  });
+  }));
+  if (sealed_hex.empty()) return v;
+  const std::string what = "version '" + v.label + "' of app '" + v.app + "'";
+  if (cipher == nullptr) {
+    return FailedPreconditionError("the manifest of " + what + " is sealed and no keyring is open");
+  }
+  std::optional<std::string> sealed = HexDecode(sealed_hex);
+  if (!sealed) return DataLossError("the sealed manifest of " + what + " is not hex");
+  StatusOr<std::string> manifest = cipher->Open(*sealed, ManifestContext(v));
+  if (!manifest.ok()) {
+    return DataLossError("the sealed manifest of " + what + " (state store table " +
+                         std::string(kVersionsTable) + ") does not open: " +
+                         manifest.status().message());
+  }
+  v.manifest = *std::move(manifest);
+  return v;
 }
 
 std::string EncodeDeployment(const Deployment& d) {

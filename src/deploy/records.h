@@ -8,6 +8,7 @@
 #include <string>
 
 #include "deploy/deploy.h"
+#include "storage/cipher.h"
 
 namespace vigil::deploy {
 
@@ -23,8 +24,13 @@ struct AppRecord {
   std::string previous;  // "" when there is none
 };
 
-std::string EncodeVersion(const Version& v);
-StatusOr<Version> DecodeVersion(const std::string& json);
+// With a cipher, a non-empty manifest is stored sealed (hex, "manifest_sealed") bound to
+// "deploy:manifest:<app>/<label>", so a record moved to another version does not open; errors
+// as Cipher::Seal. Without one it is stored as is.
+StatusOr<std::string> EncodeVersion(const Version& v, storage::Cipher* cipher);
+// Opens a sealed manifest with `cipher` (FailedPrecondition without one; DataLoss naming the
+// version when it does not open); a plaintext one is taken as is (stored before sealing began).
+StatusOr<Version> DecodeVersion(const std::string& json, const storage::Cipher* cipher);
 std::string EncodeDeployment(const Deployment& d);
 StatusOr<Deployment> DecodeDeployment(const std::string& json);
 std::string EncodeApp(const AppRecord& a);

@@ -33,6 +33,8 @@ struct Request {
 
   // Value of the first header with this name (ASCII case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
+  // The peer's address without its port: "127.0.0.1", "::1".
+  std::string_view PeerAddress() const;
 };
 
 struct Response {

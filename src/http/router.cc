@@ -5,18 +5,18 @@
 #include <utility>
 #include <vector>
 
-#include "http/http.h"
 #include "common/ascii.h"
+#include "http/http.h"
 
 namespace vigil::http {
 namespace {
-
 
 bool IsAnyMethod(std::string_view method) { return method.empty() || method == "*"; }
 
 // An exact path, or a prefix when the route's path ends with '*' ("/v1/apps/*").
 bool PathMatches(std::string_view route, std::string_view path) {
-  if (!route.empty() && route.back() == '*') return path.starts_with(route.substr(0, route.size() - 1));
+  if (!route.empty() && route.back() == '*')
+    return path.starts_with(route.substr(0, route.size() - 1));
   return route == path;
 }
 
@@ -27,6 +27,17 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
     if (EqualsIgnoreCase(key, name)) return std::string_view(value);
   }
   return std::nullopt;
+}
+
+std::string_view Request::PeerAddress() const {
+  std::string_view host = remote_address;
+  if (const size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
 }
 
 Response Response::Text(int status, std::string body, std::string content_type) {

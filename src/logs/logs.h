@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/status.h"
+#include "storage/cipher.h"
 #include "logs/filter_pattern.h"
 #include "state/state.h"
 
@@ -136,6 +137,12 @@ struct Options {
   bool background = true;  // cut and apply retention on a thread of the store's own
   // Called for each sample a metric filter makes (from the putting thread); may be empty.
   std::function<void(const FilterSample&)> on_sample;
+  // Encryption at rest (docs/format/logs.md, wal.md). `cipher` opens encrypted log segments
+  // and segment files (null: an encrypted one is an error); with `encrypt`, every segment and
+  // log segment written from now on is encrypted with it. Older files keep their form and stay
+  // readable. Must outlive the store.
+  storage::Cipher* cipher = nullptr;
+  bool encrypt = false;
 };
 
 class Store {

@@ -17,6 +17,18 @@ namespace vigil::logs {
 namespace {
 
 constexpr std::string_view kHeader = "VLOGSEG1";
+// An encrypted segment: this magic, the file key header, then sealed blocks (block b is record
+// b + 1) and the sealed index (record 0).
+constexpr std::string_view kEncryptedHeader = "VLOGSEG2";
+
+// The file key's context: "<group dir>/<file name>", the last two parts of the path.
+std::string CipherContext(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const size_t before = slash == std::string::npos || slash == 0
+                            ? std::string::npos
+                            : path.find_last_of('/', slash - 1);
+  return "logs-segment:" + path.substr(before == std::string::npos ? 0 : before + 1);
+}
 constexpr std::string_view kEnd = "VLOGEND1";
 constexpr size_t kFooterBytes = 8 + 4 + 8;  // index offset, index crc, end magic
 // Raw bytes gathered into one block: big enough to compress well, small enough that a query
@@ -98,8 +110,15 @@ Segment::~Segment() {
 }
 
 Status Segment::Write(const std::string& path, uint64_t cut,
-                      const std::vector<const StoredEvent*>& events) {
-  std::string file(kHeader);
+                      const std::vector<const StoredEvent*>& events, storage::Cipher* cipher) {
+  std::string file(cipher != nullptr ? kEncryptedHeader : kHeader);
+  std::unique_ptr<storage::FileCipher> key;
+  if (cipher != nullptr) {
+    std::string key_header;
+    ASSIGN_OR_RETURN(key, cipher->NewFile(CipherContext(path), &key_header));
+    file += key_header;
+  }
+  std::string sealed;
   std::string index, raw, stored;
   std::map<uint64_t, StreamStats> streams;
   uint64_t max_id = 0;
@@ -127,6 +146,11 @@ Status Segment::Write(const std::string& path, uint64_t cut,
       ++i;
     }
     if (!Deflate(raw, &stored)) return InternalError("compressing a block of " + path);
+    if (key != nullptr) {
+      sealed.clear();
+      RETURN_IF_ERROR(key->Seal(n_blocks + 1, stored, &sealed));
+      stored.swap(sealed);
+    }
     storage::PutVarint64(&block_index, file.size());
     storage::PutVarint64(&block_index, stored.size());
     storage::PutVarint64(&block_index, raw.size());
@@ -145,6 +169,11 @@ Status Segment::Write(const std::string& path, uint64_t cut,
   index += block_index;
   storage::PutVarint64(&index, streams.size());
   for (const auto& [id, s] : streams) PutStats(&index, id, s);
+  if (key != nullptr) {
+    sealed.clear();
+    RETURN_IF_ERROR(key->Seal(0, index, &sealed));
+    index.swap(sealed);
+  }
   const uint64_t index_offset = file.size();
   file += index;
   storage::PutFixed64(&file, index_offset);
@@ -153,7 +182,8 @@ Status Segment::Write(const std::string& path, uint64_t cut,
   return storage::WriteFileAtomic(path, file);
 }
 
-StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) {
+StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path,
+                                                       const storage::Cipher* cipher) {
   auto seg = std::make_shared<Segment>();
   seg->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (seg->fd_ < 0) return UnavailableError("opening " + path + ": " + std::strerror(errno));
@@ -161,19 +191,42 @@ StatusOr<std::shared_ptr<const Segment>> Segment::Open(const std::string& path) 
   if (size < kHeader.size() + kFooterBytes) return Corrupt(path, 0, "too short for a segment");
   std::string head, footer, index;
   RETURN_IF_ERROR(PRead(seg->fd_, path, 0, kHeader.size(), &head));
-  if (head != kHeader) return Corrupt(path, 0, "not a log segment (bad magic)");
+  size_t header_bytes = kHeader.size();
+  if (head == kEncryptedHeader) {
+    if (cipher == nullptr) {
+      return FailedPreconditionError(path + ": the segment is encrypted and no keyring was given");
+    }
+    header_bytes += storage::FileCipher::kHeaderBytes;
+    std::string key_header;
+    if (size < header_bytes + kFooterBytes) return Corrupt(path, 0, "too short for a segment");
+    RETURN_IF_ERROR(PRead(seg->fd_, path, kHeader.size(), storage::FileCipher::kHeaderBytes,
+                          &key_header));
+    StatusOr<std::unique_ptr<storage::FileCipher>> key =
+        cipher->OpenFile(key_header, CipherContext(path));
+    if (!key.ok()) return Status(key.status().code(), path + ": " + key.status().message());
+    seg->cipher_ = *std::move(key);
+  } else if (head != kHeader) {
+    return Corrupt(path, 0, "not a log segment (bad magic)");
+  }
   RETURN_IF_ERROR(PRead(seg->fd_, path, size - kFooterBytes, kFooterBytes, &footer));
   if (std::string_view(footer).substr(12) != kEnd) {
     return Corrupt(path, size - 8, "no end marker (a torn write?)");
   }
   const uint64_t index_offset = storage::DecodeFixed64(footer.data());
   const uint32_t index_crc = storage::DecodeFixed32(footer.data() + 8);
-  if (index_offset < kHeader.size() || index_offset > size - kFooterBytes) {
+  if (index_offset < header_bytes || index_offset > size - kFooterBytes) {
     return Corrupt(path, size - kFooterBytes, "index offset out of range");
   }
   RETURN_IF_ERROR(PRead(seg->fd_, path, index_offset, size - kFooterBytes - index_offset, &index));
   if (storage::crc32c::Value(index) != index_crc) {
     return Corrupt(path, index_offset, "index checksum mismatch");
+  }
+  if (seg->cipher_ != nullptr) {
+    std::string plain;
+    if (Status s = seg->cipher_->Open(0, index, &plain); !s.ok()) {
+      return Corrupt(path, index_offset, "the index does not authenticate (" + s.message() + ")");
+    }
+    index.swap(plain);
   }
 
   seg->path_ = path;
@@ -220,6 +273,14 @@ Status Segment::ForEachInBlock(size_t b, const std::function<void(const EventVie
   RETURN_IF_ERROR(PRead(fd_, path_, m.offset, m.size, &stored));
   if (storage::crc32c::Value(stored) != m.crc) {
     return Corrupt(path_, m.offset, "block checksum mismatch");
+  }
+  if (cipher_ != nullptr) {
+    std::string plain;
+    if (Status s = cipher_->Open(b + 1, stored, &plain); !s.ok()) {
+      return Corrupt(path_, m.offset, "block " + std::to_string(b) + " does not authenticate (" +
+                                          s.message() + ")");
+    }
+    stored.swap(plain);
   }
   if (!Inflate(stored, m.raw_size, &raw)) return Corrupt(path_, m.offset, "block does not inflate");
   std::string_view in(raw);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "storage/cipher.h"
 
 namespace vigil::logs {
 
@@ -57,16 +58,23 @@ class Segment {
   // Writes `events` (sorted by EventBefore, non-empty; not copied) as the segment file `path`
   // (atomically: a temporary file renamed into place, fsynced). `cut` is the log segment number the
   // cut began, recorded so that Open knows which logged events this file already holds.
+  // With `cipher`, the segment is encrypted ("VLOGSEG2"): each compressed block and the index
+  // sealed with a key of the file's own, bound to its group directory and name.
   static Status Write(const std::string& path, uint64_t cut,
-                      const std::vector<const StoredEvent*>& events);
+                      const std::vector<const StoredEvent*>& events,
+                      storage::Cipher* cipher = nullptr);
   // Reads and checks the index of the segment file at `path`, and keeps the file open for
   // reading its blocks (so a segment deleted by retention stays readable while in use).
-  // DataLoss naming the file and what is wrong when it is not a whole segment.
-  static StatusOr<std::shared_ptr<const Segment>> Open(const std::string& path);
+  // DataLoss naming the file and what is wrong when it is not a whole segment, or (encrypted)
+  // when its index does not authenticate; FailedPrecondition for an encrypted segment without
+  // a cipher. Plaintext segments open with or without one.
+  static StatusOr<std::shared_ptr<const Segment>> Open(const std::string& path,
+                                                       const storage::Cipher* cipher = nullptr);
 
   // Calls fn for each event of block `b`, in order, without copying messages (a search decides
-  // what to keep). DataLoss naming the file and offset on a checksum mismatch or bad data
-  // (some events may have been passed to fn before it was found).
+  // what to keep). DataLoss naming the file and offset on a checksum mismatch, a block that
+  // does not authenticate (encrypted), or bad data (some events may have been passed to fn
+  // before it was found).
   Status ForEachInBlock(size_t b, const std::function<void(const EventView&)>& fn) const;
 
   const std::string& path() const { return path_; }
@@ -85,6 +93,7 @@ class Segment {
 
  private:
   int fd_ = -1;
+  std::unique_ptr<storage::FileCipher> cipher_;  // encrypted segments only
   std::string path_;
   uint64_t cut_ = 0, file_bytes_ = 0, max_id_ = 0;
   int64_t min_ts_ = 0, max_ts_ = 0;

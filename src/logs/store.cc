@@ -97,6 +97,9 @@ StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
   if (options.state == nullptr || options.clock == nullptr || options.logger == nullptr) {
     return InvalidArgumentError("the log store needs a state store, a clock and a logger");
   }
+  if (options.encrypt && options.cipher == nullptr) {
+    return InvalidArgumentError("the log store's encrypt needs a cipher");
+  }
   auto store = std::make_unique<StoreImpl>(std::move(options));
   RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<Store>(std::move(store));
@@ -118,6 +121,8 @@ Status StoreImpl::Init() {
   storage::WalOptions wal_options;
   wal_options.sync = options_.sync;
   wal_options.logger = options_.logger;
+  wal_options.cipher = WriteCipher();
+  wal_options.cipher_context = kWalCipherContext;
   ASSIGN_OR_RETURN(wal_, storage::WalWriter::Open(options_.dir + "/wal", wal_options));
   last_cut_ms_ = options_.clock->NowMillis();
   if (options_.background) {
@@ -192,7 +197,7 @@ Status StoreImpl::LoadSegments(const std::map<uint64_t, StreamState*>& streams_b
           RETURN_IF_ERROR(storage::RemoveAll(path + "/" + f));
         continue;
       }
-      StatusOr<std::shared_ptr<const Segment>> seg = Segment::Open(path + "/" + f);
+      StatusOr<std::shared_ptr<const Segment>> seg = Segment::Open(path + "/" + f, options_.cipher);
       if (!seg.ok()) {
         // Set aside, not deleted: the events it holds may still be read by hand.
         options_.logger->Error("logs", seg.status().message() + "; renamed to .damaged");
@@ -256,7 +261,8 @@ Status StoreImpl::ReplayLog(const std::map<uint64_t, StreamState*>& streams_by_i
         }
         head_[gid].push_back(std::move(events));
         return OkStatus();
-      });
+      },
+      options_.cipher, kWalCipherContext);
 }
 
 uint64_t StoreImpl::NextId() { return next_meta_id_++; }
@@ -634,9 +640,10 @@ Status StoreImpl::Flush() {
     char name[32];
     std::snprintf(name, sizeof(name), "/%016" PRIu64 ".seg", cut);
     Status s = storage::CreateDirs(dir->second);
-    if (s.ok()) s = Segment::Write(dir->second + name, cut, sorted);
+    if (s.ok()) s = Segment::Write(dir->second + name, cut, sorted, WriteCipher());
     StatusOr<std::shared_ptr<const Segment>> seg =
-        s.ok() ? Segment::Open(dir->second + name) : StatusOr<std::shared_ptr<const Segment>>(s);
+        s.ok() ? Segment::Open(dir->second + name, options_.cipher)
+               : StatusOr<std::shared_ptr<const Segment>>(s);
     if (!seg.ok()) {
       result = seg.status();
       break;

@@ -111,6 +111,10 @@ class StoreImpl final : public Store {
                                           const std::function<bool(std::string_view)>& keep,
                                           std::map<uint64_t, std::string>* stream_names) const;
 
+  // The cipher new files are written with: null unless options_.encrypt.
+  storage::Cipher* WriteCipher() const { return options_.encrypt ? options_.cipher : nullptr; }
+  static constexpr std::string_view kWalCipherContext = "logs-wal";
+
   Options options_;
   std::unique_ptr<storage::WalWriter> wal_;
   // Puts are "in flight" from taking their ids until their events are in the head; a cut waits

@@ -1,8 +1,7 @@
 #include "server/config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstring>
@@ -238,9 +237,17 @@ Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
       root, "",
       {ListenField(r, &c->listen_host, &c->listen_port), r.Set("data_dir", &c->data_dir, AnyText),
        r.Set("region", &c->region, AnyText),
-       r.Section("auth", {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0)),
-                          r.Set("session_lifetime", &c->session_lifetime_ms, DurationIn(60'000)),
-                          r.Set("session_idle_timeout", &c->session_idle_ms, DurationIn(0))}),
+       r.Section(
+           "auth",
+           {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0)),
+            r.Set("session_lifetime", &c->session_lifetime_ms, DurationIn(60'000)),
+            r.Set("session_idle_timeout", &c->session_idle_ms, DurationIn(0)),
+            r.Section("failed_attempts",
+                      {r.Set("free", &c->failed_attempts.free, IntIn(0, 1'000)),
+                       r.Set("first_delay", &c->failed_attempts.first_delay_ms, DurationIn(1)),
+                       r.Set("max_delay", &c->failed_attempts.max_delay_ms, DurationIn(1))})}),
+       r.Section("encryption", {r.Set("metrics", &c->encryption.metrics, ParseBool),
+                                r.Set("logs", &c->encryption.logs, ParseBool)}),
        r.Section("tsdb",
                  {r.Set("retention", &c->retention_ms, DurationIn(0)),
                   r.Set("max_sample_age", &c->max_sample_age_ms, DurationIn(0)),
@@ -394,15 +401,14 @@ StatusOr<AppSpec> ParseManifest(const AppSpec& app, const std::string& text,
   try {
     const YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) return r.Error(root, "", "expected a mapping with at least 'command'");
-    RETURN_IF_ERROR(
-        r.Map(root, "",
-              {r.Call("command", ReadCommand, &command), r.Call("env", ReadEnv, &env),
-               r.Call("health_check", ReadCheck, &spec.readiness),
-               r.Call("liveness_check", ReadCheck, &spec.liveness),
-               r.Set("metrics_path", &spec.metrics_path, UrlPath),
-               r.Set("stop_timeout", &spec.stop_timeout_ms, DurationIn(0)),
-               r.Set("drain_timeout", &spec.drain_timeout_ms, DurationIn(0)),
-               r.Set("min_uptime", &spec.min_uptime_ms, DurationIn(0))}));
+    RETURN_IF_ERROR(r.Map(root, "",
+                          {r.Call("command", ReadCommand, &command), r.Call("env", ReadEnv, &env),
+                           r.Call("health_check", ReadCheck, &spec.readiness),
+                           r.Call("liveness_check", ReadCheck, &spec.liveness),
+                           r.Set("metrics_path", &spec.metrics_path, UrlPath),
+                           r.Set("stop_timeout", &spec.stop_timeout_ms, DurationIn(0)),
+                           r.Set("drain_timeout", &spec.drain_timeout_ms, DurationIn(0)),
+                           r.Set("min_uptime", &spec.min_uptime_ms, DurationIn(0))}));
     if (command.empty()) return r.Error(root, "", "missing required key 'command'");
   } catch (const YAML::ParserException& e) {
     return r.ErrorAt(e.mark, "YAML syntax error", e.msg);

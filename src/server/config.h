@@ -21,6 +21,14 @@ struct Config {
   int64_t max_clock_skew_ms = 15 * 60 * 1000;        // SigV4 X-Amz-Date tolerance; 0 disables
   int64_t session_lifetime_ms = 12LL * 3600 * 1000;  // a dashboard session, from sign-in
   int64_t session_idle_ms = 3600 * 1000;             // ... without a request; 0 disables
+  // Brute-force protection (`auth: failed_attempts:`): an address whose signatures fail more
+  // than `free` times within 15 minutes waits before its next request, doubling from
+  // `first_delay` up to `max_delay` (auth::AttemptLimiter).
+  struct FailedAttempts {
+    int free = 10;
+    int64_t first_delay_ms = 1'000;
+    int64_t max_delay_ms = 15 * 60'000;
+  } failed_attempts;
 
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   int64_t max_sample_age_ms = 14LL * 24 * 3600 * 1000;  // older samples are refused
@@ -49,6 +57,15 @@ struct Config {
     int max_attempts = 3;
     int64_t retry_buffer_bytes = 1 << 20;
   } load_balancer;
+
+  // Encryption at rest (`encryption:`) of the metrics store (WAL, blocks, rollups) and the log
+  // store (WAL, segments), with data keys of the keyring. Off by default: the cost is measured
+  // in bench/README.md. Secrets and the apps' environment are always encrypted. Switched off
+  // again, new files are written in the clear and encrypted ones stay readable.
+  struct Encryption {
+    bool metrics = false;
+    bool logs = false;
+  } encryption;
 
   // Alarms (`alarms:`): how their actions run.
   struct Alarms {

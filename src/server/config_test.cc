@@ -93,6 +93,9 @@ listen: 127.0.0.1:0
 data_dir: /tmp/x
 auth:
   max_clock_skew: 5m
+  failed_attempts: {free: 3, first_delay: 5s, max_delay: 1h}
+encryption:
+  logs: true
 tsdb:
   retention: 30d
   head_chunk_memory: 8MiB
@@ -107,6 +110,11 @@ http:
   EXPECT_EQ(c.listen_port, 0);
   EXPECT_EQ(c.data_dir, "/tmp/x");
   EXPECT_EQ(c.max_clock_skew_ms, 5 * 60 * 1000);
+  EXPECT_EQ(c.failed_attempts.free, 3);
+  EXPECT_EQ(c.failed_attempts.first_delay_ms, 5'000);
+  EXPECT_EQ(c.failed_attempts.max_delay_ms, 3'600'000);
+  EXPECT_TRUE(c.encryption.logs);
+  EXPECT_FALSE(c.encryption.metrics);  // off unless asked
   EXPECT_EQ(c.retention_ms, 30LL * 86'400'000);
   EXPECT_EQ(c.head_chunk_bytes, 8 << 20);
   EXPECT_TRUE(c.remote_write_allow_unsigned);
@@ -420,6 +428,7 @@ TEST(ConfigAppsTest, BadConfigsNamePositionPathAndProblem) {
       {"remote_write: true\n", "vigil.yaml:1:15: remote_write: expected a mapping, got 'true'"},
       {"bogus: 1\n",
        "vigil.yaml:1:1: bogus: unknown key (expected one of: listen, data_dir, region, auth, "
+       "encryption, "
        "tsdb, alarms, remote_write, http, load_balancer, apps, canaries)"},
       {"alarms:\n  action_attempts: 0\n",
        "vigil.yaml:2:20: alarms.action_attempts: expected an integer in [1, 20], got '0'"},

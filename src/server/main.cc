@@ -31,6 +31,8 @@ constexpr const char* kUsage =
     "         synthetic checks: their last results; run one now (`vigil canaries help`)\n"
     "  iam create-user|create-access-key|attach-policy|put-user-policy|simulate|list-... \n"
     "         identities and their policies (`vigil iam help`)\n"
+    "  keys list|rotate-master|rotate PURPOSE|webhook-secret\n"
+    "         the keyring: data keys, rotations, the webhook secret (`vigil keys help`)\n"
     "  version  print the version\n"
     "  help     print this text\n";
 
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
   }
   if (command == "canaries") return vigil::cli::RunCanaries(args, stdout, stderr);
   if (command == "iam") return vigil::cli::RunIam(args, stdout, stderr);
+  if (command == "keys") return vigil::cli::RunKeys(args, stdout, stderr);
   std::fprintf(stderr, "vigil: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -82,6 +82,11 @@ Status RunServer(const Config& config) {
   db_options.clock = &clock;
   db_options.logger = &logger;
   db_options.metrics = &metrics;
+  // The stores always get their cipher, so files encrypted before the switch was turned off
+  // stay readable; `encryption:` decides what new files are.
+  const std::unique_ptr<storage::Cipher> tsdb_cipher = keyring->CipherFor("tsdb");
+  db_options.cipher = tsdb_cipher.get();
+  db_options.encrypt = config.encryption.metrics;
   ASSIGN_OR_RETURN(std::unique_ptr<tsdb::Db> db, tsdb::Db::Open(db_options));
 
   MetricWriter metric_writer(db.get(), &logger, &metrics);
@@ -115,12 +120,21 @@ Status RunServer(const Config& config) {
   (*iam)->SetRevokeHook([&sessions](const std::string& user, const std::string& key_id) {
     sessions.RevokeFor(user, key_id);
   });
-  auth::ServerAccessControl access(&verifier, &sessions, iam->get(), &clock);
+  // Whoever keeps sending wrong signatures or unknown keys from one address waits.
+  auth::AttemptLimiter failed_signatures(
+      auth::AttemptLimiterOptions{.free_failures = config.failed_attempts.free,
+                                  .base_delay_ms = config.failed_attempts.first_delay_ms,
+                                  .max_delay_ms = config.failed_attempts.max_delay_ms,
+                                  .clock = &clock});
+  auth::ServerAccessControl access(&verifier, &sessions, iam->get(), &clock, &failed_signatures);
   logs::Options log_options;
   log_options.dir = config.data_dir + "/logs";
   log_options.state = store->get();
   log_options.clock = &clock;
   log_options.logger = &logger;
+  const std::unique_ptr<storage::Cipher> logs_cipher = keyring->CipherFor("logs");
+  log_options.cipher = logs_cipher.get();
+  log_options.encrypt = config.encryption.logs;
   log_options.on_sample = [&metric_writer](const logs::FilterSample& s) {
     Datum d;
     d.metric = s.metric_name;
@@ -162,6 +176,9 @@ Status RunServer(const Config& config) {
   deploy_options.watch = &deploy_watch;
   deploy_options.clock = &clock;
   deploy_options.logger = &logger;
+  // Manifests carry the apps' environment variables: always sealed.
+  const std::unique_ptr<storage::Cipher> deploy_cipher = keyring->CipherFor("deploy");
+  deploy_options.cipher = deploy_cipher.get();
   StatusOr<std::unique_ptr<deploy::Engine>> deployer = deploy::Engine::Open(deploy_options);
   StatusOr<std::vector<fleet::AppSpec>> app_specs =
       deployer.ok() ? (*deployer)->CurrentSpecs() : deployer.status();
@@ -261,7 +278,7 @@ Status RunServer(const Config& config) {
   // Alarms: definitions, states and history in the state store; datapoints from the metrics
   // store; actions to webhooks and the fleet.
   StatusOr<std::string> webhook_secret =
-      auth::LoadOrCreateSecret(config.data_dir + "/keys", "webhook-secret");
+      auth::LoadOrCreateSealedSecret(*keyring, config.data_dir + "/keys", "webhook-secret");
   if (!webhook_secret.ok()) {
     stop_started();
     return webhook_secret.status();
@@ -352,6 +369,12 @@ Status RunServer(const Config& config) {
     router.Handle(method, "/v1/iam/*",
                   [&](const http::Request& r) { return iam_service.Handle(r); });
   }
+  api::KeysService keys_service(keyring.get(), *webhook_secret, &access, trail->get(), &logger);
+  for (const char* method : {"GET", "POST"}) {
+    router.Handle(method, "/v1/keys", [&](const http::Request& r) { return keys_service.Handle(r); });
+    router.Handle(method, "/v1/keys/*",
+                  [&](const http::Request& r) { return keys_service.Handle(r); });
+  }
   // The dashboard: its sign-in, and its pages.
   api::SessionService session_service(&sessions, &clock, trail->get(), &logger,
                                       /*secure_cookie=*/false, iam->get(), &sign_in_limiter);
@@ -401,7 +424,8 @@ Status RunServer(const Config& config) {
               config.listen_host.c_str(), server.port());
   std::printf("credentials: %s/credentials (access key %s)\n", config.data_dir.c_str(),
               root.access_key_id.c_str());
-  std::printf("webhook signing secret: %s/keys/webhook-secret\n", config.data_dir.c_str());
+  std::printf("webhook signing secret: `vigil keys webhook-secret` (sealed in %s/keys)\n",
+              config.data_dir.c_str());
   std::fflush(stdout);
   logger.Info("server", "ready");
 

@@ -112,6 +112,9 @@ class SqliteStore final : public Store {
   Status Init() {
     RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
     RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
+    // A record rewritten sealed (a manifest migrated to its sealed form) leaves no plaintext
+    // behind in free pages.
+    RETURN_IF_ERROR(Exec("PRAGMA secure_delete=ON"));
     return Exec(kSchema);
   }
 

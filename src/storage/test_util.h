@@ -40,13 +40,19 @@ struct ReplayedRecord {
 };
 
 // Replays `dir` and returns every record delivered, in order.
+// Encrypted segments are opened with `cipher` and `context`.
 inline StatusOr<std::vector<ReplayedRecord>> ReplayAll(const std::string& dir,
-                                                       Logger& logger = NullLogger()) {
+                                                       Logger& logger = NullLogger(),
+                                                       const Cipher* cipher = nullptr,
+                                                       std::string_view context = "wal") {
   std::vector<ReplayedRecord> out;
-  Status s = WalReplay(dir, logger, [&](uint64_t segment, std::string_view record) {
-    out.push_back({segment, std::string(record)});
-    return OkStatus();
-  });
+  Status s = WalReplay(
+      dir, logger,
+      [&](uint64_t segment, std::string_view record) {
+        out.push_back({segment, std::string(record)});
+        return OkStatus();
+      },
+      cipher, context);
   if (!s.ok()) return s;
   return out;
 }

@@ -11,6 +11,7 @@
 
 #include "common/logging.h"
 #include "common/status.h"
+#include "storage/cipher.h"
 
 namespace vigil::storage {
 
@@ -20,6 +21,11 @@ struct WalOptions {
   // When false, Append() does not fsync (for tests and benchmarks of everything else).
   bool sync = true;
   Logger* logger = nullptr;  // required; must outlive the writer
+  // When set, new segments are encrypted (format version 2, docs/format/wal.md): one file key
+  // for the writer's life, bound to `cipher_context`, its header in every segment it writes;
+  // each record sealed by the appending thread. Must outlive the writer.
+  Cipher* cipher = nullptr;
+  std::string cipher_context = "wal";
 };
 
 // Appends records to the newest segment.
@@ -65,7 +71,14 @@ class WalWriter {
 // error, unchanged, with nothing repaired). An intact segment header of an unknown format
 // version is FailedPrecondition, also with nothing changed. A missing directory is an empty WAL.
 // `record` is valid only during the call to fn.
+//
+// Encrypted segments (version 2) are opened with `cipher` and `cipher_context` (the writer's).
+// A record whose checksum matches but which does not authenticate (a changed byte with its CRC
+// fixed up, the wrong key or context, a record out of order) is DataLoss naming the file and
+// offset, with nothing repaired: that is tampering, not a torn write. An encrypted segment
+// without a cipher is FailedPrecondition, nothing changed.
 Status WalReplay(const std::string& dir, Logger& logger,
-                 const std::function<Status(uint64_t segment, std::string_view record)>& fn);
+                 const std::function<Status(uint64_t segment, std::string_view record)>& fn,
+                 const Cipher* cipher = nullptr, std::string_view cipher_context = "wal");
 
 }  // namespace vigil::storage

@@ -10,21 +10,38 @@
 
 namespace vigil::storage::wal {
 
-std::string EncodeSegmentHeader() {
+std::string EncodeSegmentHeader(std::string_view key_header) {
   std::string h(kMagic, sizeof(kMagic));
-  PutFixed32(&h, kVersion);
+  PutFixed32(&h, key_header.empty() ? kVersion : kVersionEncrypted);
+  PutFixed32(&h, MaskCrc(crc32c::Value(h)));
+  if (key_header.empty()) return h;
+  h.append(key_header);
   PutFixed32(&h, MaskCrc(crc32c::Value(h)));
   return h;
 }
 
-HeaderCheck CheckSegmentHeader(std::string_view header, uint32_t* version) {
-  uint32_t stored = UnmaskCrc(DecodeFixed32(header.data() + 8));
-  if (std::memcmp(header.data(), kMagic, sizeof(kMagic)) != 0 ||
-      stored != crc32c::Value(header.substr(0, 8))) {
+HeaderCheck CheckSegmentHeader(std::string_view data, uint32_t* version, size_t* size,
+                               std::string_view* key_header) {
+  uint32_t stored = UnmaskCrc(DecodeFixed32(data.data() + 8));
+  if (std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0 ||
+      stored != crc32c::Value(data.substr(0, 8))) {
     return HeaderCheck::kDamaged;
   }
-  *version = DecodeFixed32(header.data() + 4);
-  return *version == kVersion ? HeaderCheck::kOk : HeaderCheck::kUnsupportedVersion;
+  *version = DecodeFixed32(data.data() + 4);
+  *key_header = {};
+  if (*version == kVersion) {
+    *size = kSegmentHeaderSize;
+    return HeaderCheck::kOk;
+  }
+  if (*version != kVersionEncrypted) return HeaderCheck::kUnsupportedVersion;
+  if (data.size() < kEncryptedHeaderSize ||
+      UnmaskCrc(DecodeFixed32(data.data() + kEncryptedHeaderSize - 4)) !=
+          crc32c::Value(data.substr(0, kEncryptedHeaderSize - 4))) {
+    return HeaderCheck::kDamaged;
+  }
+  *size = kEncryptedHeaderSize;
+  *key_header = data.substr(kSegmentHeaderSize, kEncryptedHeaderSize - 4 - kSegmentHeaderSize);
+  return HeaderCheck::kOk;
 }
 
 void EncodeRecordHeader(char* dst, std::string_view payload) {

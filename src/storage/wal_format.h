@@ -12,9 +12,16 @@
 namespace vigil::storage::wal {
 
 // Segment header: magic "VWAL", fixed32 version, fixed32 masked CRC32C of the first 8 bytes.
+// Version 2 (encrypted) goes on with the file key header (FileCipher::kHeaderBytes) and a
+// fixed32 masked CRC32C of everything before it.
 inline constexpr char kMagic[4] = {'V', 'W', 'A', 'L'};
 inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersionEncrypted = 2;
 inline constexpr size_t kSegmentHeaderSize = 12;
+inline constexpr size_t kEncryptedHeaderSize = 36;
+// An encrypted record's payload: fixed64 record number n (increasing within a segment), then
+// the record sealed as number n (FileCipher; 16 bytes longer than the record).
+inline constexpr size_t kSealedRecordOverhead = 8 + 16;
 
 // Record header: fixed32 masked CRC32C of bytes [4, 9 + length), fixed32 length, type byte.
 inline constexpr size_t kRecordHeaderSize = 9;
@@ -32,13 +39,18 @@ inline uint32_t UnmaskCrc(uint32_t masked) {
   return (rot >> 17) | (rot << 15);
 }
 
-// The 12 header bytes every segment starts with.
-std::string EncodeSegmentHeader();
+// The header every segment starts with: version 1 (12 bytes) when `key_header` is empty,
+// otherwise version 2 carrying it (kEncryptedHeaderSize bytes).
+std::string EncodeSegmentHeader(std::string_view key_header = {});
 
 enum class HeaderCheck { kOk, kDamaged, kUnsupportedVersion };
-// Checks the first kSegmentHeaderSize bytes of a segment. REQUIRES: header.size() >= 12.
+// Checks the header at the start of `data` (a whole segment). REQUIRES: data.size() >= 12.
 // kUnsupportedVersion: an intact header (CRC matches) of a version this code cannot read.
-HeaderCheck CheckSegmentHeader(std::string_view header, uint32_t* version);
+// On kOk sets *size to the header's size and, for version 2, *key_header to the file key
+// header (empty for version 1); a version 2 header cut short or with a bad second CRC is
+// kDamaged.
+HeaderCheck CheckSegmentHeader(std::string_view data, uint32_t* version, size_t* size,
+                               std::string_view* key_header);
 
 // Writes the kRecordHeaderSize bytes framing `payload` (a kFull record) into dst.
 // REQUIRES: payload.size() <= kMaxRecordSize.

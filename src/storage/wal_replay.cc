@@ -79,7 +79,9 @@ struct Damage {
 // Delivers the records of one segment to fn. Returns fn's error, or OK with *damage set when
 // the segment has a torn or corrupt part (records before it have been delivered).
 // REQUIRES: !damage->has_value().
+// `cipher` and `context` open encrypted segments (null: none may be).
 Status ScanSegment(const std::string& path, uint64_t seq, std::string_view data,
+                   const Cipher* cipher, std::string_view context,
                    const std::function<Status(uint64_t, std::string_view)>& fn,
                    std::optional<Damage>* damage) {
   if (data.empty()) return OkStatus();  // created, header never written: nothing lost
@@ -88,7 +90,9 @@ Status ScanSegment(const std::string& path, uint64_t seq, std::string_view data,
     return OkStatus();
   }
   uint32_t version = 0;
-  switch (wal::CheckSegmentHeader(data, &version)) {
+  size_t header_size = 0;
+  std::string_view key_header;
+  switch (wal::CheckSegmentHeader(data, &version, &header_size, &key_header)) {
     case wal::HeaderCheck::kOk:
       break;
     case wal::HeaderCheck::kDamaged:
@@ -99,7 +103,19 @@ Status ScanSegment(const std::string& path, uint64_t seq, std::string_view data,
       return FailedPreconditionError(path + ": unsupported WAL format version " +
                                      std::to_string(version));
   }
-  size_t pos = wal::kSegmentHeaderSize;
+  std::unique_ptr<FileCipher> file_cipher;
+  if (!key_header.empty()) {
+    if (cipher == nullptr) {
+      return FailedPreconditionError(path + ": the segment is encrypted and no keyring was given");
+    }
+    StatusOr<std::unique_ptr<FileCipher>> opened = cipher->OpenFile(key_header, context);
+    if (!opened.ok()) {
+      return Status(opened.status().code(), path + ": " + opened.status().message());
+    }
+    file_cipher = *std::move(opened);
+  }
+  std::string plain;
+  size_t pos = header_size;
   while (pos < data.size()) {
     const size_t left = data.size() - pos;
     const char* h = data.data() + pos;
@@ -117,7 +133,20 @@ Status ScanSegment(const std::string& path, uint64_t seq, std::string_view data,
                  crc32c::Extend(0, h + 4, len + wal::kRecordHeaderSize - 4)) {
         reason = "record checksum mismatch";
       } else {
-        RETURN_IF_ERROR(fn(seq, std::string_view(h + wal::kRecordHeaderSize, len)));
+        std::string_view record(h + wal::kRecordHeaderSize, len);
+        if (file_cipher != nullptr) {
+          plain.clear();
+          Status opened = len < wal::kSealedRecordOverhead
+                              ? DataLossError("shorter than a sealed record")
+                              : file_cipher->Open(DecodeFixed64(record.data()), record.substr(8),
+                                                  &plain);
+          if (!opened.ok()) {
+            return DataLossError(path + ": the encrypted record at offset " + std::to_string(pos) +
+                                 " does not authenticate (" + opened.message() + ")");
+          }
+          record = plain;
+        }
+        RETURN_IF_ERROR(fn(seq, record));
         pos += wal::kRecordHeaderSize + len;
         continue;
       }
@@ -155,7 +184,8 @@ Status Repair(const std::string& dir, const std::vector<uint64_t>& seqs, size_t 
 }  // namespace
 
 Status WalReplay(const std::string& dir, Logger& logger,
-                 const std::function<Status(uint64_t segment, std::string_view record)>& fn) {
+                 const std::function<Status(uint64_t segment, std::string_view record)>& fn,
+                 const Cipher* cipher, std::string_view cipher_context) {
   if (!PathExists(dir)) return OkStatus();  // a WAL that was never opened is empty
   ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, wal::ListSegments(dir));
   SegmentBuffer buffer;
@@ -168,7 +198,7 @@ Status WalReplay(const std::string& dir, Logger& logger,
     ASSIGN_OR_RETURN(std::string_view data, buffer.Read(path));
     if (i + 1 < seqs.size()) PrefetchFile(wal::SegmentPath(dir, seqs[i + 1]));
     std::optional<Damage> damage;
-    RETURN_IF_ERROR(ScanSegment(path, seqs[i], data, fn, &damage));
+    RETURN_IF_ERROR(ScanSegment(path, seqs[i], data, cipher, cipher_context, fn, &damage));
     if (damage.has_value()) return Repair(dir, seqs, i, *damage, logger);
   }
   return OkStatus();

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "storage/coding.h"
 #include "storage/file_util.h"
 #include "storage/wal.h"
 #include "storage/wal_format.h"
@@ -25,11 +27,12 @@ constexpr size_t kMaxBatchBytes = 8 << 20;
 
 // Creates segment `seq` in `dir` with its header. With `sync`, the file and the directory entry
 // are durable on return. On failure nothing is left behind (best effort).
-StatusOr<int> CreateSegment(const std::string& dir, uint64_t seq, bool sync) {
+// `header` is the segment header (wal::EncodeSegmentHeader).
+StatusOr<int> CreateSegment(const std::string& dir, uint64_t seq, bool sync,
+                            const std::string& header) {
   const std::string path = wal::SegmentPath(dir, seq);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("open", path, errno);
-  const std::string header = wal::EncodeSegmentHeader();
   Status s;
   ssize_t n;
   do {
@@ -91,6 +94,7 @@ struct WalWriter::Impl {
   struct Waiter {
     bool rotate = false;
     std::string_view payload;
+    std::string sealed;  // the payload, when encrypted
     char header[wal::kRecordHeaderSize];
     bool done = false;  // guarded by mu
     Status status;      // guarded by mu; valid once done
@@ -115,6 +119,9 @@ struct WalWriter::Impl {
 
   const std::string dir;
   const WalOptions options;
+  std::string segment_header;               // set by Open, then read-only
+  std::unique_ptr<FileCipher> file_cipher;  // set by Open when encrypting, then read-only
+  std::atomic<uint64_t> next_record{0};     // encrypted records' numbers (their nonces)
 
   mutable std::mutex mu;
   std::deque<Waiter*> queue;        // guarded by mu
@@ -180,7 +187,7 @@ Status WalWriter::Impl::SwitchSegment(std::unique_lock<std::mutex>& l) {
   const int old_fd = fd;
   l.unlock();
   ::close(old_fd);  // its records are already as durable as options.sync promises
-  StatusOr<int> created = CreateSegment(dir, next, options.sync);
+  StatusOr<int> created = CreateSegment(dir, next, options.sync, segment_header);
   l.lock();
   fd = -1;
   if (!created.ok()) {
@@ -190,7 +197,7 @@ Status WalWriter::Impl::SwitchSegment(std::unique_lock<std::mutex>& l) {
   fd = *created;
   closed_sizes[current_seq] = current_bytes;
   current_seq = next;
-  current_bytes = wal::kSegmentHeaderSize;
+  current_bytes = segment_header.size();
   return OkStatus();
 }
 
@@ -201,8 +208,18 @@ Status WalWriter::Impl::Append(std::string_view record) {
   }
   Waiter w;
   w.payload = record;
+  if (file_cipher != nullptr) {
+    // Sealed by each caller in parallel, like the CRC. The number is unique under the writer's
+    // key (its nonce), stored with the record; callers may queue in another order than they
+    // took their numbers, so records authenticate one by one, not their order.
+    const uint64_t n = next_record.fetch_add(1, std::memory_order_relaxed);
+    w.sealed.reserve(record.size() + wal::kSealedRecordOverhead);
+    PutFixed64(&w.sealed, n);
+    RETURN_IF_ERROR(file_cipher->Seal(n, record, &w.sealed));
+    w.payload = w.sealed;
+  }
   // The CRC is computed here, by each caller in parallel, not by the leader.
-  wal::EncodeRecordHeader(w.header, record);
+  wal::EncodeRecordHeader(w.header, w.payload);
 
   std::unique_lock<std::mutex> l(mu);
   queue.push_back(&w);
@@ -283,12 +300,19 @@ StatusOr<std::unique_ptr<WalWriter>> WalWriter::Open(const std::string& dir,
   RETURN_IF_ERROR(CreateDirs(dir));
   ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, wal::ListSegments(dir));
   auto impl = std::make_unique<Impl>(dir, options);
+  std::string key_header;
+  if (options.cipher != nullptr) {
+    ASSIGN_OR_RETURN(impl->file_cipher, options.cipher->NewFile(options.cipher_context,
+                                                                &key_header));
+  }
+  impl->segment_header = wal::EncodeSegmentHeader(key_header);
   for (uint64_t seq : seqs) {
     ASSIGN_OR_RETURN(impl->closed_sizes[seq], FileSize(wal::SegmentPath(dir, seq)));
   }
   impl->current_seq = seqs.empty() ? 1 : seqs.back() + 1;
-  ASSIGN_OR_RETURN(impl->fd, CreateSegment(dir, impl->current_seq, options.sync));
-  impl->current_bytes = wal::kSegmentHeaderSize;
+  ASSIGN_OR_RETURN(impl->fd,
+                   CreateSegment(dir, impl->current_seq, options.sync, impl->segment_header));
+  impl->current_bytes = impl->segment_header.size();
   return std::unique_ptr<WalWriter>(new WalWriter(std::move(impl)));
 }
 

@@ -117,7 +117,8 @@ Status DbImpl::CompactLocked() {
     // outputs of a split that a crash cut short instead).
     std::vector<block::BlockMeta> metas;
     RETURN_IF_ERROR(block::MergeBlocksByRange(
-        blocks_dir_, [&] { return NewBlockId(marker); }, inputs, kCompactionRangeMs, &metas));
+        blocks_dir_, [&] { return NewBlockId(marker); }, inputs, kCompactionRangeMs, &metas,
+        WriteCipher()));
     if (crash_point_ == CrashPoint::kAfterMerge) {
       crashed_ = true;
       return OkStatus();

@@ -90,8 +90,10 @@ Status DbImpl::WriteFrozenLocked() {
   const auto started = std::chrono::steady_clock::now();
   // Streamed series by series: the block writer never needs the whole head decoded at once.
   Status s = [&]() -> Status {
+    block::BlockWriter::Options block_options;
+    block_options.cipher = WriteCipher();
     ASSIGN_OR_RETURN(std::unique_ptr<block::BlockWriter> writer,
-                     block::BlockWriter::Create(blocks_dir_, id, block::BlockWriter::Options{}));
+                     block::BlockWriter::Create(blocks_dir_, id, std::move(block_options)));
     RETURN_IF_ERROR(
         frozen->ExportSorted([&](const block::SeriesData& d) { return writer->Add(d); }));
     block::BlockMeta meta;

@@ -207,6 +207,10 @@ class DbImpl final : public Db {
 
   Snapshot TakeSnapshot(int tier = -1) const;
 
+  // The cipher new files are written with: null unless options_.encrypt.
+  storage::Cipher* WriteCipher() const { return options_.encrypt ? options_.cipher : nullptr; }
+  static constexpr std::string_view kWalCipherContext = "tsdb-wal";
+
   const Options options_;
   const std::string wal_dir_;
   const std::string blocks_dir_;

@@ -60,6 +60,9 @@ StatusOr<std::unique_ptr<DbImpl>> DbImpl::OpenImpl(const Options& options) {
   if (options.block_range_ms <= 0 || options.head_chunk_bytes == 0) {
     return InvalidArgumentError("tsdb: block_range_ms and head_chunk_bytes must be > 0");
   }
+  if (options.encrypt && options.cipher == nullptr) {
+    return InvalidArgumentError("tsdb: encrypt needs a cipher");
+  }
   RETURN_IF_ERROR(ValidateRollupTiers(options));
   std::unique_ptr<DbImpl> db(new DbImpl(options));
   RETURN_IF_ERROR(db->Recover());
@@ -99,6 +102,8 @@ Status DbImpl::Recover() {
   storage::WalOptions wal_options;
   wal_options.segment_bytes = options_.wal_segment_bytes;
   wal_options.logger = options_.logger;
+  wal_options.cipher = WriteCipher();
+  wal_options.cipher_context = kWalCipherContext;
   ASSIGN_OR_RETURN(wal_, storage::WalWriter::Open(wal_dir_, wal_options));
   if (wal_start > 0) {
     Status s = wal_->RemoveSegmentsBefore(wal_start);
@@ -115,7 +120,7 @@ StatusOr<std::shared_ptr<BlockEntry>> DbImpl::OpenBlockIn(const std::string& dir
     return InternalError("tsdb: not a block id: " + id);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<block::BlockReader> reader,
-                   block::BlockReader::Open(dir + "/" + id));
+                   block::BlockReader::Open(dir + "/" + id, options_.cipher));
   entry->key_hashes.reserve(reader->num_series());
   for (size_t i = 0; i < reader->num_series(); ++i) {
     entry->key_hashes.push_back(HashCanonicalKey(CanonicalKeyString(reader->key(i))));
@@ -244,7 +249,8 @@ Status DbImpl::ReplayWal(uint64_t wal_start) {
     }
     return OkStatus();
   };
-  RETURN_IF_ERROR(storage::WalReplay(wal_dir_, *options_.logger, apply));
+  RETURN_IF_ERROR(storage::WalReplay(wal_dir_, *options_.logger, apply, options_.cipher,
+                                     kWalCipherContext));
   // Keep ids unique across the WAL, even though definitions after a reopen would win anyway.
   uint64_t cur = next_series_id_.load();
   if (cur <= max_id) next_series_id_.store(max_id + 1);

@@ -130,7 +130,8 @@ Status DbImpl::BuildRollupLocked(size_t t, const BlockEntry& source) {
   const auto started = std::chrono::steady_clock::now();
   block::BlockMeta meta;
   RETURN_IF_ERROR(WriteRollupBlock(*source.reader, tier.config.period_ms,
-                                   options_.rollup_sketch_accuracy, tier.dir, id, &meta)
+                                   options_.rollup_sketch_accuracy, tier.dir, id, &meta,
+                                   WriteCipher())
                       .WithContext("rolling up block " + id));
   if (crash_point_ == CrashPoint::kAfterRollupWrite) {
     crashed_ = true;
@@ -216,7 +217,7 @@ Status DbImpl::CompactRollupsLocked(int64_t now_ms) {
       for (const auto& r : group) inputs.push_back(r->reader.get());
       const std::string id = FormatBlockId(next_block_seq_.fetch_add(1), 0);
       block::BlockMeta meta;
-      RETURN_IF_ERROR(block::MergeBlocks(tier.dir, id, inputs, &meta));
+      RETURN_IF_ERROR(block::MergeBlocks(tier.dir, id, inputs, &meta, WriteCipher()));
       if (crash_point_ == CrashPoint::kAfterRollupMerge) {
         crashed_ = true;
         return OkStatus();

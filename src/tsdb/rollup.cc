@@ -111,8 +111,9 @@ bool FromRollupSample(const block::RollupSample& s, double accuracy, RollupPoint
 
 Status WriteRollupBlock(const block::BlockReader& source, int64_t period_ms, double accuracy,
                         const std::string& blocks_dir, const std::string& id,
-                        block::BlockMeta* meta) {
+                        block::BlockMeta* meta, storage::Cipher* cipher) {
   block::BlockWriter::Options options;
+  options.cipher = cipher;
   options.resolution_ms = period_ms;
   options.sketch_accuracy = accuracy;
   ASSIGN_OR_RETURN(std::unique_ptr<block::BlockWriter> writer,

@@ -63,6 +63,6 @@ bool FromRollupSample(const block::RollupSample& s, double accuracy, RollupPoint
 // it goes. DataLoss from a damaged source; Unavailable on I/O failure (nothing is left).
 Status WriteRollupBlock(const block::BlockReader& source, int64_t period_ms, double accuracy,
                         const std::string& blocks_dir, const std::string& id,
-                        block::BlockMeta* meta);
+                        block::BlockMeta* meta, storage::Cipher* cipher = nullptr);
 
 }  // namespace vigil::tsdb

@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/status.h"
+#include "storage/cipher.h"
 #include "tsdb/tsdb_types.h"
 
 namespace vigil::tsdb {
@@ -77,6 +78,14 @@ struct Options {
   const Clock* clock = nullptr;  // required; must outlive the Db
   Logger* logger = nullptr;      // required; must outlive the Db
   Registry* metrics = nullptr;   // optional; self-metrics are registered here
+
+  // Encryption at rest (docs/format/wal.md, block.md). `cipher` opens encrypted WAL segments
+  // and blocks (null: an encrypted file found is FailedPrecondition at Open); with `encrypt`,
+  // everything the store writes from now on (WAL segments, head blocks, compacted and rollup
+  // blocks) is encrypted with it. Files written before keep their form: a store can be
+  // switched either way and reads both. Must outlive the Db.
+  storage::Cipher* cipher = nullptr;
+  bool encrypt = false;
 };
 
 class Db {

@@ -166,10 +166,12 @@ class AlarmsTest : public ServerTest {
     }
     return "(none)";
   }
+  // The signing secret is sealed on disk: read it as a user does, with `vigil keys`.
   std::string Secret() {
-    std::ifstream in(server_.data_dir() + "/keys/webhook-secret");
-    std::string s;
-    std::getline(in, s);
+    const AwsResult r = server_.RunVigil({"keys", "webhook-secret"});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    std::string s = r.out;
+    while (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
   }
 

@@ -5,7 +5,10 @@
 // user's policies.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <map>
+#include <thread>
 
 #include "tests/integration/assertions.h"
 #include "tests/integration/vigil_server.h"
@@ -171,6 +174,93 @@ TEST_P(IamTest, InactiveAndDeletedKeysAreRefused) {
   std::ifstream db(server_.data_dir() + "/state.db", std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(db)), std::istreambuf_iterator<char>());
   EXPECT_EQ(bytes.find(carol.second), std::string::npos);
+}
+
+// Forged signatures: refused with AWS's codes, recorded in the trail under the key they claim,
+// and an address that keeps forging is made to wait (Throttling, Retry-After) — after which
+// the right key works again.
+TEST_P(IamTest, ForgedSignaturesAreRecordedAndThrottled) {
+  // A first wait long enough for both CLIs to start within it.
+  ASSERT_OK(server_.Stop());
+  ASSERT_OK(server_.Start({"--config", server_.WriteScratchFile("vigil.yaml", R"(
+auth:
+  failed_attempts: {free: 10, first_delay: 6s}
+)")}));
+  const std::pair<std::string, std::string> forged = {kAccessKeyId, "not-the-secret"};
+  EXPECT_TRUE(
+      AwsError(GetParam(), As(forged, {"cloudwatch", "list-metrics"}), "SignatureDoesNotMatch"));
+  EXPECT_TRUE(AwsError(GetParam(), As(forged, {"logs", "describe-log-groups"}),
+                       "InvalidSignatureException"));
+  EXPECT_TRUE(AwsError(GetParam(),
+                       As({"AKIANOSUCHKEY0000001", "whatever"}, {"cloudwatch", "list-metrics"}),
+                       "InvalidClientTokenId"));
+  AwsResult trail = Aws({"cloudtrail", "lookup-events", "--lookup-attributes",
+                         std::string("AttributeKey=AccessKeyId,AttributeValue=") + kAccessKeyId});
+  ASSERT_TRUE(AwsOk(trail));
+  std::map<std::string, std::string> failed;  // eventName -> errorCode
+  const Json events = trail.Json()["Events"];
+  for (const Json& e : events) {
+    const Json event = Json::parse(e["CloudTrailEvent"].get<std::string>());
+    if (event.contains("errorCode")) {
+      failed[event["eventName"].get<std::string>()] = event["errorCode"].get<std::string>();
+    }
+  }
+  EXPECT_EQ(failed["ListMetrics"], "SignatureDoesNotMatch") << trail.out;
+  EXPECT_EQ(failed["DescribeLogGroups"], "SignatureDoesNotMatch") << trail.out;
+
+  // Three failures so far; ten are free, the next ones make this address wait.
+  std::unique_ptr<HttpClient> client = server_.NewClient();
+  auto list_metrics = [&](const testutil::SigV4Key& key) {
+    return SendSigned(client.get(), key, CloudWatchJsonRequest(*client, "ListMetrics", "{}"));
+  };
+  for (int i = 0; i < 8; ++i) {
+    auto r = list_metrics({kAccessKeyId, "not-the-secret"});
+    ASSERT_OK(r);
+    ASSERT_EQ(r->status, 403) << r->body;
+  }
+  auto throttled = list_metrics(server_.Key());
+  ASSERT_OK(throttled);
+  EXPECT_EQ(throttled->status, 400) << throttled->body;
+  EXPECT_NE(throttled->body.find("Throttling"), std::string::npos) << throttled->body;
+  EXPECT_EQ(throttled->Header("Retry-After"), "6");
+  EXPECT_TRUE(AwsError(GetParam(), Aws({"cloudwatch", "list-metrics"}), "Throttling"));
+  AwsResult rest = server_.RunVigil({"apps", "list"});
+  EXPECT_NE(rest.exit_code, 0) << rest.Describe();
+  // After the wait, the right key gets through.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline && status != 200) {
+    auto r = list_metrics(server_.Key());
+    ASSERT_OK(r);
+    status = r->status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200);
+}
+
+// A signature is valid only for the service it is scoped to, as AWS's are.
+TEST(SignatureScopeTest, ACredentialScopedToAnotherServiceIsRefused) {
+  VigilServer server;
+  ASSERT_OK(server.Start());
+  std::unique_ptr<HttpClient> client = server.NewClient();
+  testutil::SigV4Key logs_key = server.Key();
+  logs_key.service = "logs";
+  auto r = SendSigned(client.get(), logs_key, CloudWatchJsonRequest(*client, "ListMetrics", "{}"));
+  ASSERT_OK(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_NE(r->body.find("scoped to correct service: 'monitoring'"), std::string::npos) << r->body;
+  HttpRequest apps;
+  apps.method = "GET";
+  apps.target = "/v1/apps";
+  apps.headers = {{"Host", client->Host()}};
+  auto rest = SendSigned(client.get(), server.Key(), apps);  // scoped to "monitoring"
+  ASSERT_OK(rest);
+  EXPECT_EQ(rest->status, 403) << rest->body;
+  EXPECT_NE(rest->body.find("'vigil'"), std::string::npos) << rest->body;
+  auto right = server.GetJson("/v1/apps");
+  ASSERT_OK(right);
+  EXPECT_EQ(right->first, 200);
+  EXPECT_OK(server.Stop());
 }
 
 INSTANTIATE_TEST_SUITE_P(BothClis, IamTest, testing::ValuesIn(kBothClis), CliParamName);

@@ -127,7 +127,7 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
   const size_t retry_at = throttled.second.find("Retry-After: ");
   ASSERT_NE(retry_at, std::string::npos) << throttled.second;
   EXPECT_GE(std::atoi(throttled.second.c_str() + retry_at + 13), 1);
-  EXPECT_EQ(BodyOf(throttled.second)["error"]["code"], "ThrottlingException");
+  EXPECT_EQ(BodyOf(throttled.second)["error"]["code"], "Throttling");
   // The address waits too (this test signs in from one); a 429 costs no failure, so poll.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (SignIn({{"username", "olivia"}, {"password", password}}).first == 429) {
@@ -197,7 +197,7 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
   const Json events = logins.Json()["Events"];
   for (const Json& e : events) {
     const Json event = Json::parse(e["CloudTrailEvent"].get<std::string>());
-    if (event.value("errorCode", "") == "ThrottlingException") saw_throttle = true;
+    if (event.value("errorCode", "") == "Throttling") saw_throttle = true;
     if (!event.contains("errorCode") &&
         event.value("additionalEventData", Json::object()).value("MFAUsed", "") == "Yes") {
       saw_mfa = true;

@@ -90,7 +90,7 @@ async function sessionAlive() {
 
 // Signs in with an access key pair; resolves to {principal, access_key_id, session_id, method,
 // mfa, expires_at, csrf_token}. Bad credentials reject with the server's 401 error (the
-// sign-in handler is not called for it); too many failures with 429 ThrottlingException.
+// sign-in handler is not called for it); too many failures with 429 Throttling.
 export async function signIn(accessKeyId, secretAccessKey) {
   const session = await send('POST', '/v1/session', {
     body: { access_key_id: accessKeyId, secret_access_key: secretAccessKey },

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "storage/cipher.h"
 #include "tsdb/tsdb_types.h"
 
 namespace vigil::tsdb::block {
@@ -81,7 +82,8 @@ struct BlockMeta {
 // Samples of a series must be sorted by timestamp (InvalidArgument otherwise). A leftover
 // <blocks_dir>/<id>.tmp from a crash is removed; AlreadyExists when <blocks_dir>/<id> exists.
 Status WriteBlock(const std::string& blocks_dir, const std::string& id,
-                  std::span<const SeriesData> series, int level, BlockMeta* meta);
+                  std::span<const SeriesData> series, int level, BlockMeta* meta,
+                  storage::Cipher* cipher = nullptr);
 
 // Streams series into a new block, one at a time, for callers that cannot hold every series
 // in memory (compaction, large head flushes). WriteBlock is this writer over a span.
@@ -93,6 +95,9 @@ class BlockWriter {
     int64_t resolution_ms = 0;
     double sketch_accuracy = 0;
     std::vector<std::string> parents;
+    // When set, the block is encrypted (docs/format/block.md): its index whole, each series
+    // record of its chunks on its own. Must outlive the writer.
+    storage::Cipher* cipher = nullptr;
   };
   // Starts block `id` in the temporary directory <blocks_dir>/<id>.tmp (a stale one is
   // removed first). AlreadyExists when <blocks_dir>/<id> exists; Unavailable on I/O failure.
@@ -118,8 +123,12 @@ class BlockWriter {
 // Thread-safe after Open.
 class BlockReader {
  public:
-  // DataLoss naming file and offset when meta, index or a checksum is bad.
-  static StatusOr<std::unique_ptr<BlockReader>> Open(const std::string& block_dir);
+  // DataLoss naming file and offset when meta, index or a checksum is bad. An encrypted block
+  // is opened with `cipher` (its index decrypted here, each series record when read);
+  // FailedPrecondition when it is encrypted and `cipher` is null; DataLoss naming the file when
+  // its index or a record does not authenticate. Plaintext blocks open with or without one.
+  static StatusOr<std::unique_ptr<BlockReader>> Open(const std::string& block_dir,
+                                                     const storage::Cipher* cipher = nullptr);
   virtual ~BlockReader() = default;
 
   virtual const BlockMeta& meta() const = 0;
@@ -171,8 +180,10 @@ class BlockReader {
 // time plus the output index, never whole blocks. InvalidArgument when inputs is empty or
 // their resolutions differ; DataLoss from a corrupt input (nothing written); otherwise as
 // BlockWriter. The inputs are not modified or deleted.
+// `cipher`: as BlockWriter::Options::cipher, for the output.
 Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
-                   std::span<const BlockReader* const> inputs, BlockMeta* meta);
+                   std::span<const BlockReader* const> inputs, BlockMeta* meta,
+                   storage::Cipher* cipher = nullptr);
 
 // MergeBlocks, with the output split at multiples of `range_ms` (UTC days for the store): one
 // block per range holding samples, each named by new_id() (called once per output, in time
@@ -182,6 +193,6 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
 Status MergeBlocksByRange(const std::string& blocks_dir,
                           const std::function<std::string()>& new_id,
                           std::span<const BlockReader* const> inputs, int64_t range_ms,
-                          std::vector<BlockMeta>* metas);
+                          std::vector<BlockMeta>* metas, storage::Cipher* cipher = nullptr);
 
 }  // namespace vigil::tsdb::block

@@ -23,8 +23,10 @@ namespace {
 class BlockReaderImpl final : public BlockReader {
  public:
   BlockReaderImpl(std::string dir, BlockMeta meta, BlockIndex index, const char* chunks,
-                  size_t chunks_bytes, uint64_t size_bytes)
-      : dir_(std::move(dir)),
+                  size_t chunks_bytes, uint64_t size_bytes,
+                  std::unique_ptr<storage::FileCipher> cipher)
+      : cipher_(std::move(cipher)),
+        dir_(std::move(dir)),
         chunks_path_(dir_ + "/chunks"),
         meta_(std::move(meta)),
         index_(std::move(index)),
@@ -84,8 +86,21 @@ class BlockReaderImpl final : public BlockReader {
     }
     const uint64_t begin = index_.RecordBegin(i);
     const size_t n = index_.RecordEnd(i) - begin;  // Open checked the bounds
-    const std::string_view body(chunks_ + begin, n - 4);
-    if (storage::crc32c::Value(body) != storage::DecodeFixed32(chunks_ + begin + n - 4)) {
+    std::string_view body(chunks_ + begin, n - 4);
+    std::string plain;
+    if (cipher_ != nullptr) {
+      // An encrypted block is decrypted one series record at a time, as it is read, rather
+      // than whole at open: the mapping (no copy, no read syscall) and the reader's small
+      // resident set stay, a query pays only for the series it reads, and a block opened at
+      // start costs nothing until queried. AES-GCM runs at 1-2 GB/s a core with AES-NI, under
+      // a tenth of the columns' decode time for a record (bench/README.md, encryption).
+      if (Status opened = cipher_->Open(i + 1, std::string_view(chunks_ + begin, n), &plain);
+          !opened.ok()) {
+        return DataLoss(begin, "series record " + std::to_string(i) +
+                                   " does not authenticate (" + opened.message() + ")");
+      }
+      body = plain;
+    } else if (storage::crc32c::Value(body) != storage::DecodeFixed32(chunks_ + begin + n - 4)) {
       return DataLoss(begin, "checksum mismatch");
     }
     if (!DecodeSeriesRecord(body, index_.time_origin(), min_ms, max_ms, out, raw, sketches)) {
@@ -124,6 +139,7 @@ class BlockReaderImpl final : public BlockReader {
                          ": " + std::string(what));
   }
 
+  const std::unique_ptr<storage::FileCipher> cipher_;  // null: a plaintext block
   const std::string dir_;
   const std::string chunks_path_;
   const BlockMeta meta_;
@@ -143,7 +159,40 @@ class BlockReaderImpl final : public BlockReader {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<BlockReader>> BlockReader::Open(const std::string& block_dir) {
+namespace {
+
+// An encrypted index file's plain contents, and the block's file key to *cipher.
+StatusOr<std::string> OpenEncryptedIndex(const std::string& block_dir, const std::string& path,
+                                         std::string_view file, const storage::Cipher* cipher,
+                                         std::unique_ptr<storage::FileCipher>* file_cipher) {
+  if (cipher == nullptr) {
+    return FailedPreconditionError("block index " + path + " is encrypted and no keyring was given");
+  }
+  if (file.size() < kEncryptedIndexHeaderBytes ||
+      file.substr(4, 4) != std::string_view("\x01\0\0\0", 4)) {
+    return DataLossError("block index " + path + " offset 0: bad encrypted index header");
+  }
+  const std::string id = block_dir.substr(block_dir.find_last_of('/') + 1);
+  StatusOr<std::unique_ptr<storage::FileCipher>> opened =
+      cipher->OpenFile(file.substr(8, kEncryptedIndexHeaderBytes - 8), BlockCipherContext(id));
+  if (!opened.ok()) {
+    return Status(opened.status().code(), "block index " + path + ": " + opened.status().message());
+  }
+  *file_cipher = *std::move(opened);
+  std::string plain;
+  if (Status s = (*file_cipher)->Open(0, file.substr(kEncryptedIndexHeaderBytes), &plain);
+      !s.ok()) {
+    return DataLossError("block index " + path + " offset " +
+                         std::to_string(kEncryptedIndexHeaderBytes) +
+                         ": does not authenticate (" + s.message() + ")");
+  }
+  return plain;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BlockReader>> BlockReader::Open(const std::string& block_dir,
+                                                         const storage::Cipher* cipher) {
   const std::string meta_path = block_dir + "/meta.json";
   const std::string index_path = block_dir + "/index";
   const std::string chunks_path = block_dir + "/chunks";
@@ -157,6 +206,13 @@ StatusOr<std::unique_ptr<BlockReader>> BlockReader::Open(const std::string& bloc
                          std::to_string(index_file.size()) + ": size differs from meta.json's " +
                          std::to_string(files.index_bytes));
   }
+  std::unique_ptr<storage::FileCipher> file_cipher;
+  if (std::string_view(index_file).starts_with(std::string_view(kEncryptedIndexMagic, 4))) {
+    ASSIGN_OR_RETURN(index_file,
+                     OpenEncryptedIndex(block_dir, index_path, index_file, cipher, &file_cipher));
+  }
+  const uint8_t chunks_version =
+      file_cipher != nullptr ? kEncryptedChunksVersion : kFormatVersion;
   ASSIGN_OR_RETURN(BlockIndex index, BlockIndex::Parse(index_path, index_file));
   if (index.size() != meta.num_series) {
     return DataLossError("block index " + index_path + ": " + std::to_string(index.size()) +
@@ -185,14 +241,17 @@ StatusOr<std::unique_ptr<BlockReader>> BlockReader::Open(const std::string& bloc
   ::close(fd);  // the mapping keeps the file
   const char* header = static_cast<const char*>(map);
   if (std::string_view(header, 4) != std::string_view(kChunksMagic, 4) ||
-      static_cast<uint8_t>(header[4]) != kFormatVersion) {
+      static_cast<uint8_t>(header[4]) != chunks_version ||
+      std::string_view(header + 5, 3) != std::string_view("\0\0\0", 3)) {
     ::munmap(map, chunks_bytes);
-    return DataLossError("block chunks " + chunks_path + " offset 0: bad header");
+    return DataLossError("block chunks " + chunks_path + " offset 0: bad header" +
+                         (file_cipher != nullptr ? " (the index is encrypted, the chunks not)"
+                                                 : ""));
   }
-  const uint64_t size_bytes = meta_text.size() + index_file.size() + chunks_bytes;
-  return std::unique_ptr<BlockReader>(
-      new BlockReaderImpl(block_dir, std::move(meta), std::move(index),
-                          static_cast<const char*>(map), chunks_bytes, size_bytes));
+  const uint64_t size_bytes = meta_text.size() + files.index_bytes + chunks_bytes;
+  return std::unique_ptr<BlockReader>(new BlockReaderImpl(
+      block_dir, std::move(meta), std::move(index), static_cast<const char*>(map), chunks_bytes,
+      size_bytes, std::move(file_cipher)));
 }
 
 }  // namespace vigil::tsdb::block

@@ -32,12 +32,15 @@ Status WriteSmallFile(const std::string& path, std::string_view data) {
 class BlockWriterImpl final : public BlockWriter {
  public:
   BlockWriterImpl(std::string blocks_dir, std::string id, Options options,
-                  std::unique_ptr<FileWriter> chunks)
+                  std::unique_ptr<FileWriter> chunks, std::string key_header,
+                  std::unique_ptr<storage::FileCipher> cipher)
       : blocks_dir_(std::move(blocks_dir)),
         id_(std::move(id)),
         tmp_dir_(blocks_dir_ + "/" + id_ + ".tmp"),
         options_(std::move(options)),
-        chunks_(std::move(chunks)) {}
+        chunks_(std::move(chunks)),
+        key_header_(std::move(key_header)),
+        cipher_(std::move(cipher)) {}
 
   ~BlockWriterImpl() override {
     if (finished_) return;
@@ -64,12 +67,21 @@ class BlockWriterImpl final : public BlockWriter {
     }
     record_.clear();
     EncodeSeriesRecord(series, origin_, &record_);
-    storage::PutFixed32(&record_, storage::crc32c::Value(record_));
-    if (record_.size() > BlockIndex::kMaxRecordBytes) {
+    std::string_view stored = record_;
+    if (cipher_ != nullptr) {
+      // Series i is record i + 1 of the file key (the index is record 0).
+      sealed_.clear();
+      RETURN_IF_ERROR(cipher_->Seal(index_.num_series() + 1, record_, &sealed_));
+      stored = sealed_;
+    } else {
+      storage::PutFixed32(&record_, storage::crc32c::Value(record_));
+      stored = record_;
+    }
+    if (stored.size() > BlockIndex::kMaxRecordBytes) {
       return InvalidArgumentError("block " + id_ + ": series too large for one block");
     }
-    if (Status s = chunks_->Append(record_); !s.ok()) return error_ = s;
-    index_.Add(series, record_.size());
+    if (Status s = chunks_->Append(stored); !s.ok()) return error_ = s;
+    index_.Add(series, stored.size());
     for (const RawSample& s : series.raw) Extend(s.timestamp_ms);
     for (const StatSample& s : series.stats) Extend(s.timestamp_ms);
     for (const RollupSample& s : series.rollups) Extend(s.timestamp_ms);
@@ -114,7 +126,14 @@ class BlockWriterImpl final : public BlockWriter {
 
   Status FinishFiles(BlockMeta* meta, std::vector<std::string> siblings) {
     RETURN_IF_ERROR(chunks_->SyncAndClose());
-    const std::string index = index_.Finish(origin_);
+    std::string index = index_.Finish(origin_);
+    if (cipher_ != nullptr) {
+      std::string file(kEncryptedIndexMagic, 4);
+      file.append({1, 0, 0, 0});
+      file.append(key_header_);
+      RETURN_IF_ERROR(cipher_->Seal(0, index, &file));
+      index = std::move(file);
+    }
     RETURN_IF_ERROR(WriteSmallFile(tmp_dir_ + "/index", index));
     BlockMeta m;
     m.id = id_;
@@ -149,6 +168,9 @@ class BlockWriterImpl final : public BlockWriter {
   const std::string tmp_dir_;
   const Options options_;
   std::unique_ptr<FileWriter> chunks_;
+  const std::string key_header_;                    // encrypted blocks only
+  const std::unique_ptr<storage::FileCipher> cipher_;  // null: plaintext
+  std::string sealed_;                              // scratch for a sealed record
   IndexBuilder index_;
   std::string prev_key_;  // canonical key of the last series added
   std::string record_;    // scratch for the record being encoded
@@ -175,11 +197,16 @@ StatusOr<std::unique_ptr<BlockWriter>> BlockWriter::Create(const std::string& bl
   const std::string tmp_dir = final_dir + ".tmp";
   RETURN_IF_ERROR(storage::RemoveAll(tmp_dir));
   RETURN_IF_ERROR(storage::CreateDirs(tmp_dir));
+  std::string key_header;
+  StatusOr<std::unique_ptr<storage::FileCipher>> cipher =
+      std::unique_ptr<storage::FileCipher>();
+  if (options.cipher != nullptr) cipher = options.cipher->NewFile(BlockCipherContext(id), &key_header);
   auto chunks = FileWriter::Create(tmp_dir + "/chunks");
-  Status s = chunks.status();
+  Status s = cipher.ok() ? chunks.status() : cipher.status();
   if (s.ok()) {
     std::string header(kChunksMagic, 4);
-    header.push_back(static_cast<char>(kFormatVersion));
+    header.push_back(static_cast<char>(*cipher != nullptr ? kEncryptedChunksVersion
+                                                          : kFormatVersion));
     header.append(3, '\0');
     s = (*chunks)->Append(header);
   }
@@ -187,14 +214,18 @@ StatusOr<std::unique_ptr<BlockWriter>> BlockWriter::Create(const std::string& bl
     storage::RemoveAll(tmp_dir).IgnoreError();
     return s;
   }
-  return std::unique_ptr<BlockWriter>(
-      new BlockWriterImpl(blocks_dir, id, std::move(options), std::move(*chunks)));
+  return std::unique_ptr<BlockWriter>(new BlockWriterImpl(blocks_dir, id, std::move(options),
+                                                          std::move(*chunks),
+                                                          std::move(key_header),
+                                                          *std::move(cipher)));
 }
 
 Status WriteBlock(const std::string& blocks_dir, const std::string& id,
-                  std::span<const SeriesData> series, int level, BlockMeta* meta) {
+                  std::span<const SeriesData> series, int level, BlockMeta* meta,
+                  storage::Cipher* cipher) {
   BlockWriter::Options options;
   options.level = level;
+  options.cipher = cipher;
   ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> writer,
                    BlockWriter::Create(blocks_dir, id, std::move(options)));
   for (const SeriesData& s : series) RETURN_IF_ERROR(writer->Add(s));

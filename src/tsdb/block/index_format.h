@@ -17,6 +17,16 @@ inline constexpr char kChunksMagic[4] = {'V', 'G', 'C', 'K'};
 inline constexpr char kIndexMagic[4] = {'V', 'G', 'I', 'X'};
 inline constexpr uint8_t kFormatVersion = 1;
 inline constexpr uint64_t kChunksHeaderBytes = 8;  // magic, version, 3 zero bytes
+// Encrypted blocks (docs/format/block.md): the chunks file's version byte is 2 and each record
+// is sealed instead of checksummed; the index file is "VGXE", version 1, 3 zero bytes, the file
+// key header (storage::FileCipher::kHeaderBytes), then the plain index file sealed as record 0.
+inline constexpr uint8_t kEncryptedChunksVersion = 2;
+inline constexpr char kEncryptedIndexMagic[4] = {'V', 'G', 'X', 'E'};
+inline constexpr uint64_t kEncryptedIndexHeaderBytes = 8 + 20;
+// The file key's context: a block's files open only as that block's.
+inline std::string BlockCipherContext(std::string_view id) {
+  return "tsdb-block:" + std::string(id);
+}
 
 // The size of tsdb::CanonicalKeyString(key) (tsdb.h defines the form). Key: SeriesKey or
 // SeriesKeyView.

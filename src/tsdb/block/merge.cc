@@ -126,8 +126,10 @@ std::span<const Sample> InRange(const std::vector<Sample>& v, int64_t lo, int64_
 }  // namespace
 
 Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
-                   std::span<const BlockReader* const> inputs, BlockMeta* meta) {
+                   std::span<const BlockReader* const> inputs, BlockMeta* meta,
+                   storage::Cipher* cipher) {
   ASSIGN_OR_RETURN(BlockWriter::Options options, MergeOptions(inputs));
+  options.cipher = cipher;
   ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> writer,
                    BlockWriter::Create(blocks_dir, id, std::move(options)));
   RETURN_IF_ERROR(
@@ -138,8 +140,9 @@ Status MergeBlocks(const std::string& blocks_dir, const std::string& id,
 Status MergeBlocksByRange(const std::string& blocks_dir,
                           const std::function<std::string()>& new_id,
                           std::span<const BlockReader* const> inputs, int64_t range_ms,
-                          std::vector<BlockMeta>* metas) {
+                          std::vector<BlockMeta>* metas, storage::Cipher* cipher) {
   ASSIGN_OR_RETURN(BlockWriter::Options options, MergeOptions(inputs));
+  options.cipher = cipher;
   struct Output {
     std::string id;
     std::unique_ptr<BlockWriter> writer;

@@ -1,7 +1,6 @@
 #pragma once
 // Private to vigil::auth: small wrappers over OpenSSL used by SigV4 and key generation.
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,9 +13,6 @@ StatusOr<std::string> RandomBytes(size_t n);
 
 // HMAC-SHA1 of `data` under `key`: the raw 20 bytes (TOTP, RFC 6238).
 std::string HmacSha1(std::string_view key, std::string_view data);
-
-// The bytes of lower- or upper-case hex `hex`; nullopt for an odd length or a non-hex character.
-std::optional<std::string> HexDecode(std::string_view hex);
 
 // Whether a == b, in a time that depends on their lengths only (secrets, tokens).
 bool EqualConstantTime(std::string_view a, std::string_view b);

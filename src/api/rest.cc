@@ -32,7 +32,8 @@ http::Response RestFromStatus(const Status& status) {
 }
 
 http::Response RestThrottled(int64_t retry_after_ms, const std::string& message) {
-  http::Response r = RestError(429, std::string(auth::AuthErrorCode(auth::AuthError::kThrottled)), message);
+  http::Response r =
+      RestError(429, std::string(auth::AuthErrorCode(auth::AuthError::kThrottled)), message);
   auth::VerifyResult throttled;
   throttled.error = auth::AuthError::kThrottled;
   throttled.retry_after_ms = std::max<int64_t>(1, retry_after_ms);

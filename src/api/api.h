@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/attempt_limiter.h"
 #include "auth/auth.h"
 #include "auth/iam.h"
 #include "auth/keyring.h"
@@ -48,6 +49,8 @@ class Canaries;
 }
 
 namespace vigil::api {
+
+class IamCall;  // iam_call.h
 
 // CloudWatch's ARN of alarm `name`: arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME (what the
 // server gives the alarms engine as its alarm_id).
@@ -270,23 +273,47 @@ class CanaryService {
 //   PUT|DELETE  /v1/iam/{users|groups}/{name}/policies/{policy}  inline policy (body: document)
 //   POST   /v1/iam/simulate                       {"user", "action", "resource", "context"}:
 //                                                  {decision, allowed, policy, statement}
+// People's sign-in (iam_signin_routes.cc):
+//   POST|PUT /v1/iam/users/{name}/login-profile   {"password"}: create (201) / replace (200)
+//   GET|DELETE /v1/iam/users/{name}/login-profile {user, created_at, changed_at} / 204
+//   POST   /v1/iam/change-password                {"old_password", "new_password"}: the
+//                                                  caller's own (iam:ChangePassword); 403
+//                                                  InvalidPassword for a wrong old one (throttled
+//                                                  as sign-ins are: 429 with Retry-After)
+//   POST   /v1/iam/users/{name}/mfa-device        201 {serial, secret_base32, otpauth_uri}: the
+//                                                  only time the secret is shown
+//   POST   /v1/iam/users/{name}/mfa-device/enable {"code1", "code2"}: two consecutive codes
+//   GET|DELETE /v1/iam/users/{name}/mfa-device    {"devices": [{serial, enabled, ...}]} / 204
+//   GET    /v1/iam/sessions[?user=NAME]           {"sessions": [{id, user, method, mfa,
+//                                                  created_at, last_seen_at, expires_at,
+//                                                  source_ip, user_agent, current}]}
+//   DELETE /v1/iam/sessions/{id}                  204: revoked
 // Each call is authorized as IAM's action (iam:CreateUser, iam:AttachUserPolicy, ...) on
-// arn:vigil:iam:::user|group|policy/NAME; changes are audited as iam.amazonaws.com. Errors:
-// 400 (a name, a MalformedPolicyDocument), 403 AccessDenied, 404, 409 (exists, still in use).
-// Thread-safe; everything passed in must outlive the service.
+// arn:vigil:iam:::user|group|policy/NAME (a session's: its user's); changes are audited as
+// iam.amazonaws.com. A user may always change their own password, enrol their own MFA device
+// and list and revoke their own sessions unless a policy denies it (Iam::SelfServiceActions).
+// Errors: 400 (a name, a MalformedPolicyDocument, a password breaking the rules), 403
+// AccessDenied, 404, 409 (exists, still in use). Thread-safe; everything passed in must outlive
+// the service (sessions and limiter may be null: no session routes, no throttling).
 class IamService {
  public:
   IamService(auth::Iam* iam, const auth::AccessControl* access, audit::Trail* trail = nullptr,
-             Logger* logger = nullptr);
+             Logger* logger = nullptr, auth::Sessions* sessions = nullptr,
+             auth::AttemptLimiter* limiter = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
   nlohmann::json UserJson(const auth::IamUser& u) const;
+  // The sign-in routes above; nullopt for another path.
+  std::optional<http::Response> HandleSignIn(const IamCall& call,
+                                             const std::vector<std::string>& path) const;
 
   auth::Iam* iam_;
   const auth::AccessControl* access_;
   audit::Trail* trail_;
   Logger* logger_;
+  auth::Sessions* sessions_;
+  auth::AttemptLimiter* limiter_;
 };
 
 // Vigil's REST API for the keyring (auth::Keyring, encryption at rest), JSON:
@@ -323,31 +350,41 @@ class KeysService {
 };
 
 // The dashboard's sign-in (auth::Sessions), JSON:
-//   POST   /v1/session  body {"access_key_id", "secret_access_key"}: 200 {principal,
-//                       access_key_id, expires_at, csrf_token} and a Set-Cookie of
-//                       vigil_session (HttpOnly, SameSite=Strict, Path=/, Max-Age: the
-//                       session's life; Secure when secure_cookie or the sign-in came over
-//                       TLS); 401 Unauthenticated for
-//                       a wrong pair, 400 for a malformed body.
+//   POST   /v1/session  body {"username", "password"[, "totp"]} (a person: auth::Iam's login
+//                       profile) or {"access_key_id", "secret_access_key"}: 200 {principal,
+//                       access_key_id, session_id, method, mfa, expires_at, csrf_token} and a
+//                       Set-Cookie of vigil_session (HttpOnly, SameSite=Strict, Path=/,
+//                       Max-Age: the session's life; Secure when secure_cookie or the
+//                       sign-in came over TLS); 401
+//                       Unauthenticated for wrong credentials (one message for an unknown user
+//                       and a wrong password), 401 MfaCodeRequired when the password is right
+//                       and the user's MFA device wants a code, 400 for a malformed body, 429
+//                       Throttling with Retry-After (seconds) while the source address
+//                       or the user name (or key id) must wait after repeated failures.
 //   GET    /v1/session  the same answer for the cookie's live session; 401 without one.
 //   DELETE /v1/session  ends the cookie's session: 204 and a Set-Cookie that clears it.
 // Sign-ins, successful or not, are recorded in `trail` (may be null) as CloudTrail records
-// console sign-ins: source signin.amazonaws.com, event ConsoleLogin (the secret never).
-// Thread-safe; everything passed in must outlive the service.
+// console sign-ins: source signin.amazonaws.com, event ConsoleLogin, additionalEventData
+// {MFAUsed: Yes|No} (a secret or a code never). Thread-safe; everything passed in must outlive
+// the service; iam null: key pairs only; limiter null: no throttling.
 class SessionService {
  public:
   SessionService(auth::Sessions* sessions, const Clock* clock, audit::Trail* trail = nullptr,
-                 Logger* logger = nullptr, bool secure_cookie = false);
+                 Logger* logger = nullptr, bool secure_cookie = false, auth::Iam* iam = nullptr,
+                 auth::AttemptLimiter* limiter = nullptr);
   http::Response Handle(const http::Request& request) const;
 
  private:
   std::string Cookie(std::string_view value, int64_t max_age_s, bool secure) const;
+  http::Response SignIn(const http::Request& request) const;
 
   auth::Sessions* sessions_;
   const Clock* clock_;
   audit::Trail* trail_;
   Logger* logger_;
   bool secure_cookie_;
+  auth::Iam* iam_;
+  auth::AttemptLimiter* limiter_;
 };
 
 // The Prometheus text exposition format (version 0.0.4) of every metric in `registry`.

@@ -1,5 +1,7 @@
 #include "api/audit_hook.h"
 
+#include "api/rest.h"
+
 namespace vigil::api {
 
 using Json = nlohmann::json;
@@ -58,6 +60,7 @@ void RecordCall(audit::Trail* trail, Logger* logger, AuditedCall call) {
   r.parameters = audit::Redact(call.parameters);
   r.error_code = std::move(call.error_code);
   r.error_message = std::move(call.error_message);
+  r.additional = std::move(call.additional);
   if (Status s = trail->Append(std::move(r)); !s.ok() && logger != nullptr) {
     logger->Error("audit", "recording " + std::string(call.name) + ": " + s.message());
   }

@@ -18,9 +18,10 @@ struct AuditedCall {
   std::string_view source;  // "monitoring.amazonaws.com", "logs.amazonaws.com", "vigil"
   std::string_view name;    // the operation
   const http::Request* request = nullptr;
-  const auth::VerifyResult* verified = nullptr;  // null: not authenticated
-  nlohmann::json parameters;                     // as sent; redacted here
-  std::string error_code, error_message;         // empty on success
+  const auth::VerifyResult* verified = nullptr;          // null: not authenticated
+  nlohmann::json parameters;                             // as sent; redacted here
+  std::string error_code, error_message;                 // empty on success
+  nlohmann::json additional = nlohmann::json::object();  // CloudTrail's additionalEventData
 };
 
 // The resources a call's parameters name, as (type, name): alarm names (AlarmName,

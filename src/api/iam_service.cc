@@ -6,6 +6,7 @@
 #include "api/access.h"
 #include "api/api.h"
 #include "api/audit_hook.h"
+#include "api/iam_call.h"
 #include "api/rest.h"
 #include "api/text.h"
 #include "auth/iam.h"
@@ -14,8 +15,6 @@ namespace vigil::api {
 namespace {
 
 using nlohmann::json;
-
-json Timestamp(int64_t ms) { return ms > 0 ? json(FormatIsoTimestamp(ms)) : json(nullptr); }
 
 json PolicyNames(const std::map<std::string, std::string>& inline_policies,
                  const std::vector<std::string>& attached) {
@@ -28,12 +27,8 @@ json KeyJson(const auth::AccessKeyMetadata& k) {
   return {{"access_key_id", k.access_key_id},
           {"user", k.user},
           {"status", k.active ? "Active" : "Inactive"},
-          {"created_at", Timestamp(k.created_ms)},
-          {"last_used_at", Timestamp(k.last_used_ms)}};
-}
-
-std::string Arn(std::string_view kind, std::string_view name) {
-  return "arn:vigil:iam:::" + std::string(kind) + "/" + std::string(name);
+          {"created_at", IamTimestamp(k.created_ms)},
+          {"last_used_at", IamTimestamp(k.last_used_ms)}};
 }
 
 // "/v1/iam/a/b/c" -> {"a", "b", "c"}, percent-decoded; nullopt on a bad escape.
@@ -54,19 +49,26 @@ std::optional<std::vector<std::string>> Segments(std::string_view path) {
 }  // namespace
 
 IamService::IamService(auth::Iam* iam, const auth::AccessControl* access, audit::Trail* trail,
-                       Logger* logger)
-    : iam_(iam), access_(access), trail_(trail), logger_(logger) {}
+                       Logger* logger, auth::Sessions* sessions, auth::AttemptLimiter* limiter)
+    : iam_(iam),
+      access_(access),
+      trail_(trail),
+      logger_(logger),
+      sessions_(sessions),
+      limiter_(limiter) {}
 
 json IamService::UserJson(const auth::IamUser& u) const {
   json keys = json::array();
   for (const auto& k : iam_->ListAccessKeys(u.name)) keys.push_back(KeyJson(k));
   return {{"name", u.name},
           {"id", u.id},
-          {"arn", Arn("user", u.name)},
-          {"created_at", Timestamp(u.created_ms)},
+          {"arn", IamArn("user", u.name)},
+          {"created_at", IamTimestamp(u.created_ms)},
           {"groups", u.groups},
           {"policies", PolicyNames(u.inline_policies, u.attached)},
-          {"access_keys", std::move(keys)}};
+          {"access_keys", std::move(keys)},
+          {"login_profile", iam_->GetLoginProfile(u.name).ok()},
+          {"mfa_enabled", iam_->GetMfaDevice(u.name).value_or(auth::MfaDevice{}).enabled}};
 }
 
 http::Response IamService::Handle(const http::Request& request) const {
@@ -76,48 +78,25 @@ http::Response IamService::Handle(const http::Request& request) const {
   if (!path) return RestError(400, "InvalidParameterValue", "bad escape in " + request.path);
   const std::vector<std::string>& s = *path;
   const std::string& m = request.method;
-  const json body = request.body.empty()
-                        ? json::object()
-                        : json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object() && m != "PUT") {
+  IamCall call(request, verified, *access_, trail_, logger_);
+  const std::optional<json> parsed = call.Body();
+  if (!parsed && m != "PUT") {
     return RestError(400, "InvalidParameterValue", "the body must be a JSON object");
   }
+  const json body = parsed.value_or(json::object());
   auto field = [&](const char* name) {
     return body.contains(name) && body[name].is_string() ? body[name].get<std::string>() : "";
   };
-  // Authorizes, runs and audits one change; answers `ok` when it succeeded.
   auto change = [&](std::string_view action, const std::string& resource, json params,
-                    const std::function<StatusOr<json>()>& run, int ok_status) {
-    if (auto no = RefuseUnauthorized(*access_, request, verified, action, {resource}, trail_,
-                                     logger_, params)) {
-      return *no;
-    }
-    StatusOr<json> out = run();
-    const Status& st = out.status();
-    RecordCall(
-        trail_, logger_,
-        {"iam.amazonaws.com", action.substr(4), &request, &verified, std::move(params),
-         st.ok() ? "" : std::string(StatusCodeName(st.code())), st.ok() ? "" : st.message()});
-    if (!st.ok()) return RestFromStatus(st);
-    if (ok_status == 204) {
-      http::Response r;
-      r.status = 204;
-      return r;
-    }
-    return RestJson(ok_status, *out);
+                    const IamCall::Run& run, int ok_status) {
+    return call.Change(action, resource, std::move(params), run, ok_status);
   };
-  auto read = [&](std::string_view action, const std::string& resource,
-                  const std::function<StatusOr<json>()>& run) {
-    if (auto no =
-            RefuseUnauthorized(*access_, request, verified, action, {resource}, trail_, logger_)) {
-      return *no;
-    }
-    StatusOr<json> out = run();
-    if (!out.ok()) return RestFromStatus(out.status());
-    return RestJson(200, *out);
+  auto read = [&](std::string_view action, const std::string& resource, const IamCall::Run& run) {
+    return call.Read(action, resource, run);
   };
   auto done = [] { return StatusOr<json>(json::object()); };
 
+  if (std::optional<http::Response> answer = HandleSignIn(call, s)) return *answer;
   if (s.size() == 1 && s[0] == "users" && m == "GET") {
     return read("iam:ListUsers", "*", [&]() -> StatusOr<json> {
       json users = json::array();
@@ -128,7 +107,7 @@ http::Response IamService::Handle(const http::Request& request) const {
   if (s.size() == 1 && s[0] == "users" && m == "POST") {
     const std::string name = field("name");
     return change(
-        "iam:CreateUser", Arn("user", name), {{"userName", name}},
+        "iam:CreateUser", IamArn("user", name), {{"userName", name}},
         [&]() -> StatusOr<json> {
           ASSIGN_OR_RETURN(auth::IamUser u, iam_->CreateUser(name));
           return UserJson(u);
@@ -136,7 +115,7 @@ http::Response IamService::Handle(const http::Request& request) const {
         201);
   }
   if (s.size() == 2 && s[0] == "users" && m == "GET") {
-    return read("iam:GetUser", Arn("user", s[1]), [&]() -> StatusOr<json> {
+    return read("iam:GetUser", IamArn("user", s[1]), [&]() -> StatusOr<json> {
       ASSIGN_OR_RETURN(auth::IamUser u, iam_->GetUser(s[1]));
       json j = UserJson(u);
       j["inline_policies"] = u.inline_policies;
@@ -145,7 +124,7 @@ http::Response IamService::Handle(const http::Request& request) const {
   }
   if (s.size() == 2 && s[0] == "users" && m == "DELETE") {
     return change(
-        "iam:DeleteUser", Arn("user", s[1]), {{"userName", s[1]}},
+        "iam:DeleteUser", IamArn("user", s[1]), {{"userName", s[1]}},
         [&]() -> StatusOr<json> {
           RETURN_IF_ERROR(iam_->DeleteUser(s[1]));
           return done();
@@ -154,7 +133,7 @@ http::Response IamService::Handle(const http::Request& request) const {
   }
   if (s.size() == 3 && s[0] == "users" && s[2] == "access-keys" && m == "POST") {
     return change(
-        "iam:CreateAccessKey", Arn("user", s[1]), {{"userName", s[1]}},
+        "iam:CreateAccessKey", IamArn("user", s[1]), {{"userName", s[1]}},
         [&]() -> StatusOr<json> {
           ASSIGN_OR_RETURN(auth::AccessKey k, iam_->CreateAccessKey(s[1]));
           return json{{"access_key_id", k.access_key_id},
@@ -170,7 +149,7 @@ http::Response IamService::Handle(const http::Request& request) const {
     for (const auto& k : iam_->ListAccessKeys("")) {
       if (k.access_key_id == s[1]) owner = k.user;
     }
-    const std::string resource = owner.empty() ? "*" : Arn("user", owner);
+    const std::string resource = owner.empty() ? "*" : IamArn("user", owner);
     if (m == "DELETE") {
       return change(
           "iam:DeleteAccessKey", resource, {{"accessKeyId", s[1]}},
@@ -204,8 +183,8 @@ http::Response IamService::Handle(const http::Request& request) const {
         }
         groups.push_back({{"name", g.name},
                           {"id", g.id},
-                          {"arn", Arn("group", g.name)},
-                          {"created_at", Timestamp(g.created_ms)},
+                          {"arn", IamArn("group", g.name)},
+                          {"created_at", IamTimestamp(g.created_ms)},
                           {"members", std::move(members)},
                           {"policies", PolicyNames(g.inline_policies, g.attached)}});
       }
@@ -215,16 +194,16 @@ http::Response IamService::Handle(const http::Request& request) const {
   if (s.size() == 1 && s[0] == "groups" && m == "POST") {
     const std::string name = field("name");
     return change(
-        "iam:CreateGroup", Arn("group", name), {{"groupName", name}},
+        "iam:CreateGroup", IamArn("group", name), {{"groupName", name}},
         [&]() -> StatusOr<json> {
           ASSIGN_OR_RETURN(auth::IamGroup g, iam_->CreateGroup(name));
-          return json{{"name", g.name}, {"id", g.id}, {"arn", Arn("group", g.name)}};
+          return json{{"name", g.name}, {"id", g.id}, {"arn", IamArn("group", g.name)}};
         },
         201);
   }
   if (s.size() == 2 && s[0] == "groups" && m == "DELETE") {
     return change(
-        "iam:DeleteGroup", Arn("group", s[1]), {{"groupName", s[1]}},
+        "iam:DeleteGroup", IamArn("group", s[1]), {{"groupName", s[1]}},
         [&]() -> StatusOr<json> {
           RETURN_IF_ERROR(iam_->DeleteGroup(s[1]));
           return done();
@@ -234,7 +213,7 @@ http::Response IamService::Handle(const http::Request& request) const {
   if (s.size() == 4 && s[0] == "groups" && s[2] == "users" && (m == "POST" || m == "DELETE")) {
     const bool add = m == "POST";
     return change(
-        add ? "iam:AddUserToGroup" : "iam:RemoveUserFromGroup", Arn("group", s[1]),
+        add ? "iam:AddUserToGroup" : "iam:RemoveUserFromGroup", IamArn("group", s[1]),
         {{"groupName", s[1]}, {"userName", s[3]}},
         [&]() -> StatusOr<json> {
           RETURN_IF_ERROR(add ? iam_->AddUserToGroup(s[3], s[1])
@@ -248,10 +227,10 @@ http::Response IamService::Handle(const http::Request& request) const {
       json policies = json::array();
       for (const auto& p : iam_->ListPolicies()) {
         policies.push_back({{"name", p.name},
-                            {"arn", Arn("policy", p.name)},
+                            {"arn", IamArn("policy", p.name)},
                             {"description", p.description},
                             {"builtin", p.builtin},
-                            {"created_at", Timestamp(p.created_ms)},
+                            {"created_at", IamTimestamp(p.created_ms)},
                             {"document", json::parse(p.document, nullptr, false)}});
       }
       return json{{"policies", std::move(policies)}};
@@ -261,17 +240,17 @@ http::Response IamService::Handle(const http::Request& request) const {
     const std::string name = field("name");
     const std::string document = body.contains("document") ? body["document"].dump() : "";
     return change(
-        "iam:CreatePolicy", Arn("policy", name), {{"policyName", name}},
+        "iam:CreatePolicy", IamArn("policy", name), {{"policyName", name}},
         [&]() -> StatusOr<json> {
           ASSIGN_OR_RETURN(auth::ManagedPolicy p,
                            iam_->CreatePolicy(name, document, field("description")));
-          return json{{"name", p.name}, {"arn", Arn("policy", p.name)}};
+          return json{{"name", p.name}, {"arn", IamArn("policy", p.name)}};
         },
         201);
   }
   if (s.size() == 2 && s[0] == "policies" && m == "DELETE") {
     return change(
-        "iam:DeletePolicy", Arn("policy", s[1]), {{"policyName", s[1]}},
+        "iam:DeletePolicy", IamArn("policy", s[1]), {{"policyName", s[1]}},
         [&]() -> StatusOr<json> {
           RETURN_IF_ERROR(iam_->DeletePolicy(s[1]));
           return done();
@@ -287,8 +266,8 @@ http::Response IamService::Handle(const http::Request& request) const {
     if (s[2] == "attached" && (m == "POST" || m == "DELETE")) {
       const bool attach = m == "POST";
       return change(
-          attach ? "iam:Attach" + who + "Policy" : "iam:Detach" + who + "Policy", Arn(kind, s[1]),
-          params,
+          attach ? "iam:Attach" + who + "Policy" : "iam:Detach" + who + "Policy",
+          IamArn(kind, s[1]), params,
           [&]() -> StatusOr<json> {
             RETURN_IF_ERROR(attach ? iam_->AttachPolicy(kind, s[1], s[3])
                                    : iam_->DetachPolicy(kind, s[1], s[3]));
@@ -299,7 +278,8 @@ http::Response IamService::Handle(const http::Request& request) const {
     if (s[2] == "policies" && (m == "PUT" || m == "DELETE")) {
       const bool put = m == "PUT";
       return change(
-          put ? "iam:Put" + who + "Policy" : "iam:Delete" + who + "Policy", Arn(kind, s[1]), params,
+          put ? "iam:Put" + who + "Policy" : "iam:Delete" + who + "Policy", IamArn(kind, s[1]),
+          params,
           [&]() -> StatusOr<json> {
             RETURN_IF_ERROR(put ? iam_->PutInlinePolicy(kind, s[1], s[3], request.body)
                                 : iam_->DeleteInlinePolicy(kind, s[1], s[3]));
@@ -310,7 +290,7 @@ http::Response IamService::Handle(const http::Request& request) const {
   }
   if (s.size() == 1 && s[0] == "simulate" && m == "POST") {
     const std::string user = field("user");
-    return read("iam:SimulatePrincipalPolicy", Arn("user", user), [&]() -> StatusOr<json> {
+    return read("iam:SimulatePrincipalPolicy", IamArn("user", user), [&]() -> StatusOr<json> {
       if (user != auth::kRootPrincipal) RETURN_IF_ERROR(iam_->GetUser(user).status());
       auth::AccessRequest r;
       r.action = field("action");

@@ -1,5 +1,6 @@
 #include "api/rest.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "api/access.h"
@@ -30,6 +31,16 @@ http::Response RestFromStatus(const Status& status) {
   }
 }
 
+http::Response RestThrottled(int64_t retry_after_ms, const std::string& message) {
+  http::Response r =
+      RestError(429, std::string(auth::AuthErrorCode(auth::AuthError::kThrottled)), message);
+  auth::VerifyResult throttled;
+  throttled.error = auth::AuthError::kThrottled;
+  throttled.retry_after_ms = std::max<int64_t>(1, retry_after_ms);
+  AddRetryAfter(throttled, &r);
+  return r;
+}
+
 std::optional<std::string> PercentDecode(std::string_view in) {
   std::string out;
   for (size_t i = 0; i < in.size(); ++i) {
@@ -56,6 +67,7 @@ std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& v
                    request.method + " " + Printable(request.path, 128));
   if (result != nullptr) *result = verified;
   if (verified.ok()) return std::nullopt;
+  if (verified.session_ended) return RestError(401, "Unauthenticated", verified.message);
   const int status = verified.error == auth::AuthError::kThrottled             ? 429
                      : verified.error == auth::AuthError::kIncompleteSignature ? 400
                                                                                : 403;

@@ -22,6 +22,8 @@ http::Response RestError(int status, const std::string& code, const std::string&
 // An engine's error as a REST answer: NotFound 404, InvalidArgument 400, AlreadyExists and
 // FailedPrecondition 409, anything else 503.
 http::Response RestFromStatus(const Status& status);
+// 429 Throttling "<message>" with Retry-After: the wait in whole seconds (at least 1).
+http::Response RestThrottled(int64_t retry_after_ms, const std::string& message);
 // %XX escapes of a path segment decoded ('+' stays '+'); nullopt on a broken escape.
 std::optional<std::string> PercentDecode(std::string_view in);
 
@@ -29,8 +31,9 @@ std::optional<std::string> PercentDecode(std::string_view in);
 nlohmann::json DeploymentJson(const deploy::Deployment& d);
 
 // The answer to a request that does not authenticate (api::Authenticate, for signatures scoped
-// to "vigil") — no signature or session, or one that does not verify: 403, or 400 when the
-// signature is incomplete, 429 with Retry-After when its address is throttled; nullopt when it
+// to "vigil") — no signature or session, or one that does not verify: 403, 400 when the
+// signature is incomplete, 429 with Retry-After when its address is throttled, 401 when the
+// session has ended (expired, idle, revoked: the dashboard signs in again); nullopt when it
 // does. A failure is recorded in `trail`. The verification goes to *result when not null.
 std::optional<http::Response> RefuseUnauthenticated(const auth::AccessControl& verifier,
                                                     const http::Request& request,

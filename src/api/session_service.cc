@@ -1,6 +1,7 @@
-// The dashboard's sign-in: an access key pair exchanged for a session cookie (POST), the
-// session read back by a page load (GET), sign-out (DELETE). Sign-ins are audited as
-// CloudTrail's ConsoleLogin.
+// The dashboard's sign-in: a person's user name and password (and TOTP code), or an access key
+// pair, exchanged for a session cookie (POST), the session read back by a page load (GET),
+// sign-out (DELETE). Failed attempts are throttled per source address and per user name (or key
+// id); sign-ins are audited as CloudTrail's ConsoleLogin.
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
@@ -15,9 +16,9 @@ namespace {
 using nlohmann::json;
 
 json SessionJson(const auth::Session& s) {
-  return {{"principal", s.principal},
-          {"access_key_id", s.access_key_id},
-          {"expires_at", FormatIsoTimestamp(s.expires_at_ms)},
+  return {{"principal", s.principal},  {"access_key_id", s.access_key_id},
+          {"session_id", s.id},        {"method", std::string(auth::SignInMethodName(s.method))},
+          {"mfa", s.mfa_at_ms > 0},    {"expires_at", FormatIsoTimestamp(s.expires_at_ms)},
           {"csrf_token", s.csrf_token}};
 }
 
@@ -30,15 +31,27 @@ std::string_view CookieToken(const http::Request& request) {
   return {};
 }
 
+bool IsString(const json& body, const char* name) {
+  return body.contains(name) && body[name].is_string();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = AsciiLower(c);
+  return s;
+}
+
 }  // namespace
 
 SessionService::SessionService(auth::Sessions* sessions, const Clock* clock, audit::Trail* trail,
-                               Logger* logger, bool secure_cookie)
+                               Logger* logger, bool secure_cookie, auth::Iam* iam,
+                               auth::AttemptLimiter* limiter)
     : sessions_(sessions),
       clock_(clock),
       trail_(trail),
       logger_(logger),
-      secure_cookie_(secure_cookie) {}
+      secure_cookie_(secure_cookie),
+      iam_(iam),
+      limiter_(limiter) {}
 
 std::string SessionService::Cookie(std::string_view value, int64_t max_age_s, bool secure) const {
   std::string c = std::string(auth::kSessionCookie) + "=" + std::string(value) +
@@ -69,26 +82,95 @@ http::Response SessionService::Handle(const http::Request& request) const {
   if (request.method != "POST") {
     return RestError(405, "MethodNotAllowed", "use GET, POST or DELETE " + request.path);
   }
+  return SignIn(request);
+}
+
+http::Response SessionService::SignIn(const http::Request& request) const {
   const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object() || !body.contains("access_key_id") || !body["access_key_id"].is_string() ||
-      !body.contains("secret_access_key") || !body["secret_access_key"].is_string()) {
+  const bool by_password = body.is_object() && IsString(body, "username") &&
+                           IsString(body, "password") &&
+                           (!body.contains("totp") || body["totp"].is_string());
+  const bool by_key =
+      body.is_object() && IsString(body, "access_key_id") && IsString(body, "secret_access_key");
+  if (by_password == by_key || (by_password && iam_ == nullptr)) {
     return RestError(400, "InvalidParameterValue",
-                     "The body must be {\"access_key_id\": ..., \"secret_access_key\": ...}.");
+                     iam_ == nullptr
+                         ? "The body must be {\"access_key_id\": ..., \"secret_access_key\": ...}."
+                         : "The body must be {\"username\": ..., \"password\": ...[, \"totp\": "
+                           "...]} or {\"access_key_id\": ..., \"secret_access_key\": ...}.");
   }
-  const std::string key_id = body["access_key_id"].get<std::string>();
-  auto signed_in = sessions_->SignIn(key_id, body["secret_access_key"].get<std::string>());
+  const std::string name =
+      by_password ? body["username"].get<std::string>() : body["access_key_id"].get<std::string>();
+  const auth::SignInContext context{std::string(request.PeerAddress()),
+                                    std::string(request.Header("User-Agent").value_or(""))};
+  const std::string ip_key = "ip:" + context.source_ip;
+  const std::string name_key = (by_password ? "user:" : "key:") + Lower(name);
+  json params = by_password ? json{{"userName", Printable(name, 128)}}
+                            : json{{"access_key_id", Printable(name, 128)}};
+
+  // Refused before any hashing: a guesser gets no answer about the password while it waits.
+  const int64_t wait = limiter_ == nullptr ? 0
+                                           : std::max(limiter_->RetryAfterMs(ip_key),
+                                                      limiter_->RetryAfterMs(name_key));
+  if (wait > 0) {
+    const std::string message =
+        "Too many failed sign-ins; try again in " + std::to_string((wait + 999) / 1000) + " s.";
+    RecordCall(trail_, logger_,
+               {"signin.amazonaws.com", "ConsoleLogin", &request, nullptr, std::move(params),
+                "Throttling", message});
+    return RestThrottled(wait, message);
+  }
+
+  StatusOr<std::pair<std::string, auth::Session>> signed_in = UnavailableError("not signed in");
+  bool mfa_used = false;
+  if (by_password) {
+    const std::string totp = body.value("totp", "");
+    StatusOr<auth::PasswordSignIn> checked =
+        iam_->CheckSignIn(name, body["password"].get<std::string>(), std::string(TrimBlanks(totp)));
+    if (checked.ok()) {
+      mfa_used = checked->mfa_used;
+      signed_in = sessions_->Start(
+          checked->user,
+          mfa_used ? auth::SignInMethod::kPasswordMfa : auth::SignInMethod::kPassword, context);
+    } else {
+      signed_in = checked.status();
+    }
+  } else {
+    signed_in = sessions_->SignIn(name, body["secret_access_key"].get<std::string>(), context);
+  }
+  const StatusCode code = signed_in.status().code();
+  const bool refused = code == StatusCode::kUnauthenticated;
+  const bool mfa_required = code == StatusCode::kFailedPrecondition;
+  if (limiter_ != nullptr && refused) {
+    limiter_->RecordFailure(ip_key);
+    limiter_->RecordFailure(name_key);
+  } else if (limiter_ != nullptr && signed_in.ok()) {
+    limiter_->RecordSuccess(ip_key);
+    limiter_->RecordSuccess(name_key);
+  }
+
   auth::VerifyResult who;
   if (signed_in.ok()) {
-    who.identity = auth::Identity{signed_in->second.access_key_id, signed_in->second.principal, "",
-                                  "", /*session=*/true};
+    const auth::Session& s = signed_in->second;
+    who.identity =
+        auth::Identity{s.access_key_id, s.principal, "", "", /*session=*/true, s.id, s.mfa_at_ms};
   }
-  const bool refused = signed_in.status().code() == StatusCode::kUnauthenticated;
-  RecordCall(trail_, logger_,
-             {"signin.amazonaws.com", "ConsoleLogin", &request, &who,
-              json{{"access_key_id", Printable(key_id, 128)}},
-              signed_in.ok() ? "" : (refused ? "Failed authentication" : "ServiceUnavailable"),
-              signed_in.ok() ? "" : signed_in.status().message()});
+  const std::string error_code = signed_in.ok() ? ""
+                                 : refused      ? "Failed authentication"
+                                 : mfa_required ? "MfaCodeRequired"
+                                                : "ServiceUnavailable";
+  AuditedCall call{"signin.amazonaws.com",
+                   "ConsoleLogin",
+                   &request,
+                   &who,
+                   std::move(params),
+                   error_code,
+                   signed_in.ok() ? "" : signed_in.status().message()};
+  call.additional = {{"MFAUsed", mfa_used ? "Yes" : "No"},
+                     {"LoginMethod", by_password ? "password" : "access-key"}};
+  RecordCall(trail_, logger_, std::move(call));
   if (refused) return RestError(401, "Unauthenticated", signed_in.status().message());
+  if (mfa_required) return RestError(401, "MfaCodeRequired", signed_in.status().message());
   if (!signed_in.ok()) return RestError(503, "ServiceUnavailable", signed_in.status().message());
   const auto& [token, session] = *signed_in;
   http::Response out = RestJson(200, SessionJson(session));

@@ -36,7 +36,7 @@ std::string CloudTrailEvent(const audit::Record& r, const std::string& region,
                             const std::string& account) {
   Json e = {{"eventVersion", "1.08"},
             {"userIdentity",
-             {{"type", r.access_key_id.empty() ? "Unknown" : "IAMUser"},
+             {{"type", r.access_key_id.empty() && r.username.empty() ? "Unknown" : "IAMUser"},
               {"accessKeyId", r.access_key_id},
               {"userName", r.username},
               {"accountId", account}}},
@@ -51,6 +51,7 @@ std::string CloudTrailEvent(const audit::Record& r, const std::string& region,
             {"eventType", "AwsApiCall"},
             {"vigilSeq", r.seq},
             {"vigilHash", r.hash}};
+  if (r.additional.is_object() && !r.additional.empty()) e["additionalEventData"] = r.additional;
   if (!r.error_code.empty()) {
     e["errorCode"] = r.error_code;
     e["errorMessage"] = r.error_message;

@@ -37,6 +37,9 @@ struct Record {
   nlohmann::json parameters = nlohmann::json::object();        // already redacted (Redact)
   std::string error_code;                                      // empty: it succeeded
   std::string error_message;
+  // CloudTrail's additionalEventData (e.g. ConsoleLogin's MFAUsed); written only when not empty,
+  // so records without it hash as before.
+  nlohmann::json additional = nlohmann::json::object();
   // Set by Append:
   int64_t time_ms = 0;
   std::string event_id;

@@ -55,20 +55,22 @@ Json Body(const Record& r) {
   Json resources = Json::array();
   for (const auto& [type, name] : r.resources)
     resources.push_back({{"type", type}, {"name", name}});
-  return {{"seq", r.seq},
-          {"time", r.time_ms},
-          {"eventId", r.event_id},
-          {"eventSource", r.event_source},
-          {"eventName", r.event_name},
-          {"readOnly", r.read_only},
-          {"accessKeyId", r.access_key_id},
-          {"username", r.username},
-          {"sourceAddress", r.source_address},
-          {"resources", resources},
-          {"parameters", r.parameters},
-          {"errorCode", r.error_code},
-          {"errorMessage", r.error_message},
-          {"prevHash", r.prev_hash}};
+  Json j = {{"seq", r.seq},
+            {"time", r.time_ms},
+            {"eventId", r.event_id},
+            {"eventSource", r.event_source},
+            {"eventName", r.event_name},
+            {"readOnly", r.read_only},
+            {"accessKeyId", r.access_key_id},
+            {"username", r.username},
+            {"sourceAddress", r.source_address},
+            {"resources", resources},
+            {"parameters", r.parameters},
+            {"errorCode", r.error_code},
+            {"errorMessage", r.error_message},
+            {"prevHash", r.prev_hash}};
+  if (r.additional.is_object() && !r.additional.empty()) j["additionalEventData"] = r.additional;
+  return j;
 }
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -94,6 +96,7 @@ Record FromJson(const Json& j) {
   r.parameters = j.value("parameters", Json::object());
   r.error_code = j.value("errorCode", "");
   r.error_message = j.value("errorMessage", "");
+  r.additional = j.value("additionalEventData", Json::object());
   r.prev_hash = j.value("prevHash", "");
   r.hash = j.value("hash", "");
   return r;

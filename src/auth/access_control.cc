@@ -41,8 +41,10 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
   if (signed_request || cookie.empty()) return VerifySignature(request);
   const std::optional<Session> session = sessions_->Find(cookie);
   if (!session) {
-    return Refused(AuthError::kInvalidClientTokenId,
-                   "The session has expired or ended; sign in again.");
+    VerifyResult ended = Refused(AuthError::kInvalidClientTokenId,
+                                 "The session has expired or ended; sign in again.");
+    ended.session_ended = true;
+    return ended;
   }
   if (request.method != "GET" && request.method != "HEAD" &&
       !EqualConstantTime(csrf, session->csrf_token)) {
@@ -51,7 +53,9 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
                    "X-Vigil-Csrf.");
   }
   VerifyResult ok;
-  ok.identity = Identity{session->access_key_id, session->principal, "", "", /*session=*/true};
+  ok.identity =
+      Identity{session->access_key_id, session->principal, "", "", /*session=*/true, session->id,
+               session->mfa_at_ms};
   return ok;
 }
 
@@ -96,6 +100,12 @@ Authorization ServerAccessControl::Authorize(const Identity& identity,
   const int64_t now_ms = clock_->NowMillis();
   with_time.Set("aws:CurrentTime", Iso8601(now_ms));
   with_time.Set("aws:EpochTime", std::to_string(now_ms / 1000));
+  if (identity.session) {
+    with_time.Set("aws:MultiFactorAuthPresent", identity.mfa_at_ms > 0 ? "true" : "false");
+    if (identity.mfa_at_ms > 0) {
+      with_time.Set("aws:MultiFactorAuthAge", std::to_string((now_ms - identity.mfa_at_ms) / 1000));
+    }
+  }
   return iam_->Authorize(identity.principal, with_time);
 }
 

@@ -69,17 +69,22 @@ enum class AuthError {
 std::string_view AuthErrorCode(AuthError e);  // "SignatureDoesNotMatch", ...
 
 struct Identity {
-  std::string access_key_id;
+  std::string access_key_id;  // "" for a session signed in with a password
   std::string principal;
-  std::string region;    // from the credential scope ("" for a session)
-  std::string service;   // "monitoring", "logs", ... ("" for a session)
-  bool session = false;  // authenticated by a dashboard session cookie, not a signature
+  std::string region;      // from the credential scope ("" for a session)
+  std::string service;     // "monitoring", "logs", ... ("" for a session)
+  bool session = false;    // authenticated by a dashboard session cookie, not a signature
+  std::string session_id;  // the session's public id (when `session`)
+  int64_t mfa_at_ms = 0;   // when the session's second factor was checked; 0: none
 };
 
 struct VerifyResult {
   std::optional<Identity> identity;  // set on success
   AuthError error = AuthError::kSignatureDoesNotMatch;
   std::string message;  // on failure, AWS-like text
+  // On failure: a session cookie named a session that has ended (REST answers 401, so the
+  // dashboard returns to its sign-in page).
+  bool session_ended = false;
   int64_t retry_after_ms = 0;  // kThrottled: when the address may try again
   bool ok() const { return identity.has_value(); }
 };
@@ -130,50 +135,95 @@ class SigV4Verifier final : public AccessControl {
   mutable std::map<std::string, std::string, std::less<>> signing_keys_;  // guarded by cache_mu_
 };
 
-// A signed-in browser: the dashboard exchanges an access key pair for a session, carried by an
-// HttpOnly cookie, so that the secret never stays in the page.
+// How a session was signed in.
+enum class SignInMethod { kAccessKey, kPassword, kPasswordMfa };
+std::string_view SignInMethodName(SignInMethod m);  // "access-key", "password", "password+mfa"
+
+// A signed-in browser: the dashboard exchanges an access key pair, or a person's user name and
+// password (and TOTP code), for a session carried by an HttpOnly cookie, so that no secret stays
+// in the page.
 struct Session {
-  std::string access_key_id;
-  std::string principal;
+  // Public: names the session in lists and revocation. Not the token, and no way to it.
+  std::string id;
+  std::string access_key_id;  // the key signed in with; "" for a password
+  std::string principal;      // the root principal or an IAM user's name
+  SignInMethod method = SignInMethod::kAccessKey;
   // Sent back by the page in X-Vigil-Csrf on every request that changes something: a cookie
   // goes with any request the browser makes, a header only with the page's own.
   std::string csrf_token;
   int64_t created_at_ms = 0;
-  int64_t expires_at_ms = 0;
+  int64_t expires_at_ms = 0;  // absolute end
+  int64_t last_seen_ms = 0;   // the last request (stored at most once a minute)
+  int64_t mfa_at_ms = 0;      // when a second factor was checked; 0: none
+  std::string source_ip;      // of the sign-in
+  std::string user_agent;     // of the sign-in (at most 256 characters)
+};
+
+// Where a sign-in comes from (kept in the session for its owner to see).
+struct SignInContext {
+  std::string source_ip;
+  std::string user_agent;
 };
 
 struct SessionOptions {
   int64_t lifetime_ms = 12 * 3600 * 1000;  // from sign-in; no renewal (as the AWS console)
+  int64_t idle_ms = 3600 * 1000;           // without a request; <= 0: no idle expiry
   state::Store* store = nullptr;  // where sessions are kept across restarts; null: memory only
 };
 
 // The dashboard's sessions, by token. A token is 32 random bytes (64 hex characters) known
 // only to the browser: the store keeps its SHA-256, so reading state.db does not sign anyone in.
-// A session ends at its expiry, at sign-out, or when its access key is no longer in `keys`.
-// Thread-safe; keys, clock and options.store must outlive it.
+// A session ends at its expiry, after idle_ms without a request, at sign-out, when it is
+// revoked (by id, or through RevokeFor when its password or key changes), or when its access key
+// is no longer in `keys`. Thread-safe; keys, clock and options.store must outlive it.
 class Sessions {
  public:
   Sessions(const KeyStore* keys, const Clock* clock, SessionOptions options);
-  // Loads the unexpired sessions from the store (when there is one). Unavailable when it
+  // Loads the live sessions from the store (when there is one). Unavailable when it
   // cannot be read.
   Status Load();
   // Signs in with an access key pair (the secret compared in constant time): returns the new
   // session's token and the session. Unauthenticated, with one message for an unknown key and
   // a wrong secret; Unavailable when the session cannot be stored.
   StatusOr<std::pair<std::string, Session>> SignIn(std::string_view access_key_id,
-                                                   std::string_view secret_access_key);
-  // The live session of `token`, or nullopt (unknown, expired, or its key gone).
+                                                   std::string_view secret_access_key,
+                                                   const SignInContext& context = {});
+  // A session for `principal`, whose credentials the caller has checked (a person's password,
+  // through Iam::CheckSignIn). Unavailable when it cannot be stored.
+  StatusOr<std::pair<std::string, Session>> Start(std::string_view principal, SignInMethod method,
+                                                  const SignInContext& context);
+  // The live session of `token`, or nullopt (unknown, expired, idle, revoked or its key gone).
+  // Notes the request as the session's last one.
   std::optional<Session> Find(std::string_view token) const;
+  // The live sessions (of `principal` only, case-insensitively, when it is not empty), oldest
+  // first, without their CSRF tokens.
+  std::vector<Session> List(std::string_view principal = "") const;
+  // The live session named `id`, without its CSRF token.
+  std::optional<Session> FindById(std::string_view id) const;
+  // Ends the session named `id`: NotFound when there is no live one; Unavailable when the store
+  // cannot record it (it is ended in memory all the same).
+  Status Revoke(std::string_view id);
+  // Ends every session signed in by password as `principal` (when not empty) and every session
+  // signed in with `access_key_id` (when not empty), at once in memory; a deletion the store
+  // refuses is retried with the next write (a sign-in, a revocation).
+  void RevokeFor(std::string_view principal, std::string_view access_key_id);
   // Ends the session of `token` (nothing when there is none). Unavailable when the store
   // cannot record it (the session is ended in memory all the same).
   Status SignOut(std::string_view token);
 
  private:
+  bool Live(const Session& s, int64_t now) const;  // by time and key alone (mu_ held)
+  // Completes `session` (id, token, CSRF token, times, context), stores it, dropping the dead.
+  StatusOr<std::pair<std::string, Session>> Add(Session session, const SignInContext& context);
+
   const KeyStore* keys_;
   const Clock* clock_;
   SessionOptions options_;
   mutable std::mutex mu_;
-  std::map<std::string, Session, std::less<>> by_hash_;  // SHA-256 hex of token; guarded by mu_
+  // By SHA-256 hex of token; guarded by mu_. Mutable: Find notes the last request.
+  mutable std::map<std::string, Session, std::less<>> by_hash_;
+  mutable std::map<std::string, int64_t, std::less<>> stored_last_seen_;  // guarded by mu_
+  std::vector<std::string> pending_deletes_;  // hashes revoked but not yet deleted; mu_
 };
 
 // The name of the session cookie, and its value in a Cookie header ("" when absent).
@@ -190,9 +240,11 @@ std::string_view SessionCookieValue(std::string_view cookie_header);
 // address (SignedRequest::source_address), and an address made to wait is refused as
 // kThrottled before its signature is checked; other failures (a missing or incomplete
 // signature, a skewed clock, an ended session) are mistakes, not guesses, and do not count.
-// Authorize asks
-// `iam` (with aws:CurrentTime and aws:EpochTime from `clock` added to the
-// context); without iam it allows every authenticated caller. Thread-safe; everything passed
+// A dead session sets VerifyResult::session_ended. Authorize asks `iam` (with aws:CurrentTime
+// and aws:EpochTime from `clock` added to the context and, for a session,
+// aws:MultiFactorAuthPresent "true"/"false" and, with MFA, aws:MultiFactorAuthAge in seconds —
+// as AWS, a signed request carries neither); without iam it allows every authenticated caller.
+// Thread-safe; everything passed
 // in must outlive it.
 class ServerAccessControl final : public AccessControl {
  public:

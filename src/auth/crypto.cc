@@ -26,15 +26,28 @@ std::string Sha256Hex(std::string_view data) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string Hmac(const EVP_MD* md_type, std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
+  // Fails only on allocation failure inside OpenSSL, which is not recoverable here.
   if (key.size() > INT_MAX ||
-      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+      HMAC(md_type, key.data(), static_cast<int>(key.size()),
            reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr) {
     std::abort();
   }
   return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+}  // namespace
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha256(), key, data);
+}
+
+std::string HmacSha1(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha1(), key, data);
 }
 
 bool EqualConstantTime(std::string_view a, std::string_view b) {

@@ -11,6 +11,9 @@ namespace vigil::auth {
 // `n` bytes from OpenSSL's CSPRNG; Internal if the generator fails (unseeded).
 StatusOr<std::string> RandomBytes(size_t n);
 
+// HMAC-SHA1 of `data` under `key`: the raw 20 bytes (TOTP, RFC 6238).
+std::string HmacSha1(std::string_view key, std::string_view data);
+
 // Whether a == b, in a time that depends on their lengths only (secrets, tokens).
 bool EqualConstantTime(std::string_view a, std::string_view b);
 

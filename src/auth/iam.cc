@@ -72,10 +72,7 @@ Status Iam::Impl::Load() {
       k.meta = AccessKeyMetadata{j.at("id"), j.at("user"), j.at("active"), j.at("created_ms"),
                                  j.at("last_used_ms")};
       k.stored_last_used = k.meta.last_used_ms;
-      std::string hex = j.at("secret");
-      for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        k.sealed.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-      }
+      k.sealed = HexDecode(j.at("secret").get<std::string>()).value_or("");
       StatusOr<std::string> secret = keyring->Unseal(k.sealed, SecretContext(k.meta.access_key_id));
       if (!secret.ok()) {
         return DataLossError("access key " + k.meta.access_key_id + ": " +
@@ -87,7 +84,7 @@ Status Iam::Impl::Load() {
   } catch (const Json::exception& e) {
     return DataLossError(std::string("IAM records in the state store: ") + e.what());
   }
-  return OkStatus();
+  return LoadSignIn();
 }
 
 StatusOr<std::pair<std::map<std::string, std::string>*, std::vector<std::string>*>>
@@ -155,12 +152,16 @@ Status Iam::DeleteUser(const std::string& name) {
   const IamUser& u = it->second;
   const bool has_keys = std::any_of(m.access_keys.begin(), m.access_keys.end(),
                                     [&](const auto& k) { return k.second.meta.user == u.name; });
-  if (has_keys || !u.groups.empty() || !u.inline_policies.empty() || !u.attached.empty()) {
-    return FailedPreconditionError(
-        "user '" + u.name + "' still has access keys, groups or policies: remove them first");
+  if (has_keys || !u.groups.empty() || !u.inline_policies.empty() || !u.attached.empty() ||
+      m.profiles.contains(it->first) || m.mfa.contains(it->first)) {
+    return FailedPreconditionError("user '" + u.name +
+                                   "' still has access keys, groups, policies, a login profile or "
+                                   "an MFA device: remove them first");
   }
   RETURN_IF_ERROR(m.store->Delete(kUsers, it->first));
+  const std::string deleted = u.name;
   m.users.erase(it);
+  m.Revoke(deleted, "");
   return OkStatus();
 }
 
@@ -219,6 +220,7 @@ Status Iam::SetAccessKeyActive(const std::string& id, bool active) {
     m.keys->Put(AccessKey{id, secret, updated.meta.user});
   } else {
     m.keys->Remove(id);
+    m.Revoke("", id);
   }
   it->second = std::move(updated);
   return OkStatus();
@@ -231,6 +233,7 @@ Status Iam::DeleteAccessKey(const std::string& id) {
   RETURN_IF_ERROR(m.store->Delete(kKeys, id));
   m.access_keys.erase(id);
   m.keys->Remove(id);
+  m.Revoke("", id);
   return OkStatus();
 }
 

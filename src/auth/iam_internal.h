@@ -21,6 +21,8 @@ inline constexpr char kUsers[] = "iam_users";
 inline constexpr char kGroups[] = "iam_groups";
 inline constexpr char kPolicies[] = "iam_policies";
 inline constexpr char kKeys[] = "iam_keys";
+inline constexpr char kLoginProfiles[] = "iam_login_profiles";
+inline constexpr char kMfaDevices[] = "iam_mfa_devices";
 inline constexpr int kMaxKeysPerUser = 2;
 inline constexpr int64_t kLastUsedWriteMs = 60'000;
 
@@ -69,6 +71,18 @@ struct Iam::Impl {
     int64_t stored_last_used = 0;  // what the store holds
   };
   std::map<std::string, Key> access_keys;  // by id; guarded by mu
+  struct Profile {
+    LoginProfile meta;
+    std::string phc;  // Argon2id PHC string
+  };
+  std::map<std::string, Profile> profiles;  // by lower-cased user name; guarded by mu
+  struct Mfa {
+    MfaDevice meta;
+    std::string sealed;      // the TOTP secret, sealed (context MfaContext(user))
+    int64_t last_step = -1;  // the last TOTP step accepted; a code is good once
+  };
+  std::map<std::string, Mfa> mfa;  // by lower-cased user name; guarded by mu
+  RevokeHook revoke;               // set before serving; called with mu held
   // Policies parsed, by name + "\n" + document (so a replaced document is parsed anew); cleared
   // by Authorize, before it takes pointers, when it outgrows kMaxParsed. Guarded by mu.
   std::map<std::string, Policy> parsed;
@@ -80,6 +94,10 @@ struct Iam::Impl {
   }
   int64_t Now() const { return clock->NowMillis(); }
   std::string SecretContext(const std::string& id) const { return "iam:secret:" + id; }
+  std::string MfaContext(const std::string& user) const { return "iam:mfa:" + Lower(user); }
+  void Revoke(const std::string& user, const std::string& key_id) const {
+    if (revoke) revoke(user, key_id);
+  }
 
   iam_internal::Json UserJson(const IamUser& u) const {
     iam_internal::Json j = iam_internal::PoliciesJson(u.inline_policies, u.attached);
@@ -114,6 +132,19 @@ struct Iam::Impl {
   }
 
   Status Load();
+  Status LoadSignIn();  // login profiles and MFA devices (iam_signin.cc)
+  // Stores `phc` as `user`'s password: `create` wants none yet, else one must exist (then the
+  // user's sessions are revoked). Takes mu.
+  Status StoreProfile(const std::string& user, const std::string& phc, bool create);
+  iam_internal::Json MfaJson(const Mfa& m) const {
+    return {{"user", m.meta.user},
+            {"serial", m.meta.serial},
+            {"enabled", m.meta.enabled},
+            {"created_ms", m.meta.created_ms},
+            {"enabled_ms", m.meta.enabled_ms},
+            {"secret", HexEncode(m.sealed)},
+            {"last_step", m.last_step}};
+  }
   // The user or group record that `kind`/`name` names, for policy changes (mu held).
   StatusOr<std::pair<std::map<std::string, std::string>*, std::vector<std::string>*>> PoliciesOf(
       const std::string& kind, const std::string& name);

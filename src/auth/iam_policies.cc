@@ -233,7 +233,23 @@ Authorization Iam::Authorize(const std::string& principal, const AccessRequest& 
   AccessRequest with_user = request;
   with_user.Set("aws:username", u->second.name);
   with_user.Set("aws:userid", u->second.id);
-  return Authorization{Evaluate(policies, with_user)};
+  Authorization decided{Evaluate(policies, with_user)};
+  const std::vector<std::string>& self = SelfServiceActions();
+  if (decided.evaluation.decision == Decision::kImplicitDeny &&
+      request.resource == IamUserArn(u->second.name) &&
+      std::find(self.begin(), self.end(), request.action) != self.end()) {
+    decided.evaluation = Evaluation{Decision::kAllow, "self-service", "a user's own credentials"};
+  }
+  return decided;
+}
+
+const std::vector<std::string>& Iam::SelfServiceActions() {
+  // Not iam:DeactivateMFADevice: a stolen session must not take the second factor away.
+  static const auto* actions = new std::vector<std::string>{
+      "iam:ChangePassword",  "iam:GetLoginProfile", "iam:CreateVirtualMFADevice",
+      "iam:EnableMFADevice", "iam:ListMFADevices",  "iam:ListSessions",
+      "iam:RevokeSession"};
+  return *actions;
 }
 
 }  // namespace vigil::auth

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "auth/totp.h"
 #include "state/state.h"
 #include "tests/testutil/manual_clock.h"
 
@@ -159,6 +160,157 @@ TEST_F(IamTest, PoliciesFromUserGroupsAndManagedOnes) {
   EXPECT_EQ(iam_->AttachPolicy("role", "dev", "ReadOnlyAccess").code(),
             StatusCode::kInvalidArgument);
   EXPECT_GE(iam_->ListPolicies().size(), 3u);
+}
+
+TEST_F(IamTest, LoginProfilesKeepOnlyAnArgon2idHash) {
+  ASSERT_TRUE(iam_->CreateUser("alice").ok());
+  std::vector<std::pair<std::string, std::string>> revoked;
+  iam_->SetRevokeHook(
+      [&](const std::string& u, const std::string& k) { revoked.emplace_back(u, k); });
+  EXPECT_EQ(iam_->CreateLoginProfile("alice", "short").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(iam_->CreateLoginProfile("alice", "ALICE").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(iam_->CreateLoginProfile("nobody", "a long password").code(), StatusCode::kNotFound);
+  EXPECT_EQ(iam_->UpdateLoginProfile("alice", "a long password").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(iam_->CreateLoginProfile("alice", "first password!").ok());
+  EXPECT_EQ(iam_->CreateLoginProfile("alice", "first password!").code(),
+            StatusCode::kAlreadyExists);
+  auto rows = store_->Scan("iam_login_profiles", "");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_NE(rows->front().value.find("$argon2id$v=19$m=65536,t=3,p=1$"), std::string::npos);
+  EXPECT_EQ(rows->front().value.find("first password!"), std::string::npos);
+
+  // Sign-in: the same answer for a wrong password, an unknown user, a user without a password.
+  auto ok = iam_->CheckSignIn("ALICE", "first password!", "");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->user, "alice");
+  EXPECT_FALSE(ok->mfa_used);
+  ASSERT_TRUE(iam_->CreateUser("bob").ok());
+  const Status wrong = iam_->CheckSignIn("alice", "first password?", "").status();
+  EXPECT_EQ(wrong.code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(iam_->CheckSignIn("nobody", "first password!", "").status().ToString(),
+            wrong.ToString());
+  EXPECT_EQ(iam_->CheckSignIn("bob", "first password!", "").status().ToString(), wrong.ToString());
+
+  // Changing it wants the current one; every change ends the user's sessions.
+  EXPECT_EQ(iam_->ChangePassword("alice", "not the password", "second password").code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(iam_->ChangePassword("alice", "first password!", "tiny").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(revoked.empty());
+  ASSERT_TRUE(iam_->ChangePassword("alice", "first password!", "second password").ok());
+  EXPECT_EQ(revoked.size(), 1u);
+  EXPECT_FALSE(iam_->CheckSignIn("alice", "first password!", "").ok());
+  Reopen();
+  iam_->SetRevokeHook(
+      [&](const std::string& u, const std::string& k) { revoked.emplace_back(u, k); });
+  EXPECT_TRUE(iam_->CheckSignIn("alice", "second password", "").ok());
+  ASSERT_TRUE(iam_->UpdateLoginProfile("alice", "third password!").ok());
+  EXPECT_EQ(iam_->DeleteUser("alice").code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(iam_->DeleteLoginProfile("alice").ok());
+  EXPECT_EQ(iam_->GetLoginProfile("alice").status().code(), StatusCode::kNotFound);
+  ASSERT_EQ(revoked.size(), 3u);
+  EXPECT_EQ(revoked.back(), std::make_pair(std::string("alice"), std::string()));
+  auto key = iam_->CreateAccessKey("bob");
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(iam_->SetAccessKeyActive(key->access_key_id, false).ok());
+  EXPECT_EQ(revoked.back(), std::make_pair(std::string(), key->access_key_id));
+}
+
+TEST_F(IamTest, VirtualMfaEnrolmentSignInAndReplay) {
+  ASSERT_TRUE(iam_->CreateUser("carol").ok());
+  ASSERT_TRUE(iam_->CreateLoginProfile("carol", "carol's password").ok());
+  EXPECT_EQ(iam_->EnableMfaDevice("carol", "000000", "000000").code(),
+            StatusCode::kFailedPrecondition);
+  auto device = iam_->CreateVirtualMfaDevice("carol");
+  ASSERT_TRUE(device.ok()) << device.status().ToString();
+  EXPECT_EQ(device->serial, "arn:vigil:iam:::mfa/carol");
+  EXPECT_NE(device->otpauth_uri.find("secret=" + device->secret_base32), std::string::npos);
+  const std::string secret = *Base32Decode(device->secret_base32);
+  EXPECT_EQ(secret.size(), kTotpSecretBytes);
+  auto rows = store_->Scan("iam_mfa_devices", "");
+  ASSERT_TRUE(rows.ok() && rows->size() == 1u);
+  EXPECT_EQ(rows->front().value.find(device->secret_base32), std::string::npos);
+  EXPECT_EQ(rows->front().value.find(HexEncode(secret)), std::string::npos);
+  // Not enabled yet: the password alone signs in.
+  EXPECT_TRUE(iam_->CheckSignIn("carol", "carol's password", "").ok());
+
+  auto step = [&] { return TotpStep(clock_.NowMillis() / 1000); };
+  const int64_t s = step();
+  EXPECT_EQ(iam_->EnableMfaDevice("carol", TotpCode(secret, s), TotpCode(secret, s)).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(iam_->EnableMfaDevice("carol", TotpCode(secret, s - 5), TotpCode(secret, s - 4)).code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE(iam_->EnableMfaDevice("carol", TotpCode(secret, s - 1), TotpCode(secret, s)).ok());
+  EXPECT_EQ(iam_->CreateVirtualMfaDevice("carol").status().code(), StatusCode::kAlreadyExists);
+
+  const Status required = iam_->CheckSignIn("carol", "carol's password", "").status();
+  EXPECT_EQ(required.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(required.message(), "MFA code required");
+  // The wrong password says nothing about MFA.
+  EXPECT_EQ(iam_->CheckSignIn("carol", "wrong password!", "").status().code(),
+            StatusCode::kUnauthenticated);
+  // The enabling codes are used up; the next step's code signs in once.
+  EXPECT_EQ(iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, s)).status().code(),
+            StatusCode::kUnauthenticated);
+  clock_.Set(clock_.NowMillis() + 30'000);
+  auto in = iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step()));
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_TRUE(in->mfa_used);
+  EXPECT_EQ(
+      iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step())).status().message(),
+      "The MFA code is not valid.");
+  // The last accepted step survives a restart, so a replay after one is refused too.
+  Reopen();
+  EXPECT_FALSE(iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step())).ok());
+  clock_.Set(clock_.NowMillis() + 30'000);
+  EXPECT_TRUE(iam_->CheckSignIn("carol", "carol's password", TotpCode(secret, step())).ok());
+  ASSERT_TRUE(iam_->GetMfaDevice("carol")->enabled);
+
+  ASSERT_TRUE(iam_->DeactivateMfaDevice("carol").ok());
+  EXPECT_FALSE(iam_->GetMfaDevice("carol"));
+  EXPECT_TRUE(iam_->CheckSignIn("carol", "carol's password", "").ok());
+  EXPECT_EQ(iam_->DeactivateMfaDevice("carol").code(), StatusCode::kNotFound);
+}
+
+TEST_F(IamTest, SelfServiceOnOnesOwnUserUnlessDenied) {
+  ASSERT_TRUE(iam_->CreateUser("dana").ok());
+  const std::string own = IamUserArn("dana");
+  EXPECT_EQ(Decide("dana", "iam:ChangePassword", own), Decision::kAllow);
+  EXPECT_EQ(Decide("dana", "iam:RevokeSession", own), Decision::kAllow);
+  EXPECT_EQ(Decide("dana", "iam:ChangePassword", IamUserArn("erin")), Decision::kImplicitDeny);
+  EXPECT_EQ(Decide("dana", "iam:ListSessions", "*"), Decision::kImplicitDeny);
+  EXPECT_EQ(Decide("dana", "iam:DeactivateMFADevice", own), Decision::kImplicitDeny);
+  EXPECT_EQ(Decide("dana", "iam:CreateLoginProfile", own), Decision::kImplicitDeny);
+  ASSERT_TRUE(iam_->PutInlinePolicy("user", "dana", "no-password-change",
+                                    R"({"Statement":{"Effect":"Deny",
+      "Action":"iam:ChangePassword","Resource":"*"}})")
+                  .ok());
+  EXPECT_EQ(Decide("dana", "iam:ChangePassword", own), Decision::kExplicitDeny);
+}
+
+TEST_F(IamTest, PoliciesSeeWhetherASessionUsedMfa) {
+  ASSERT_TRUE(iam_->CreateUser("frank").ok());
+  ASSERT_TRUE(iam_->AttachPolicy("user", "frank", "AdministratorAccess").ok());
+  ASSERT_TRUE(iam_->PutInlinePolicy("user", "frank", "mfa-to-deploy", R"({"Statement":[
+      {"Effect":"Deny","Action":"vigil:Deploy","Resource":"*",
+       "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}},
+      {"Effect":"Deny","Action":"vigil:Rollback","Resource":"*",
+       "Condition":{"NumericGreaterThan":{"aws:MultiFactorAuthAge":"3600"}}}]})")
+                  .ok());
+  ServerAccessControl access(nullptr, nullptr, iam_.get(), &clock_);
+  AccessRequest deploy{"vigil:Deploy", "arn:vigil:vigil:::app/shop", {}};
+  AccessRequest rollback{"vigil:Rollback", "arn:vigil:vigil:::app/shop", {}};
+  Identity password{"", "frank", "", "", /*session=*/true, "s-1", /*mfa_at_ms=*/0};
+  Identity with_mfa{"", "frank", "", "", /*session=*/true, "s-2", clock_.NowMillis()};
+  Identity signed_key{"AKID", "frank", "us-east-1", "monitoring", false, "", 0};
+  EXPECT_EQ(access.Authorize(password, deploy).evaluation.decision, Decision::kExplicitDeny);
+  EXPECT_EQ(access.Authorize(with_mfa, deploy).evaluation.decision, Decision::kAllow);
+  // As AWS: a signed request has no aws:MultiFactorAuthPresent, so a Bool "false" does not match.
+  EXPECT_EQ(access.Authorize(signed_key, deploy).evaluation.decision, Decision::kAllow);
+  EXPECT_EQ(access.Authorize(with_mfa, rollback).evaluation.decision, Decision::kAllow);
+  clock_.Set(clock_.NowMillis() + 3601'000);
+  EXPECT_EQ(access.Authorize(with_mfa, rollback).evaluation.decision, Decision::kExplicitDeny);
 }
 
 }  // namespace

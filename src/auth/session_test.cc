@@ -152,5 +152,102 @@ TEST_F(SessionTest, AuthenticatorTakesACookieAndWantsTheCsrfTokenForChanges) {
       Verify(auth, "GET", {{"Cookie", cookie}, {"Authorization", "AWS4-HMAC-SHA256 x"}}).ok());
 }
 
+TEST_F(SessionTest, IdleExpiryAbsoluteExpiryAndTheLastRequest) {
+  Sessions sessions(&keys_, &clock_,
+                    SessionOptions{.lifetime_ms = 4 * 3600'000, .idle_ms = 3600'000});
+  auto in = sessions.Start("alice", SignInMethod::kPassword, {"10.0.0.7", "Firefox"});
+  ASSERT_TRUE(in.ok());
+  const auto& [token, session] = *in;
+  EXPECT_TRUE(session.id.starts_with("s-"));
+  EXPECT_EQ(session.id.find(token), std::string::npos);
+  EXPECT_EQ(session.source_ip, "10.0.0.7");
+  EXPECT_EQ(session.user_agent, "Firefox");
+  EXPECT_EQ(session.mfa_at_ms, 0);
+  // Each request within the hour keeps it alive, up to its absolute end.
+  for (int i = 1; i <= 3; ++i) {
+    clock_.Set(kNow + i * 3599'000);
+    ASSERT_TRUE(sessions.Find(token)) << i;
+    EXPECT_EQ(sessions.Find(token)->last_seen_ms, kNow + i * 3599'000);
+  }
+  clock_.Set(kNow + 4 * 3600'000);
+  EXPECT_FALSE(sessions.Find(token));  // 4 h after sign-in, however active
+
+  auto idle = sessions.Start("alice", SignInMethod::kPassword, {});
+  ASSERT_TRUE(idle.ok());
+  clock_.Set(kNow + 5 * 3600'000);
+  EXPECT_FALSE(sessions.Find(idle->first));  // an hour without a request
+  EXPECT_TRUE(sessions.List().empty());
+}
+
+TEST_F(SessionTest, ListRevokeByIdAndByCredentials) {
+  auto store = OpenStore();
+  Sessions sessions(&keys_, &clock_, SessionOptions{.store = store.get()});
+  auto alice = sessions.Start("alice", SignInMethod::kPasswordMfa, {"10.0.0.1", "a"});
+  auto alice2 = sessions.Start("Alice", SignInMethod::kPassword, {"10.0.0.2", "b"});
+  auto bob = sessions.Start("bob", SignInMethod::kPassword, {"10.0.0.3", "c"});
+  auto key = sessions.SignIn("AKIDSESSIONTEST00001", "secret/Session+Test0123456789");
+  ASSERT_TRUE(alice.ok() && alice2.ok() && bob.ok() && key.ok());
+  EXPECT_EQ(alice->second.mfa_at_ms, kNow);
+  EXPECT_EQ(sessions.List().size(), 4u);
+  const std::vector<Session> of_alice = sessions.List("ALICE");
+  ASSERT_EQ(of_alice.size(), 2u);
+  EXPECT_TRUE(of_alice[0].csrf_token.empty());  // never listed
+  ASSERT_TRUE(sessions.FindById(bob->second.id));
+  EXPECT_EQ(sessions.FindById(bob->second.id)->principal, "bob");
+
+  ASSERT_TRUE(sessions.Revoke(bob->second.id).ok());
+  EXPECT_FALSE(sessions.Find(bob->first));
+  EXPECT_EQ(sessions.Revoke(bob->second.id).code(), StatusCode::kNotFound);
+  // A password change ends the user's password sessions; a key's change its sessions.
+  sessions.RevokeFor("alice", "");
+  EXPECT_FALSE(sessions.Find(alice->first));
+  EXPECT_FALSE(sessions.Find(alice2->first));
+  EXPECT_TRUE(sessions.Find(key->first));
+  sessions.RevokeFor("", "AKIDSESSIONTEST00001");
+  EXPECT_FALSE(sessions.Find(key->first));
+
+  // Revoked stays revoked after a restart.
+  Sessions reopened(&keys_, &clock_, SessionOptions{.store = store.get()});
+  ASSERT_TRUE(reopened.Load().ok());
+  EXPECT_TRUE(reopened.List().empty());
+}
+
+TEST_F(SessionTest, TheLastRequestIsStoredAtMostOnceAMinute) {
+  auto store = OpenStore();
+  std::string token;
+  {
+    Sessions sessions(&keys_, &clock_, SessionOptions{.idle_ms = 3600'000, .store = store.get()});
+    auto in = sessions.Start("alice", SignInMethod::kPassword, {});
+    ASSERT_TRUE(in.ok());
+    token = in->first;
+    clock_.Set(kNow + 30'000);
+    ASSERT_TRUE(sessions.Find(token));  // not stored: within the minute
+    clock_.Set(kNow + 3000'000);
+    ASSERT_TRUE(sessions.Find(token));  // stored
+  }
+  Sessions reopened(&keys_, &clock_, SessionOptions{.idle_ms = 3600'000, .store = store.get()});
+  ASSERT_TRUE(reopened.Load().ok());
+  clock_.Set(kNow + 3000'000 + 3599'000);
+  ASSERT_TRUE(reopened.Find(token));
+  EXPECT_EQ(reopened.Find(token)->principal, "alice");
+}
+
+TEST_F(SessionTest, SessionIdentityCarriesItsIdAndMfaTime) {
+  Sessions sessions(&keys_, &clock_, SessionOptions{});
+  ServerAccessControl auth(&verifier_, &sessions);
+  auto in = sessions.Start("carol", SignInMethod::kPasswordMfa, {});
+  ASSERT_TRUE(in.ok());
+  VerifyResult get = Verify(auth, "GET", {{"Cookie", "vigil_session=" + in->first}});
+  ASSERT_TRUE(get.ok());
+  EXPECT_EQ(get.identity->principal, "carol");
+  EXPECT_EQ(get.identity->access_key_id, "");
+  EXPECT_EQ(get.identity->session_id, in->second.id);
+  EXPECT_EQ(get.identity->mfa_at_ms, kNow);
+  ASSERT_TRUE(sessions.Revoke(in->second.id).ok());
+  VerifyResult revoked = Verify(auth, "GET", {{"Cookie", "vigil_session=" + in->first}});
+  EXPECT_FALSE(revoked.ok());
+  EXPECT_TRUE(revoked.session_ended);
+}
+
 }  // namespace
 }  // namespace vigil::auth

@@ -167,8 +167,11 @@ VerifyResult SigV4Verifier::Verify(const SignedRequest& request) const {
   }
 
   VerifyResult ok;
-  ok.identity = Identity{key->access_key_id, key->principal, std::string(auth.region),
-                         std::string(auth.service)};
+  ok.identity.emplace();
+  ok.identity->access_key_id = key->access_key_id;
+  ok.identity->principal = key->principal;
+  ok.identity->region = std::string(auth.region);
+  ok.identity->service = std::string(auth.service);
   return ok;
 }
 

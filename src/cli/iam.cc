@@ -1,6 +1,7 @@
 // `vigil iam ...`: users, access keys, groups and policies of a running server (/v1/iam), and
 // the policy simulator.
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 
@@ -18,6 +19,15 @@ const char* const kIamUsage =
     "  create-access-key NAME        prints the key id and secret (shown this once)\n"
     "  update-access-key ID --status Active|Inactive\n"
     "  delete-access-key ID\n"
+    "people's sign-in (passwords are read from stdin, never taken as arguments):\n"
+    "  create-login-profile --user U --password-stdin | update-login-profile --user U\n"
+    "      --password-stdin | delete-login-profile --user U | get-login-profile --user U\n"
+    "  change-password --password-stdin    your own: the current password, then the new one,\n"
+    "      one a line\n"
+    "  create-virtual-mfa-device --user U  prints the TOTP secret and otpauth:// URI (once)\n"
+    "  enable-mfa-device --user U --code1 C1 --code2 C2   two consecutive codes of the app\n"
+    "  deactivate-mfa-device --user U | list-mfa-devices --user U\n"
+    "  list-sessions [--user U] | revoke-session ID     the dashboard's sessions\n"
     "groups:\n"
     "  list-groups | create-group NAME | delete-group NAME\n"
     "  add-user-to-group --user U --group G | remove-user-from-group --user U --group G\n"
@@ -42,6 +52,7 @@ namespace {
 
 struct Options : CommonOptions {
   std::string command;
+  bool password_stdin = false;
   std::string name;
   std::map<std::string, std::string> flags;  // --user, --group, --policy, ...
   std::vector<std::pair<std::string, std::string>> context;
@@ -50,51 +61,82 @@ struct Options : CommonOptions {
 // Commands and whether they take a positional NAME.
 const std::map<std::string, bool>& Commands() {
   static const auto* commands = new std::map<std::string, bool>{
-      {"list-users", false},          {"create-user", true},
-      {"delete-user", true},          {"get-user", true},
-      {"create-access-key", true},    {"update-access-key", true},
-      {"delete-access-key", true},    {"list-groups", false},
-      {"create-group", true},         {"delete-group", true},
-      {"add-user-to-group", false},   {"remove-user-from-group", false},
-      {"list-policies", false},       {"create-policy", true},
-      {"delete-policy", true},        {"attach-policy", false},
-      {"detach-policy", false},       {"put-user-policy", false},
-      {"delete-user-policy", false},  {"put-group-policy", false},
-      {"delete-group-policy", false}, {"simulate", false}};
+      {"list-users", false},           {"create-user", true},
+      {"delete-user", true},           {"get-user", true},
+      {"create-access-key", true},     {"update-access-key", true},
+      {"delete-access-key", true},     {"list-groups", false},
+      {"create-group", true},          {"delete-group", true},
+      {"add-user-to-group", false},    {"remove-user-from-group", false},
+      {"list-policies", false},        {"create-policy", true},
+      {"delete-policy", true},         {"attach-policy", false},
+      {"detach-policy", false},        {"put-user-policy", false},
+      {"delete-user-policy", false},   {"put-group-policy", false},
+      {"delete-group-policy", false},  {"simulate", false},
+      {"create-login-profile", false}, {"update-login-profile", false},
+      {"delete-login-profile", false}, {"get-login-profile", false},
+      {"change-password", false},      {"create-virtual-mfa-device", false},
+      {"enable-mfa-device", false},    {"deactivate-mfa-device", false},
+      {"list-mfa-devices", false},     {"list-sessions", false},
+      {"revoke-session", true}};
   return *commands;
 }
 
-StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
+StatusOr<Options> ParseArgs(const std::vector<std::string>& all_args) {
   Options o;
+  // --password-stdin is the one flag without a value.
+  std::vector<std::string> args;
+  for (const std::string& a : all_args) {
+    if (a == "--password-stdin") {
+      o.password_stdin = true;
+    } else {
+      args.push_back(a);
+    }
+  }
   if (args.empty()) return InvalidArgumentError("missing command");
   o.command = args[0];
   auto it = Commands().find(o.command);
   if (it == Commands().end()) return InvalidArgumentError("unknown command '" + o.command + "'");
   ASSIGN_OR_RETURN(
-      o.name, ParseNameAndFlags(
-                  args, it->second, &o,
-                  [&](const std::string& flag, const std::string& value) -> StatusOr<bool> {
-                    static const char* kFlags[] = {"--user",     "--group",       "--policy",
-                                                   "--document", "--description", "--policy-name",
-                                                   "--status",   "--action",      "--resource"};
-                    if (flag == "--context") {
-                      const size_t eq = value.find('=');
-                      if (eq == std::string::npos) {
-                        return InvalidArgumentError("--context wants KEY=VALUE");
-                      }
-                      o.context.emplace_back(value.substr(0, eq), value.substr(eq + 1));
-                      return true;
-                    }
-                    for (const char* f : kFlags) {
-                      if (flag == f) {
-                        o.flags[flag.substr(2)] = value;
-                        return true;
-                      }
-                    }
-                    return false;
-                  }));
+      o.name,
+      ParseNameAndFlags(args, it->second, &o,
+                        [&](const std::string& flag, const std::string& value) -> StatusOr<bool> {
+                          static const char* kFlags[] = {
+                              "--user",        "--group",       "--policy", "--document",
+                              "--description", "--policy-name", "--status", "--action",
+                              "--resource",    "--code1",       "--code2"};
+                          if (flag == "--context") {
+                            const size_t eq = value.find('=');
+                            if (eq == std::string::npos) {
+                              return InvalidArgumentError("--context wants KEY=VALUE");
+                            }
+                            o.context.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+                            return true;
+                          }
+                          for (const char* f : kFlags) {
+                            if (flag == f) {
+                              o.flags[flag.substr(2)] = value;
+                              return true;
+                            }
+                          }
+                          return false;
+                        }));
   if (it->second && o.name.empty()) return InvalidArgumentError(o.command + " needs a NAME");
+  const bool wants_password = o.command == "create-login-profile" ||
+                              o.command == "update-login-profile" || o.command == "change-password";
+  if (wants_password && !o.password_stdin) {
+    return InvalidArgumentError(o.command +
+                                " reads the password from stdin: pass --password-stdin (a "
+                                "password on the command line would show in ps and the history)");
+  }
   return o;
+}
+
+// The next line of stdin without its line ending; InvalidArgument at the end of input.
+StatusOr<std::string> StdinLine(const std::string& what) {
+  std::string line;
+  if (!std::getline(std::cin, line)) return InvalidArgumentError("stdin ended before " + what);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 StatusOr<std::string> Flag(const Options& o, const std::string& name) {
@@ -155,6 +197,28 @@ Status Print(const Options& o, const Json& doc, std::FILE* out) {
       rows.push_back({p.value("name", ""), p.value("builtin", false) ? "yes" : "no",
                       p.value("description", "")});
     }
+  } else if (doc.contains("sessions")) {
+    rows.push_back({"SESSION", "USER", "METHOD", "FROM", "SIGNED IN", "LAST SEEN", "EXPIRES"});
+    for (const Json& x : doc["sessions"]) {
+      rows.push_back({x.value("id", "") + (x.value("current", false) ? " (this one)" : ""),
+                      x.value("user", ""), x.value("method", ""), x.value("source_ip", ""),
+                      x.value("created_at", ""), x.value("last_seen_at", ""),
+                      x.value("expires_at", "")});
+    }
+  } else if (doc.contains("devices")) {
+    rows.push_back({"MFA DEVICE", "USER", "ENABLED"});
+    for (const Json& d : doc["devices"]) {
+      rows.push_back(
+          {d.value("serial", ""), d.value("user", ""), d.value("enabled", false) ? "yes" : "no"});
+    }
+  } else if (doc.contains("otpauth_uri")) {
+    std::fprintf(out,
+                 "virtual MFA device %s (the secret is shown this once; add it to an "
+                 "authenticator app, then enable it with two consecutive codes):\n"
+                 "secret = %s\nuri = %s\n",
+                 doc.value("serial", "").c_str(), doc.value("secret_base32", "").c_str(),
+                 doc.value("otpauth_uri", "").c_str());
+    return OkStatus();
   } else if (doc.contains("secret_access_key")) {
     std::fprintf(out,
                  "access key for %s (the secret is shown this once):\n"
@@ -242,6 +306,37 @@ StatusOr<Call> Plan(const Options& o) {
     ASSIGN_OR_RETURN(std::string doc, Document(o));
     return Call{"PUT", path, doc};
   }
+  if (c.ends_with("login-profile")) {
+    ASSIGN_OR_RETURN(std::string user, Flag(o, "user"));
+    const std::string path = "/users/" + Seg(user) + "/login-profile";
+    if (c == "delete-login-profile") return Call{"DELETE", path, ""};
+    if (c == "get-login-profile") return Call{"GET", path, ""};
+    ASSIGN_OR_RETURN(std::string password, StdinLine("the password"));
+    return Call{c == "create-login-profile" ? "POST" : "PUT", path,
+                Json{{"password", password}}.dump()};
+  }
+  if (c == "change-password") {
+    ASSIGN_OR_RETURN(std::string old_password, StdinLine("the current password"));
+    ASSIGN_OR_RETURN(std::string new_password, StdinLine("the new password"));
+    return Call{"POST", "/change-password",
+                Json{{"old_password", old_password}, {"new_password", new_password}}.dump()};
+  }
+  if (c.ends_with("mfa-device") || c == "list-mfa-devices") {
+    ASSIGN_OR_RETURN(std::string user, Flag(o, "user"));
+    const std::string path = "/users/" + Seg(user) + "/mfa-device";
+    if (c == "create-virtual-mfa-device") return Call{"POST", path, ""};
+    if (c == "deactivate-mfa-device") return Call{"DELETE", path, ""};
+    if (c == "list-mfa-devices") return Call{"GET", path, ""};
+    ASSIGN_OR_RETURN(std::string code1, Flag(o, "code1"));
+    ASSIGN_OR_RETURN(std::string code2, Flag(o, "code2"));
+    return Call{"POST", path + "/enable", Json{{"code1", code1}, {"code2", code2}}.dump()};
+  }
+  if (c == "list-sessions") {
+    auto user = o.flags.find("user");
+    return Call{"GET", user == o.flags.end() ? "/sessions" : "/sessions?user=" + Seg(user->second),
+                ""};
+  }
+  if (c == "revoke-session") return Call{"DELETE", "/sessions/" + n, ""};
   // simulate
   ASSIGN_OR_RETURN(std::string user, Flag(o, "user"));
   ASSIGN_OR_RETURN(std::string action, Flag(o, "action"));

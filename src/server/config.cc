@@ -268,6 +268,8 @@ Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
        r.Section(
            "auth",
            {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0)),
+            r.Set("session_lifetime", &c->session_lifetime_ms, DurationIn(60'000)),
+            r.Set("session_idle_timeout", &c->session_idle_ms, DurationIn(0)),
             r.Section("failed_attempts",
                       {r.Set("free", &c->failed_attempts.free, IntIn(0, 1'000)),
                        r.Set("first_delay", &c->failed_attempts.first_delay_ms, DurationIn(1)),

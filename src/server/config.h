@@ -23,7 +23,9 @@ struct Config {
   std::string tls_cert_file, tls_key_file;
   bool tls_self_signed = false;
 
-  int64_t max_clock_skew_ms = 15 * 60 * 1000;  // SigV4 X-Amz-Date tolerance; 0 disables
+  int64_t max_clock_skew_ms = 15 * 60 * 1000;        // SigV4 X-Amz-Date tolerance; 0 disables
+  int64_t session_lifetime_ms = 12LL * 3600 * 1000;  // a dashboard session, from sign-in
+  int64_t session_idle_ms = 3600 * 1000;             // ... without a request; 0 disables
   // Brute-force protection (`auth: failed_attempts:`): an address whose signatures fail more
   // than `free` times within 15 minutes waits before its next request, doubling from
   // `first_delay` up to `max_delay` (auth::AttemptLimiter).

@@ -108,13 +108,22 @@ Status RunServer(const Config& config) {
   // dashboard's sessions, which every API takes beside SigV4.
   StatusOr<std::unique_ptr<auth::Iam>> iam =
       auth::Iam::Open(store->get(), keyring.get(), &keys, &clock);
-  auth::Sessions sessions(&keys, &clock, auth::SessionOptions{.store = store->get()});
+  auth::Sessions sessions(&keys, &clock,
+                          auth::SessionOptions{.lifetime_ms = config.session_lifetime_ms,
+                                               .idle_ms = config.session_idle_ms,
+                                               .store = store->get()});
+  // Failed sign-ins (passwords, codes, key pairs) slow down per source address and per name.
+  auth::AttemptLimiter sign_in_limiter(auth::AttemptLimiterOptions{.clock = &clock});
   Status identities = iam.ok() ? sessions.Load() : iam.status();
   if (!identities.ok()) {
     metric_writer.Stop();
     (void)db->Close();
     return identities;
   }
+  // A changed or deleted password, key or user ends the sessions standing on it.
+  (*iam)->SetRevokeHook([&sessions](const std::string& user, const std::string& key_id) {
+    sessions.RevokeFor(user, key_id);
+  });
   // Whoever keeps sending wrong signatures or unknown keys from one address waits.
   auth::AttemptLimiter failed_signatures(
       auth::AttemptLimiterOptions{.free_failures = config.failed_attempts.free,
@@ -362,7 +371,8 @@ Status RunServer(const Config& config) {
   }
   router.Handle("GET", "/v1/canaries",
                 [&](const http::Request& r) { return canary_service.Handle(r); });
-  api::IamService iam_service(iam->get(), &access, trail->get(), &logger);
+  api::IamService iam_service(iam->get(), &access, trail->get(), &logger, &sessions,
+                              &sign_in_limiter);
   for (const char* method : {"GET", "POST", "PUT", "DELETE"}) {
     router.Handle(method, "/v1/iam/*",
                   [&](const http::Request& r) { return iam_service.Handle(r); });
@@ -374,7 +384,8 @@ Status RunServer(const Config& config) {
                   [&](const http::Request& r) { return keys_service.Handle(r); });
   }
   // The dashboard: its sign-in, and its pages.
-  api::SessionService session_service(&sessions, &clock, trail->get(), &logger);
+  api::SessionService session_service(&sessions, &clock, trail->get(), &logger,
+                                      /*secure_cookie=*/false, iam->get(), &sign_in_limiter);
   for (const char* method : {"GET", "POST", "DELETE"}) {
     router.Handle(method, "/v1/session",
                   [&](const http::Request& r) { return session_service.Handle(r); });

@@ -1,10 +1,11 @@
 // The dashboard end to end, in headless Debian chromium driven by playwright-core, against a
 // real Vigil running the shop behind its load balancer with traffic (tests/integration/
 // dashboard_test.cc starts it; `make demo` works too):
-//   sign in (a wrong secret first) · the overview shows the shop · a chart draws points ·
+//   a wrong access key, a wrong password, then sign in as a person (user name and password) ·
+//   the account page (this session, MFA set-up) · the overview shows the shop · a chart draws points ·
 //   one day at 10 s × 5 series draws every point · an alarm set to ALARM from the page turns
 //   red and is acknowledged · deploy a version and roll back from the page, both recorded ·
-//   logs, audit, the dark theme, every page at a phone's width · an ended session · sign out.
+//   logs, audit, the dark theme, every page at a phone's width · a revoked session · sign out.
 // Exits 0 when every check passes, 1 with the failed check's message otherwise; screenshots of
 // each page go to $VIGIL_SCREENSHOT_DIR.
 //
@@ -12,6 +13,8 @@
 //   VIGIL_URL                 the server, e.g. http://127.0.0.1:4510 (required)
 //   VIGIL_ACCESS_KEY_ID       a key allowed everything (required)
 //   VIGIL_SECRET_ACCESS_KEY
+//   VIGIL_USERNAME            an IAM user allowed everything, with a password (required)
+//   VIGIL_PASSWORD
 //   VIGIL_SCREENSHOT_DIR      where the screenshots go (required)
 //   VIGIL_APP                 the app with a load balancer (default shop)
 //   VIGIL_DEPLOY_VERSION      a version of it, not serving, to deploy from the page (required)
@@ -23,6 +26,8 @@ import { Checks, env, launch } from './lib.mjs';
 const url = env('VIGIL_URL').replace(/\/$/, '');
 const keyId = env('VIGIL_ACCESS_KEY_ID');
 const secret = env('VIGIL_SECRET_ACCESS_KEY');
+const username = env('VIGIL_USERNAME');
+const password = env('VIGIL_PASSWORD');
 const shots = env('VIGIL_SCREENSHOT_DIR');
 const app = process.env.VIGIL_APP || 'shop';
 const version = env('VIGIL_DEPLOY_VERSION');
@@ -108,18 +113,34 @@ try {
     checks.expect(sessionReads === 'link', `GET /v1/session requests: ${sessionReads}`);
   });
 
-  await checks.step("a wrong secret is refused with the server's message", async () => {
-    await page.fill(testid('access-key-id'), keyId);
-    await page.fill(testid('secret-access-key'), 'not-the-secret');
+  await checks.step(
+    'the access key form is the second option; a wrong secret is refused',
+    async () => {
+      await page.click(testid('use-access-key'));
+      await page.fill(testid('access-key-id'), keyId);
+      await page.fill(testid('secret-access-key'), 'not-the-secret');
+      await page.click(testid('sign-in'));
+      const error = await page.waitForSelector(`${testid('signin-form')} ${testid('error')}`);
+      checks.expect((await error.textContent()).length > 0, 'no error text');
+      await page.click(testid('use-password'));
+    },
+  );
+
+  await checks.step("a wrong password is refused with the server's message", async () => {
+    await page.fill(testid('username'), username);
+    await page.fill(testid('password'), 'not the password');
     await page.click(testid('sign-in'));
     const error = await page.waitForSelector(`${testid('signin-form')} ${testid('error')}`);
-    checks.expect((await error.textContent()).length > 0, 'no error text');
+    const text = await error.textContent();
+    checks.expect(text.includes('user name or password'), `error: ${text}`);
   });
 
-  await checks.step('sign in; the secret is kept nowhere in the page', async () => {
-    await page.fill(testid('secret-access-key'), secret);
+  await checks.step('sign in as a person; the password is kept nowhere in the page', async () => {
+    await page.fill(testid('password'), password);
     await page.click(testid('sign-in'));
     await page.waitForSelector('#topbar:not([hidden])');
+    const who = await page.textContent(testid('principal'));
+    checks.expect(who === username, `signed in as ${who}`);
     const kept = await page.evaluate(
       (s) => ({
         cookie: document.cookie,
@@ -127,16 +148,30 @@ try {
         inputs: [...document.querySelectorAll('input')].some((i) => i.value === s),
         html: document.documentElement.outerHTML.includes(s),
       }),
-      secret,
+      password,
     );
     checks.expect(
       !kept.cookie.includes('vigil_session'),
       'the session cookie is readable by scripts (not HttpOnly)',
     );
     checks.expect(
-      !kept.storage.includes(secret) && !kept.inputs && !kept.html,
-      'the secret is still in the page',
+      !kept.storage.includes(password) && !kept.inputs && !kept.html,
+      'the password is still in the page',
     );
+  });
+
+  await checks.step('the account page shows this session and the MFA set-up', async () => {
+    await open('#/account');
+    const row = await page.waitForSelector(`${testid('session-row')}:has-text("this session")`);
+    checks.expect((await row.textContent()).includes('password'), 'the session row says how');
+    await page.click(testid('mfa-setup'));
+    const uri = await page.waitForSelector(testid('mfa-uri'));
+    checks.expect(
+      (await uri.textContent()).startsWith(`otpauth://totp/Vigil:${username}?secret=`),
+      'no otpauth:// URI shown',
+    );
+    await shot('account');
+    await open('#/overview');
   });
 
   await checks.step(`the overview shows ${app} with its instances and sparklines`, async () => {
@@ -465,19 +500,20 @@ try {
   });
 
   await checks.step(
-    'a session ended elsewhere brings the sign-in back, with the page',
+    'a session revoked elsewhere brings the sign-in back, with the page',
     async () => {
       await open(`#/alarms`);
       await page.waitForSelector(testid('alarm-row'));
+      // Revoked as an administrator would (DELETE /v1/iam/sessions/{id}).
       const session = await (await page.request.get(`${url}/v1/session`)).json();
-      const ended = await page.request.delete(`${url}/v1/session`, {
+      const ended = await page.request.delete(`${url}/v1/iam/sessions/${session.session_id}`, {
         headers: { 'X-Vigil-Csrf': session.csrf_token },
       });
-      checks.expect(ended.status() === 204, `DELETE /v1/session answered ${ended.status()}`);
+      checks.expect(ended.status() === 204, `revoking the session answered ${ended.status()}`);
       // The alarms page polls every 5 s: its next call is refused.
       await page.waitForSelector(testid('signin-form'), { timeout: 15000 });
-      await page.fill(testid('access-key-id'), keyId);
-      await page.fill(testid('secret-access-key'), secret);
+      await page.fill(testid('username'), username);
+      await page.fill(testid('password'), password);
       await page.click(testid('sign-in'));
       await page.waitForSelector(testid('alarm-row'));
       checks.expect(page.url().endsWith('#/alarms'), `signed in again on ${page.url()}`);

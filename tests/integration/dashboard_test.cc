@@ -24,7 +24,10 @@ namespace vigil::integration {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 using Json = nlohmann::json;
+
+constexpr char kPassword[] = "Ada's dashboard passphrase";
 
 constexpr char kMissing[] =
     " is missing: run scripts/install-deps (it installs chromium and "
@@ -107,11 +110,22 @@ class DashboardTest : public testing::Test {
 };
 
 TEST_F(DashboardTest, BrowserWalkThrough) {
+  // The page is walked through by a person: an administrator with a password.
+  ASSERT_EQ(server_.RunVigil({"iam", "create-user", "ada"}).exit_code, 0);
+  ASSERT_EQ(
+      server_.RunVigil({"iam", "attach-policy", "--user", "ada", "--policy", "AdministratorAccess"})
+          .exit_code,
+      0);
+  AwsResult profile = server_.RunVigil(
+      {"iam", "create-login-profile", "--user", "ada", "--password-stdin"}, kPassword + "\n"s);
+  ASSERT_EQ(profile.exit_code, 0) << profile.Describe();
   testutil::SpawnOptions node;
   node.argv = {"node", VIGIL_SOURCE_DIR "/tests/browser/dashboard.mjs"};
   node.env = {{"VIGIL_URL", server_.endpoint()},
               {"VIGIL_ACCESS_KEY_ID", kAccessKeyId},
               {"VIGIL_SECRET_ACCESS_KEY", kSecretAccessKey},
+              {"VIGIL_USERNAME", "ada"},
+              {"VIGIL_PASSWORD", kPassword},
               {"VIGIL_SCREENSHOT_DIR", VIGIL_SCREENSHOT_DIR},
               {"VIGIL_APP", "shop"},
               {"VIGIL_DEPLOY_VERSION", "v2"},

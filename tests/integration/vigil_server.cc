@@ -202,17 +202,25 @@ AwsResult VigilServer::RunAws(Cli cli, const std::vector<std::string>& args,
   return RunClient(spawn);
 }
 
-AwsResult VigilServer::RunVigil(const std::vector<std::string>& args) const {
+AwsResult VigilServer::RunVigil(const std::vector<std::string>& args,
+                                const std::string& stdin_text) const {
   testutil::SpawnOptions spawn;
-  spawn.argv = {VIGIL_BINARY};
+  if (!stdin_text.empty()) {
+    // Children start with stdin from /dev/null: a shell redirects it from a scratch file.
+    const std::string file =
+        WriteScratchFile("stdin-" + std::to_string(++stdin_files_), stdin_text);
+    spawn.argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" < \"$VIGIL_TEST_STDIN\""};
+    spawn.env.emplace_back("VIGIL_TEST_STDIN", file);
+  }
+  spawn.argv.push_back(VIGIL_BINARY);
   spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
   for (const std::string& a : {std::string("--endpoint"), endpoint(), std::string("--data-dir"),
                                data_dir_}) {
     spawn.argv.push_back(a);
   }
-  spawn.env = {{"AWS_ACCESS_KEY_ID", std::nullopt},
-               {"AWS_SECRET_ACCESS_KEY", std::nullopt},
-               {"VIGIL_ENDPOINT", std::nullopt}};
+  spawn.env.insert(spawn.env.end(), {{"AWS_ACCESS_KEY_ID", std::nullopt},
+                                     {"AWS_SECRET_ACCESS_KEY", std::nullopt},
+                                     {"VIGIL_ENDPOINT", std::nullopt}});
   return RunClient(spawn);
 }
 

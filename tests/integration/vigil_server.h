@@ -107,8 +107,10 @@ class VigilServer {
   std::string WriteScratchFile(const std::string& name, const std::string& content) const;
 
   // Runs `vigil <args...> --endpoint E --data-dir D` (a client command such as `metrics list`)
-  // against this server, with no AWS_* credentials in the environment.
-  AwsResult RunVigil(const std::vector<std::string>& args) const;
+  // against this server, with no AWS_* credentials in the environment; with `stdin_text` on its
+  // standard input when that is not empty (e.g. a password for --password-stdin).
+  AwsResult RunVigil(const std::vector<std::string>& args,
+                     const std::string& stdin_text = "") const;
 
   // The port of app `name`'s load balancer, from its "app NAME load balancer on" line.
   StatusOr<uint16_t> AppPort(const std::string& app) const;
@@ -129,6 +131,7 @@ class VigilServer {
   std::vector<std::string> extra_args_;
   uint16_t port_ = 0;
   bool tls_ = false;
+  mutable int stdin_files_ = 0;  // RunVigil's stdin files so far
 };
 
 // Raw CloudWatch requests (unsigned; Host set for `client`).

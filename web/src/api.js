@@ -2,8 +2,8 @@
 // documents), the session calls, and the AWS-protocol and REST calls the pages use. Everything
 // is same-origin; nothing here caches data.
 //
-// Authentication: POST /v1/session exchanges an access key for an HttpOnly session cookie,
-// which fetch sends by itself. Each non-GET request carries the session's CSRF token in
+// Authentication: POST /v1/session exchanges a user name and password (and TOTP code), or an
+// access key pair, for an HttpOnly session cookie, which fetch sends by itself. Each non-GET request carries the session's CSRF token in
 // X-Vigil-Csrf; the token lives in this module's memory only (a reload reads it again with
 // GET /v1/session). A 401 from any data call means the session is gone, and so does a 403
 // when GET /v1/session then answers 401 too: the handler set with onSignedOut() is called
@@ -88,13 +88,25 @@ async function sessionAlive() {
 
 // ---- Session -------------------------------------------------------------------------------
 
-// Signs in; resolves to {principal, access_key_id, expires_at, csrf_token}. Bad credentials
-// reject with the server's 401 error (the sign-in handler is not called for it).
+// Signs in with an access key pair; resolves to {principal, access_key_id, session_id, method,
+// mfa, expires_at, csrf_token}. Bad credentials reject with the server's 401 error (the
+// sign-in handler is not called for it); too many failures with 429 Throttling.
 export async function signIn(accessKeyId, secretAccessKey) {
   const session = await send('POST', '/v1/session', {
     body: { access_key_id: accessKeyId, secret_access_key: secretAccessKey },
     session: true,
   });
+  csrfToken = session.csrf_token;
+  return session;
+}
+
+// Signs a person in with their IAM user name and password, and the TOTP code of their MFA
+// device when they have one (`totp` '' otherwise). Rejects with ApiError code
+// 'MfaCodeRequired' when the password is right and a code is wanted.
+export async function signInWithPassword(username, password, totp = '') {
+  const body = { username, password };
+  if (totp) body.totp = totp;
+  const session = await send('POST', '/v1/session', { body, session: true });
   csrfToken = session.csrf_token;
   return session;
 }
@@ -305,4 +317,18 @@ export const rest = {
   alarms: () => send('GET', '/v1/alarms'),
   acknowledge: (name) => send('POST', `/v1/alarms/${enc(name)}/ack`, { body: {} }),
   canaries: () => send('GET', '/v1/canaries'),
+  // The caller's own password; the server then ends the caller's sessions, this one too.
+  changePassword: (oldPassword, newPassword) =>
+    send('POST', '/v1/iam/change-password', {
+      body: { old_password: oldPassword, new_password: newPassword },
+    }),
+  mfaDevices: (user) => send('GET', `/v1/iam/users/${enc(user)}/mfa-device`),
+  // Resolves to {serial, secret_base32, otpauth_uri}: the secret is shown this once.
+  createMfaDevice: (user) => send('POST', `/v1/iam/users/${enc(user)}/mfa-device`, { body: {} }),
+  enableMfaDevice: (user, code1, code2) =>
+    send('POST', `/v1/iam/users/${enc(user)}/mfa-device/enable`, { body: { code1, code2 } }),
+  // The dashboard's sessions: `user`'s, or everyone's ('' — an administrator's view).
+  sessions: (user = '') =>
+    send('GET', user ? `/v1/iam/sessions?user=${enc(user)}` : '/v1/iam/sessions'),
+  revokeSession: (id) => send('DELETE', `/v1/iam/sessions/${enc(id)}`),
 };

@@ -16,6 +16,7 @@ const kRoutes = [
   { pattern: /^\/apps\/(.+)$/, page: 'overview', load: () => import('./pages/app.js') },
   { pattern: /^\/logs$/, page: 'logs', load: () => import('./pages/logs.js') },
   { pattern: /^\/audit$/, page: 'audit', load: () => import('./pages/audit.js') },
+  { pattern: /^\/account$/, page: 'account', load: () => import('./pages/account.js') },
 ];
 
 const view = document.getElementById('view');
@@ -79,8 +80,9 @@ function start(session) {
   document.getElementById('who').textContent = session.principal;
   // dateTime(), not toLocaleString(): the page's first Intl date formatting costs 50-100 ms,
   // and this runs before the first page is drawn.
+  const how = session.access_key_id ? `access key ${session.access_key_id}` : session.method;
   document.getElementById('who').title =
-    `access key ${session.access_key_id}, session until ${dateTime(session.expires_at)}`;
+    `${how}, session until ${dateTime(session.expires_at)}: account and security`;
   route();
 }
 

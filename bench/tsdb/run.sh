@@ -287,7 +287,8 @@ bench_vigil() {  # TARGET MODE NAMESPACE [server flags...]
   record "$target" peak_rss_mib "$(calc %.1f "$STOP_HWM_KB/1024")"
   record "$target" disk_bytes "$(dir_bytes "$dir")"
   record "$target" wal_bytes "$(dir_bytes "$dir/tsdb/wal" 2>/dev/null || echo 0)"
-  if [[ $mode == remote-write ]]; then
+  # The loader reads blocks in-process without the server's keyring: not the encrypted ones.
+  if [[ $mode == remote-write && $target != *+enc ]]; then
     # What the rollup tiers of this day would add on disk (built by the store's own code).
     "$LOADER" rollup-cost "$dir/tsdb/blocks" >"$WORK/$target.rollup-cost"
     record "$target" rollup_1h_pct "$(result_field "$WORK/$target.rollup-cost" rollup_1h_pct)"

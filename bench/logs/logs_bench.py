@@ -5,7 +5,7 @@ the issue names, is not packaged in Debian 12: its `loki` package is an unrelate
 program.)
 
     logs_bench.py --vigil BIN [--megabytes 1024] [--connections 4] [--targets vigil,rsyslog]
-                  [--encryption]
+                  [--encryption] [--iam]
 
 The same corpus for both (access-log-like lines of ~80 bytes, 8 streams, an ERROR line in 37,
 a rare NEEDLE line in 1,000,000), sent over `--connections` keep-alive connections from core 1
@@ -31,8 +31,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from benchlib import (AwsJsonClient, cpu_seconds, free_port, log, start_pinned, start_vigil,  # noqa: E402
-                      stop, wait_for_port)
+from benchlib import (AwsJsonClient, cpu_seconds, create_bench_user, free_port, log,  # noqa: E402
+                      start_pinned, start_vigil, stop, wait_for_port)
 
 
 STREAMS = 8
@@ -83,7 +83,7 @@ def timed(fn, reps=3):
     return statistics.median(times), result
 
 
-def bench_vigil(args, work, streams, n, raw_bytes, encrypted=False):
+def bench_vigil(args, work, streams, n, raw_bytes, encrypted=False, iam=False):
     key, secret = "AKIDBENCHLOGS0000001", "bench-logs-secret-00000000000000000000000"
     data = os.path.join(work, "vigil-data")
     shutil.rmtree(data, ignore_errors=True)  # a fresh store for each Vigil target
@@ -96,6 +96,8 @@ def bench_vigil(args, work, streams, n, raw_bytes, encrypted=False):
     proc, port = start_vigil(args.vigil, work, key, secret, extra)
     try:
         wait_for_port(port)
+        if iam:  # every call below signed by an IAM user and evaluated against its policies
+            key, secret = create_bench_user(args.vigil, f"http://127.0.0.1:{port}", key, secret)
         admin = Logs(port, key, secret)
         admin.call("CreateLogGroup", {"logGroupName": "/bench/web"})
         for s in range(STREAMS):
@@ -215,9 +217,13 @@ def main():
     p.add_argument("--targets", default="vigil,rsyslog")
     p.add_argument("--encryption", action="store_true",
                    help="also run Vigil with `encryption: {logs: true}` (target vigil-enc)")
+    p.add_argument("--iam", action="store_true",
+                   help="also run Vigil signed by an IAM user with policies rather than the "
+                        "root key (target vigil-iam): the cost of authorization")
     args = p.parse_args()
-    if args.encryption and "vigil-enc" not in args.targets.split(","):
-        args.targets += ",vigil-enc"
+    for flag, target in ((args.encryption, "vigil-enc"), (args.iam, "vigil-iam")):
+        if flag and target not in args.targets.split(","):
+            args.targets += "," + target
     os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})
     start_ms = int(time.time() * 1000) - 2 * 3_600_000
     log(f"corpus: {args.megabytes} MB")
@@ -232,7 +238,8 @@ def main():
                 results[target] = bench_rsyslog(args, work, streams, n, raw_bytes)
             else:
                 results[target] = bench_vigil(args, work, streams, n, raw_bytes,
-                                              encrypted=target == "vigil-enc")
+                                              encrypted=target == "vigil-enc",
+                                              iam=target == "vigil-iam")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -242,7 +249,8 @@ def main():
           "| first 10,000 ERROR s |")
     print("|---|---|---|---|---|---|---|")
     names = {"vigil": "Vigil (PutLogEvents, fsynced)", "rsyslog": "rsyslog + grep (not acknowledged)",
-             "vigil-enc": "Vigil, encrypted at rest"}
+             "vigil-enc": "Vigil, encrypted at rest",
+             "vigil-iam": "Vigil, signed by an IAM user with policies"}
     for t, r in results.items():
         print(f"| {names[t]} | {n / r['seconds']:,.0f} | {raw_bytes / 1e6 / r['seconds']:,.1f} "
               f"| {r['cpu']:.0f} | {r['disk'] / n:.1f} | {r['needle_s']:.3f} ({r['needles']}) "
@@ -253,6 +261,12 @@ def main():
               f"(cost {(e['seconds'] / v['seconds'] - 1) * 100:+.1f}%), CPU {e['cpu']:.0f}% vs "
               f"{v['cpu']:.0f}%, disk {e['disk'] / v['disk']:.3f}, needle search "
               f"{e['needle_s'] / v['needle_s']:.2f}x, ERROR search {e['errors_s'] / v['errors_s']:.2f}x")
+    if "vigil" in results and "vigil-iam" in results:
+        v, e = results["vigil"], results["vigil-iam"]
+        print(f"\nauthorization (IAM user vs root key): events/s ratio "
+              f"{v['seconds'] / e['seconds']:.3f} (cost {(e['seconds'] / v['seconds'] - 1) * 100:+.1f}%), "
+              f"CPU {e['cpu']:.0f}% vs {v['cpu']:.0f}%, needle search "
+              f"{e['needle_s'] / v['needle_s']:.2f}x")
     if "vigil" in results and "rsyslog" in results:
         v, r = results["vigil"], results["rsyslog"]
         print(f"\nVigil / rsyslog: events/s {r['seconds'] / v['seconds']:.2f}, disk per event "

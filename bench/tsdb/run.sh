@@ -3,7 +3,7 @@
 #
 #   bench/tsdb/run.sh BUILD_DIR [--runs N] [--series N] [--hours H] [--connections C]
 #                     [--targets LIST] [--no-per-kind] [--pmd-hours H] [--no-prebuild] [--keep]
-#                     [--q3-days D] [--q3-series N] [--encryption]
+#                     [--q3-days D] [--q3-series N] [--encryption] [--iam]
 #
 # BUILD_DIR holds `vigil` and `bench/tsdb/vigil_bench_tsdb`. Targets (comma-separated, default all):
 # vm, prometheus, vigil-rw, vigil-pmd, vigil-inproc. Per-kind on-disk size loads each kind of
@@ -16,14 +16,16 @@
 # q3 loads --q3-days (90; 0 skips it) of --q3-series (100) series into fresh VictoriaMetrics and
 # Vigil (remote-write) stores and reads one series over the whole range at 1-hour periods.
 # --encryption runs each Vigil HTTP target (vigil-rw, vigil-pmd) twice, the second time with
-# `encryption: {metrics: true}` as TARGET+enc, and prints the ingest rates' ratios.
+# `encryption: {metrics: true}` as TARGET+enc, and prints the ratios of ingest rate, CPU, disk
+# and query times. --iam does the same as TARGET+iam signed by an IAM user with policies
+# (bench/benchlib.py BENCH_POLICY) instead of the root key: the cost of authorization.
 set -euo pipefail
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 ]] || usage
 BUILD=$(cd "$1" && pwd); shift
 RUNS=1 SERIES=10000 HOURS=24 CONNECTIONS=4 PER_KIND=1 KEEP=0 PMD_HOURS= PREBUILD=--prebuild
-Q3_DAYS=90 Q3_SERIES=100 ENCRYPTION=0
+Q3_DAYS=90 Q3_SERIES=100 ENCRYPTION=0 IAM=0
 TARGETS=vm,prometheus,vigil-rw,vigil-pmd,vigil-inproc
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -39,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --q3-days) Q3_DAYS=$2; shift 2 ;;
     --q3-series) Q3_SERIES=$2; shift 2 ;;
     --encryption) ENCRYPTION=1; shift ;;
+    --iam) IAM=1; shift ;;
     *) usage ;;
   esac
 done
@@ -277,10 +280,14 @@ bench_prometheus() {
 
 bench_vigil() {  # TARGET MODE NAMESPACE [server flags...]
   local target=$1 mode=$2 ns=$3; shift 3
-  local dir="$WORK/$target.data" cpu0 flags=("$@")
+  local dir="$WORK/$target.data" cpu0 flags=("$@") key=$ACCESS_KEY secret=$SECRET_KEY
   start_vigil "$dir" "${flags[@]}"
   local pid=$PID url=$URL
-  load_into "$target" "$pid" "$mode" "$url" --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY"
+  if [[ $target == *+iam ]]; then  # sign as an IAM user whose policies every call is checked by
+    read -r key secret < <(AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY \
+      $PY "$HERE/../benchlib.py" bench-user "$VIGIL" "$url")
+  fi
+  load_into "$target" "$pid" "$mode" "$url" --access-key "$key" --secret-key "$secret"
   cpu0=$(cpu_seconds "$pid")
   stop_and_follow "$pid"  # SIGTERM: drain, cut the head into a block, exit
   record "$target" flush_cpu_s "$(calc %.2f "$STOP_CPU-$cpu0")"
@@ -296,8 +303,8 @@ bench_vigil() {  # TARGET MODE NAMESPACE [server flags...]
     log "$target: $(grep -v '^RESULT' "$WORK/$target.rollup-cost")"
   fi
   start_vigil "$dir" "${flags[@]}"
-  query_into "$target" vigil "$URL" "$PID" --namespace "$ns" --access-key "$ACCESS_KEY" \
-    --secret-key "$SECRET_KEY"
+  query_into "$target" vigil "$URL" "$PID" --namespace "$ns" --access-key "$key" \
+    --secret-key "$secret"
   stop_and_follow "$PID"
   rm -rf "$dir"
 }
@@ -374,17 +381,21 @@ bench_q3_vigil() {
 
 has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
 
-# bench_vigil, and with --encryption again as TARGET+enc with the metrics store encrypted.
-bench_vigil_both() {  # TARGET MODE NAMESPACE
+# bench_vigil; with --encryption again as TARGET+enc with the metrics store encrypted; with
+# --iam again as TARGET+iam signed by an IAM user with policies (benchlib.BENCH_POLICY).
+bench_vigil_all() {  # TARGET MODE NAMESPACE
   bench_vigil "$@"
-  [[ $ENCRYPTION == 1 ]] || return 0
   local target=$1; shift
-  printf 'encryption:\n  metrics: true\n' >"$WORK/vigil-enc.yaml"
-  bench_vigil "$target+enc" "$@" --config "$WORK/vigil-enc.yaml"
+  if [[ $ENCRYPTION == 1 ]]; then
+    printf 'encryption:\n  metrics: true\n' >"$WORK/vigil-enc.yaml"
+    bench_vigil "$target+enc" "$@" --config "$WORK/vigil-enc.yaml"
+  fi
+  if [[ $IAM == 1 ]]; then bench_vigil "$target+iam" "$@"; fi
 }
-# The encrypted targets' ingest rate, CPU and disk against the plain ones' (from $RESULTS).
-report_encryption() {
-  [[ $ENCRYPTION == 1 ]] || return 0
+# The +enc and +iam targets' ingest rate, CPU, disk and query times against the plain ones'
+# (from $RESULTS): the cost of encryption at rest and of authorization.
+report_variants() {
+  [[ $ENCRYPTION == 1 || $IAM == 1 ]] || return 0
   $PY - "$RESULTS" <<'PY'
 import collections, statistics, sys
 v = collections.defaultdict(list)
@@ -392,15 +403,18 @@ for line in open(sys.argv[1]):
     run, target, metric, value = line.rstrip("\n").split("\t")
     try: v[(target, metric)].append(float(value))
     except ValueError: pass
-for target in sorted({t for t, _ in v if t.endswith("+enc")}):
-    plain = target[:-4]
+names = {"+enc": ("encryption", "plain", "encrypted"), "+iam": ("authorization", "root key", "IAM user")}
+for target in sorted({t for t, _ in v if t[-4:] in names}):
+    plain, (what, a_name, b_name) = target[:-4], names[target[-4:]]
     for metric, better in (("samples_per_s", "higher"), ("samples_per_cpu_s", "higher"),
-                           ("disk_bytes", "lower")):
+                           ("disk_bytes", "lower"), ("q1_median_ms", "lower"),
+                           ("q2_median_ms", "lower")):
         a, b = v.get((plain, metric)), v.get((target, metric))
         if not a or not b: continue
         a, b = statistics.median(a), statistics.median(b)
         cost = (a / b - 1) if better == "higher" else (b / a - 1)
-        print(f"encryption: {plain} {metric} {a:,.0f} plain, {b:,.0f} encrypted: "
+        f = lambda x: f"{x:,.0f}" if x >= 100 else f"{x:.3f}"
+        print(f"{what}: {plain} {metric} {f(a)} {a_name}, {f(b)} {b_name}: "
               f"ratio {b / a:.3f} (cost {cost * 100:+.1f}%)")
 PY
 }
@@ -418,13 +432,13 @@ for RUN in $(seq "$RUNS"); do
   log "run $RUN/$RUNS: $(result_field <(echo "$info") samples) samples ($SERIES series x $HOURS h at 10 s)"
   if has_target vm; then bench_vm vm; fi
   if has_target prometheus; then bench_prometheus prometheus; fi
-  if has_target vigil-rw; then bench_vigil_both vigil-rw remote-write Prometheus; fi
+  if has_target vigil-rw; then bench_vigil_all vigil-rw remote-write Prometheus; fi
   if has_target vigil-pmd; then
     if [[ -n $PMD_HOURS ]]; then
       DATA=(--series "$SERIES" --hours "$PMD_HOURS" --end-ms "$END_MS" --connections "$CONNECTIONS")
       log "vigil-pmd: $PMD_HOURS h only (--pmd-hours)"
     fi
-    bench_vigil_both vigil-pmd put-metric-data Fleet
+    bench_vigil_all vigil-pmd put-metric-data Fleet
     DATA=(--series "$SERIES" --hours "$HOURS" --end-ms "$END_MS" --connections "$CONNECTIONS")
   fi
   if has_target vigil-inproc; then bench_vigil_inproc vigil-inproc; fi
@@ -449,4 +463,4 @@ for RUN in $(seq "$RUNS"); do
 done
 
 $PY "$HERE/report.py" "$RESULTS"
-report_encryption
+report_variants

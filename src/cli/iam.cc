@@ -172,19 +172,23 @@ Status Print(const Options& o, const Json& doc, std::FILE* out) {
     return OkStatus();
   }
   std::vector<std::vector<std::string>> rows;
-  if (doc.contains("users")) {
+  auto user_row = [&rows](const Json& u) {
+    std::string keys;
+    for (const Json& k : u["access_keys"]) {
+      keys += (keys.empty() ? "" : ",") + k.value("access_key_id", "") +
+              (k.value("status", "") == "Active" ? "" : "(inactive)");
+    }
+    Json policies = u["policies"]["attached"];
+    for (const Json& p : u["policies"]["inline"]) policies.push_back("inline:" + p.get<std::string>());
+    rows.push_back({u.value("name", ""), u.value("id", ""), Join(u["groups"]), Join(policies),
+                    keys.empty() ? "-" : keys, u.value("created_at", "")});
+  };
+  if (doc.contains("users") || doc.contains("access_keys")) {  // users, or one (get/create-user)
     rows.push_back({"USER", "ID", "GROUPS", "POLICIES", "KEYS", "CREATED"});
-    for (const Json& u : doc["users"]) {
-      std::string keys;
-      for (const Json& k : u["access_keys"]) {
-        keys += (keys.empty() ? "" : ",") + k.value("access_key_id", "") +
-                (k.value("status", "") == "Active" ? "" : "(inactive)");
-      }
-      Json policies = u["policies"]["attached"];
-      for (const Json& p : u["policies"]["inline"])
-        policies.push_back("inline:" + p.get<std::string>());
-      rows.push_back({u.value("name", ""), u.value("id", ""), Join(u["groups"]), Join(policies),
-                      keys.empty() ? "-" : keys, u.value("created_at", "")});
+    if (doc.contains("users")) {
+      for (const Json& u : doc["users"]) user_row(u);
+    } else {
+      user_row(doc);
     }
   } else if (doc.contains("groups")) {
     rows.push_back({"GROUP", "MEMBERS", "POLICIES"});

@@ -27,7 +27,11 @@ class IamTest : public ServerTest {
   }
   // A new user with one key; the key's (id, secret).
   std::pair<std::string, std::string> User(const std::string& name) {
-    EXPECT_EQ(Iam({"create-user", name}).exit_code, 0);
+    AwsResult created = Iam({"create-user", name});
+    EXPECT_EQ(created.exit_code, 0) << created.Describe();
+    // The new user as a one-row table (not the user's own empty list of groups).
+    EXPECT_TRUE(created.out.starts_with("USER ")) << created.out;
+    EXPECT_NE(created.out.find("\n" + name + " "), std::string::npos) << created.out;
     AwsResult key = Iam({"create-access-key", name, "--output", "json"});
     EXPECT_EQ(key.exit_code, 0) << key.Describe();
     const Json k = key.Json();

@@ -60,10 +60,11 @@ VerifyResult ServerAccessControl::Verify(const SignedRequest& request) const {
 }
 
 VerifyResult ServerAccessControl::VerifySignature(const SignedRequest& request) const {
-  std::string throttle_key;
-  if (limiter_ != nullptr && !request.source_address.empty()) {
-    throttle_key = "sigv4 ";
-    throttle_key.append(request.source_address);
+  // The limiter counts failed signatures only, so the address alone is its key (no copy on
+  // the path of every signed request).
+  const std::string_view throttle_key =
+      limiter_ != nullptr ? request.source_address : std::string_view();
+  if (!throttle_key.empty()) {
     if (const int64_t wait_ms = limiter_->RetryAfterMs(throttle_key); wait_ms > 0) {
       VerifyResult throttled =
           Refused(AuthError::kThrottled,

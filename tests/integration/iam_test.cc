@@ -253,6 +253,23 @@ TEST(SignatureScopeTest, ACredentialScopedToAnotherServiceIsRefused) {
   ASSERT_OK(r);
   EXPECT_EQ(r->status, 403) << r->body;
   EXPECT_NE(r->body.find("scoped to correct service: 'monitoring'"), std::string::npos) << r->body;
+  // Another region's credential scope.
+  testutil::SigV4Key elsewhere = server.Key();
+  elsewhere.region = "eu-west-3";
+  r = SendSigned(client.get(), elsewhere, CloudWatchJsonRequest(*client, "ListMetrics", "{}"));
+  ASSERT_OK(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_NE(r->body.find("eu-west-3"), std::string::npos) << r->body;
+  // A request signed right but sent (or replayed) 20 minutes later: past the 15-minute skew.
+  const HttpRequest signed_earlier = CloudWatchQueryRequest(*client, "Action=ListMetrics&Version=2010-08-01");
+  r = SendSigned(client.get(), server.Key(), signed_earlier,
+                 std::chrono::system_clock::now() - std::chrono::minutes(20));
+  ASSERT_OK(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_NE(r->body.find("<Code>RequestExpired</Code>"), std::string::npos) << r->body;
+  r = SendSigned(client.get(), server.Key(), signed_earlier);  // the same request, signed now
+  ASSERT_OK(r);
+  EXPECT_EQ(r->status, 200) << r->body;
   HttpRequest apps;
   apps.method = "GET";
   apps.target = "/v1/apps";

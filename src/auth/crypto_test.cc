@@ -1,5 +1,5 @@
-// AES-256-GCM through the per-thread contexts: keys, nonces and failures in any order give the
-// answers of a fresh context each time.
+// AES-256-GCM, one-off (AesGcmSealTo/OpenTo) and with a key set up once (AesGcmKey): keys,
+// nonces and failures in any order give the same answers.
 #include "auth/crypto.h"
 
 #include <gtest/gtest.h>
@@ -68,6 +68,60 @@ TEST(AesGcmTest, ThreadsEachWithTheirOwnKey) {
         if (!AesGcmSealTo(key, Nonce(static_cast<char>(i)), text, {}, &sealed).ok() ||
             !AesGcmOpenTo(key, Nonce(static_cast<char>(i)), sealed, {}, &plain).ok() ||
             plain != text) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
+}
+
+TEST(AesGcmKeyTest, AnswersAsTheOneOffCalls) {
+  const std::string raw(32, 'k');
+  const AesGcmKey key(raw);
+  for (char n : {'1', '2', '1'}) {
+    std::string sealed;
+    ASSERT_TRUE(key.SealTo(Nonce(n), "a record", "aad", &sealed).ok());
+    EXPECT_EQ(sealed, Sealed(raw, n, "a record"));
+    std::string plain;
+    ASSERT_TRUE(key.OpenTo(Nonce(n), sealed, "aad", &plain).ok());
+    EXPECT_EQ(plain, "a record");
+  }
+}
+
+TEST(AesGcmKeyTest, AFailureLeavesTheNextOpenRight) {
+  const AesGcmKey key(std::string(32, 'k'));
+  const AesGcmKey other(std::string(32, 'o'));
+  std::string sealed;
+  ASSERT_TRUE(key.SealTo(Nonce('1'), "secret", {}, &sealed).ok());
+  std::string tampered = sealed;
+  tampered.back() ^= 1;
+  std::string out;
+  EXPECT_EQ(key.OpenTo(Nonce('1'), tampered, {}, &out).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(other.OpenTo(Nonce('1'), sealed, {}, &out).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(key.OpenTo(Nonce('2'), sealed, {}, &out).code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(key.OpenTo(Nonce('1'), sealed, {}, &out).ok());
+  EXPECT_EQ(out, "secret");
+  EXPECT_EQ(AesGcmKey("short").SealTo(Nonce('1'), "x", {}, &out).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(AesGcmKeyTest, ThreadsShareOneKey) {
+  const AesGcmKey key(std::string(32, 's'));
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &key, &failures] {
+      for (int i = 0; i < 256; ++i) {
+        // Each thread its own nonces: (t, i) is unique under the shared key.
+        std::string nonce = Nonce(static_cast<char>(i));
+        nonce[0] = static_cast<char>(t);
+        const std::string text = std::to_string(t) + ":" + std::to_string(i);
+        std::string sealed, plain;
+        if (!key.SealTo(nonce, text, {}, &sealed).ok() ||
+            !key.OpenTo(nonce, sealed, {}, &plain).ok() || plain != text) {
           ++failures[t];
         }
       }

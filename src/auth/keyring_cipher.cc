@@ -16,14 +16,16 @@ static_assert(kSaltBytes == 16);
 // A file's key: HMAC-SHA256(data key, "vigil-file-key|" salt "|" context). The nonce of record n
 // is 4 zero bytes and n (8 bytes, big-endian): unique per record of the file, so never reused
 // under its key (the salt makes each file's key distinct).
+// The key is set up once per file (AesGcmKey): a block read series by series, or a WAL
+// appended record by record, pays only for each record's nonce.
 class DerivedFileCipher final : public storage::FileCipher {
  public:
   explicit DerivedFileCipher(std::string key) : key_(std::move(key)) {}
   Status Seal(uint64_t n, std::string_view plaintext, std::string* out) const override {
-    return AesGcmSealTo(key_, Nonce(n), plaintext, {}, out);
+    return key_.SealTo(Nonce(n), plaintext, {}, out);
   }
   Status Open(uint64_t n, std::string_view sealed, std::string* out) const override {
-    return AesGcmOpenTo(key_, Nonce(n), sealed, {}, out);
+    return key_.OpenTo(Nonce(n), sealed, {}, out);
   }
 
  private:
@@ -32,7 +34,7 @@ class DerivedFileCipher final : public storage::FileCipher {
     for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<char>(n >> (56 - 8 * i));
     return {nonce.data(), nonce.size()};
   }
-  const std::string key_;
+  const AesGcmKey key_;
 };
 
 std::string FileKey(std::string_view data_key, std::string_view salt, std::string_view context) {

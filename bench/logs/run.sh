@@ -3,7 +3,7 @@
 #
 #   bench/logs/run.sh BUILD_DIR [--megabytes 1024] [--connections 4] [--targets vigil,rsyslog]
 #                     [--encryption]   (Vigil once more with logs encrypted; prints the ratio)
-#                     [--iam]          (Vigil once more signed by an IAM user with policies
+#                     [--runs N] [--iam] (Vigil once more signed by an IAM user with policies
 #                                       rather than the root key: the cost of authorization)
 #
 # Each target runs on core 0, the driver on core 1. rsyslog comes from Debian

@@ -32,10 +32,8 @@ using Json = nlohmann::json;
 vigil::audit::Trail* MakeTrail() {
   // Each record a quarter of an hour after the last, the last at the fuzz clock's now.
   static vigil::api::testing::ManualClock clock(0);
-  std::string templ = (std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") +
-                      std::string("/vigil_trail_fuzz_XXXXXX");
-  if (::mkdtemp(templ.data()) == nullptr) abort();
-  auto trail = vigil::audit::Trail::Open(templ, &clock, &vigil::NullLogger());
+  auto trail =
+      vigil::audit::Trail::Open(vigil::fuzz::ScratchDir() + "/audit", &clock, &vigil::NullLogger());
   if (!trail.ok()) abort();
   constexpr const char* kEvents[][2] = {{"monitoring.amazonaws.com", "PutMetricAlarm"},
                                         {"logs.amazonaws.com", "CreateLogGroup"},

@@ -44,22 +44,11 @@ constexpr std::string_view kOperations[] = {
 constexpr size_t kOperationCount = std::size(kOperations);
 constexpr int kMaxRequests = 24;
 
-// A scratch directory for the whole run, on tmpfs when there is one (the state store syncs).
-const std::string& ScratchDir() {
-  static const std::string* dir = [] {
-    std::string base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
-    std::string templ = base + "/vigil_logs_fuzz_XXXXXX";
-    if (::mkdtemp(templ.data()) == nullptr) abort();
-    return new std::string(templ);
-  }();
-  return *dir;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const vigil::fuzz::SignedRequests signer;
-  const std::string dir = ScratchDir() + "/run";
+  const std::string dir = vigil::fuzz::ScratchDir() + "/run";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto state = vigil::state::OpenSqliteStore(dir + "/state.db");

@@ -6,9 +6,14 @@
 // conversion: api/testing/service_harness.h) and checked by the real SigV4 verifier,
 // so every input gets past authentication to the decoding behind it; and a clock that stands
 // still, so that an input does the same thing every time it runs.
+#include <stdlib.h>
+
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "api/testing/service_harness.h"
 #include "auth/auth.h"
@@ -17,6 +22,22 @@
 #include "tests/testutil/sigv4_signer.h"
 
 namespace vigil::fuzz {
+
+// A directory for the run's stores, on tmpfs when there is one (they sync), removed at exit.
+inline const std::string& ScratchDir() {
+  static const std::string* dir = [] {
+    std::string templ =
+        std::string(std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") +
+        "/vigil_fuzz_XXXXXX";
+    if (::mkdtemp(templ.data()) == nullptr) abort();
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(*dir, ignored);
+    });
+    return new std::string(templ);
+  }();
+  return *dir;
+}
 
 // 2025-01-15T01:00:00Z: the aws CLI captures the seeds come from put events of 00:00 that day,
 // which PutLogEvents takes only within 14 days of now.

@@ -79,15 +79,18 @@ struct CloudTrailService::Impl {
         static constexpr std::string_view kKeys[] = {"EventId",     "EventName",    "ReadOnly",
                                                      "Username",    "ResourceType", "ResourceName",
                                                      "EventSource", "AccessKeyId"};
-        const std::string key = a.value("AttributeKey", "");
-        if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys) ||
-            !a.contains("AttributeValue") || !a["AttributeValue"].is_string()) {
+        // find() answers end() for anything but an object; value() would throw.
+        const auto key = a.find("AttributeKey");
+        const auto value = a.find("AttributeValue");
+        if (key == a.end() || !key->is_string() || value == a.end() || !value->is_string() ||
+            std::find(std::begin(kKeys), std::end(kKeys), key->get<std::string>()) ==
+                std::end(kKeys)) {
           return TrailError{"InvalidLookupAttributesException",
                             "AttributeKey must be one of EventId, EventName, ReadOnly, Username, "
                             "ResourceType, ResourceName, EventSource, AccessKeyId, with an "
                             "AttributeValue."};
         }
-        q.attribute = std::make_pair(key, a["AttributeValue"].get<std::string>());
+        q.attribute = std::make_pair(key->get<std::string>(), value->get<std::string>());
       }
     }
     if (in.contains("StartTime")) {

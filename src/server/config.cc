@@ -259,21 +259,24 @@ Status ReadApps(const Reader& r, const YAML::Node& node, const std::string& path
   return r.List(node, path, "apps", ReadApp, apps);
 }
 
+// `key: {free, first_delay, max_delay}` of an auth::AttemptLimiter.
+Field AttemptLimitsSection(const Reader& r, std::string_view key, Config::AttemptLimits* limits) {
+  return r.Section(key, {r.Set("free", &limits->free, IntIn(0, 1'000)),
+                         r.Set("first_delay", &limits->first_delay_ms, DurationIn(1)),
+                         r.Set("max_delay", &limits->max_delay_ms, DurationIn(1))});
+}
+
 Status ReadConfig(const Reader& r, const YAML::Node& root, Config* c) {
   TlsTarget tls{&c->tls_cert_file, &c->tls_key_file, &c->tls_self_signed};
   return r.Map(
       root, "",
       {ListenField(r, &c->listen_host, &c->listen_port), r.Set("data_dir", &c->data_dir, AnyText),
        r.Set("region", &c->region, AnyText), r.Call("tls", ReadTls, &tls),
-       r.Section(
-           "auth",
-           {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0)),
-            r.Set("session_lifetime", &c->session_lifetime_ms, DurationIn(60'000)),
-            r.Set("session_idle_timeout", &c->session_idle_ms, DurationIn(0)),
-            r.Section("failed_attempts",
-                      {r.Set("free", &c->failed_attempts.free, IntIn(0, 1'000)),
-                       r.Set("first_delay", &c->failed_attempts.first_delay_ms, DurationIn(1)),
-                       r.Set("max_delay", &c->failed_attempts.max_delay_ms, DurationIn(1))})}),
+       r.Section("auth", {r.Set("max_clock_skew", &c->max_clock_skew_ms, DurationIn(0)),
+                          r.Set("session_lifetime", &c->session_lifetime_ms, DurationIn(60'000)),
+                          r.Set("session_idle_timeout", &c->session_idle_ms, DurationIn(0)),
+                          AttemptLimitsSection(r, "failed_attempts", &c->failed_attempts),
+                          AttemptLimitsSection(r, "sign_in_attempts", &c->sign_in_attempts)}),
        r.Section("encryption", {r.Set("metrics", &c->encryption.metrics, ParseBool),
                                 r.Set("logs", &c->encryption.logs, ParseBool)}),
        r.Section("tsdb",

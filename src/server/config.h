@@ -26,14 +26,19 @@ struct Config {
   int64_t max_clock_skew_ms = 15 * 60 * 1000;        // SigV4 X-Amz-Date tolerance; 0 disables
   int64_t session_lifetime_ms = 12LL * 3600 * 1000;  // a dashboard session, from sign-in
   int64_t session_idle_ms = 3600 * 1000;             // ... without a request; 0 disables
-  // Brute-force protection (`auth: failed_attempts:`): an address whose signatures fail more
-  // than `free` times within 15 minutes waits before its next request, doubling from
-  // `first_delay` up to `max_delay` (auth::AttemptLimiter).
-  struct FailedAttempts {
-    int free = 10;
+  // Brute-force protection (auth::AttemptLimiter): whoever fails more than `free` times within
+  // 15 minutes waits before the next attempt, doubling from `first_delay` up to `max_delay`.
+  // The defaults are auth::AttemptLimiterOptions' (config_test checks they agree).
+  struct AttemptLimits {
+    int free = 5;
     int64_t first_delay_ms = 1'000;
     int64_t max_delay_ms = 15 * 60'000;
-  } failed_attempts;
+  };
+  // `auth: failed_attempts:` — per source address: wrong signatures, unknown access keys.
+  AttemptLimits failed_attempts{.free = 10};
+  // `auth: sign_in_attempts:` — per source address and per user name (or key id): failed
+  // sign-ins (password, MFA code, key pair) and wrong current passwords in change-password.
+  AttemptLimits sign_in_attempts;
 
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   int64_t max_sample_age_ms = 14LL * 24 * 3600 * 1000;  // older samples are refused

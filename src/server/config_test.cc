@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "auth/attempt_limiter.h"
+
 namespace vigil::server {
 namespace {
 
@@ -120,6 +122,36 @@ http:
   EXPECT_TRUE(c.remote_write_allow_unsigned);
   EXPECT_EQ(c.remote_write_namespace, "Prom");
   EXPECT_EQ(c.worker_threads, 8);
+}
+
+TEST(ConfigTest, SignInAttempts) {
+  // Unset, the sign-in limiter is AttemptLimiterOptions' defaults.
+  const Config defaults;
+  const auth::AttemptLimiterOptions limiter;
+  EXPECT_EQ(defaults.sign_in_attempts.free, limiter.free_failures);
+  EXPECT_EQ(defaults.sign_in_attempts.first_delay_ms, limiter.base_delay_ms);
+  EXPECT_EQ(defaults.sign_in_attempts.max_delay_ms, limiter.max_delay_ms);
+  EXPECT_EQ(defaults.failed_attempts.free, 10);
+
+  Config c;
+  ASSERT_TRUE(
+      ApplyYaml("auth:\n  sign_in_attempts: {free: 2, first_delay: 250ms}\n", "vigil.yaml", &c)
+          .ok());
+  EXPECT_EQ(c.sign_in_attempts.free, 2);
+  EXPECT_EQ(c.sign_in_attempts.first_delay_ms, 250);
+  EXPECT_EQ(c.sign_in_attempts.max_delay_ms, limiter.max_delay_ms);  // left alone
+  EXPECT_EQ(c.failed_attempts.free, 10);                             // a separate limiter
+
+  Status st = ApplyYaml("auth:\n  sign_in_attempts:\n    max_delay: 0s\n", "vigil.yaml", &c);
+  EXPECT_EQ(st.message(),
+            "vigil.yaml:3:16: auth.sign_in_attempts.max_delay: must be at least 1ms, got '0s'");
+  st = ApplyYaml("auth:\n  sign_in_attempts: {free: -1}\n", "vigil.yaml", &c);
+  EXPECT_EQ(st.message(),
+            "vigil.yaml:2:28: auth.sign_in_attempts.free: expected an integer in "
+            "[0, 1000], got '-1'");
+  st = ApplyYaml("auth:\n  sign_in_attempts: {tries: 3}\n", "vigil.yaml", &c);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(c.sign_in_attempts.free, 2);  // errors leave the config unchanged
 }
 
 TEST(ConfigTest, RollupTiers) {

@@ -43,6 +43,14 @@ std::string EnvOr(const char* name) {
   return v ? v : "";
 }
 
+auth::AttemptLimiterOptions LimiterOptions(const Config::AttemptLimits& limits,
+                                           const Clock* clock) {
+  return auth::AttemptLimiterOptions{.free_failures = limits.free,
+                                     .base_delay_ms = limits.first_delay_ms,
+                                     .max_delay_ms = limits.max_delay_ms,
+                                     .clock = clock};
+}
+
 }  // namespace
 
 Status RunServer(const Config& config) {
@@ -112,8 +120,9 @@ Status RunServer(const Config& config) {
                           auth::SessionOptions{.lifetime_ms = config.session_lifetime_ms,
                                                .idle_ms = config.session_idle_ms,
                                                .store = store->get()});
-  // Failed sign-ins (passwords, codes, key pairs) slow down per source address and per name.
-  auth::AttemptLimiter sign_in_limiter(auth::AttemptLimiterOptions{.clock = &clock});
+  // Failed sign-ins (passwords, codes, key pairs) slow down per source address and per name
+  // (`auth.sign_in_attempts`).
+  auth::AttemptLimiter sign_in_limiter(LimiterOptions(config.sign_in_attempts, &clock));
   Status identities = iam.ok() ? sessions.Load() : iam.status();
   if (!identities.ok()) {
     metric_writer.Stop();
@@ -125,11 +134,7 @@ Status RunServer(const Config& config) {
     sessions.RevokeFor(user, key_id);
   });
   // Whoever keeps sending wrong signatures or unknown keys from one address waits.
-  auth::AttemptLimiter failed_signatures(
-      auth::AttemptLimiterOptions{.free_failures = config.failed_attempts.free,
-                                  .base_delay_ms = config.failed_attempts.first_delay_ms,
-                                  .max_delay_ms = config.failed_attempts.max_delay_ms,
-                                  .clock = &clock});
+  auth::AttemptLimiter failed_signatures(LimiterOptions(config.failed_attempts, &clock));
   auth::ServerAccessControl access(&verifier, &sessions, iam->get(), &clock, &failed_signatures);
   logs::Options log_options;
   log_options.dir = config.data_dir + "/logs";

@@ -2,9 +2,9 @@
 // real Vigil running the shop behind its load balancer with traffic (tests/integration/
 // dashboard_test.cc starts it; `make demo` works too):
 //   a wrong access key, a wrong password, then sign in as a person (user name and password) ·
-//   the account page (this session, MFA set-up) · the overview shows the shop · a chart draws points ·
-//   one day at 10 s × 5 series draws every point · an alarm set to ALARM from the page turns
-//   red and is acknowledged · deploy a version and roll back from the page, both recorded ·
+//   the account page (this session, MFA set-up with its QR code) · the overview shows the
+//   shop · a chart draws points · one day at 10 s × 5 series draws every point · an alarm set
+//   to ALARM from the page turns red and is acknowledged · deploy a version and roll back from the page, both recorded ·
 //   logs, audit, the dark theme, every page at a phone's width · a revoked session · sign out.
 // Exits 0 when every check passes, 1 with the failed check's message otherwise; screenshots of
 // each page go to $VIGIL_SCREENSHOT_DIR.
@@ -22,6 +22,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Checks, env, launch } from './lib.mjs';
+// The encoder the server serves as /ui/vendor/qrcode.mjs (web/assets.txt), and the page's own
+// drawing of its matrix: what the Account page's QR code must be.
+import qrcode from '../../web/node_modules/qrcode-generator/dist/qrcode.mjs';
+import { qrPath } from '../../web/src/qr.js';
 
 const url = env('VIGIL_URL').replace(/\/$/, '');
 const keyId = env('VIGIL_ACCESS_KEY_ID');
@@ -164,11 +168,44 @@ try {
     await open('#/account');
     const row = await page.waitForSelector(`${testid('session-row')}:has-text("this session")`);
     checks.expect((await row.textContent()).includes('password'), 'the session row says how');
+    const urls = [];
+    const noteUrl = (request) => urls.push(request.url());
+    page.on('request', noteUrl);
     await page.click(testid('mfa-setup'));
     const uri = await page.waitForSelector(testid('mfa-uri'));
+    const uriText = await uri.textContent();
     checks.expect(
-      (await uri.textContent()).startsWith(`otpauth://totp/Vigil:${username}?secret=`),
+      uriText.startsWith(`otpauth://totp/Vigil:${username}?secret=`),
       'no otpauth:// URI shown',
+    );
+    // Its QR code: module for module what the served encoder makes of the URI shown, drawn
+    // as a square, with the secret still there as text, and in no request's URL.
+    const qr = await page.waitForSelector(`svg${testid('mfa-qr')}`);
+    const drawn = await qr.evaluate((svg) => ({
+      modules: Number(svg.dataset.modules),
+      path: svg.querySelector('path')?.getAttribute('d'),
+      width: svg.getBoundingClientRect().width,
+      height: svg.getBoundingClientRect().height,
+    }));
+    const expected = qrPath(qrcode, uriText);
+    checks.expect(
+      drawn.modules === expected.count && drawn.path === expected.path,
+      `the QR code does not encode the URI (${drawn.modules} modules a side, ` +
+        `${expected.count} expected)`,
+    );
+    checks.expect(
+      drawn.width >= 150 && drawn.width === drawn.height,
+      `the QR code is ${drawn.width}×${drawn.height} px`,
+    );
+    const secret = new URL(uriText).searchParams.get('secret');
+    checks.expect(
+      (await page.textContent(testid('mfa-secret'))) === secret,
+      'the setup key is not shown beside the QR code',
+    );
+    page.off('request', noteUrl);
+    checks.expect(
+      !urls.some((u) => u.includes(secret)),
+      `the secret is in a URL: ${urls.find((u) => u.includes(secret))}`,
     );
     await shot('account');
     await open('#/overview');

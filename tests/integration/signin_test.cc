@@ -29,7 +29,16 @@ std::string Curl(std::vector<std::string> args) {
 
 class SignInTest : public testing::Test {
  protected:
-  void SetUp() override { ASSERT_OK(server_.Start()); }
+  // Sign-in throttling configured small, so the test counts to it: an address or a name may
+  // fail 3 times, the 4th failure makes it wait 2 s.
+  static constexpr int kFreeFailures = 3;
+  void SetUp() override {
+    ASSERT_OK(server_.Start(
+        {"--config",
+         server_.WriteScratchFile(
+             "vigil.yaml", "auth:\n  sign_in_attempts: {free: " + std::to_string(kFreeFailures) +
+                               ", first_delay: 2s, max_delay: 2s}\n")}));
+  }
   void TearDown() override {
     if (server_.running()) EXPECT_OK(server_.Stop());
   }
@@ -118,18 +127,25 @@ TEST_F(SignInTest, PasswordMfaThrottlingAndRevocation) {
   EXPECT_EQ(unknown.first, 401);
   EXPECT_EQ(BodyOf(wrong.second), BodyOf(unknown.second));
 
-  // Repeated failures: throttled per user name, whatever the password, with Retry-After.
-  std::pair<int, std::string> throttled{0, ""};
-  for (int i = 0; i < 10 && throttled.first != 429; ++i) {
-    throttled = SignIn({{"username", "nobody"}, {"password", "guess number " + std::to_string(i)}});
+  // Repeated failures from this address (two above): the failure past the free ones is still
+  // answered 401 and starts the wait; the next attempt is 429 with Retry-After, before any
+  // password is checked, whoever it names.
+  for (int failures = 2; failures <= kFreeFailures; ++failures) {
+    auto guess =
+        SignIn({{"username", "nobody"}, {"password", "guess " + std::to_string(failures)}});
+    ASSERT_EQ(guess.first, 401) << "failure " << failures + 1 << ": " << guess.second;
   }
+  const std::pair<int, std::string> throttled =
+      SignIn({{"username", "olivia"}, {"password", password}});
   ASSERT_EQ(throttled.first, 429) << throttled.second;
   const size_t retry_at = throttled.second.find("Retry-After: ");
   ASSERT_NE(retry_at, std::string::npos) << throttled.second;
-  EXPECT_GE(std::atoi(throttled.second.c_str() + retry_at + 13), 1);
+  const int retry_after = std::atoi(throttled.second.c_str() + retry_at + 13);
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 2);  // first_delay, not the default's escalation
   EXPECT_EQ(BodyOf(throttled.second)["error"]["code"], "Throttling");
-  // The address waits too (this test signs in from one); a 429 costs no failure, so poll.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  // The wait ends by itself; a 429 costs no failure, so poll.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (SignIn({{"username", "olivia"}, {"password", password}}).first == 429) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(250));

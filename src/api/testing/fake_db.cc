@@ -100,7 +100,10 @@ StatusOr<tsdb::ListResult> FakeDb::ListSeries(const tsdb::ListQuery& query) cons
   for (const tsdb::SeriesSamples& s : appended) keys.emplace(Canonical(s.key), s.key);
   const std::string after = query.after ? Canonical(*query.after) : std::string();
   tsdb::ListResult result;
-  for (const auto& [canonical, key] : keys) {
+  for (const auto& entry : keys) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& canonical = entry.first;
+    const tsdb::SeriesKey& key = entry.second;
     if (query.after && canonical <= after) continue;
     if (query.ns && key.ns != *query.ns) continue;
     if (query.metric && key.metric != *query.metric) continue;

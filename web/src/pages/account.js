@@ -1,11 +1,12 @@
 // Account and security: who is signed in and how, changing one's own password, setting up a
-// virtual MFA device (the otpauth:// URI and the secret as text, for an authenticator app),
-// and the dashboard's sessions — one's own, or everyone's for an administrator — with revoke.
+// virtual MFA device (a QR code of the otpauth:// URI, the URI and the secret as text, for an
+// authenticator app), and the dashboard's sessions — one's own, or everyone's for an administrator — with revoke.
 import { currentSession, rest } from '../api.js';
 import { browserText, methodText, passwordProblem } from '../account.js';
 import { confirmDialog } from '../dialog.js';
 import { errorBox, h, replace, table } from '../dom.js';
 import { ago, dateTime } from '../format.js';
+import { qrSvg } from '../qr.js';
 
 export function render(view, { scope }) {
   const who = h('div', { class: 'card', 'data-testid': 'account-who' }, 'Loading…');
@@ -150,26 +151,43 @@ function renderMfa(el, session, scope) {
         required: true,
         'data-testid': 'mfa-code2',
       });
+      // The QR code is drawn here from the URI (qr.js): the secret goes into no URL.
+      const qr = h('div', { class: 'mfa-qr' });
+      qrSvg(device.otpauth_uri, 200, {
+        'data-testid': 'mfa-qr',
+        'aria-label': 'QR code of the URI below',
+      })
+        .then((svg) => replace(qr, svg))
+        .catch((e) => replace(qr, errorBox(e)));
       const form = h(
         'form',
         { class: 'account-form' },
         h(
           'p',
           {},
-          'Add this key to your authenticator app (as a setup key, or paste the URI), then ' +
-            'type two consecutive codes it shows.',
+          'Scan this QR code with your authenticator app (or type the setup key, or paste the ' +
+            'URI), then type two consecutive codes it shows.',
         ),
         h(
-          'label',
-          {},
-          'Setup key',
-          h('code', { 'data-testid': 'mfa-secret' }, device.secret_base32),
-        ),
-        h(
-          'label',
-          {},
-          'URI',
-          h('code', { class: 'wrap', 'data-testid': 'mfa-uri' }, device.otpauth_uri),
+          'div',
+          { class: 'mfa-key' },
+          qr,
+          h(
+            'div',
+            {},
+            h(
+              'label',
+              {},
+              'Setup key',
+              h('code', { 'data-testid': 'mfa-secret' }, device.secret_base32),
+            ),
+            h(
+              'label',
+              {},
+              'URI',
+              h('code', { class: 'wrap', 'data-testid': 'mfa-uri' }, device.otpauth_uri),
+            ),
+          ),
         ),
         h('label', {}, 'First code', code1),
         h('label', {}, 'Next code', code2),

@@ -232,6 +232,12 @@ http::Response DeployService::Handle(const http::Request& request) const {
                           ? json::object()
                           : json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object()) return RestError(400, "InvalidParameterValue", "bad JSON body");
+    for (const char* field : {"to", "reason"}) {
+      if (body.contains(field) && !body[field].is_string()) {
+        return RestError(400, "InvalidParameterValue",
+                         std::string("\"") + field + "\" must be a string");
+      }
+    }
     const std::string to = body.value("to", std::string());
     const std::string reason = body.value("reason", std::string("manual rollback by ") + caller);
     StatusOr<deploy::Deployment> d = engine_->Rollback(app, to, reason);

@@ -350,6 +350,20 @@ TEST_F(DeployTest, ManualRollbackToThePreviousVersionAndToANamedOne) {
   ASSERT_EQ(Deploy("v3", {"--bake", "1s"}).exit_code, 0);
   ASSERT_TRUE(AllOn("v3")) << Instances().dump(2);
 
+  {  // A malformed body is the API's 400, not an exception out of the handler.
+    std::unique_ptr<HttpClient> client = server_.NewClient();
+    testutil::SigV4Key key = server_.Key();
+    key.service = "vigil";
+    HttpRequest bad;
+    bad.method = "POST";
+    bad.target = "/v1/apps/shop/rollback";
+    bad.headers = {{"Host", client->Host()}, {"Content-Type", "application/json"}};
+    bad.body = R"({"to": 5})";
+    auto r = SendSigned(client.get(), key, bad);
+    ASSERT_OK(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_NE(r->body.find("must be a string"), std::string::npos) << r->body;
+  }
   AwsResult back = server_.RunVigil({"rollback", "shop"});
   ASSERT_EQ(back.exit_code, 0) << back.Describe();
   EXPECT_TRUE(AllOn("v2")) << Instances().dump(2);

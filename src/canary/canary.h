@@ -124,8 +124,8 @@ Status ValidateJsonCheck(const std::string& path, const std::string& expected);
 
 // The rules of one step / one spec. InvalidArgument "FIELD: problem" for a step
 // ("json[$.a[]]: ...", "expect_status: ..."), "canary 'NAME': FIELD: problem" for a spec
-// ("canary 'shop': steps[1].path: ...", "canary 'shop': ca_bundle: cannot read ..."; the
-// ca_bundle file is read and parsed). ValidateSpec does not check that an app exists.
+// ("canary 'shop': steps[1].path: ...", "canary 'shop': ca_bundle: open F: No such file ...";
+// the ca_bundle file is read and parsed). ValidateSpec does not check that an app exists.
 Status ValidateStep(const Step& step);
 Status ValidateSpec(const CanarySpec& spec);
 // A canary's ca_bundle (not empty) for its url: InvalidArgument saying what is wrong (the url

@@ -3,7 +3,9 @@
 
 Each figure is the median over runs ("inf" — never, or not by the end of the load — sorts
 last). Ratios are Vigil's figure over the peer's (and each proxy's over direct), from the same
-runs; the goals restate the issue's targets for Vigil (bench/README.md "## lb").
+runs; targets ending in "-tls" are the same proxies terminating TLS (run.sh --tls), compared with
+each other and with their plain runs; the goals restate the issue's targets for Vigil
+(bench/README.md "## lb").
 """
 import math
 import os
@@ -18,6 +20,10 @@ NAMES = {
     "haproxy-1t": "HAProxy, nbthread 1",
     "nginx": "nginx",
     "vigil": "Vigil",
+    "haproxy-tls": "HAProxy, TLS",
+    "haproxy-1t-tls": "HAProxy, nbthread 1, TLS",
+    "nginx-tls": "nginx, TLS",
+    "vigil-tls": "Vigil, TLS",
 }
 FAULT_TARGETS = {
     "haproxy-default": "HAProxy default (inter 2s fall 3)",
@@ -56,6 +62,8 @@ def main():
         rows = []
         pairs = [("vigil", p) for p in ("haproxy", "haproxy-1t", "nginx", "direct")]
         pairs += [(p, "direct") for p in ("haproxy", "haproxy-1t", "nginx")]
+        pairs += [("vigil-tls", p + "-tls") for p in ("haproxy", "haproxy-1t", "nginx")]
+        pairs += [(p + "-tls", p) for p in ("vigil", "haproxy", "haproxy-1t", "nginx")]
         for a, b in pairs:
             if a not in targets or b not in targets:
                 continue

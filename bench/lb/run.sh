@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side load-balancer benchmark: direct vs HAProxy vs nginx vs Vigil (bench/README.md).
 #
-#   bench/lb/run.sh BUILD_DIR [--runs N] [--duration S] [--targets LIST] [--no-faults]
+#   bench/lb/run.sh BUILD_DIR [--runs N] [--duration S] [--targets LIST] [--no-faults] [--tls]
 #                   [--fault-window S] [--hang-timeout S] [--keep]
 #
 # BUILD_DIR holds `vigil` and bench/lb/vigil_bench_{backend,lbload}. Targets (comma-separated,
@@ -12,20 +12,25 @@
 # (-9) or frozen (SIGSTOP) at --fault-window, for HAProxy and nginx (default and tuned configs,
 # backends under supervisord) and Vigil; then supervisord's and monit's crash-to-healthy and
 # hang-to-replaced times (--hang-timeout: how long to wait, 10 s). A target that is not up
-# within 10 s is skipped. Every process is stopped at the end, even on failure.
+# within 10 s is skipped. --tls: then the same throughput runs through TLS-terminating
+# listeners (haproxy-tls, haproxy-1t-tls, nginx-tls, vigil-tls; TLS 1.3, one ECDSA P-256
+# certificate made per run by openssl; wrk over https, keep-alive, no verification).
+# Every process is stopped at the end, even on failure.
 # The peers come from Debian (scripts/install-deps --bench).
 set -euo pipefail
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 ]] || usage
 BUILD=$(cd "$1" && pwd); shift
 RUNS=1 DURATION=10 TARGETS=direct,haproxy,haproxy-1t,nginx,vigil FAULTS=1 KEEP=0 WINDOW=10 HANG_TIMEOUT=10
+TLS=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --targets) TARGETS=$2; shift 2 ;;
     --no-faults) FAULTS=0; shift ;;
+    --tls) TLS=1; shift ;;
     --fault-window) WINDOW=$2; shift 2 ;;
     --hang-timeout) HANG_TIMEOUT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -40,7 +45,7 @@ VIGIL="$BUILD/vigil"
 for bin in "$BACKEND" "$LOADER"; do
   [[ -x "$bin" ]] || { echo "run.sh: $bin is missing; build it first" >&2; exit 1; }
 done
-for bin in wrk haproxy nginx supervisord monit curl python3 awk; do
+for bin in wrk haproxy nginx supervisord monit curl python3 awk openssl; do
   command -v "$bin" >/dev/null ||
     { echo "run.sh: $bin missing (scripts/install-deps --bench)" >&2; exit 1; }
 done
@@ -121,10 +126,28 @@ stop_servers() {  # everything started so far
   for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
   SERVER_PIDS=()
 }
+# The TLS targets' certificate, made once: ECDSA P-256 for 127.0.0.1 (as --tls-self-signed
+# makes), in $WORK/tls: cert.pem, key.pem and haproxy.pem (both in one file, as HAProxy wants).
+TLS_DIR="$WORK/tls"
+make_certificate() {
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" 2>"$TLS_DIR/openssl.log"
+  cat "$TLS_DIR/cert.pem" "$TLS_DIR/key.pem" >"$TLS_DIR/haproxy.pem"
+}
+# tls_session URL: "TLSv1.3 TLS_AES_256_GCM_SHA384", what openssl s_client negotiates at URL.
+tls_session() {
+  local hostport=${1#https://}
+  hostport=${hostport%%/*}
+  openssl s_client -connect "$hostport" </dev/null 2>/dev/null |
+    awk '/^New, / {print $2, $NF; exit}'
+}
+
 wait_http() {  # URL PID NAME [SECONDS]: until URL answers 2xx; fails if PID dies or time runs out
   local i
   for i in $(seq $((${4:-10} * 20))); do
-    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
+    curl -fsSk -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
     kill -0 "$2" 2>/dev/null || { log "$3 died; log:"; tail -20 "$WORK/$3.log" >&2; return 1; }
     sleep 0.05
   done
@@ -164,8 +187,9 @@ EOF
 }
 backend_pids() { cat "$1"/b[123].pid; }  # DIR
 
-haproxy_conf() {  # DIR VARIANT(default|tuned|1t) PORT
-  local dir=$1 variant=$2 port=$3 i server_opts threads=2
+haproxy_conf() {  # DIR VARIANT(default|tuned|1t) PORT [tls]
+  local dir=$1 variant=$2 port=$3 tls=${4:-} i server_opts threads=2 bind_opts=""
+  [[ -z $tls ]] || bind_opts=" ssl crt $TLS_DIR/haproxy.pem ssl-min-ver TLSv1.3"
   if [[ $variant == 1t ]]; then threads=1 variant=default; fi
   if [[ $variant == default ]]; then
     server_opts="check inter 2s fall 3 rise 2"
@@ -194,7 +218,7 @@ haproxy_conf() {  # DIR VARIANT(default|tuned|1t) PORT
       echo "  retry-on all-retryable-errors"
     fi
     echo "frontend fe"
-    echo "  bind 127.0.0.1:$port"
+    echo "  bind 127.0.0.1:$port$bind_opts"
     echo "  default_backend be"
     echo "backend be"
     echo "  balance roundrobin"
@@ -203,8 +227,15 @@ haproxy_conf() {  # DIR VARIANT(default|tuned|1t) PORT
   } >"$dir/haproxy.cfg"
 }
 
-nginx_conf() {  # DIR VARIANT PORT
-  local dir=$1 variant=$2 port=$3 i server_opts="" proxy_opts=""
+nginx_conf() {  # DIR VARIANT PORT [tls]
+  local dir=$1 variant=$2 port=$3 tls=${4:-} i server_opts="" proxy_opts="" listen_opts=""
+  local tls_opts=""
+  if [[ -n $tls ]]; then
+    listen_opts=" ssl"
+    tls_opts="ssl_certificate $TLS_DIR/cert.pem;
+    ssl_certificate_key $TLS_DIR/key.pem;
+    ssl_protocols TLSv1.3;"
+  fi
   mkdir -p "$dir/nginx-tmp"
   if [[ $variant == tuned ]]; then
     server_opts=" max_fails=1 fail_timeout=2s"
@@ -233,7 +264,8 @@ $(for i in 0 1 2; do echo "    server 127.0.0.1:${PORTS[$i]}$server_opts;"; done
     keepalive_requests 1000000;
   }
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port$listen_opts;
+    $tls_opts
     location / {
       proxy_pass http://be;
       proxy_http_version 1.1;
@@ -245,23 +277,24 @@ $(for i in 0 1 2; do echo "    server 127.0.0.1:${PORTS[$i]}$server_opts;"; done
 EOF
 }
 
-# start_proxy KIND VARIANT DIR: backends (supervised) and the proxy in front of them. Sets URL,
-# PROXY_PIDS (for CPU), FAULT_PID (backend 2), FAULT_ID. Fails when it is not up in 10 s.
+# start_proxy KIND VARIANT DIR [tls]: backends (supervised) and the proxy in front of them
+# (terminating TLS with "tls"). Sets URL, PROXY_PIDS (for CPU), FAULT_PID (backend 2), FAULT_ID.
+# Fails when it is not up in 10 s.
 start_proxy() {
-  local kind=$1 variant=$2 dir=$3 port
+  local kind=$1 variant=$2 dir=$3 tls=${4:-} port
   mkdir -p "$dir"
   start_backends "$dir" || return 1
   port=$(free_port)
-  URL="http://127.0.0.1:$port/"
+  URL="http${tls:+s}://127.0.0.1:$port/"
   case $kind in
     direct) URL="http://127.0.0.1:${PORTS[0]}/"; PROXY_PIDS=() ;;
     haproxy)
-      haproxy_conf "$dir" "$variant" "$port"
+      haproxy_conf "$dir" "$variant" "$port" "$tls"
       start "$(basename "$dir").haproxy" haproxy -db -f "$dir/haproxy.cfg"
       PROXY_PIDS=("$PID")
       wait_http "$URL" "$PID" "$(basename "$dir").haproxy" || return 1 ;;
     nginx)
-      nginx_conf "$dir" "$variant" "$port"
+      nginx_conf "$dir" "$variant" "$port" "$tls"
       start "$(basename "$dir").nginx" nginx -c "$dir/nginx.conf" -g 'daemon off;'
       local master=$PID
       wait_http "$URL" "$master" "$(basename "$dir").nginx" || return 1
@@ -271,11 +304,11 @@ start_proxy() {
   mapfile -t BACKEND_PIDS < <(backend_pids "$dir")
 }
 
-# start_vigil DIR: Vigil running three instances behind its load balancer. Sets URL,
-# REGISTRY, PROXY_PIDS, BACKEND_PIDS, FAULT_PID, FAULT_ID; fails when Vigil or three healthy
-# instances are not there within 10 s.
+# start_vigil DIR [tls]: Vigil running three instances behind its load balancer (the app's
+# listener terminating TLS with "tls"). Sets URL, REGISTRY, PROXY_PIDS, BACKEND_PIDS, FAULT_PID,
+# FAULT_ID; fails when Vigil or three healthy instances are not there within 10 s.
 start_vigil() {
-  local dir=$1 api_port lb_port i
+  local dir=$1 tls=${2:-} api_port lb_port i
   mkdir -p "$dir"
   [[ -x $VIGIL ]] || { log "vigil: skipped: $VIGIL is missing"; return 1; }
   read -r api_port lb_port < <(free_ports 2 | paste -sd' ')
@@ -291,6 +324,8 @@ apps:
     health_check: { path: /health, interval: 1s, timeout: 500ms, healthy_threshold: 2, unhealthy_threshold: 2 }
     liveness_check: { path: /health, interval: 500ms, timeout: 400ms, unhealthy_threshold: 3 }
 EOF
+  [[ -z $tls ]] ||
+    echo "    tls: { cert: $TLS_DIR/cert.pem, key: $TLS_DIR/key.pem }" >>"$dir/vigil.yaml"
   VIGIL_ROOT_ACCESS_KEY_ID=$VIGIL_KEY VIGIL_ROOT_SECRET_ACCESS_KEY=$VIGIL_SECRET \
     start "$(basename "$dir").vigil" "$VIGIL" server --config "$dir/vigil.yaml"
   PROXY_PIDS=("$PID")
@@ -315,7 +350,7 @@ EOF
     tail -5 "$log_file" >&2
     return 1
   fi
-  URL="http://127.0.0.1:$lb_port/"
+  URL="http${tls:+s}://127.0.0.1:$lb_port/"
   # The fault goes to the second instance by id ("bench-2" when slots count from 1).
   read -r FAULT_ID FAULT_PID BACKEND_PIDS_TEXT < <($PY -c '
 import json, sys
@@ -457,6 +492,7 @@ log "peers: $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d'
   "wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null)," \
   "supervisord $(supervisord -v), monit $(monit -V | head -1 | awk '{print $NF}')"
 RUN=0
+[[ $TLS == 0 ]] || make_certificate
 start_port=$(free_port)
 "$LOADER" startup --port "$start_port" --runs 9 -- "$BACKEND" --port "$start_port" \
   >"$WORK/startup.json"
@@ -480,6 +516,24 @@ for RUN in $(seq "$RUNS"); do
     bench_throughput "$target"
     stop_servers
   done
+  if [[ $TLS == 1 ]]; then
+    log "run $RUN/$RUNS: throughput over TLS 1.3 (the same, each proxy terminating TLS)"
+    for target in haproxy haproxy-1t nginx vigil; do
+      has_target "$target" || continue
+      dir="$WORK/$target-tls.tput.run$RUN"
+      REGISTRY=
+      case $target in
+        vigil) start_vigil "$dir" tls || { stop_servers; continue; } ;;
+        haproxy-1t) start_proxy haproxy 1t "$dir" tls ||
+          { log "$target-tls: skipped (not up)"; stop_servers; continue; } ;;
+        *) start_proxy "$target" default "$dir" tls ||
+          { log "$target-tls: skipped (not up)"; stop_servers; continue; } ;;
+      esac
+      log "$target-tls: $(tls_session "$URL")"
+      bench_throughput "$target-tls"
+      stop_servers
+    done
+  fi
   [[ $FAULTS == 1 ]] || continue
   log "run $RUN/$RUNS: faults under load (8 clients, fault at ${WINDOW} s, ${WINDOW} s after)"
   if has_target haproxy; then

@@ -164,16 +164,28 @@ class CanariesImpl final : public Canaries {
   // Runs the spec against base_url, or its own target. nullopt when cancelled by Stop().
   std::optional<RunResult> Execute(const CanarySpec& spec, const std::string& trigger,
                                    std::string base_url) {
-    if (base_url.empty()) base_url = spec.url;
-    if (base_url.empty()) {
-      StatusOr<std::string> resolved = options_.resolve_app(spec.app);
+    Trust trust;
+    if (base_url.empty() && !spec.url.empty()) {
+      base_url = spec.url;
+      trust.ca_file = spec.ca_bundle;
+    } else if (base_url.empty()) {
+      StatusOr<AppEndpoint> resolved = options_.resolve_app(spec.app);
       if (!resolved.ok()) {
         return FailedRun(spec, trigger, *options_.clock,
                          "resolving app '" + spec.app + "': " + resolved.status().message());
       }
-      base_url = *std::move(resolved);
+      base_url = std::move(resolved->base_url);
+      // The listener is reached at a loopback address (its bound one), which a certificate for
+      // the app's public name does not carry, so the host name cannot be checked. What stands
+      // for it is stronger: the listener must present the very certificate Vigil configured it
+      // with (not merely one that some CA vouches for), trusted as an anchor itself, so a
+      // private-CA or self-signed listener passes; the chain check still fails an expired or
+      // not-yet-valid certificate. A certificate file replaced but not yet reloaded (SIGHUP)
+      // fails too: what clients get is not what is configured.
+      trust.ca_file = resolved->cert_file;
+      trust.peer_cert_file = std::move(resolved->cert_file);
     }
-    return RunSteps(spec, trigger, base_url, *options_.clock, cancel_);
+    return RunSteps(spec, trigger, base_url, trust, *options_.clock, cancel_);
   }
 
   // REQUIRES: mu_ held.

@@ -124,8 +124,8 @@ class CanariesTest : public testing::Test {
     o.clock = &clock_;
     o.logger = &NullLogger();
     o.metrics = &sink_;
-    o.resolve_app = [this](const std::string& app) -> StatusOr<std::string> {
-      if (app == "shop") return shop_.url();
+    o.resolve_app = [this](const std::string& app) -> StatusOr<AppEndpoint> {
+      if (app == "shop") return AppEndpoint{shop_.url(), ""};
       return NotFoundError("no app named '" + app + "'");
     };
     StatusOr<std::unique_ptr<Canaries>> c = Canaries::Start(std::move(o));
@@ -349,7 +349,7 @@ TEST(CanariesStartTest, BadSpecsAreRefusedNamingCanaryAndField) {
     o.clock = &clock;
     o.logger = &NullLogger();
     if (resolver)
-      o.resolve_app = [](const std::string&) -> StatusOr<std::string> { return std::string(); };
+      o.resolve_app = [](const std::string&) -> StatusOr<AppEndpoint> { return AppEndpoint(); };
     return Canaries::Start(std::move(o)).status();
   };
   const CanarySpec good = Spec("a", "http://127.0.0.1:9", {Get("/")});

@@ -55,6 +55,10 @@ struct CanarySpec {
   std::string name;  // [A-Za-z0-9_-]{1,64}
   std::string app;   // the target: this app's load balancer (CanaryOptions::resolve_app) ...
   std::string url;   // ... or a base URL "http://host:port[/prefix]"; exactly one of the two
+  // With an https url: a PEM file of certificates trusted besides the system's CAs (a private
+  // CA, or a self-signed server's own certificate); read at every run. "": the system's only.
+  // A canary aimed at an app trusts that app's listener's certificate instead (AppEndpoint).
+  std::string ca_bundle;
   int64_t interval_ms = 60'000;  // at least 1000; 0: only on demand and after deploy batches
   int64_t timeout_ms = 5'000;    // per step: connect, send and read the whole answer
   std::vector<Step> steps;       // at least one; run in order
@@ -88,15 +92,23 @@ struct CanaryInfo {
   std::vector<RunResult> recent;   // the last 20 runs, newest first
 };
 
+// Where a canary aimed at an app connects.
+struct AppEndpoint {
+  std::string base_url;  // "http://127.0.0.1:PORT", "https://..." for a TLS listener
+  // A TLS listener's configured certificate file (PEM: the certificate, then its chain): the
+  // canary trusts it and requires the listener to present it. "" for plain HTTP.
+  std::string cert_file;
+};
+
 struct CanaryOptions {
   std::vector<CanarySpec> canaries;
   Clock* clock = nullptr;         // required: run timestamps
   Logger* logger = nullptr;       // required: failures and recoveries
   MetricSink* metrics = nullptr;  // optional: Vigil/Canaries
-  // app -> "http://127.0.0.1:PORT", asked at every run of a canary with `app` (an app's port
-  // may be picked at bind time). Required when a canary names an app; may be called from any
-  // runner thread at once.
-  std::function<StatusOr<std::string>(const std::string& app)> resolve_app;
+  // app -> its load balancer, asked at every run of a canary with `app` (an app's port may be
+  // picked at bind time). Required when a canary names an app; may be called from any runner
+  // thread at once.
+  std::function<StatusOr<AppEndpoint>(const std::string& app)> resolve_app;
   int threads = 4;  // scheduled runs in parallel, across all canaries (1 to 64)
 };
 
@@ -112,9 +124,13 @@ Status ValidateJsonCheck(const std::string& path, const std::string& expected);
 
 // The rules of one step / one spec. InvalidArgument "FIELD: problem" for a step
 // ("json[$.a[]]: ...", "expect_status: ..."), "canary 'NAME': FIELD: problem" for a spec
-// ("canary 'shop': steps[1].path: ..."). ValidateSpec does not check that an app exists.
+// ("canary 'shop': steps[1].path: ...", "canary 'shop': ca_bundle: open F: No such file ...";
+// the ca_bundle file is read and parsed). ValidateSpec does not check that an app exists.
 Status ValidateStep(const Step& step);
 Status ValidateSpec(const CanarySpec& spec);
+// A canary's ca_bundle (not empty) for its url: InvalidArgument saying what is wrong (the url
+// is not https; the file cannot be read; it holds no PEM certificate, or one OpenSSL refuses).
+Status ValidateCaBundle(const std::string& url, const std::string& ca_bundle);
 
 class Canaries {
  public:

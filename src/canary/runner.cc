@@ -26,7 +26,7 @@ bool HasHeader(const Step& step, std::string_view name) {
 }
 
 StepResult RunStep(const CanarySpec& spec, const Step& step, const std::string& base_url,
-                   const std::string& prefix) {
+                   const std::string& prefix, const Trust& trust) {
   http::ClientRequest request;
   request.method = step.method;
   request.target = prefix + step.path;
@@ -38,6 +38,8 @@ StepResult RunStep(const CanarySpec& spec, const Step& step, const std::string& 
   request.body = step.body;
   http::FetchOptions options;
   options.timeout = std::chrono::milliseconds(spec.timeout_ms);
+  options.ca_file = trust.ca_file;
+  options.peer_cert_file = trust.peer_cert_file;
 
   StepResult result;
   result.name = step.name;
@@ -57,8 +59,8 @@ StepResult RunStep(const CanarySpec& spec, const Step& step, const std::string& 
 }  // namespace
 
 std::optional<RunResult> RunSteps(const CanarySpec& spec, const std::string& trigger,
-                                  const std::string& base_url, const Clock& clock,
-                                  const std::atomic<bool>& cancel) {
+                                  const std::string& base_url, const Trust& trust,
+                                  const Clock& clock, const std::atomic<bool>& cancel) {
   RunResult run;
   run.canary = spec.name;
   run.target = base_url;
@@ -75,7 +77,7 @@ std::optional<RunResult> RunSteps(const CanarySpec& spec, const std::string& tri
   run.ok = true;
   for (const Step& step : spec.steps) {
     if (cancel.load()) return std::nullopt;
-    run.steps.push_back(RunStep(spec, step, base_url, prefix));
+    run.steps.push_back(RunStep(spec, step, base_url, prefix, trust));
     const StepResult& done = run.steps.back();
     if (!done.ok) {
       run.ok = false;

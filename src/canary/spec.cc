@@ -4,6 +4,8 @@
 #include "canary/canary.h"
 #include "canary/check.h"
 #include "http/client.h"
+#include "http/tls.h"
+#include "storage/file_util.h"
 
 namespace vigil::canary {
 namespace {
@@ -52,6 +54,23 @@ Status ValidateJsonCheck(const std::string& path, const std::string& expected) {
   return OkStatus();
 }
 
+Status ValidateCaBundle(const std::string& url_text, const std::string& ca_bundle) {
+  StatusOr<http::Url> url = http::ParseUrl(url_text);
+  if (url_text.empty() || !url.ok() || !url->tls) {
+    return InvalidArgumentError(
+        "only for a canary with an https url (one aimed at an app trusts its listener's "
+        "certificate)");
+  }
+  StatusOr<std::string> text = storage::ReadFile(ca_bundle);
+  if (!text.ok()) return InvalidArgumentError(text.status().message());
+  if (text->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return InvalidArgumentError(ca_bundle + " holds no PEM certificate");
+  }
+  auto loaded = http::NewClientContext(ca_bundle);
+  if (!loaded.ok()) return InvalidArgumentError(loaded.status().message());
+  return OkStatus();
+}
+
 Status ValidateStep(const Step& step) {
   if (!IsMethod(step.method)) {
     return Field("method", "expected an upper-case HTTP method such as GET or POST, got '" +
@@ -92,6 +111,10 @@ Status ValidateSpec(const CanarySpec& spec) {
   if (!spec.url.empty()) {
     StatusOr<http::Url> url = http::ParseUrl(spec.url);
     if (!url.ok()) return Field(in + "url", url.status().message());
+  }
+  if (!spec.ca_bundle.empty()) {
+    Status s = ValidateCaBundle(spec.url, spec.ca_bundle);
+    if (!s.ok()) return Field(in + "ca_bundle", s.message());
   }
   if (spec.interval_ms != 0 && spec.interval_ms < 1000) {
     return Field(in + "interval", "must be at least 1s (or 0: on demand only), got " +

@@ -18,7 +18,8 @@
 // RequestCount, TargetResponseTime (a histogram: percentiles work),
 // HTTPCode_Target_{2,3,4,5}XX_Count, HTTPCode_ELB_{5XX,502,503,504}_Count, HealthyHostCount,
 // UnHealthyHostCount, ActiveConnectionCount, NewConnectionCount, ProcessedBytes,
-// TargetConnectionErrorCount, and Vigil's RetryCount. One access-log line per request (format in
+// TargetConnectionErrorCount, ClientTLSNegotiationErrorCount (TLS listeners only: handshakes
+// that failed or timed out), and Vigil's RetryCount. One access-log line per request (format in
 // docs/ARCHITECTURE.md).
 //
 // Thread-safety: Start/Stop from one thread.

@@ -499,6 +499,7 @@ TEST_F(LbTest, PublishesPerAppMetrics) {
   ASSERT_FALSE(sink_.Get("UnHealthyHostCount").empty());
   EXPECT_EQ(sink_.Get("UnHealthyHostCount").back().value, 1);
   EXPECT_EQ(sink_.Sum("NewConnectionCount"), 1);
+  EXPECT_TRUE(sink_.Get("ClientTLSNegotiationErrorCount").empty()) << "a plain listener has no TLS";
 }
 
 TEST_F(LbTest, WritesOneAccessLogLinePerRequest) {

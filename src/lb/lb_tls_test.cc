@@ -125,5 +125,44 @@ TEST_F(LbTlsTest, PlainHttpToATlsListenerIsDroppedAndBadFilesStopTheStart) {
       << refused.status().ToString();
 }
 
+// ClientTLSNegotiationErrorCount counts the connections that began a handshake and did not
+// finish it, whatever the reason; a connection that sends nothing, or a good handshake, does
+// not count.
+TEST_F(LbTlsTest, FailedHandshakesAreCountedAsClientTlsNegotiationErrors) {
+  Backend backend("b1");
+  group_.Set({backend.target()});
+  StartLb();
+  {
+    testutil::Client silent(port());  // connects and closes without a byte
+    ASSERT_TRUE(silent.connected());
+    testutil::Client plain(port());  // bytes that are not TLS
+    ASSERT_TRUE(plain.connected());
+    plain.Get("/x");
+    EXPECT_TRUE(plain.error());
+  }
+  TlsClient old_protocol(port(), ca_->ca_file(), {TLS1_VERSION, TLS1_1_VERSION});
+  EXPECT_TRUE(old_protocol.handshake_error()) << "TLS 1.1 was accepted";
+  auto other_ca = TestCa::Create();  // a client that does not trust the certificate: its alert
+  ASSERT_TRUE(other_ca.ok()) << other_ca.status().ToString();
+  TlsClient distrusting(port(), other_ca->ca_file());
+  EXPECT_TRUE(distrusting.handshake_error()) << "a certificate of another CA was trusted";
+  {
+    TlsClient good(port(), ca_->ca_file());
+    ASSERT_FALSE(good.handshake_error()) << good.handshake_error().message();
+    ASSERT_TRUE(good.Get("/x").ok());
+  }
+  const auto open_connections = [&] {
+    int n = 0;
+    for (int c : lb_->ConnectionsPerLoopForTest()) n += c;
+    return n;
+  };
+  // Every connection above has ended at the load balancer: all counted that will be.
+  ASSERT_TRUE(testutil::WaitFor([&] { return open_connections() == 0; })) << open_connections();
+  lb_->Stop();
+  EXPECT_EQ(sink_.Sum("ClientTLSNegotiationErrorCount"), 3);
+  for (const Datum& d : sink_.Get("ClientTLSNegotiationErrorCount")) EXPECT_EQ(d.unit, "Count");
+  EXPECT_EQ(sink_.Sum("NewConnectionCount"), 5);
+}
+
 }  // namespace
 }  // namespace vigil::lb

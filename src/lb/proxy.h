@@ -100,6 +100,7 @@ struct AppStats {
   uint64_t processed_bytes = 0;
   uint64_t connection_errors = 0;
   uint64_t retries = 0;
+  uint64_t tls_negotiation_errors = 0;  // failed TLS handshakes (session.cc says which count)
   uint32_t latency[kLatencyBuckets] = {};
   std::string access_log;  // lines not yet written
   LogClock log_clock;

@@ -1,4 +1,6 @@
 // A client connection's request loop (see lb.h); Forward (forward.cc) answers each request.
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -128,6 +130,16 @@ Awaitable<void> Worker::Session(size_t a, Socket socket) {
     deadline->at_ns = NowNs() + kHandshakeNs;
     co_await tls.async_handshake(asio::ssl::stream_base::server, Into(ec));
     self->idle = false;
+    // ClientTLSNegotiationErrorCount, as ELB counts it: a TLS connection the client initiated
+    // that did not establish a session — a handshake that failed (no common protocol or cipher,
+    // bytes that are not TLS such as plain HTTP, the client refusing our certificate with an
+    // alert) or that did not finish within kHandshakeNs. A client that sent nothing at all
+    // before it closed or timed out (a port scan, a TCP health check) initiated no TLS and is
+    // not counted, nor are the handshakes Stop cuts short.
+    if (ec && !lb->stopping() && BIO_number_read(SSL_get_rbio(tls.native_handle())) > 0) {
+      std::lock_guard l(stats[a]->mu);
+      ++stats[a]->tls_negotiation_errors;
+    }
     if (!ec) linger = co_await Serve(a, tls, *self, *deadline, remote);
     if (!ec && !linger && socket.is_open()) {
       // close_notify: a client reading a body to the end of the stream sees a clean end.

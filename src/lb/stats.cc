@@ -141,9 +141,11 @@ void LoadBalancerImpl::Flush() {
       total.processed_bytes += s.processed_bytes;
       total.connection_errors += s.connection_errors;
       total.retries += s.retries;
+      total.tls_negotiation_errors += s.tls_negotiation_errors;
       for (int b = 0; b < kLatencyBuckets; ++b) total.latency[b] += s.latency[b];
       s.requests = s.elb_5xx = s.elb_502 = s.elb_503 = s.elb_504 = 0;
       s.new_connections = s.processed_bytes = s.connection_errors = s.retries = 0;
+      s.tls_negotiation_errors = 0;
       std::fill(std::begin(s.target_class), std::end(s.target_class), 0);
       std::fill(std::begin(s.latency), std::end(s.latency), 0);
       // The lines are taken by a swap, so that a worker never waits on a copy, and written
@@ -185,6 +187,8 @@ void LoadBalancerImpl::Flush() {
     count("NewConnectionCount", total.new_connections);
     count("TargetConnectionErrorCount", total.connection_errors);
     count("RetryCount", total.retries);
+    // As ELB publishes it for HTTPS listeners only.
+    if (app.tls != nullptr) count("ClientTLSNegotiationErrorCount", total.tls_negotiation_errors);
     add("ProcessedBytes", "Bytes", static_cast<double>(total.processed_bytes));
     add("ActiveConnectionCount", "Count", app.active_connections.load());
     const auto [healthy, unhealthy] = app.listener.targets->HostCounts();

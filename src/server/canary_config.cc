@@ -97,13 +97,18 @@ Status ReadCanary(const Reader& r, const YAML::Node& node, const std::string& pa
   RETURN_IF_ERROR(
       r.Map(node, path,
             {r.Set("name", &c->name, CanaryName), r.Set("app", &c->app, NonEmptyText),
-             r.Set("url", &c->url, BaseUrl), r.Set("interval", &c->interval_ms, Interval),
+             r.Set("url", &c->url, BaseUrl), r.Set("ca_bundle", &c->ca_bundle, NonEmptyText),
+             r.Set("interval", &c->interval_ms, Interval),
              r.Set("timeout", &c->timeout_ms, DurationIn(1, 300'000)),
              r.Call("steps", ReadSteps, &c->steps)}));
   if (c->name.empty()) return r.Error(node, path, "missing required key 'name'");
   if (c->app.empty() == c->url.empty())
     return r.Error(node, path, "give exactly one of app and url");
   if (c->steps.empty()) return r.Error(node, path, "needs at least one step");
+  if (!c->ca_bundle.empty()) {
+    Status s = canary::ValidateCaBundle(c->url, c->ca_bundle);
+    if (!s.ok()) return r.Error(node["ca_bundle"], path + ".ca_bundle", s.message());
+  }
   Status s = canary::ValidateSpec(*c);  // the rules above are all of it; this is a safety net
   if (!s.ok()) return r.Error(node, path, s.message());
   return OkStatus();

@@ -13,15 +13,16 @@ std::string LocalBaseUrl(const std::string& host, uint16_t port, bool tls) {
 }
 
 StatusOr<std::unique_ptr<canary::Canaries>> StartCanaries(
-    const std::vector<canary::CanarySpec>& specs, std::map<std::string, std::string> lb_urls,
-    Clock* clock, Logger* logger, MetricSink* metrics) {
+    const std::vector<canary::CanarySpec>& specs,
+    std::map<std::string, canary::AppEndpoint> lb_urls, Clock* clock, Logger* logger,
+    MetricSink* metrics) {
   canary::CanaryOptions options;
   options.canaries = specs;
   options.clock = clock;
   options.logger = logger;
   options.metrics = metrics;
-  options.resolve_app = [urls =
-                             std::move(lb_urls)](const std::string& app) -> StatusOr<std::string> {
+  options.resolve_app =
+      [urls = std::move(lb_urls)](const std::string& app) -> StatusOr<canary::AppEndpoint> {
     auto it = urls.find(app);
     if (it == urls.end()) return NotFoundError("app '" + app + "' has no load balancer");
     return it->second;

@@ -21,10 +21,11 @@ namespace vigil::server {
 std::string LocalBaseUrl(const std::string& host, uint16_t port, bool tls = false);
 
 // Starts `specs`, resolving a canary's app through `lb_urls` (app -> LocalBaseUrl of its load
-// balancer as bound). The clock, logger and sink must outlive the result. Canaries::Start's
-// errors.
+// balancer as bound, and its TLS certificate file). The clock, logger and sink must outlive the
+// result. Canaries::Start's errors.
 StatusOr<std::unique_ptr<canary::Canaries>> StartCanaries(
-    const std::vector<canary::CanarySpec>& specs, std::map<std::string, std::string> lb_urls,
-    Clock* clock, Logger* logger, MetricSink* metrics);
+    const std::vector<canary::CanarySpec>& specs,
+    std::map<std::string, canary::AppEndpoint> lb_urls, Clock* clock, Logger* logger,
+    MetricSink* metrics);
 
 }  // namespace vigil::server

@@ -677,7 +677,13 @@ TEST(ConfigCanariesTest, BadCanariesNamePositionPathAndProblem) {
   } kCases[] = {
       {head + "    app: shop\n    intervall: 5s\n" + step,
        "vigil.yaml:8:5: canaries[0].intervall: unknown key (expected one of: name, app, url, "
-       "interval, timeout, steps)"},
+       "ca_bundle, interval, timeout, steps)"},
+      {head + "    url: https://h:1\n    ca_bundle: /nonexistent/ca.pem\n" + step,
+       "vigil.yaml:8:16: canaries[0].ca_bundle: open /nonexistent/ca.pem: No such file or "
+       "directory"},
+      {head + "    app: shop\n    ca_bundle: /etc/hostname\n" + step,
+       "vigil.yaml:8:16: canaries[0].ca_bundle: only for a canary with an https url (one aimed "
+       "at an app trusts its listener's certificate)"},
       {head + "    app: shop\n    interval: 500ms\n" + step,
        "vigil.yaml:8:15: canaries[0].interval: expected a duration of at least 1s, or 0 (on "
        "demand only), got '500ms'"},

@@ -198,7 +198,7 @@ Status RunServer(const Config& config) {
     (void)db->Close();
     return app_specs.status();
   }
-  std::map<std::string, std::string> lb_urls;  // app -> its load balancer's URL, as bound
+  std::map<std::string, canary::AppEndpoint> lb_urls;  // app -> its load balancer, as bound
   std::unique_ptr<canary::Canaries> canaries;
   // Undoes the start so far when a later part cannot start.
   auto stop_started = [&] {
@@ -265,7 +265,8 @@ Status RunServer(const Config& config) {
         const lb::Listener& l = lb_options.listeners[i];
         std::printf("app %s load balancer on %s://%s:%u\n", l.targets->spec().name.c_str(),
                     l.tls.enabled() ? "https" : "http", l.host.c_str(), balancer->port(i));
-        lb_urls[l.targets->spec().name] = LocalBaseUrl(l.host, balancer->port(i), l.tls.enabled());
+        lb_urls[l.targets->spec().name] = {LocalBaseUrl(l.host, balancer->port(i), l.tls.enabled()),
+                                           l.tls.cert_file};
       }
     }
   }

@@ -1,6 +1,7 @@
 // TLS end to end: vigil serving its API and an app's load balancer over TLS with certificates
 // of a CA made in the test, driven by real clients (curl, both aws CLIs with --ca-bundle, the
-// vigil CLI, openssl s_client); SIGHUP reloads; --tls-self-signed; aws:SecureTransport.
+// vigil CLI, openssl s_client); SIGHUP reloads; --tls-self-signed; aws:SecureTransport; an
+// app's TLS listener: its failed handshakes in the metrics, a canary through it.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -253,7 +254,12 @@ TEST_F(TlsTest, AppLoadBalancerTerminatesTls) {
       "vigil.yaml", "apps:\n  - name: web\n    command: [\"" VIGIL_TEST_APP
                     "\", \"--port\", \"${PORT}\"]\n    listen: 127.0.0.1:0\n"
                     "    tls: {cert: " +
-                        web->cert_file + ", key: " + web->key_file + "}\n");
+                        web->cert_file + ", key: " + web->key_file +
+                        "}\n"
+                        // Its certificate's CA is in no system store: the canary trusts the
+                        // certificate the listener is configured with.
+                        "canaries:\n  - name: web-tls\n    app: web\n    interval: 0\n"
+                        "    steps: [{path: /hello, body_contains: 'ok '}]\n");
   ASSERT_OK(server_.Start({"--config", config}));
   EXPECT_NE(server_.Stdout().find("app web load balancer on https://"), std::string::npos)
       << server_.Stdout();
@@ -269,6 +275,33 @@ TEST_F(TlsTest, AppLoadBalancerTerminatesTls) {
       30s))
       << r.Describe() << server_.Logs();
   EXPECT_EQ(ServedSerial(*lb_port, ca_->ca_file()), "33");
+  AwsResult canary = server_.RunVigil({"canaries", "run", "web-tls"});
+  EXPECT_EQ(canary.exit_code, 0) << canary.Describe() << server_.Logs();
+
+  // A failed handshake (plain HTTP to the TLS listener) is counted in the app's
+  // ClientTLSNegotiationErrorCount, as ELB publishes it.
+  Outcome plain = Curl("http://127.0.0.1:" + std::to_string(*lb_port) + "/hello", "");
+  EXPECT_NE(plain.exit_code, 0) << plain.Describe();
+  const Cli cli = CliPath(Cli::kV2Query).empty() ? Cli::kV1Json : Cli::kV2Query;
+  if (!CliPath(cli).empty()) {
+    AwsResult stats;
+    double sum = 0;
+    ASSERT_TRUE(testutil::Await(
+        [&] {
+          const int64_t now = NowSeconds();
+          stats = server_.RunAws(
+              cli, {"cloudwatch", "get-metric-statistics", "--namespace", "Vigil/LoadBalancer",
+                    "--metric-name", "ClientTLSNegotiationErrorCount", "--dimensions",
+                    "Name=App,Value=web", "--start-time", Iso8601(now - 600), "--end-time",
+                    Iso8601(now + 60), "--period", "60", "--statistics", "Sum"});
+          sum = 0;
+          for (const Stats& p : ParseDatapoints(stats.Json())) sum += p.sum.value_or(0);
+          return AwsOk(stats) && sum >= 1;
+        },
+        30s))
+        << stats.Describe();
+    EXPECT_EQ(sum, 1) << stats.out;
+  }
 
   // SIGHUP reloads the load balancer's certificate too.
   ASSERT_OK(ca_->Issue("web", 0x44));
@@ -277,6 +310,8 @@ TEST_F(TlsTest, AppLoadBalancerTerminatesTls) {
     return server_.Logs().find("TLS certificates reloaded") != std::string::npos;
   })) << server_.Logs();
   EXPECT_EQ(ServedSerial(*lb_port, ca_->ca_file()), "44");
+  canary = server_.RunVigil({"canaries", "run", "web-tls"});
+  EXPECT_EQ(canary.exit_code, 0) << canary.Describe() << server_.Logs();
 }
 
 }  // namespace

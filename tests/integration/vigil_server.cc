@@ -126,7 +126,9 @@ Status VigilServer::Start() {
   auto m = process_->WaitForLine(std::regex(R"(vigil listening on (https?)://([0-9.]+):([0-9]+))"),
                                  kStartTimeout);
   if (!m) {
-    if (auto st = process_->Wait(0ms)) {
+    // No line: the output closed (the process is exiting, perhaps not yet reaped) or the time
+    // ran out. A few seconds tell the two apart; they are spent only on a failed start.
+    if (auto st = process_->Wait(5000ms)) {
       return UnavailableError("vigil exited before listening (" + st->ToString() + "); stderr:\n" +
                               process_->Stderr());
     }

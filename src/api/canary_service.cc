@@ -40,6 +40,7 @@ json SummaryJson(const canary::CanaryInfo& info) {
   return {{"name", info.spec.name},
           {"app", OrNull(info.spec.app)},
           {"url", OrNull(info.spec.url)},
+          {"ca_bundle", OrNull(info.spec.ca_bundle)},  // a path: what the canary trusts
           {"interval_ms", info.spec.interval_ms},
           {"runs", info.runs},
           {"failures", info.failures},

@@ -99,6 +99,7 @@ TEST_F(CanariesTest, RunListAndScheduledRunsThroughTheCliAndRestApi) {
   EXPECT_EQ(web_broken["name"], "web-broken");
   EXPECT_EQ(web_broken["app"], "web");
   EXPECT_EQ(web_broken["url"], nullptr);
+  EXPECT_EQ(web_broken["ca_bundle"], nullptr);  // an app canary trusts its listener's certificate
   EXPECT_EQ(web_broken["interval_ms"], 0);
   EXPECT_EQ(web_broken["runs"], 1);
   EXPECT_EQ(web_broken["failures"], 1);

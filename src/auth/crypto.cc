@@ -1,4 +1,4 @@
-// SHA-256, HMAC-SHA256, hex and randomness through OpenSSL 3's non-deprecated one-shot APIs.
+// SHA-256, HMAC, hex, randomness and AES-256-GCM through OpenSSL 3's non-deprecated APIs.
 #include "auth/crypto.h"
 
 #include <cstring>

@@ -8,7 +8,7 @@ program.)
                   [--encryption] [--iam] [--runs N]
 
 The same corpus for both (access-log-like lines of ~80 bytes, 8 streams, an ERROR line in 37,
-a rare NEEDLE line in 1,000,000), sent over `--connections` keep-alive connections from core 1
+a rare NEEDLE line in 1,000,000, the first at line 500,000), sent over `--connections` keep-alive connections from core 1
 to the target on core 0:
   - Vigil: PutLogEvents (awscli's JSON 1.1, SigV4-signed), about 870 KB a batch; each batch is
     fsynced before it is acknowledged.
@@ -59,7 +59,7 @@ def corpus(megabytes, start_ms):
     for i in range(n):
         s = i % STREAMS
         ts = start_ms + (i // STREAMS) * step
-        if i % 1_000_000 == 999_999:
+        if i % 1_000_000 == 499_999:  # mid-million: a 64 MB corpus has one too
             line = f"WARN web-{s} {NEEDLE} found a rare condition in request {i}"
         elif i % 37 == 0:
             line = f"ERROR web-{s} payment gateway timeout order={i:09d} after 3000ms upstream=pay-{i % 5}"

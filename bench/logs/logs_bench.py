@@ -8,8 +8,8 @@ program.)
                   [--encryption] [--iam] [--runs N]
 
 The same corpus for both (access-log-like lines of ~80 bytes, 8 streams, an ERROR line in 37,
-a rare NEEDLE line in 1,000,000, the first at line 500,000), sent over `--connections` keep-alive connections from core 1
-to the target on core 0:
+a rare NEEDLE line in 1,000,000, the first at line 500,000), sent over `--connections`
+keep-alive connections from core 1 to the target on core 0:
   - Vigil: PutLogEvents (awscli's JSON 1.1, SigV4-signed), about 870 KB a batch; each batch is
     fsynced before it is acknowledged.
   - rsyslog: plain TCP syslog (imtcp) into one file (omfile); nothing is acknowledged.

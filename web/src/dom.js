@@ -50,6 +50,18 @@ export function select(props, options, selected) {
   );
 }
 
+// An input for a 6-digit one-time code (TOTP); `props` adds to or overrides the defaults.
+export function codeInput(props) {
+  return h('input', {
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    pattern: '[0-9]{6}',
+    maxlength: '6',
+    required: true,
+    ...props,
+  });
+}
+
 // The server's error, as the page shows it: "Code: message" in a box.
 export function errorBox(err) {
   const code = err?.code ? `${err.code}: ` : '';

@@ -3,7 +3,7 @@
 // session cookie (POST /v1/session). Secrets are read from their inputs, which are cleared at
 // once; the password is held in this closure only while the code is asked for, never stored.
 import { signIn, signInWithPassword } from './api.js';
-import { errorBox, h, replace } from './dom.js';
+import { codeInput, errorBox, h, replace } from './dom.js';
 
 function input(props) {
   return h('input', { required: true, spellcheck: 'false', autocapitalize: 'off', ...props });
@@ -45,16 +45,8 @@ export function renderSignIn(view, onSession, notice = '') {
       autocomplete: 'current-password',
       'data-testid': 'password',
     });
-    const code = input({
-      name: 'totp',
-      inputmode: 'numeric',
-      autocomplete: 'one-time-code',
-      pattern: '[0-9]{6}',
-      maxlength: '6',
-      'data-testid': 'totp',
-    });
+    const code = codeInput({ name: 'totp', required: false, 'data-testid': 'totp' });
     const codeLabel = h('label', { hidden: true }, 'MFA code (from your authenticator app)', code);
-    code.required = false;
     const button = h(
       'button',
       { type: 'submit', class: 'primary', 'data-testid': 'sign-in' },

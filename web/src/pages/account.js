@@ -4,7 +4,7 @@
 import { currentSession, rest } from '../api.js';
 import { browserText, methodText, passwordProblem } from '../account.js';
 import { confirmDialog } from '../dialog.js';
-import { errorBox, h, replace, table } from '../dom.js';
+import { codeInput, errorBox, h, replace, table } from '../dom.js';
 import { ago, dateTime } from '../format.js';
 import { qrSvg } from '../qr.js';
 
@@ -139,18 +139,8 @@ function renderMfa(el, session, scope) {
     button.disabled = true;
     try {
       const device = await rest.createMfaDevice(user);
-      const code1 = h('input', {
-        inputmode: 'numeric',
-        pattern: '[0-9]{6}',
-        required: true,
-        'data-testid': 'mfa-code1',
-      });
-      const code2 = h('input', {
-        inputmode: 'numeric',
-        pattern: '[0-9]{6}',
-        required: true,
-        'data-testid': 'mfa-code2',
-      });
+      const code1 = codeInput({ 'data-testid': 'mfa-code1' });
+      const code2 = codeInput({ 'data-testid': 'mfa-code2' });
       // The QR code is drawn here from the URI (qr.js): the secret goes into no URL.
       const qr = h('div', { class: 'mfa-qr' });
       qrSvg(device.otpauth_uri, 200, {

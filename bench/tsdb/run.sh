@@ -190,8 +190,9 @@ query_into() {  # TARGET KIND(vigil|promql) URL PID [args...]
   "$LOADER" query "$kind" "$url" "${DATA[@]}" --q2 --warmup 2 --reps 10 "$@" >"$out.q2"
   record "$target" q2_median_ms "$(result_field "$out.q2" q2_median_ms)"
   record "$target" q2_points "$(result_field "$out.q2" points)"
-  record "$target" q2_server_cpu_ms "$(calc %.1f "($(cpu_seconds "$pid")-$cpu0)*1000/12")"
-  log "$target: $(grep -v '^RESULT' "$out.q2"), server CPU $(calc %.1f "($(cpu_seconds "$pid")-$cpu0)*1000/12") ms a query"
+  local cpu_ms; cpu_ms=$(calc %.1f "($(cpu_seconds "$pid")-$cpu0)*1000/12")  # 2 warm-up + 10
+  record "$target" q2_server_cpu_ms "$cpu_ms"
+  log "$target: $(grep -v '^RESULT' "$out.q2"), server CPU $cpu_ms ms a query"
 }
 
 start_vm() {  # DIR [RETENTION] -> PID, URL
